@@ -1,0 +1,43 @@
+"""One exception hierarchy for cargorisk.
+
+Every message names the offending value and says what to do about it, so the CLI can print
+it as a single line (``error: DataSourceError: ...``) and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CargoRiskError(Exception):
+    """Base class of every error cargorisk raises on purpose."""
+
+
+class DataSourceError(CargoRiskError):
+    """A raw or processed data file is missing, damaged, or not in the expected format."""
+
+
+class InputError(CargoRiskError, ValueError):
+    """A user-supplied value (argument, CSV row, setting) is invalid."""
+
+
+class PlaceNotFound(InputError):
+    """A place name matches nothing in the network or the gazetteer."""
+
+
+class AmbiguousPlace(InputError):
+    """A place name matches several candidates; the message lists them."""
+
+
+class OffNetworkError(InputError):
+    """A coordinate lies farther from the road network than the snapping tolerance."""
+
+
+class NoRouteError(CargoRiskError):
+    """No path joins the origin and the destination under the given constraints."""
+
+
+class ModelFileError(CargoRiskError):
+    """A model file is missing, corrupt, or does not match the data or library versions."""
+
+
+class NetworkBuildError(CargoRiskError):
+    """A road graph cannot be built from the given input (empty, malformed, no CRS)."""

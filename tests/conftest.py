@@ -1,0 +1,35 @@
+"""Shared fixtures: the real data mirror, fetched and built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cargorisk.config import Settings
+from cargorisk.sources import SOURCES, build_sources, fetch_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The real public data mirror (../shared/data); required in CI."""
+    if not MIRROR.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"data mirror {MIRROR} missing in CI")
+        pytest.skip(f"data mirror {MIRROR} not present")
+    return MIRROR
+
+
+@pytest.fixture(scope="session")
+def built(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose data folder holds every source fetched from the mirror and built."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    sources = list(SOURCES.values())
+    fetch_sources(sources, settings.raw_dir, mirror=mirror)
+    build_sources(sources, settings.raw_dir, settings.processed_dir)
+    return settings
