@@ -87,7 +87,7 @@ def test_el_paso_commercial_lanes_and_closed_cells(built: Settings) -> None:
     assert (commercial["is_open"] == commercial["wait_min"].notna()).all()
     bota_sunday_night = commercial[
         commercial["crossing"].str.contains("BOTA") & (commercial["weekday"] == 6)
-        & (commercial["hour"] == 2)  # fmt: skip
+        & (commercial["hour"] == 2)
     ]
     assert not bota_sunday_night["is_open"].any()
     assert commercial["wait_min"].max() < 240

@@ -129,11 +129,7 @@ def data_status(raw_dir: Path, processed_dir: Path) -> list[TableStatus]:
     builds = json.loads(log_path.read_text()) if log_path.exists() else {}
     rows = []
     for source in SOURCES.values():
-        try:
-            verify_raw(source, raw_dir)
-            raw = "ok"
-        except DataSourceError as exc:
-            raw = "missing" if "missing" in str(exc) else "damaged"
+        raw = raw_state(source, raw_dir)
         for spec in source.tables:
             entry = builds.get(spec.name, {})
             built = (processed_dir / f"{spec.name}.parquet").exists() and bool(entry)
@@ -141,6 +137,20 @@ def data_status(raw_dir: Path, processed_dir: Path) -> list[TableStatus]:
                                     entry.get("rows") if built else None,
                                     entry.get("period", "") if built else ""))
     return rows
+
+
+def raw_state(source: Source, raw_dir: Path) -> str:
+    """'ok', 'missing' (some file not fetched) or 'damaged' (differs from the manifest)."""
+    folder = raw_dir / source.id
+    files = [folder / spec.name for spec in source.files]
+    alternatives = [folder / spec.download_name for spec in source.files]
+    if not all(f.exists() or a.exists() for f, a in zip(files, alternatives, strict=True)):
+        return "missing"
+    try:
+        verify_raw(source, raw_dir)
+    except DataSourceError:
+        return "damaged"
+    return "ok"
 
 
 def load_table(name: str, processed_dir: Path) -> pd.DataFrame:
