@@ -19,6 +19,8 @@ demo: $(STAMP)
 	$(CLI) data fetch $(if $(MIRROR),--mirror $(MIRROR))
 	$(CLI) data build
 	$(CLI) data status
+	$(CLI) network info
+	$(CLI) network place "Monterrey, NL" "Dallas, TX" "Juárez, Chihuahua" "25.43,-101.0"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -28,6 +30,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_data_build.py
+	$(BIN)/python benchmarks/bench_network.py
 
 clean-data:
 	rm -rf data/raw data/processed

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from cargorisk.config import Settings
+from cargorisk.network import Gazetteer, load_gazetteer, load_network
 from cargorisk.sources import SOURCES, build_sources, fetch_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +35,15 @@ def built(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     fetch_sources(sources, settings.raw_dir, mirror=mirror)
     build_sources(sources, settings.raw_dir, settings.processed_dir)
     return settings
+
+
+@pytest.fixture(scope="session")
+def corridor(built: Settings) -> nx.MultiDiGraph:
+    """The embedded corridor network, tagged with the built admin polygons."""
+    return load_network("corridor", settings=built)
+
+
+@pytest.fixture(scope="session")
+def gazetteer(corridor: nx.MultiDiGraph, built: Settings) -> Gazetteer:
+    """Place lookup over the corridor and every Mexican municipality."""
+    return load_gazetteer(corridor, built)

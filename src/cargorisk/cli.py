@@ -14,7 +14,7 @@ import click
 
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError
-from cargorisk.sources import build_sources, data_status, fetch_sources, select_sources
+from cargorisk.sources import build_sources, data_status, fetch_sources, load_table, select_sources
 
 sources_argument = click.argument("sources", nargs=-1)
 
@@ -85,20 +85,98 @@ def data_status_cmd(settings: Settings) -> None:
         + (": run `cargorisk data fetch` and `cargorisk data build`" if missing else ""))
 
 
+@app.group("network")
+def network_group() -> None:
+    """Build, inspect, search and export road graphs."""
+
+
+@network_group.command("info")
+@click.argument("source", default="corridor")
+@click.option("--no-tag", is_flag=True, help="Skip state/municipality tagging (no built data needed).")
+@click.pass_obj
+def network_info(settings: Settings, source: str, no_tag: bool) -> None:
+    """Summarise a road graph: SOURCE is 'corridor' (default), a .graphml, .osm or line layer."""
+    from cargorisk.network import describe_network, load_network  # noqa: PLC0415  (heavy import)
+
+    info = describe_network(load_network(source, settings=settings, tag=not no_tag))
+    say(f"nodes {info['nodes']:,}  edges {info['edges']:,}  "
+        f"strongly connected components {info['components']}")
+    say("node kinds: " + ", ".join(f"{k} {v}" for k, v in info["kinds"].items()))
+    for label, km in info["km"].items():
+        say(f"road km  {label:<14} {km:>10,.0f}")
+    say(f"ports of entry with crossing edges: {len(info['ports'])} ({', '.join(info['ports'])})")
+    for what in ("node", "edge"):
+        shares = info[f"{what}_completeness"]
+        say(f"{what} attributes: " + ", ".join(f"{a} {v:.0%}" for a, v in shares.items()))
+    problems = info["problems"]
+    say(f"problems: {len(problems)}" + "".join(f"\n  - {p}" for p in problems[:20]))
+
+
+@network_group.command("place")
+@click.argument("queries", nargs=-1, required=True)
+@click.pass_obj
+def network_place(settings: Settings, queries: tuple[str, ...]) -> None:
+    """Resolve place names or 'lat,lon' to corridor nodes (each query reported on its own)."""
+    from cargorisk.network import load_gazetteer, load_network  # noqa: PLC0415
+
+    gazetteer = load_gazetteer(load_network(settings=settings), settings)
+    failed = 0
+    for query in queries:
+        try:
+            p = gazetteer.resolve(query)
+        except CargoRiskError as exc:
+            failed += 1
+            click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+            continue
+        say(f"{query} -> {p.name}  node={p.node}  lon={p.lon:.4f} lat={p.lat:.4f}  "
+            f"snap={p.snap_km:.1f} km  ({p.source})")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@network_group.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--source", default="corridor", help="Graph to export (default: corridor).")
+@click.pass_obj
+def network_export(settings: Settings, path: Path, source: str) -> None:
+    """Save a road graph as GraphML (.graphml) or GeoPackage (.gpkg)."""
+    from cargorisk.network import load_network, save_graph  # noqa: PLC0415
+
+    graph = load_network(source, settings=settings)
+    save_graph(graph, path)
+    say(f"wrote {path} ({graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges)")
+
+
+@network_group.command("trace")
+@click.pass_obj
+def network_trace(settings: Settings) -> None:
+    """Maintainers: re-derive data/network/edge_geometry.csv from the built road line layers."""
+    from cargorisk.network import network_dir  # noqa: PLC0415
+    from cargorisk.network.trace import trace_corridor  # noqa: PLC0415
+
+    folder = network_dir(settings)
+    out = trace_corridor(folder, load_table("mx_roads_dcw", settings.processed_dir),
+                         load_table("us_roads_ne", settings.processed_dir))
+    traced = out["source"].str.startswith("traced").sum()
+    say(f"wrote {folder / 'edge_geometry.csv'}: {traced} of {len(out)} roads traced over line layers")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     try:
-        app.main(args=argv, prog_name="cargorisk", standalone_mode=False)
+        code = app.main(args=argv, prog_name="cargorisk", standalone_mode=False)
     except CargoRiskError as exc:
         click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         return 1
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def build_corridor(folder: Path) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph(crs=WGS84, name="cargorisk corridor")
     for row in nodes.itertuples(index=False):
         graph.add_node(row.id, x=float(row.lon), y=float(row.lat), name=row.name, kind=row.kind,
-                       country=row.country, state=row.state)
+                       country=row.country, state=row.state,
+                       aliases="" if pd.isna(row.aliases) else row.aliases)
     traced = geometry.set_index("pair")
     edges = edges.assign(pair=pair_key(edges["u"], edges["v"]))
     missing = sorted(set(edges["pair"]) - set(traced.index))

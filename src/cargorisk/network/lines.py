@@ -21,6 +21,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from cargorisk.errors import NetworkBuildError
+from cargorisk.network.corridor import add_crossing
+from cargorisk.network.places import Gazetteer
 
 log = logging.getLogger(__name__)
 WGS84 = "EPSG:4326"
@@ -186,3 +188,33 @@ def keep_largest_component(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     if dropped:
         log.info("dropped %d small components (%d nodes, %.0f km)", len(dropped), dropped_nodes, dropped_km)
     return kept
+
+
+def join_at_ports(
+    mx: nx.MultiDiGraph, us: nx.MultiDiGraph, ports: pd.DataFrame, *, max_snap_km: float = 10.0
+) -> nx.MultiDiGraph:
+    """Join a Mexican and a US graph with crossing edges at the ports of entry.
+
+    Parameters
+    ----------
+    mx, us
+        Graphs with distinct node ids (see ``node_prefix`` of :func:`from_lines`).
+    ports
+        One row per crossing with ``port_code``, ``port_name``, ``bridge``, ``mx_lon``,
+        ``mx_lat``, ``us_lon``, ``us_lat`` (e.g. :func:`cargorisk.network.corridor_ports`).
+    max_snap_km
+        Ports whose ends are farther than this from either graph are skipped (and logged).
+    """
+    joined = nx.compose(mx, us)
+    joined.graph.update(crs=WGS84, dropped={"mx": mx.graph.get("dropped"), "us": us.graph.get("dropped")})
+    near_mx = Gazetteer(mx, max_snap_km=max_snap_km)
+    near_us = Gazetteer(us, max_snap_km=max_snap_km)
+    for row in ports.itertuples(index=False):
+        (a, da), (b, db) = near_mx.nearest(row.mx_lon, row.mx_lat), near_us.nearest(row.us_lon, row.us_lat)
+        if max(da, db) > max_snap_km:
+            log.info("port %s %s not joined: %.1f / %.1f km away", row.port_code, row.bridge, da, db)
+            continue
+        joined.nodes[a].update(kind="port", country="MX")
+        joined.nodes[b].update(kind="port", country="US")
+        add_crossing(joined, a, b, str(row.port_code), row.port_name, row.bridge)
+    return joined

@@ -1,0 +1,108 @@
+"""Administrative tags: country, state and (in Mexico) municipality for every node and edge.
+
+Mexican states and municipalities come from the built INEGI polygon tables; the US side has
+no polygons in the data, so US nodes keep the state they were authored (or imported) with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+
+from cargorisk.sources import load_table
+
+METRIC_CRS = "EPSG:6372"  # Mexico ITRF2008 LCC: one metric CRS for the whole corridor
+NEAR_MEXICO_M = 5_000.0  # untagged nodes this close to Mexico count as Mexican (coastline simplification)
+
+
+@dataclass(frozen=True)
+class AdminAreas:
+    """Mexican state and municipality polygons, projected once for nearest joins."""
+
+    states: gpd.GeoDataFrame
+    municipalities: gpd.GeoDataFrame
+
+    @classmethod
+    def from_processed(cls, processed_dir: Path) -> AdminAreas:
+        """Load ``mx_states`` and ``mx_municipalities`` (built by ``cargorisk data build``)."""
+        states = load_table("mx_states", processed_dir)[["cve_ent", "state", "geometry"]]
+        muns = load_table("mx_municipalities", processed_dir)[["cvegeo", "geometry"]]
+        return cls(states.to_crs(METRIC_CRS), muns.to_crs(METRIC_CRS))
+
+    def locate(self, points: gpd.GeoSeries) -> gpd.GeoDataFrame:
+        """Nearest municipality of each point, its state, and the distance to Mexico (m).
+
+        The state comes from the municipality code (its first two digits): the municipality
+        polygons are finer than the simplified state outlines, which serve only to measure
+        how far a point is from Mexico.
+        """
+        pts = gpd.GeoDataFrame(geometry=points.to_crs(METRIC_CRS).to_numpy(), crs=METRIC_CRS)
+        by_state = gpd.sjoin_nearest(pts, self.states[["geometry"]], how="left", distance_col="dist_m")
+        by_mun = gpd.sjoin_nearest(pts, self.municipalities, how="left")
+        by_mun = by_mun[~by_mun.index.duplicated()]
+        names = self.states.set_index("cve_ent")["state"]
+        by_mun["state"] = by_mun["cvegeo"].str[:2].astype(int).map(names)
+        by_mun["dist_m"] = by_state["dist_m"].groupby(level=0).min()
+        return by_mun
+
+
+def tag_admin(graph: nx.MultiDiGraph, areas: AdminAreas) -> nx.MultiDiGraph:
+    """Return a copy of ``graph`` with ``country``, ``state`` and ``cvegeo`` on nodes and edges.
+
+    Nodes keep an authored ``country``; untagged nodes are Mexican when within 5 km of a
+    Mexican state polygon. Mexican nodes get the nearest state and municipality (``cvegeo``,
+    5-digit INEGI code); US nodes keep their ``state`` (``""`` if unknown) and get
+    ``cvegeo=""``. Edges inside one country take the state and municipality at their midpoint;
+    crossing edges get ``country="MX-US"`` and the Mexican end's tags.
+    """
+    tagged = graph.copy()
+    tag_nodes(tagged, areas)
+    tag_edges(tagged, areas)
+    return tagged
+
+
+def tag_nodes(graph: nx.MultiDiGraph, areas: AdminAreas) -> None:
+    """Set country/state/cvegeo on every node (in place)."""
+    ids = list(graph.nodes)
+    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids], dtype=float)
+    found = areas.locate(gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs="EPSG:4326"))
+    for i, node in enumerate(ids):
+        data = graph.nodes[node]
+        if not data.get("country"):
+            data["country"] = "MX" if found["dist_m"].iat[i] <= NEAR_MEXICO_M else "US"
+        if data["country"] == "MX":
+            data["state"], data["cvegeo"] = found["state"].iat[i], found["cvegeo"].iat[i]
+        else:
+            data["state"], data["cvegeo"] = data.get("state") or "", ""
+
+
+def tag_edges(graph: nx.MultiDiGraph, areas: AdminAreas) -> None:
+    """Set country/state/cvegeo on every edge (in place), from its midpoint where Mexican."""
+    edges = list(graph.edges(keys=True, data=True))
+    mids = [edge_midpoint(graph, u, v, d) for u, v, _, d in edges]
+    found = areas.locate(gpd.GeoSeries(mids, crs="EPSG:4326"))
+    for i, (u, v, _, data) in enumerate(edges):
+        nu, nv = graph.nodes[u], graph.nodes[v]
+        if nu["country"] != nv["country"]:
+            mx = nu if nu["country"] == "MX" else nv
+            data.update(country="MX-US", state=mx["state"], cvegeo=mx["cvegeo"])
+        elif nu["country"] == "MX":
+            data.update(country="MX", state=found["state"].iat[i], cvegeo=found["cvegeo"].iat[i])
+        else:
+            near = nu if shapely.distance(mids[i], shapely.Point(nu["x"], nu["y"])) <= shapely.distance(
+                mids[i], shapely.Point(nv["x"], nv["y"])) else nv
+            data.update(country=nu["country"], state=near["state"], cvegeo="")
+
+
+def edge_midpoint(graph: nx.MultiDiGraph, u: object, v: object, data: dict) -> shapely.Point:
+    """Point halfway along the edge geometry (or the straight segment between its nodes)."""
+    line = data.get("geometry")
+    if line is None:
+        a, b = graph.nodes[u], graph.nodes[v]
+        line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+    return line.interpolate(0.5, normalized=True)

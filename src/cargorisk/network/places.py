@@ -1,0 +1,245 @@
+"""Places: turn what a user types into a network node.
+
+Accepted forms: a network node name or a Mexican municipality name, case- and
+accent-insensitive, optionally qualified by state (``"Juárez, Chihuahua"``, ``"Monterrey, NL"``,
+``"Laredo, TX"``); a ``"lat,lon"`` string; a ``(lat, lon)`` tuple. Coordinates follow the
+``lat,lon`` order people copy from web maps; inside cargorisk everything is ``lon, lat``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceNotFound
+
+EARTH_KM = 6371.0088
+COORDS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
+STATE_ABBREVIATIONS = {
+    "Aguascalientes": ["ags"], "Baja California": ["bc"], "Baja California Sur": ["bcs"],
+    "Campeche": ["camp"], "Coahuila": ["coah"], "Colima": ["col"], "Chiapas": ["chis"],
+    "Chihuahua": ["chih"], "Ciudad de México": ["cdmx", "df"], "Durango": ["dgo"],
+    "Guanajuato": ["gto"], "Guerrero": ["gro"], "Hidalgo": ["hgo"], "Jalisco": ["jal"],
+    "Estado de México": ["mex", "edomex", "mexico"], "Michoacán": ["mich"], "Morelos": ["mor"],
+    "Nayarit": ["nay"], "Nuevo León": ["nl"], "Oaxaca": ["oax"], "Puebla": ["pue"],
+    "Querétaro": ["qro"], "Quintana Roo": ["qroo"], "San Luis Potosí": ["slp"], "Sinaloa": ["sin"],
+    "Sonora": ["son"], "Tabasco": ["tab"], "Tamaulipas": ["tamps"], "Tlaxcala": ["tlax"],
+    "Veracruz": ["ver"], "Yucatán": ["yuc"], "Zacatecas": ["zac"],
+    "California": ["ca"], "Arizona": ["az"], "New Mexico": ["nm"], "Texas": ["tx"],
+    "Oklahoma": ["ok"], "Kansas": ["ks"], "Missouri": ["mo"], "Arkansas": ["ar"],
+    "Tennessee": ["tn"], "Louisiana": ["la"], "Mississippi": ["ms"], "Alabama": ["al"],
+    "Georgia": ["ga"], "Kentucky": ["ky"], "Indiana": ["in"], "Illinois": ["il"], "Ohio": ["oh"],
+    "Michigan": ["mi"],
+}
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words: 'Ciudad Juárez' -> 'ciudad juarez', 'N.L.' -> 'nl'."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    ascii_text = re.sub(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w)\.", "", ascii_text)  # N.L. -> NL
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
+
+
+def state_keys(state: str) -> set[str]:
+    """Every way a state may be written as a qualifier."""
+    return {normalise(state), *STATE_ABBREVIATIONS.get(state, [])}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: the network node to route from/to, and how it was found."""
+
+    query: str
+    name: str
+    node: Hashable
+    lon: float
+    lat: float
+    snap_km: float
+    source: str  # "node", "municipality" or "coordinates"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A gazetteer entry: a display name, its state, and where it lies."""
+
+    name: str
+    state: str
+    source: str
+    node: Hashable | None
+    lon: float
+    lat: float
+    cvegeo: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.state}" if self.state else self.name
+
+
+class Gazetteer:
+    """Name and coordinate lookup over a road graph and, optionally, Mexico's municipalities.
+
+    Parameters
+    ----------
+    graph
+        Road graph with node ``x``, ``y``, ``name`` (and ``state``/``cvegeo`` when tagged).
+    municipalities
+        Optional table with ``cvegeo``, ``municipality``, ``state``, ``lon``, ``lat``.
+    max_snap_km
+        Largest distance from a coordinate or municipality centre to the nearest node.
+    """
+
+    def __init__(
+        self, graph: nx.MultiDiGraph, municipalities: pd.DataFrame | None = None, *, max_snap_km: float = 25.0
+    ) -> None:
+        self.graph, self.max_snap_km = graph, max_snap_km
+        self.ids = [n for n, d in graph.nodes(data=True) if d.get("kind") != "port" or d.get("name")]
+        lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in self.ids], dtype=float)
+        self.tree = cKDTree(unit_vectors(lonlat))
+        self.index: dict[str, list[Candidate]] = {}
+        for node in self.ids:
+            self.add_node(node)
+        if municipalities is not None:
+            for row in municipalities.itertuples(index=False):
+                self.add(Candidate(row.municipality, row.state, "municipality", None,
+                                   float(row.lon), float(row.lat), row.cvegeo))
+
+    def add_node(self, node: Hashable) -> None:
+        """Index a named node under its name, its name without 'Ciudad', and its aliases."""
+        data = self.graph.nodes[node]
+        if not data.get("name"):
+            return
+        cand = Candidate(data["name"], data.get("state", ""), "node", node, data["x"], data["y"],
+                         data.get("cvegeo", ""))
+        aliases = [a for a in str(data.get("aliases") or "").split("|") if a]
+        self.add(cand, aliases)
+
+    def add(self, cand: Candidate, aliases: list[str] | None = None) -> None:
+        key = normalise(cand.name)
+        keys = {key, key.removeprefix("ciudad ").removeprefix("heroica ")}
+        keys |= {normalise(a) for a in aliases or []}
+        for k in keys:
+            self.index.setdefault(k, []).append(cand)
+
+    def resolve(self, query: str | tuple[float, float]) -> Place:
+        """Resolve a name or coordinate to a network node (see module docstring)."""
+        if isinstance(query, tuple | list):
+            return self.snap(float(query[0]), float(query[1]), str(query))
+        text = str(query).strip()
+        if not text:
+            msg = "empty place name; give a city (e.g. 'Monterrey, NL') or 'lat,lon'"
+            raise InputError(msg)
+        match = COORDS.match(text)
+        if match:
+            return self.snap(float(match.group(1)), float(match.group(2)), text)
+        return self.by_name(text)
+
+    def by_name(self, text: str) -> Place:
+        name, _, qualifier = text.partition(",")
+        found = self.index.get(normalise(name), [])
+        if qualifier.strip():
+            wanted = normalise(qualifier)
+            found = [c for c in found if wanted in state_keys(c.state)]
+        found = dedupe(found)
+        if not found:
+            raise PlaceNotFound(self.not_found_message(text))
+        if len(found) > 1:
+            listed = "; ".join(c.label for c in found[:8])
+            msg = f"{text!r} matches {len(found)} places: {listed}; add the state, e.g. {found[0].label!r}"
+            raise AmbiguousPlace(msg)
+        return self.place_of(found[0], text)
+
+    def not_found_message(self, text: str) -> str:
+        close = difflib.get_close_matches(normalise(text.partition(",")[0]), self.index, n=3, cutoff=0.75)
+        labels = sorted({c.label for k in close for c in self.index[k]})[:3]
+        hint = f"did you mean {' or '.join(repr(x) for x in labels)}?" if labels else (
+            "give a city on the network, a Mexican municipality, or 'lat,lon'")
+        return f"{text!r} is not a known place; {hint}"
+
+    def place_of(self, cand: Candidate, text: str) -> Place:
+        if cand.node is not None:
+            return Place(text, cand.label, cand.node, cand.lon, cand.lat, 0.0, "node")
+        node, km = self.nearest(cand.lon, cand.lat)
+        if km > self.max_snap_km:
+            msg = (f"{cand.label!r} is {km:.1f} km from the nearest road node "
+                   f"({self.graph.nodes[node].get('name') or node}); max_snap_km is {self.max_snap_km:g}")
+            raise OffNetworkError(msg)
+        return Place(text, cand.label, node, cand.lon, cand.lat, km, "municipality")
+
+    def snap(self, lat: float, lon: float, text: str) -> Place:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            msg = f"{text!r} is not a valid 'lat,lon' (latitude first, e.g. '25.6866,-100.3161')"
+            raise InputError(msg)
+        node, km = self.nearest(lon, lat)
+        if km > self.max_snap_km:
+            near = self.graph.nodes[node].get("name") or node
+            msg = (f"point {lat:.4f},{lon:.4f} is {km:.1f} km from the nearest road node ({near}); "
+                   f"pick a point within {self.max_snap_km:g} km of a road or raise max_snap_km")
+            raise OffNetworkError(msg)
+        return Place(text, f"{lat:.4f},{lon:.4f}", node, lon, lat, km, "coordinates")
+
+    def nearest(self, lon: float, lat: float) -> tuple[Hashable, float]:
+        """Nearest node and its great-circle distance in km."""
+        chord, i = self.tree.query(unit_vectors(np.array([[lon, lat]]))[0])
+        return self.ids[int(i)], float(2 * EARTH_KM * np.arcsin(min(1.0, chord / 2)))
+
+
+def dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per place: a node wins over the municipality it lies in."""
+    nodes = [c for c in candidates if c.source == "node"]
+    covered = {c.cvegeo for c in nodes if c.cvegeo}
+    seen, out = set(), []
+    for c in nodes + [c for c in candidates if c.source != "node" and c.cvegeo not in covered]:
+        key = (c.source, c.node if c.node is not None else c.cvegeo)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere, so Euclidean nearest = great-circle nearest."""
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def municipality_gazetteer(names: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Municipality names (current INEGI list) with centroids from the polygon table.
+
+    Municipalities newer than the polygons fall back to their state's first listed centroid
+    being unknown: they are left out rather than placed wrongly.
+    """
+    centres = polygons.set_index("cvegeo")[["lon", "lat"]]
+    table = names.join(centres, on="cvegeo", how="inner")
+    return table[["cvegeo", "municipality", "state", "lon", "lat"]].reset_index(drop=True)
+
+
+def resolve_place(
+    query: str | tuple[float, float],
+    graph: nx.MultiDiGraph,
+    *,
+    municipalities: pd.DataFrame | None = None,
+    max_snap_km: float = 25.0,
+) -> Place:
+    """Resolve one place against ``graph`` (see :class:`Gazetteer` for repeated lookups).
+
+    Raises
+    ------
+    PlaceNotFound
+        Unknown name (with close suggestions).
+    AmbiguousPlace
+        Several places share the name (listed, with the way to qualify it).
+    OffNetworkError
+        The point or municipality is farther than ``max_snap_km`` from the network.
+    InputError
+        Empty text or an impossible coordinate.
+    """
+    return Gazetteer(graph, municipalities, max_snap_km=max_snap_km).resolve(query)
