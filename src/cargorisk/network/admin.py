@@ -94,9 +94,13 @@ def tag_edges(graph: nx.MultiDiGraph, areas: AdminAreas) -> None:
         elif nu["country"] == "MX":
             data.update(country="MX", state=found["state"].iat[i], cvegeo=found["cvegeo"].iat[i])
         else:
-            near = nu if shapely.distance(mids[i], shapely.Point(nu["x"], nu["y"])) <= shapely.distance(
-                mids[i], shapely.Point(nv["x"], nv["y"])) else nv
-            data.update(country=nu["country"], state=near["state"], cvegeo="")
+            data.update(country=nu["country"], state=nearer(mids[i], nu, nv)["state"], cvegeo="")
+
+
+def nearer(point: shapely.Point, a: dict, b: dict) -> dict:
+    """Of two node attribute dicts, the one whose x/y is closer to ``point``."""
+    dist_a = shapely.distance(point, shapely.Point(a["x"], a["y"]))
+    return a if dist_a <= shapely.distance(point, shapely.Point(b["x"], b["y"])) else b
 
 
 def edge_midpoint(graph: nx.MultiDiGraph, u: object, v: object, data: dict) -> shapely.Point:

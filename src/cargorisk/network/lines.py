@@ -180,7 +180,7 @@ def keep_largest_component(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         msg = "no road edges left after snapping; check the layer and the snapping tolerance"
         raise NetworkBuildError(msg)
     components = sorted(nx.weakly_connected_components(graph), key=len, reverse=True)
-    dropped = [c for c in components[1:]]
+    dropped = components[1:]
     dropped_nodes = sum(len(c) for c in dropped)
     dropped_km = sum(d["length"] for c in dropped for _, _, d in graph.subgraph(c).edges(data=True)) / 2e3
     kept = graph.subgraph(components[0]).copy()

@@ -45,7 +45,7 @@ STATE_ABBREVIATIONS = {
 def normalise(text: str) -> str:
     """Lower-case ASCII words: 'Ciudad Juárez' -> 'ciudad juarez', 'N.L.' -> 'nl'."""
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    ascii_text = re.sub(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w)\.", "", ascii_text)  # N.L. -> NL
+    ascii_text = re.sub(r"(?<=\b\w)\.", "", ascii_text)  # N.L. -> NL
     return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
 
 
@@ -101,7 +101,7 @@ class Gazetteer:
         self, graph: nx.MultiDiGraph, municipalities: pd.DataFrame | None = None, *, max_snap_km: float = 25.0
     ) -> None:
         self.graph, self.max_snap_km = graph, max_snap_km
-        self.ids = [n for n, d in graph.nodes(data=True) if d.get("kind") != "port" or d.get("name")]
+        self.ids = list(graph.nodes)
         lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in self.ids], dtype=float)
         self.tree = cKDTree(unit_vectors(lonlat))
         self.index: dict[str, list[Candidate]] = {}
@@ -214,8 +214,8 @@ def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
 def municipality_gazetteer(names: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
     """Municipality names (current INEGI list) with centroids from the polygon table.
 
-    Municipalities newer than the polygons fall back to their state's first listed centroid
-    being unknown: they are left out rather than placed wrongly.
+    Municipalities created after the 2016 polygons have no centroid: they are left out
+    rather than placed wrongly.
     """
     centres = polygons.set_index("cvegeo")[["lon", "lat"]]
     table = names.join(centres, on="cvegeo", how="inner")

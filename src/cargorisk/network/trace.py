@@ -48,15 +48,15 @@ class LineRouter:
                                           .to_crs(self.crs).to_numpy())
         self.tree = cKDTree(self.xy)
         index = {n: i for i, n in enumerate(self.ids)}
-        rows, cols, lengths, self.lines = [], [], [], {}
+        self.lines: dict[tuple[int, int], tuple[float, shapely.LineString]] = {}
         for u, v, d in self.graph.edges(data=True):
             i, j = index[u], index[v]
             if (i, j) not in self.lines or d["length"] < self.lines[(i, j)][0]:
                 self.lines[(i, j)] = (d["length"], d["geometry"])
-        for (i, j), (length, _) in self.lines.items():
-            rows.append(i), cols.append(j), lengths.append(length)
+        pairs = np.array(list(self.lines), dtype=np.int64).reshape(-1, 2)
+        lengths = [length for length, _ in self.lines.values()]
         n = len(self.ids)
-        self.matrix = csr_matrix((lengths, (rows, cols)), shape=(n, n))
+        self.matrix = csr_matrix((lengths, (pairs[:, 0], pairs[:, 1])), shape=(n, n))
 
     def snap(self, lonlat: tuple[float, float]) -> tuple[int, float]:
         """Nearest line node to a lon/lat point and its distance in metres."""
