@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+from pathlib import Path
 
 import folium
 import networkx as nx
@@ -11,7 +13,8 @@ import pandas as pd
 import pytest
 
 from cargorisk.config import Settings
-from cargorisk.network import Gazetteer, describe_network, find_problems, load_network
+from cargorisk.network import Gazetteer, describe_network, find_problems, load_network, network_dir
+from cargorisk.network.trace import trace_corridor
 from cargorisk.sources import load_table
 
 # Published road distances (km), as given by Mexico's SICT route planner "Traza tu ruta"
@@ -145,3 +148,15 @@ def test_untagged_load_needs_no_data(tmp_path: object) -> None:
     graph = load_network("corridor", settings=Settings(data_dir=tmp_path), tag=False)  # type: ignore[arg-type]
     assert graph.number_of_nodes() >= 250
     assert "cvegeo" not in graph.nodes["mx_monterrey"]
+
+
+def test_committed_geometry_matches_a_fresh_trace(built: Settings, tmp_path: Path) -> None:
+    """edge_geometry.csv is derived data: re-tracing the authored roads must reproduce it."""
+    source = network_dir(built)
+    for name in ("nodes.csv", "edges.csv", "crossings.csv"):
+        shutil.copy(source / name, tmp_path / name)
+    fresh = trace_corridor(tmp_path, load_table("mx_roads_dcw", built.processed_dir),
+                           load_table("us_roads_ne", built.processed_dir))
+    committed = pd.read_csv(source / "edge_geometry.csv")
+    columns = ["pair", "length_m", "source"]
+    pd.testing.assert_frame_equal(fresh[columns], committed[columns], check_dtype=False)

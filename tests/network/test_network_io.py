@@ -62,3 +62,20 @@ def test_network_cli(built: Settings, capsys: pytest.CaptureFixture[str], tmp_pa
         "error: PlaceNotFound: 'Monterey' is not a known place; did you mean 'Monterrey, Nuevo León'?")
     assert main([*data, "network", "export", str(tmp_path / "c.graphml")]) == 0
     assert (tmp_path / "c.graphml").exists()
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_bad_network_files_are_one_line_cli_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.osm"
+    empty.write_text("")
+    naive = tmp_path / "roads.shp"
+    gpd.GeoDataFrame(geometry=gpd.GeoSeries.from_wkt(["LINESTRING (-100 25, -99 25)"])).to_file(naive)
+    assert not naive.with_suffix(".prj").exists()
+    cases = ((empty, "NetworkBuildError: "), (naive, "NetworkBuildError: line layer has no CRS"))
+    for path, message in cases:
+        assert main(["--data-dir", str(tmp_path), "network", "info", str(path), "--no-tag"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {message}")
+        assert err.count("\n") == 1
