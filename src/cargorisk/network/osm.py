@@ -48,7 +48,9 @@ EXTRA_NODE_TAGS = ("name",)
 KEEP_APART = ("highway", "ref", "toll")
 # What osmnx, ElementTree, SAX and bz2 raise on a damaged file (osmnx's own errors are ValueErrors;
 # stray <tag>/<nd> elements raise KeyError or TypeError inside osmnx's SAX handler).
-READ_ERRORS = (ET.ParseError, SAXException, ValueError, KeyError, TypeError, AttributeError, EOFError, OSError)
+READ_ERRORS = (
+    ET.ParseError, SAXException, ValueError, KeyError, TypeError, AttributeError, EOFError, OSError,
+)
 
 
 def from_osm_xml(
@@ -112,7 +114,8 @@ def class_speeds(classes: tuple[str, ...], overrides: Mapping[str, float] | None
     speeds = {**TRUCK_SPEEDS_KPH, **(overrides or {})}
     missing = [c for c in classes if c not in speeds]
     if missing:
-        msg = f"no truck speed for highway class {missing[0]!r}; pass truck_speeds_kph={{{missing[0]!r}: ...}}"
+        cls = missing[0]
+        msg = f"no truck speed for highway class {cls!r}; pass truck_speeds_kph={{{cls!r}: <km/h>}}"
         raise InputError(msg)
     for cls in classes:
         speed = speeds[cls]
