@@ -21,6 +21,8 @@ demo: $(STAMP)
 	$(CLI) data status
 	$(CLI) network info
 	$(CLI) network place "Monterrey, NL" "Dallas, TX" "Juárez, Chihuahua" "25.43,-101.0"
+	$(CLI) train
+	$(CLI) risk states --year 2025
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

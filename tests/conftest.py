@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from cargorisk.config import Settings
 from cargorisk.network import Gazetteer, load_gazetteer, load_network
+from cargorisk.risk import train
 from cargorisk.sources import SOURCES, build_sources, fetch_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +49,11 @@ def corridor(built: Settings) -> nx.MultiDiGraph:
 def gazetteer(corridor: nx.MultiDiGraph, built: Settings) -> Gazetteer:
     """Place lookup over the corridor and every Mexican municipality."""
     return load_gazetteer(corridor, built)
+
+
+@pytest.fixture(scope="session")
+def trained(built: Settings, corridor: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose models folder holds a theft model trained on the real data."""
+    settings = dataclasses.replace(built, models_dir=tmp_path_factory.mktemp("models"))
+    train(settings, corridor)
+    return settings

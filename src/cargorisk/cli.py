@@ -161,6 +161,80 @@ def network_trace(settings: Settings) -> None:
     say(f"wrote {folder / 'edge_geometry.csv'}: {traced} of {len(out)} roads traced over line layers")
 
 
+def print_backtest(summary: object) -> None:
+    """The backtest summary as an aligned table."""
+    say(f"{'predictor':<17} {'poisson_dev':>11} {'mae':>8} {'spearman':>9} {'top5_hit':>9}")
+    for name, row in summary.iterrows():  # type: ignore[attr-defined]
+        say(f"{name:<17} {row['poisson_deviance']:>11.2f} {row['mae']:>8.1f} {row['spearman']:>9.3f} "
+            f"{row['top5_hit_rate']:>9.2f}")
+
+
+@app.command("train")
+@click.option("--incidents", type=click.Path(path_type=Path),
+              help="Your incident CSV (lat, lon, datetime[, violent, value_usd]) for edge-level risk.")
+@click.pass_obj
+def train_cmd(settings: Settings, incidents: Path | None) -> None:
+    """Backtest and fit the theft-risk model on the built data; save it with its model card."""
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import train  # noqa: PLC0415
+
+    result = train(settings, load_network(settings=settings))
+    print_backtest(result.summary)
+    verdict = "beats" if result.default == "lightgbm" else "does not beat"
+    say(f"LightGBM {verdict} the baselines on Poisson deviance; default predictor: {result.default}")
+    say(f"wrote {result.card_path}")
+    if incidents is not None:
+        from cargorisk.risk.edges import train_edge_model  # noqa: PLC0415
+
+        report = train_edge_model(settings, load_network(settings=settings), incidents)
+        say(report.summary())
+
+
+@app.command("evaluate")
+@click.option("--json", "json_path", type=click.Path(path_type=Path),
+              help="Write the backtest (per fold and summary) here (default: models/backtest.json).")
+@click.pass_obj
+def evaluate_cmd(settings: Settings, json_path: Path | None) -> None:
+    """Rolling-origin backtest of LightGBM and the baselines on the same folds."""
+    import json  # noqa: PLC0415
+
+    from cargorisk._io import write_bytes_atomic  # noqa: PLC0415
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import build_state_panel, evaluate  # noqa: PLC0415
+
+    folds, summary, _ = evaluate(build_state_panel(settings.processed_dir, load_network(settings=settings)))
+    print_backtest(summary)
+    path = json_path or settings.models_dir / "backtest.json"
+    doc = {"summary": summary.round(4).reset_index().to_dict(orient="records"),
+           "folds": folds.round(4).to_dict(orient="records")}
+    write_bytes_atomic(path, (json.dumps(doc, indent=2) + "\n").encode())
+    say(f"wrote {path}")
+
+
+@app.group("risk")
+def risk_group() -> None:
+    """Predicted theft risk by state and by road edge."""
+
+
+@risk_group.command("states")
+@click.option("--year", type=int, required=True, help="Year to predict (up to one past the data).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
+@click.pass_obj
+def risk_states(settings: Settings, year: int, as_json: bool) -> None:
+    """Predicted carrier robberies per Mexican state for YEAR."""
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import predict_states  # noqa: PLC0415
+
+    table = predict_states(settings, load_network(settings=settings), year)
+    table = table.sort_values("predicted", ascending=False)
+    if as_json:
+        click.echo(table.round(2).to_json(orient="records", force_ascii=False))
+        return
+    for row in table.itertuples(index=False):
+        seen = f"  observed {row.observed:8.0f}" if "observed" in table.columns else ""
+        say(f"{row.cve_ent:>2} {row.state:<22} predicted {row.predicted:8.1f}{seen}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     try:

@@ -35,6 +35,15 @@ class Settings:
         Default declared value of the load (USD) when a route request gives none.
     max_snap_km
         Largest distance (km) at which a coordinate is snapped to the road network.
+    mx_truck_km_per_year
+        Exposure assumption: heavy-truck kilometres driven in Mexico per year, 45 billion.
+        Derived, not measured: about 600,000 federal-licensed freight power units (SICT,
+        *Estadistica Basica del Autotransporte Federal* 2023) times about 75,000 km a year each.
+        It scales every Mexican theft probability equally, so it changes no ranking.
+    us_theft_per_million_truck_km
+        US cargo-theft rate: 3,625 thefts in 2024 (CargoNet annual report, US and Canada,
+        all modes, so an upper bound for trucks on the road) over 297.7 billion combination-truck
+        km (185 billion miles, FHWA Highway Statistics 2022, table VM-1) = 0.0122.
     """
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
@@ -43,6 +52,8 @@ class Settings:
     value_of_time_usd_per_h: float = 95.0
     cargo_value_usd: float = 100_000.0
     max_snap_km: float = 25.0
+    mx_truck_km_per_year: float = 45e9
+    us_theft_per_million_truck_km: float = 0.0122
 
     @property
     def raw_dir(self) -> Path:

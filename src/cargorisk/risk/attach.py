@@ -1,0 +1,150 @@
+"""Turn predicted incidents per state into a theft rate and probability on every edge.
+
+Exposure (truck-km per state) is an assumption: the national figure
+``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the
+corridor network's road km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more
+trucks than a two-lane road). Then, on each Mexican edge,
+``theft_rate`` = state incidents / state truck-km (incidents per million truck-km) and
+``theft_prob`` = 1 - exp(-rate * km), the chance that one truck trip over the edge is robbed.
+US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states (or the
+border) takes the length-weighted mean of the rates along it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.stats import spearmanr
+
+from cargorisk.config import Settings
+from cargorisk.network.admin import METRIC_CRS
+from cargorisk.sources import load_table
+
+CLASS_WEIGHTS = {"motorway": 3.0, "trunk": 2.0, "primary": 1.0, "secondary": 0.5, "crossing": 0.0}
+
+
+def edge_state_km(graph: nx.MultiDiGraph, states: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Road km of every Mexican or crossing edge inside each state it passes through.
+
+    The edge's ``length`` is shared in proportion to its geometry inside each state polygon;
+    the part outside every polygon (the US, or coast the simplified outlines cut off) goes to
+    ``"US"`` for crossings and to the edge's own ``state`` otherwise.
+    """
+    keys = [
+        (u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("country") in ("MX", "MX-US")
+    ]
+    lines = gpd.GeoDataFrame(
+        {"edge": range(len(keys))}, geometry=[edge_line(graph, *e) for e in keys], crs="EPSG:4326"
+    ).to_crs(METRIC_CRS)
+    total = lines.length.to_numpy()
+    pieces = gpd.overlay(
+        lines, states[["state", "geometry"]].to_crs(METRIC_CRS), how="intersection", keep_geom_type=True
+    )
+    pieces["share"] = pieces.length.to_numpy() / total[pieces["edge"].to_numpy()]
+    shares = pieces.groupby(["edge", "state"])["share"].sum().reset_index()
+    rest = 1 - shares.groupby("edge")["share"].sum().reindex(range(len(keys)), fill_value=0.0)
+    own = ["US" if graph.edges[e]["country"] == "MX-US" else graph.edges[e]["state"] for e in keys]
+    rest_rows = pd.DataFrame({"edge": range(len(keys)), "state": own, "share": rest.clip(lower=0).to_numpy()})
+    out = pd.concat([shares, rest_rows[rest_rows["share"] > 1e-9]]).groupby(["edge", "state"])["share"].sum()
+    out = out.reset_index()
+    lengths = np.array([graph.edges[e]["length"] for e in keys]) / 1000
+    out["km"] = out["share"] * lengths[out["edge"].to_numpy()]
+    out[["u", "v", "key"]] = pd.DataFrame([keys[i] for i in out["edge"]], index=out.index)
+    return out[["u", "v", "key", "state", "km"]]
+
+
+def edge_line(graph: nx.MultiDiGraph, u: object, v: object, k: int) -> shapely.LineString:
+    """The edge's geometry, or the straight segment between its nodes."""
+    line = graph.edges[u, v, k].get("geometry")
+    if line is None:
+        a, b = graph.nodes[u], graph.nodes[v]
+        line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+    return line
+
+
+def state_exposure(
+    graph: nx.MultiDiGraph,
+    state_km: pd.DataFrame,
+    total_truck_km: float,
+    weights: dict[str, float] | None = None,
+) -> pd.Series:
+    """Truck-km per Mexican state per year: ``total_truck_km`` shared by class-weighted road km.
+
+    ``state_km`` is :func:`edge_state_km`; each road counts once (both directions share it).
+    """
+    weights = CLASS_WEIGHTS if weights is None else weights
+    highway = [
+        graph.edges[u, v, k].get("highway", "")
+        for u, v, k in state_km[["u", "v", "key"]].itertuples(index=False)
+    ]
+    weighted = state_km.assign(w=state_km["km"] / 2 * np.array([weights.get(h, 1.0) for h in highway]))
+    per_state = weighted[weighted["state"] != "US"].groupby("state")["w"].sum()
+    return per_state / per_state.sum() * total_truck_km
+
+
+def state_rates(predicted: pd.DataFrame, exposure: pd.Series) -> pd.Series:
+    """Incidents per million truck-km per state (``predicted`` has ``state`` and ``predicted``)."""
+    incidents = predicted.set_index("state")["predicted"]
+    return (incidents / exposure.reindex(incidents.index) * 1e6).dropna()
+
+
+def attach_risk(
+    graph: nx.MultiDiGraph,
+    predicted: pd.DataFrame,
+    settings: Settings,
+    *,
+    weights: dict[str, float] | None = None,
+    edge_multiplier: dict[tuple, float] | None = None,
+) -> nx.MultiDiGraph:
+    """Return a copy of ``graph`` with ``theft_rate`` and ``theft_prob`` on every edge.
+
+    Parameters
+    ----------
+    graph
+        Tagged road graph (edges carry ``country`` and ``state``).
+    predicted
+        Predicted incidents per state for the year (columns ``state``, ``predicted``).
+    settings
+        Exposure and US-rate assumptions; where the built state polygons are.
+    weights
+        Class weights for the exposure split (default :data:`CLASS_WEIGHTS`).
+    edge_multiplier
+        Optional relative risk per edge ``(u, v, key)`` from an edge-level model; 1 when absent.
+
+    An edge crossing several states takes the length-weighted mean of their rates.
+    """
+    state_km = edge_state_km(graph, load_table("mx_states", settings.processed_dir))
+    rates = state_rates(predicted, state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights))
+    rates["US"] = settings.us_theft_per_million_truck_km
+    state_km["incidents"] = state_km["km"] * state_km["state"].map(rates).fillna(rates.median())
+    per_edge = state_km.groupby(["u", "v", "key"])[["incidents", "km"]].sum()
+    mexican_rate = (per_edge["incidents"] / per_edge["km"]).to_dict()
+    out = graph.copy()
+    for u, v, k, data in out.edges(keys=True, data=True):
+        rate = mexican_rate.get((u, v, k), settings.us_theft_per_million_truck_km)
+        rate *= (edge_multiplier or {}).get((u, v, k), 1.0)
+        data["theft_rate"] = float(rate)
+        data["theft_prob"] = float(-np.expm1(-rate * 1e-6 * data["length"] / 1000))
+    return out
+
+
+def exposure_sensitivity(
+    graph: nx.MultiDiGraph, predicted: pd.DataFrame, settings: Settings
+) -> dict[str, float]:
+    """How state rankings move when exposure is split by plain road km instead of weighted km.
+
+    Returns the Spearman correlation of the two state-rate rankings and the largest ratio
+    between a state's two rates; the national total only rescales and changes no ranking.
+    """
+    state_km = edge_state_km(graph, load_table("mx_states", settings.processed_dir))
+    weighted = state_rates(predicted, state_exposure(graph, state_km, settings.mx_truck_km_per_year))
+    flat = {k: 1.0 for k in CLASS_WEIGHTS if k != "crossing"} | {"crossing": 0.0}
+    plain = state_rates(predicted, state_exposure(graph, state_km, settings.mx_truck_km_per_year, flat))
+    ratio = (weighted / plain.reindex(weighted.index)).dropna()
+    return {
+        "spearman_weighted_vs_plain_km": float(spearmanr(weighted, plain.reindex(weighted.index)).statistic),
+        "max_rate_ratio": float(max(ratio.max(), 1 / ratio.min())),
+    }
