@@ -235,6 +235,27 @@ def risk_states(settings: Settings, year: int, as_json: bool) -> None:
         say(f"{row.cve_ent:>2} {row.state:<22} predicted {row.predicted:8.1f}{seen}")
 
 
+@risk_group.command("edges")
+@click.option("--year", type=int, required=True, help="Year of the state predictions.")
+@click.option("--top", type=int, default=15, show_default=True, help="How many roads to list.")
+@click.pass_obj
+def risk_edges(settings: Settings, year: int, top: int) -> None:
+    """The roads with the highest theft rate (incidents per million truck-km) for YEAR."""
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import risk_network  # noqa: PLC0415
+
+    graph = risk_network(settings, load_network(settings=settings), year)
+    rows = {}
+    for u, v, d in graph.edges(data=True):
+        a, b = graph.nodes[u]["name"], graph.nodes[v]["name"]
+        rows.setdefault((min(a, b), max(a, b), d["ref"]), d)
+    ranked = sorted(rows.items(), key=lambda item: -item[1]["theft_rate"])[:top]
+    say(f"{'road':<58} {'state':<18} {'rate/Mkm':>9} {'P(theft)/trip':>14}")
+    for (a, b, ref), d in ranked:
+        say(f"{a + ' - ' + b + ' (' + ref + ')':<58} {d['state']:<18} {d['theft_rate']:>9.3f} "
+            f"{d['theft_prob']:>14.2e}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     try:

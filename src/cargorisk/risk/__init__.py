@@ -6,7 +6,7 @@ from cargorisk.risk.baselines import EmpiricalBayes, LastYear, MultiYearMean
 from cargorisk.risk.evaluate import backtest, score
 from cargorisk.risk.features import FEATURES, build_state_panel
 from cargorisk.risk.model import TheftRiskModel, load_model, save_model
-from cargorisk.risk.train import TrainResult, evaluate, explain_states, predict_states, train
+from cargorisk.risk.train import TrainResult, evaluate, explain_states, predict_states, risk_network, train
 
 __all__ = [
     "FEATURES",
@@ -23,6 +23,7 @@ __all__ = [
     "exposure_sensitivity",
     "load_model",
     "predict_states",
+    "risk_network",
     "save_model",
     "score",
     "state_exposure",

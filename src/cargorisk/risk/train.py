@@ -134,3 +134,13 @@ def explain_states(settings: Settings, graph: nx.MultiDiGraph, year: int) -> pd.
 def card_summary(settings: Settings) -> dict:
     """The saved model card."""
     return read_card(model_path(settings))
+
+
+def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.MultiDiGraph:
+    """``graph`` with ``theft_rate`` and ``theft_prob`` for ``year``: state model, plus the
+    edge-level multipliers when ``cargorisk train --incidents`` has produced them."""
+    from cargorisk.risk.attach import attach_risk  # noqa: PLC0415
+    from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
+
+    predicted = predict_states(settings, graph, year)
+    return attach_risk(graph, predicted, settings, edge_multiplier=load_multipliers(settings, graph))
