@@ -235,6 +235,26 @@ def risk_states(settings: Settings, year: int, as_json: bool) -> None:
         say(f"{row.cve_ent:>2} {row.state:<22} predicted {row.predicted:8.1f}{seen}")
 
 
+@risk_group.command("explain")
+@click.argument("state")
+@click.option("--year", type=int, required=True, help="Year of the prediction.")
+@click.pass_obj
+def risk_explain(settings: Settings, state: str, year: int) -> None:
+    """What drives STATE's predicted carrier robberies for YEAR (LightGBM contributions)."""
+    import math  # noqa: PLC0415
+
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import predict_states, state_drivers  # noqa: PLC0415
+
+    graph = load_network(settings=settings)
+    predicted = predict_states(settings, graph, year).set_index("state")
+    drivers = state_drivers(settings, graph, year, state)
+    say(f"{state} {year}: predicted {predicted.loc[state, 'predicted']:.0f} carrier robberies "
+        f"(default predictor: {predicted.loc[state, 'predictor']}); drivers vs last year's count:")
+    for text, value in drivers:
+        say(f"  {'+' if value > 0 else '-'} {text}: x{math.exp(value):.2f}")
+
+
 @risk_group.command("edges")
 @click.option("--year", type=int, required=True, help="Year of the state predictions.")
 @click.option("--top", type=int, default=15, show_default=True, help="How many roads to list.")

@@ -120,3 +120,39 @@ def test_damaged_model_files_raise(trained: Settings, tmp_path: Path, damage: st
     with pytest.raises(ModelFileError) as info:
         load_model(stem, expected_features=FEATURES[:-1] if damage == "features" else FEATURES)
     assert "\n" not in str(info.value)
+
+
+def test_drivers_and_risk_cli(
+    trained: Settings, corridor: nx.MultiDiGraph, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cargorisk.risk import state_drivers  # noqa: PLC0415
+
+    drivers = state_drivers(trained, corridor, 2025, "Puebla")
+    assert len(drivers) == 4
+    assert all(isinstance(text, str) and np.isfinite(value) for text, value in drivers)
+    with pytest.raises(InputError, match="unknown state 'Pueblo'"):
+        state_drivers(trained, corridor, 2025, "Pueblo")
+    import os  # noqa: PLC0415
+
+    from cargorisk.cli import main  # noqa: PLC0415
+
+    os.environ["CARGORISK_MODELS_DIR"] = str(trained.models_dir)
+    try:
+        data = ["--data-dir", str(trained.data_dir)]
+        assert main([*data, "risk", "states", "--year", "2025", "--json"]) == 0
+        records = json.loads(capsys.readouterr().out)
+        assert len(records) == 32 and {"cve_ent", "state", "predicted"} <= set(records[0])
+        assert main([*data, "risk", "explain", "Puebla", "--year", "2025"]) == 0
+        assert "Puebla 2025: predicted" in capsys.readouterr().out
+        assert main([*data, "evaluate", "--json", str(trained.models_dir / "bt.json")]) == 0
+        assert "last_year" in capsys.readouterr().out
+        backtest = json.loads((trained.models_dir / "bt.json").read_text())
+        assert {r["predictor"] for r in backtest["summary"]} == {
+            "lightgbm",
+            "last_year",
+            "mean_3y",
+            "empirical_bayes",
+        }
+        assert main([*data, "risk", "states", "--year", "2040"]) == 1
+    finally:
+        del os.environ["CARGORISK_MODELS_DIR"]

@@ -6,7 +6,15 @@ from cargorisk.risk.baselines import EmpiricalBayes, LastYear, MultiYearMean
 from cargorisk.risk.evaluate import backtest, score
 from cargorisk.risk.features import FEATURES, build_state_panel
 from cargorisk.risk.model import TheftRiskModel, load_model, save_model
-from cargorisk.risk.train import TrainResult, evaluate, explain_states, predict_states, risk_network, train
+from cargorisk.risk.train import (
+    TrainResult,
+    evaluate,
+    explain_states,
+    predict_states,
+    risk_network,
+    state_drivers,
+    train,
+)
 
 __all__ = [
     "FEATURES",
@@ -26,6 +34,7 @@ __all__ = [
     "risk_network",
     "save_model",
     "score",
+    "state_drivers",
     "state_exposure",
     "train",
 ]

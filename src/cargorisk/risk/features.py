@@ -42,7 +42,7 @@ FEATURES = [
 ]
 FEATURE_DOC = {
     "loglag1": "log(1 + carrier robberies last year)",
-    "trend": "log change of carrier robberies, last year vs the year before",
+    "trend": "trend of carrier robberies (log change, last year vs the year before)",
     "trend2": "log change two years back",
     "rate_lag1": "carrier robberies per 100k inhabitants last year",
     "violent_share_lag1": "share of last year's carrier robberies with violence",
@@ -53,7 +53,7 @@ FEATURE_DOC = {
     "federal_highway_lag1": "federal crimes against communication routes per 100k last year",
     "logpop": "log population",
     "road_km": "corridor-network road km in the state (each road once)",
-    "toll_share": "share of those km on toll roads",
+    "toll_share": "share of the state's corridor road km on toll roads",
     "border_state": "1 for the six states on the US border",
     "port_trucks_lag1": "log(1 + last year's northbound trucks through the state's ports of entry)",
 }

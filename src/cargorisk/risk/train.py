@@ -144,3 +144,20 @@ def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.Mu
 
     predicted = predict_states(settings, graph, year)
     return attach_risk(graph, predicted, settings, edge_multiplier=load_multipliers(settings, graph))
+
+
+def state_drivers(
+    settings: Settings, graph: nx.MultiDiGraph, year: int, state: str, top: int = 4
+) -> list[tuple[str, float]]:
+    """The largest LightGBM contributions (log scale) to ``state``'s prediction for ``year``,
+    beyond its last-year offset: ``[(description, contribution), ...]``, biggest first.
+
+    A positive contribution raises the predicted count above last year's, a negative one lowers it.
+    """
+    contributions = explain_states(settings, graph, year).set_index("state")
+    if state not in contributions.index:
+        msg = f"unknown state {state!r}; choose from {sorted(contributions.index)}"
+        raise InputError(msg)
+    row = contributions.loc[state].drop(["bias", "last_year"])
+    ranked = row.reindex(row.abs().sort_values(ascending=False).index)[:top]
+    return [(FEATURE_DOC[name], float(value)) for name, value in ranked.items()]
