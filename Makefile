@@ -23,9 +23,11 @@ demo: $(STAMP)
 	$(CLI) network place "Monterrey, NL" "Dallas, TX" "Juárez, Chihuahua" "25.43,-101.0"
 	$(CLI) train
 	$(CLI) risk states --year 2025
+	$(CLI) border waits --port Laredo --at 2026-03-02T08:00-06:00
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest -q

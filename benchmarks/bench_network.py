@@ -33,22 +33,44 @@ def main() -> None:
     graph, t_build = timed("corridor: build from data/network CSVs", build_corridor, network_dir(settings))
     areas, t_areas = timed("corridor: load admin polygons", AdminAreas.from_processed, settings.processed_dir)
     tagged, t_tag = timed("corridor: tag states and municipalities", tag_admin, graph, areas)
-    print(f"{'corridor with tags, total (bar: < 2 s)':<52} {t_build + t_areas + t_tag:8.3f} s"
-          f"   {tagged.number_of_nodes()} nodes, {tagged.number_of_edges()} edges")
+    print(
+        f"{'corridor with tags, total (bar: < 2 s)':<52} {t_build + t_areas + t_tag:8.3f} s"
+        f"   {tagged.number_of_nodes()} nodes, {tagged.number_of_edges()} edges"
+    )
     mx_lines = load_table("mx_roads_dcw", settings.processed_dir)
-    mx, t_mx = timed("whole Mexican line layer (10,422 lines) (bar: < 60 s)", from_lines, mx_lines,
-                     metric_crs="EPSG:6372", snap_m=100)
-    print(f"{'':<52} {'':8}     {mx.number_of_nodes():,} nodes, {mx.number_of_edges():,} edges,"
-          f" dropped {mx.graph['dropped']}")
+    mx, t_mx = timed(
+        "whole Mexican line layer (10,422 lines) (bar: < 60 s)",
+        from_lines,
+        mx_lines,
+        metric_crs="EPSG:6372",
+        snap_m=100,
+    )
+    print(
+        f"{'':<52} {'':8}     {mx.number_of_nodes():,} nodes, {mx.number_of_edges():,} edges,"
+        f" dropped {mx.graph['dropped']}"
+    )
     us_lines = load_table("us_roads_ne", settings.processed_dir)
-    us, _ = timed("US Southwest line layer, noded at crossings", from_lines, us_lines,
-                  metric_crs="EPSG:5070", snap_m=200, node_crossings=True)
+    us, _ = timed(
+        "US Southwest line layer, noded at crossings",
+        from_lines,
+        us_lines,
+        metric_crs="EPSG:5070",
+        snap_m=200,
+        node_crossings=True,
+    )
     print(f"{'':<52} {'':8}     {us.number_of_nodes():,} nodes, {us.number_of_edges():,} edges")
     source = next(iter(mx.nodes))
-    _, t_nx = timed("networkx one-to-all Dijkstra on the Mexican graph",
-                    nx.single_source_dijkstra_path_length, mx, source, weight="length")
-    print(f"ratio corridor-with-tags / 2 s bar: {(t_build + t_areas + t_tag) / 2:.2f};"
-          f" Mexican layer / 60 s bar: {t_mx / 60:.3f}; layer build / one Dijkstra: {t_mx / t_nx:.1f}")
+    _, t_nx = timed(
+        "networkx one-to-all Dijkstra on the Mexican graph",
+        nx.single_source_dijkstra_path_length,
+        mx,
+        source,
+        weight="length",
+    )
+    print(
+        f"ratio corridor-with-tags / 2 s bar: {(t_build + t_areas + t_tag) / 2:.2f};"
+        f" Mexican layer / 60 s bar: {t_mx / 60:.3f}; layer build / one Dijkstra: {t_mx / t_nx:.1f}"
+    )
 
 
 if __name__ == "__main__":

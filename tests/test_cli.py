@@ -16,8 +16,9 @@ from cargorisk.config import Settings
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed console script as a user would."""
     exe = Path(sys.executable).with_name("cargorisk")
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, check=False,
-                          env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"}
+    )
 
 
 def test_fetch_build_status_through_the_console_script(mirror: Path, tmp_path: Path) -> None:
@@ -64,6 +65,19 @@ def test_bad_environment_setting_is_reported(
 
 
 def test_settings_reach_commands(tmp_path: Path, mirror: Path) -> None:
-    assert main(["-q", "--data-dir", str(tmp_path), "data", "fetch", "--mirror", str(mirror),
-                 "mx_geo_isaacarroyov"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "--data-dir",
+                str(tmp_path),
+                "data",
+                "fetch",
+                "--mirror",
+                str(mirror),
+                "mx_geo_isaacarroyov",
+            ]
+        )
+        == 0
+    )
     assert (Settings(data_dir=tmp_path).raw_dir / "manifest.json").exists()

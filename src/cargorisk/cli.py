@@ -46,8 +46,11 @@ def data_group() -> None:
 
 @data_group.command("fetch")
 @sources_argument
-@click.option("--mirror", type=click.Path(path_type=Path),
-              help="Copy from this folder (laid out like ../shared/data) instead of downloading.")
+@click.option(
+    "--mirror",
+    type=click.Path(path_type=Path),
+    help="Copy from this folder (laid out like ../shared/data) instead of downloading.",
+)
 @click.option("--force", is_flag=True, help="Fetch again even when up to date.")
 @click.pass_obj
 def data_fetch(settings: Settings, sources: tuple[str, ...], mirror: Path | None, force: bool) -> None:
@@ -81,8 +84,10 @@ def data_status_cmd(settings: Settings) -> None:
         built = "yes" if r.built else "no"
         say(f"{r.source:<34} {r.table:<28} {r.raw:<8} {built:<6} {count:>9}  {r.period}")
     missing = [r.table for r in rows if not r.built]
-    say(f"{len(rows) - len(missing)} of {len(rows)} tables built"
-        + (": run `cargorisk data fetch` and `cargorisk data build`" if missing else ""))
+    say(
+        f"{len(rows) - len(missing)} of {len(rows)} tables built"
+        + (": run `cargorisk data fetch` and `cargorisk data build`" if missing else "")
+    )
 
 
 @app.group("network")
@@ -99,8 +104,10 @@ def network_info(settings: Settings, source: str, no_tag: bool) -> None:
     from cargorisk.network import describe_network, load_network  # noqa: PLC0415  (heavy import)
 
     info = describe_network(load_network(source, settings=settings, tag=not no_tag))
-    say(f"nodes {info['nodes']:,}  edges {info['edges']:,}  "
-        f"strongly connected components {info['components']}")
+    say(
+        f"nodes {info['nodes']:,}  edges {info['edges']:,}  "
+        f"strongly connected components {info['components']}"
+    )
     say("node kinds: " + ", ".join(f"{k} {v}" for k, v in info["kinds"].items()))
     for label, km in info["km"].items():
         say(f"road km  {label:<14} {km:>10,.0f}")
@@ -128,8 +135,10 @@ def network_place(settings: Settings, queries: tuple[str, ...]) -> None:
             failed += 1
             click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
             continue
-        say(f"{query} -> {p.name}  node={p.node}  lon={p.lon:.4f} lat={p.lat:.4f}  "
-            f"snap={p.snap_km:.1f} km  ({p.source})")
+        say(
+            f"{query} -> {p.name}  node={p.node}  lon={p.lon:.4f} lat={p.lat:.4f}  "
+            f"snap={p.snap_km:.1f} km  ({p.source})"
+        )
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -155,8 +164,11 @@ def network_trace(settings: Settings) -> None:
     from cargorisk.network.trace import trace_corridor  # noqa: PLC0415
 
     folder = network_dir(settings)
-    out = trace_corridor(folder, load_table("mx_roads_dcw", settings.processed_dir),
-                         load_table("us_roads_ne", settings.processed_dir))
+    out = trace_corridor(
+        folder,
+        load_table("mx_roads_dcw", settings.processed_dir),
+        load_table("us_roads_ne", settings.processed_dir),
+    )
     traced = out["source"].str.startswith("traced").sum()
     say(f"wrote {folder / 'edge_geometry.csv'}: {traced} of {len(out)} roads traced over line layers")
 
@@ -165,13 +177,18 @@ def print_backtest(summary: object) -> None:
     """The backtest summary as an aligned table."""
     say(f"{'predictor':<17} {'poisson_dev':>11} {'mae':>8} {'spearman':>9} {'top5_hit':>9}")
     for name, row in summary.iterrows():  # type: ignore[attr-defined]
-        say(f"{name:<17} {row['poisson_deviance']:>11.2f} {row['mae']:>8.1f} {row['spearman']:>9.3f} "
-            f"{row['top5_hit_rate']:>9.2f}")
+        say(
+            f"{name:<17} {row['poisson_deviance']:>11.2f} {row['mae']:>8.1f} {row['spearman']:>9.3f} "
+            f"{row['top5_hit_rate']:>9.2f}"
+        )
 
 
 @app.command("train")
-@click.option("--incidents", type=click.Path(path_type=Path),
-              help="Your incident CSV (lat, lon, datetime[, violent, value_usd]) for edge-level risk.")
+@click.option(
+    "--incidents",
+    type=click.Path(path_type=Path),
+    help="Your incident CSV (lat, lon, datetime[, violent, value_usd]) for edge-level risk.",
+)
 @click.pass_obj
 def train_cmd(settings: Settings, incidents: Path | None) -> None:
     """Backtest and fit the theft-risk model on the built data; save it with its model card."""
@@ -183,6 +200,11 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
     verdict = "beats" if result.default == "lightgbm" else "does not beat"
     say(f"LightGBM {verdict} the baselines on Poisson deviance; default predictor: {result.default}")
     say(f"wrote {result.card_path}")
+    from cargorisk.border import train_wait_model  # noqa: PLC0415
+
+    _, evaluation, wait_path = train_wait_model(settings, load_network(settings=settings))
+    print_wait_evaluation(evaluation)
+    say(f"wrote {wait_path} and hour x weekday heatmaps in {settings.models_dir / 'border'}")
     if incidents is not None:
         from cargorisk.risk.edges import train_edge_model  # noqa: PLC0415
 
@@ -191,8 +213,12 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
 
 
 @app.command("evaluate")
-@click.option("--json", "json_path", type=click.Path(path_type=Path),
-              help="Write the backtest (per fold and summary) here (default: models/backtest.json).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="Write the backtest (per fold and summary) here (default: models/backtest.json).",
+)
 @click.pass_obj
 def evaluate_cmd(settings: Settings, json_path: Path | None) -> None:
     """Rolling-origin backtest of LightGBM and the baselines on the same folds."""
@@ -205,8 +231,10 @@ def evaluate_cmd(settings: Settings, json_path: Path | None) -> None:
     folds, summary, _ = evaluate(build_state_panel(settings.processed_dir, load_network(settings=settings)))
     print_backtest(summary)
     path = json_path or settings.models_dir / "backtest.json"
-    doc = {"summary": summary.round(4).reset_index().to_dict(orient="records"),
-           "folds": folds.round(4).to_dict(orient="records")}
+    doc = {
+        "summary": summary.round(4).reset_index().to_dict(orient="records"),
+        "folds": folds.round(4).to_dict(orient="records"),
+    }
     write_bytes_atomic(path, (json.dumps(doc, indent=2) + "\n").encode())
     say(f"wrote {path}")
 
@@ -249,8 +277,10 @@ def risk_explain(settings: Settings, state: str, year: int) -> None:
     graph = load_network(settings=settings)
     predicted = predict_states(settings, graph, year).set_index("state")
     drivers = state_drivers(settings, graph, year, state)
-    say(f"{state} {year}: predicted {predicted.loc[state, 'predicted']:.0f} carrier robberies "
-        f"(default predictor: {predicted.loc[state, 'predictor']}); drivers vs last year's count:")
+    say(
+        f"{state} {year}: predicted {predicted.loc[state, 'predicted']:.0f} carrier robberies "
+        f"(default predictor: {predicted.loc[state, 'predictor']}); drivers vs last year's count:"
+    )
     for text, value in drivers:
         say(f"  {'+' if value > 0 else '-'} {text}: x{math.exp(value):.2f}")
 
@@ -272,8 +302,133 @@ def risk_edges(settings: Settings, year: int, top: int) -> None:
     ranked = sorted(rows.items(), key=lambda item: -item[1]["theft_rate"])[:top]
     say(f"{'road':<58} {'state':<18} {'rate/Mkm':>9} {'P(theft)/trip':>14}")
     for (a, b, ref), d in ranked:
-        say(f"{a + ' - ' + b + ' (' + ref + ')':<58} {d['state']:<18} {d['theft_rate']:>9.3f} "
-            f"{d['theft_prob']:>14.2e}")
+        say(
+            f"{a + ' - ' + b + ' (' + ref + ')':<58} {d['state']:<18} {d['theft_rate']:>9.3f} "
+            f"{d['theft_prob']:>14.2e}"
+        )
+
+
+def print_wait_evaluation(evaluation: object) -> None:
+    """Border wait evaluation: held-out MAE (min) of the model and the two baselines."""
+    say(f"{'border wait test (MAE, min)':<58} {'model':>6} {'mean':>6} {'hourly':>7}")
+    for row in evaluation.itertuples(index=False):  # type: ignore[attr-defined]
+        say(f"{row.test:<58} {row.model:>6.1f} {row.overall_mean:>6.1f} {row.hour_of_day_mean:>7.1f}")
+
+
+@app.group("border")
+def border_group() -> None:
+    """Commercial crossings: volumes, opening hours and expected waits."""
+
+
+def border_context(settings: Settings) -> tuple:
+    """The corridor graph, its crossing table and the trained wait model."""
+    from cargorisk.border import crossing_table, load_wait_model, model_file  # noqa: PLC0415
+    from cargorisk.network import load_network  # noqa: PLC0415
+
+    graph = load_network(settings=settings)
+    model, _ = load_wait_model(model_file(settings))
+    return graph, crossing_table(graph, settings.processed_dir), model
+
+
+@border_group.command("ports")
+@click.pass_obj
+def border_ports(settings: Settings) -> None:
+    """Every commercial crossing: trucks per day, growth, and typical weekday waits."""
+    import math  # noqa: PLC0415
+    from datetime import datetime  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    _, table, model = border_context(settings)
+    say(
+        f"{'code':<5} {'crossing':<46} {'trucks/day':>10} {'growth':>7} "
+        f"{'Tue 10:00':>10} {'Tue 18:00':>10}  source"
+    )
+    for row in table.itertuples(index=False):
+        waits = []
+        for hour in (10, 18):
+            est = model.predict_wait(
+                row.crossing, datetime(2026, 3, 3, hour, tzinfo=ZoneInfo(row.time_zone)), row.time_zone
+            )
+            waits.append(f"{est.mean_min:.0f} min" if est.is_open else "closed")
+        growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
+        source = "observed (CBP)" if row.crossing in model.levels_ else "modelled from volume"
+        say(
+            f"{row.port_code:<5} {row.crossing[:46]:<46} {row.trucks_per_day:>10,.0f} {growth:>7} "
+            f"{waits[0]:>10} {waits[1]:>10}  {source}"
+        )
+
+
+@border_group.command("waits")
+@click.option("--port", "port", required=True, help="Port, bridge or 4-digit port code (e.g. 'Laredo').")
+@click.option("--at", "at", required=True, help="Arrival time, ISO 8601 with offset: 2026-03-02T08:00-06:00.")
+@click.option("--local", is_flag=True, help="Read a time without offset as the port's local time.")
+@click.option(
+    "--waits",
+    "waits_file",
+    type=click.Path(path_type=Path),
+    help="A saved CBP Border Wait Times JSON feed; its readings override the model.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def border_waits(
+    settings: Settings, port: str, at: str, local: bool, waits_file: Path | None, as_json: bool
+) -> None:
+    """Expected commercial wait at a crossing, with p50/p90 and whether it is open."""
+    import json  # noqa: PLC0415
+    import math  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from cargorisk.border import parse_time, read_live_waits, resolve_crossing  # noqa: PLC0415
+
+    _, table, model = border_context(settings)
+    row = resolve_crossing(port, table)
+    when = parse_time(at)
+    if local and when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(row.time_zone))
+    live = read_live_waits(waits_file) if waits_file else None
+    est = model.predict_wait(row.crossing, when, row.time_zone, live)
+    if as_json:
+        doc = {
+            "port_code": row.port_code,
+            "crossing": est.crossing,
+            "local_time": est.local_time.isoformat(),
+            "open": est.is_open,
+            "mean_min": est.mean_min,
+            "p50_min": est.p50_min,
+            "p90_min": est.p90_min,
+            "source": est.source,
+        }
+        click.echo(
+            json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in doc.items()})
+        )
+        return
+    head = f"{est.crossing} ({row.port_name}, {row.port_code}) at {est.local_time:%a %Y-%m-%d %H:%M %Z}: "
+    if not est.is_open:
+        say(head + f"commercial lanes closed ({est.source})")
+    else:
+        say(
+            head + f"expected wait {est.mean_min:.0f} min "
+            f"(p50 {est.p50_min:.0f}, p90 {est.p90_min:.0f}; {est.source})"
+        )
+
+
+@border_group.command("heatmap")
+@click.option("--port", "port", required=True, help="Port, bridge or port code.")
+@click.option("--month", type=click.IntRange(1, 12), default=3, show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="PNG path (default: maps/wait_<port>.png)."
+)
+@click.pass_obj
+def border_heatmap(settings: Settings, port: str, month: int, output: Path | None) -> None:
+    """Write an hour x weekday heatmap of the expected wait at a crossing."""
+    from cargorisk.border import plot_heatmap, resolve_crossing  # noqa: PLC0415
+    from cargorisk.border.fit import slug  # noqa: PLC0415
+
+    _, table, model = border_context(settings)
+    row = resolve_crossing(port, table)
+    path = output or settings.maps_dir / f"wait_{row.port_code}_{slug(row.crossing)}.png"
+    plot_heatmap(model, row.crossing, month, path)
+    say(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,8 +62,11 @@ def test_every_commercial_port_has_crossings_both_ways(corridor: nx.MultiDiGraph
         assert corridor.has_edge(v, u)
         assert corridor.nodes[u]["country"] != corridor.nodes[v]["country"]
         assert d["country"] == "MX-US"
-    texas = {d["bridge"] for *_, d in crossings if d["port_code"].startswith("23") or d["port_code"] in
-             {"2401", "2402", "2403", "2404"}}
+    texas = {
+        d["bridge"]
+        for *_, d in crossings
+        if d["port_code"].startswith("23") or d["port_code"] in {"2401", "2402", "2403", "2404"}
+    }
     bridges = load_table("cbp_bridges", built.processed_dir)
     assert set(bridges.loc[bridges["commercial"], "crossing"]) == texas  # every Texas truck bridge
 
@@ -79,8 +82,10 @@ def test_parallel_toll_and_free_roads(
     free = nx.shortest_path(libre, a, b, weight="travel_time")
 
     def refs(path: list[str], graph: nx.MultiDiGraph) -> set[str]:
-        return {min(graph.get_edge_data(u, v).values(), key=lambda d: d["travel_time"])["ref"]
-                for u, v in itertools.pairwise(path)}
+        return {
+            min(graph.get_edge_data(u, v).values(), key=lambda d: d["travel_time"])["ref"]
+            for u, v in itertools.pairwise(path)
+        }
 
     assert f"MEX-{number}D" in refs(fastest, corridor)
     assert f"MEX-{number}" in refs(free, libre)
@@ -90,12 +95,49 @@ def test_parallel_toll_and_free_roads(
 
 def test_cities_capitals_and_us_hubs_present(corridor: nx.MultiDiGraph) -> None:
     names = {d["name"] for _, d in corridor.nodes(data=True)}
-    us = {"San Diego", "Los Angeles", "Phoenix", "Tucson", "Albuquerque", "El Paso", "San Antonio",
-          "Austin", "Dallas", "Fort Worth", "Houston", "Laredo", "McAllen", "Brownsville",
-          "Oklahoma City", "Kansas City", "Memphis", "Atlanta", "Chicago", "Detroit"}
-    industrial = {"Monterrey", "Saltillo", "Ramos Arizpe", "Torreón", "Chihuahua", "Hermosillo",
-                  "San Luis Potosí", "Querétaro", "Celaya", "León", "Aguascalientes", "Guadalajara",
-                  "Toluca", "Puebla", "Veracruz", "Manzanillo", "Lázaro Cárdenas", "Altamira", "Tampico"}
+    us = {
+        "San Diego",
+        "Los Angeles",
+        "Phoenix",
+        "Tucson",
+        "Albuquerque",
+        "El Paso",
+        "San Antonio",
+        "Austin",
+        "Dallas",
+        "Fort Worth",
+        "Houston",
+        "Laredo",
+        "McAllen",
+        "Brownsville",
+        "Oklahoma City",
+        "Kansas City",
+        "Memphis",
+        "Atlanta",
+        "Chicago",
+        "Detroit",
+    }
+    industrial = {
+        "Monterrey",
+        "Saltillo",
+        "Ramos Arizpe",
+        "Torreón",
+        "Chihuahua",
+        "Hermosillo",
+        "San Luis Potosí",
+        "Querétaro",
+        "Celaya",
+        "León",
+        "Aguascalientes",
+        "Guadalajara",
+        "Toluca",
+        "Puebla",
+        "Veracruz",
+        "Manzanillo",
+        "Lázaro Cárdenas",
+        "Altamira",
+        "Tampico",
+    }
     assert us <= names
     assert industrial <= names
     mexican = [d for _, d in corridor.nodes(data=True) if d["country"] == "MX" and d["kind"] == "city"]
@@ -122,7 +164,8 @@ def test_lengths_and_travel_times(corridor: nx.MultiDiGraph) -> None:
     for _, _, d in corridor.edges(data=True):
         assert d["travel_time"] == pytest.approx(d["length"] / (d["speed_kph"] / 3.6))
         assert d["length_source"] in {"published", "straight"} or d["length_source"].startswith(
-            ("traced", "straight x"))
+            ("traced", "straight x")
+        )
     published = sum(d["length_source"] == "published" for *_, d in corridor.edges(data=True))
     assert published / corridor.number_of_edges() > 0.6
 
@@ -155,8 +198,11 @@ def test_committed_geometry_matches_a_fresh_trace(built: Settings, tmp_path: Pat
     source = network_dir(built)
     for name in ("nodes.csv", "edges.csv", "crossings.csv"):
         shutil.copy(source / name, tmp_path / name)
-    fresh = trace_corridor(tmp_path, load_table("mx_roads_dcw", built.processed_dir),
-                           load_table("us_roads_ne", built.processed_dir))
+    fresh = trace_corridor(
+        tmp_path,
+        load_table("mx_roads_dcw", built.processed_dir),
+        load_table("us_roads_ne", built.processed_dir),
+    )
     committed = pd.read_csv(source / "edge_geometry.csv")
     columns = ["pair", "length_m", "source"]
     pd.testing.assert_frame_equal(fresh[columns], committed[columns], check_dtype=False)

@@ -14,15 +14,20 @@ from cargorisk.sources import load_table
 
 
 def layer(*lines: list[tuple[float, float]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"name": [f"r{i}" for i in range(len(lines))]},
-                            geometry=[shapely.LineString(c) for c in lines], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"name": [f"r{i}" for i in range(len(lines))]},
+        geometry=[shapely.LineString(c) for c in lines],
+        crs="EPSG:4326",
+    )
 
 
 def test_splits_at_shared_vertices_and_snaps_gaps() -> None:
     # a T junction through a shared vertex, plus a road whose end stops 20 m short of it
-    roads = layer([(-100.0, 25.0), (-99.99, 25.0), (-99.98, 25.0)],
-                  [(-99.99, 25.0), (-99.99, 25.01)],
-                  [(-99.99, 24.99), (-99.99, 24.99982)])
+    roads = layer(
+        [(-100.0, 25.0), (-99.99, 25.0), (-99.98, 25.0)],
+        [(-99.99, 25.0), (-99.99, 25.01)],
+        [(-99.99, 24.99), (-99.99, 24.99982)],
+    )
     graph = from_lines(roads, snap_m=50, attributes={"ref": "name"})
     assert graph.number_of_nodes() == 5  # 3 ends, the junction, the far end of the third road
     assert graph.number_of_edges() == 8  # 4 pieces, both directions
@@ -62,10 +67,16 @@ def test_real_mexican_layer_builds_a_routable_graph(built: Settings) -> None:
 
 
 def test_us_and_mexican_layers_join_at_the_ports(built: Settings) -> None:
-    mx = from_lines(load_table("mx_roads_dcw", built.processed_dir), metric_crs="EPSG:6372",
-                    snap_m=100, node_prefix="mx:")
-    us = from_lines(load_table("us_roads_ne", built.processed_dir), metric_crs="EPSG:5070",
-                    snap_m=200, node_prefix="us:", node_crossings=True)
+    mx = from_lines(
+        load_table("mx_roads_dcw", built.processed_dir), metric_crs="EPSG:6372", snap_m=100, node_prefix="mx:"
+    )
+    us = from_lines(
+        load_table("us_roads_ne", built.processed_dir),
+        metric_crs="EPSG:5070",
+        snap_m=200,
+        node_prefix="us:",
+        node_crossings=True,
+    )
     joined = join_at_ports(mx, us, corridor_ports(built), max_snap_km=15)
     ports = {d["port_code"] for *_, d in joined.edges(data=True) if d.get("kind") == "crossing"}
     assert {"2304", "2402", "2506"} <= ports

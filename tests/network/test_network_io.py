@@ -24,7 +24,8 @@ def test_graphml_round_trip_keeps_types(corridor: nx.MultiDiGraph, tmp_path: Pat
     assert isinstance(crossing["port_code"], str)
     assert back.nodes["mx_juarez"]["cvegeo"] == "08037"
     assert nx.shortest_path_length(back, "mx_monterrey", "us_dallas", weight="length") == pytest.approx(
-        nx.shortest_path_length(corridor, "mx_monterrey", "us_dallas", weight="length"))
+        nx.shortest_path_length(corridor, "mx_monterrey", "us_dallas", weight="length")
+    )
 
 
 def test_geopackage_has_node_and_edge_layers(corridor: nx.MultiDiGraph, tmp_path: Path) -> None:
@@ -59,7 +60,8 @@ def test_network_cli(built: Settings, capsys: pytest.CaptureFixture[str], tmp_pa
     assert "Monterrey, NL -> Monterrey, Nuevo León  node=mx_monterrey" in captured.out
     assert "us_dallas" in captured.out
     assert captured.err.strip() == (
-        "error: PlaceNotFound: 'Monterey' is not a known place; did you mean 'Monterrey, Nuevo León'?")
+        "error: PlaceNotFound: 'Monterey' is not a known place; did you mean 'Monterrey, Nuevo León'?"
+    )
     assert main([*data, "network", "export", str(tmp_path / "c.graphml")]) == 0
     assert (tmp_path / "c.graphml").exists()
 

@@ -124,8 +124,11 @@ def test_reads_bz2(tmp_path: Path, graph: nx.MultiDiGraph) -> None:
 
 
 def test_extra_classes_and_speed_overrides() -> None:
-    graph = from_osm_xml(FIXTURE, highway_classes=(*TRUCK_HIGHWAYS, "residential"),
-                         truck_speeds_kph={"residential": 20, "motorway": 80})
+    graph = from_osm_xml(
+        FIXTURE,
+        highway_classes=(*TRUCK_HIGHWAYS, "residential"),
+        truck_speeds_kph={"residential": 20, "motorway": 80},
+    )
     assert "residential" in {d["highway"] for *_, d in graph.edges(data=True)}
     assert {-501, -503} <= set(graph.nodes)  # reachable through the residential street now
     assert {d["speed_kph"] for d in edges_of(graph, "motorway")} == {80.0}
@@ -134,9 +137,11 @@ def test_extra_classes_and_speed_overrides() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"highway_classes": ("residential",)}, "no truck speed for highway class 'residential'"),
-     ({"truck_speeds_kph": {"motorway": 0}}, "must be a positive number"),
-     ({"highway_classes": ()}, "highway_classes is empty")],
+    [
+        ({"highway_classes": ("residential",)}, "no truck speed for highway class 'residential'"),
+        ({"truck_speeds_kph": {"motorway": 0}}, "must be a positive number"),
+        ({"highway_classes": ()}, "highway_classes is empty"),
+    ],
 )
 def test_bad_options(kwargs: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
@@ -153,13 +158,15 @@ def test_osmnx_settings_restored() -> None:
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("missing.osm", None, "does not exist"),
-     ("empty.osm", b"", "is not valid OSM XML \\(the file is empty\\)"),
-     ("truncated.osm", FIXTURE.read_bytes()[: len(FIXTURE.read_bytes()) // 2], "is not valid OSM XML"),
-     ("stray.osm", b'<osm version="0.6"><tag k="highway" v="primary"/></osm>', "is not valid OSM XML"),
-     ("page.osm", b"<html><body>Not found</body></html>", "is not valid OSM XML"),
-     ("damaged.osm.bz2", b"BZh9 not really bzip2", "is not valid OSM XML"),
-     ("streets.osm", RESIDENTIAL_ONLY.encode(), "has no roads trucks can use")],
+    [
+        ("missing.osm", None, "does not exist"),
+        ("empty.osm", b"", "is not valid OSM XML \\(the file is empty\\)"),
+        ("truncated.osm", FIXTURE.read_bytes()[: len(FIXTURE.read_bytes()) // 2], "is not valid OSM XML"),
+        ("stray.osm", b'<osm version="0.6"><tag k="highway" v="primary"/></osm>', "is not valid OSM XML"),
+        ("page.osm", b"<html><body>Not found</body></html>", "is not valid OSM XML"),
+        ("damaged.osm.bz2", b"BZh9 not really bzip2", "is not valid OSM XML"),
+        ("streets.osm", RESIDENTIAL_ONLY.encode(), "has no roads trucks can use"),
+    ],
 )
 def test_bad_files(tmp_path: Path, name: str, content: bytes | None, message: str) -> None:
     path = tmp_path / name

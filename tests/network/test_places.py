@@ -12,11 +12,20 @@ from cargorisk.network import Gazetteer
 
 @pytest.mark.parametrize(
     ("query", "node"),
-    [("Monterrey", "mx_monterrey"), ("MONTERREY, N.L.", "mx_monterrey"), ("monterrey, nl", "mx_monterrey"),
-     ("Juárez, Chihuahua", "mx_juarez"), ("Ciudad Juarez", "mx_juarez"), ("Queretaro", "mx_queretaro"),
-     ("CDMX", "mx_cdmx"), ("Laredo, TX", "us_laredo"), ("Nuevo Laredo", "mx_nuevo_laredo"),
-     ("25.6866,-100.3161", "mx_monterrey"), (" 32.7767 , -96.7970 ", "us_dallas"),
-     ((25.6866, -100.3161), "mx_monterrey")],
+    [
+        ("Monterrey", "mx_monterrey"),
+        ("MONTERREY, N.L.", "mx_monterrey"),
+        ("monterrey, nl", "mx_monterrey"),
+        ("Juárez, Chihuahua", "mx_juarez"),
+        ("Ciudad Juarez", "mx_juarez"),
+        ("Queretaro", "mx_queretaro"),
+        ("CDMX", "mx_cdmx"),
+        ("Laredo, TX", "us_laredo"),
+        ("Nuevo Laredo", "mx_nuevo_laredo"),
+        ("25.6866,-100.3161", "mx_monterrey"),
+        (" 32.7767 , -96.7970 ", "us_dallas"),
+        ((25.6866, -100.3161), "mx_monterrey"),
+    ],
 )
 def test_resolves_names_and_coordinates(gazetteer: Gazetteer, query: object, node: str) -> None:
     assert gazetteer.resolve(query).node == node  # type: ignore[arg-type]

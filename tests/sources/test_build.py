@@ -39,7 +39,7 @@ def test_missing_raw_file_names_the_fetch_command(tmp_path: Path) -> None:
 
 def test_truncated_raw_file_is_refused(fetched: Settings) -> None:
     path = federal_file(fetched)
-    path.write_bytes(path.read_bytes()[: 50_000])
+    path.write_bytes(path.read_bytes()[:50_000])
     with pytest.raises(DataSourceError, match=r"IDEFF_jul25\.csv changed since it was fetched .*--force"):
         build_sources([FEDERAL], fetched.raw_dir, fetched.processed_dir)
     assert not (fetched.processed_dir / "sesnsp_federal_state_month.parquet").exists()

@@ -62,8 +62,10 @@ def test_bts_file_without_mexican_rows(tmp_path: Path) -> None:
         read_border_crossings(canada)
 
 
-@pytest.mark.parametrize(("label", "hour"), [("Midnight", 0), ("1:00 AM", 1), ("Noon", 12),
-                                             ("12:00 PM", 12), ("1:00 PM", 13), ("11:00 PM", 23)])
+@pytest.mark.parametrize(
+    ("label", "hour"),
+    [("Midnight", 0), ("1:00 AM", 1), ("Noon", 12), ("12:00 PM", 12), ("1:00 PM", 13), ("11:00 PM", 23)],
+)
 def test_parse_hour(label: str, hour: int) -> None:
     assert parse_hour(label) == hour
 

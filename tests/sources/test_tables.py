@@ -86,8 +86,7 @@ def test_el_paso_commercial_lanes_and_closed_cells(built: Settings) -> None:
     # a blank cell means closed, never a zero wait
     assert (commercial["is_open"] == commercial["wait_min"].notna()).all()
     bota_sunday_night = commercial[
-        commercial["crossing"].str.contains("BOTA") & (commercial["weekday"] == 6)
-        & (commercial["hour"] == 2)
+        commercial["crossing"].str.contains("BOTA") & (commercial["weekday"] == 6) & (commercial["hour"] == 2)
     ]
     assert not bota_sunday_night["is_open"].any()
     assert commercial["wait_min"].max() < 240

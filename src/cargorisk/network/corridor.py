@@ -56,25 +56,38 @@ def build_corridor(folder: Path) -> nx.MultiDiGraph:
     nodes, edges, crossings, geometry = (read_table(folder, f) for f in FILES)
     graph = nx.MultiDiGraph(crs=WGS84, name="cargorisk corridor")
     for row in nodes.itertuples(index=False):
-        graph.add_node(row.id, x=float(row.lon), y=float(row.lat), name=row.name, kind=row.kind,
-                       country=row.country, state=row.state,
-                       aliases="" if pd.isna(row.aliases) else row.aliases)
+        graph.add_node(
+            row.id,
+            x=float(row.lon),
+            y=float(row.lat),
+            name=row.name,
+            kind=row.kind,
+            country=row.country,
+            state=row.state,
+            aliases="" if pd.isna(row.aliases) else row.aliases,
+        )
     traced = geometry.set_index("pair")
     edges = edges.assign(pair=pair_key(edges["u"], edges["v"]))
     missing = sorted(set(edges["pair"]) - set(traced.index))
     if missing:
-        msg = (f"edge_geometry.csv lacks {len(missing)} roads (e.g. {missing[0]}); "
-               "run `cargorisk network trace`")
+        msg = (
+            f"edge_geometry.csv lacks {len(missing)} roads (e.g. {missing[0]}); run `cargorisk network trace`"
+        )
         raise DataSourceError(msg)
     for row in edges.itertuples(index=False):
         line = shapely.from_wkt(traced.at[row.pair, "wkt"])
         if traced.at[row.pair, "u"] != row.u:
             line = line.reverse()
         published = pd.notna(row.km)
-        attrs = {"ref": row.ref, "toll": bool(row.toll), "highway": row.highway, "kind": "road",
-                 "speed_kph": float(row.speed_kph),
-                 "length": float(row.km) * 1000 if published else float(traced.at[row.pair, "length_m"]),
-                 "length_source": "published" if published else traced.at[row.pair, "source"]}
+        attrs = {
+            "ref": row.ref,
+            "toll": bool(row.toll),
+            "highway": row.highway,
+            "kind": "road",
+            "speed_kph": float(row.speed_kph),
+            "length": float(row.km) * 1000 if published else float(traced.at[row.pair, "length_m"]),
+            "length_source": "published" if published else traced.at[row.pair, "source"],
+        }
         add_both_ways(graph, row.u, row.v, line, attrs)
     for row in crossings.itertuples(index=False):
         add_crossing(graph, row.mx, row.us, str(row.port_code), row.port_name, row.bridge)
@@ -95,7 +108,16 @@ def add_crossing(
     a, b = graph.nodes[mx], graph.nodes[us]
     line = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
     length = GEOD.geometry_length(line)
-    attrs = {"ref": bridge, "toll": True, "highway": "crossing", "kind": "crossing", "port_code": port_code,
-             "port_name": port_name, "bridge": bridge, "speed_kph": CROSSING_SPEED_KPH, "length": length,
-             "length_source": "straight"}
+    attrs = {
+        "ref": bridge,
+        "toll": True,
+        "highway": "crossing",
+        "kind": "crossing",
+        "port_code": port_code,
+        "port_name": port_name,
+        "bridge": bridge,
+        "speed_kph": CROSSING_SPEED_KPH,
+        "length": length,
+        "length_source": "straight",
+    }
     add_both_ways(graph, mx, us, line, attrs)

@@ -26,8 +26,10 @@ NODE_DTYPES = {"osmid": str, "cvegeo": str, "state": str, "name": str, "aliases"
 def save_graph(graph: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write ``graph`` to ``.graphml`` or ``.gpkg`` (layers ``nodes`` and ``edges``), atomically."""
     path = Path(path)
-    writers = {".graphml": ox.save_graphml,
-               ".gpkg": functools.partial(ox.save_graph_geopackage, directed=True)}
+    writers = {
+        ".graphml": ox.save_graphml,
+        ".gpkg": functools.partial(ox.save_graph_geopackage, directed=True),
+    }
     if path.suffix not in writers:
         msg = f"cannot save a graph as {path.name!r}; use a .graphml or .gpkg file name"
         raise InputError(msg)

@@ -85,7 +85,8 @@ def from_lines(
     keep = (u != v) | (shapely.length(pieces) > snap_m)  # drop pieces collapsed by snapping
     edges = gpd.GeoDataFrame(
         {"u": u[keep], "v": v[keep], "src": piece_src[keep], "length": shapely.length(pieces[keep])},
-        geometry=pieces[keep], crs=metric.crs,
+        geometry=pieces[keep],
+        crs=metric.crs,
     )
     for name, column in (attributes or {}).items():
         edges[name] = metric[column].to_numpy()[edges["src"].to_numpy()]
@@ -98,8 +99,10 @@ def from_lines(
 def project_lines(lines: gpd.GeoDataFrame, metric_crs: str | None) -> gpd.GeoDataFrame:
     """Check the layer and return its single-part lines in a metric CRS."""
     if lines.crs is None:
-        msg = ("line layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326') for lon/lat "
-               "degrees (cannot measure lengths or snap on naive geometries)")
+        msg = (
+            "line layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326') for lon/lat "
+            "degrees (cannot measure lengths or snap on naive geometries)"
+        )
         raise NetworkBuildError(msg)
     parts = lines[lines.geometry.notna() & ~lines.geometry.is_empty].explode(index_parts=False)
     parts = parts[parts.geom_type == "LineString"].reset_index(drop=True)
@@ -165,8 +168,15 @@ def assemble_graph(
     extra = [c for c in edges.columns if c not in ("u", "v", "src", "length", "geometry")]
     for row in edges.itertuples(index=False):
         speed = float(getattr(row, "speed_kph", speed_kph))
-        data = {"length": float(row.length), "speed_kph": speed, "highway": highway, "kind": "road",
-                "travel_time": float(row.length) / (speed / 3.6), "toll": False, "ref": ""}
+        data = {
+            "length": float(row.length),
+            "speed_kph": speed,
+            "highway": highway,
+            "kind": "road",
+            "travel_time": float(row.length) / (speed / 3.6),
+            "toll": False,
+            "ref": "",
+        }
         data.update({c: getattr(row, c) for c in extra})
         u, v = f"{prefix}{row.u}", f"{prefix}{row.v}"
         graph.add_edge(u, v, **data, geometry=row.geometry)

@@ -30,16 +30,33 @@ log = logging.getLogger(__name__)
 WGS84 = "EPSG:4326"
 
 TRUCK_HIGHWAYS: tuple[str, ...] = (
-    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-    "secondary", "secondary_link", "tertiary", "tertiary_link",
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
 )
 """OSM ``highway`` classes trucks use, highest first (the order names a merged edge's class)."""
 
-TRUCK_SPEEDS_KPH: Mapping[str, float] = MappingProxyType({
-    "motorway": 90.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
-    "motorway_link": 40.0, "trunk_link": 40.0, "primary_link": 40.0, "secondary_link": 40.0,
-    "tertiary_link": 40.0,
-})
+TRUCK_SPEEDS_KPH: Mapping[str, float] = MappingProxyType(
+    {
+        "motorway": 90.0,
+        "trunk": 80.0,
+        "primary": 70.0,
+        "secondary": 60.0,
+        "tertiary": 50.0,
+        "motorway_link": 40.0,
+        "trunk_link": 40.0,
+        "primary_link": 40.0,
+        "secondary_link": 40.0,
+        "tertiary_link": 40.0,
+    }
+)
 """Default truck speed (km/h) per ``highway`` class; also the cap on ``maxspeed``."""
 
 EXTRA_WAY_TAGS = ("toll", "hgv")
@@ -49,7 +66,14 @@ KEEP_APART = ("highway", "ref", "toll")
 # What osmnx, ElementTree, SAX and bz2 raise on a damaged file (osmnx's own errors are ValueErrors;
 # stray <tag>/<nd> elements raise KeyError or TypeError inside osmnx's SAX handler).
 READ_ERRORS = (
-    ET.ParseError, SAXException, ValueError, KeyError, TypeError, AttributeError, EOFError, OSError,
+    ET.ParseError,
+    SAXException,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    EOFError,
+    OSError,
 )
 
 
@@ -181,8 +205,10 @@ def is_truck_road(data: Mapping[str, object], classes: Collection[str]) -> bool:
 
 def no_truck_roads(path: Path, classes: tuple[str, ...]) -> NetworkBuildError:
     """The error for a file without a single usable truck road."""
-    msg = (f"{path} has no roads trucks can use (highway={'/'.join(classes)}, not hgv=no); "
-           "export an area that contains such roads from OpenStreetMap (.osm)")
+    msg = (
+        f"{path} has no roads trucks can use (highway={'/'.join(classes)}, not hgv=no); "
+        "export an area that contains such roads from OpenStreetMap (.osm)"
+    )
     return NetworkBuildError(msg)
 
 
@@ -201,8 +227,15 @@ def keep_truck_roads(graph: nx.MultiDiGraph, classes: tuple[str, ...], path: Pat
     kept.graph["dropped"] = {"components": len(pieces) - 1, "nodes": dropped_nodes, "edges": dropped_edges}
     log.info(
         "%s: kept %d of %d OSM nodes and %d of %d segments; dropped %d segments of other classes or "
-        "hgv=no, and %d small pieces (%d nodes, %d segments)", path.name, kept.number_of_nodes(),
-        total_nodes, kept.number_of_edges(), total_edges, len(other), len(pieces) - 1, dropped_nodes,
+        "hgv=no, and %d small pieces (%d nodes, %d segments)",
+        path.name,
+        kept.number_of_nodes(),
+        total_nodes,
+        kept.number_of_edges(),
+        total_edges,
+        len(other),
+        len(pieces) - 1,
+        dropped_nodes,
         dropped_edges,
     )
     return kept

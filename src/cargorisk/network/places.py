@@ -25,19 +25,55 @@ from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceN
 EARTH_KM = 6371.0088
 COORDS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
 STATE_ABBREVIATIONS = {
-    "Aguascalientes": ["ags"], "Baja California": ["bc"], "Baja California Sur": ["bcs"],
-    "Campeche": ["camp"], "Coahuila": ["coah"], "Colima": ["col"], "Chiapas": ["chis"],
-    "Chihuahua": ["chih"], "Ciudad de México": ["cdmx", "df"], "Durango": ["dgo"],
-    "Guanajuato": ["gto"], "Guerrero": ["gro"], "Hidalgo": ["hgo"], "Jalisco": ["jal"],
-    "Estado de México": ["mex", "edomex", "mexico"], "Michoacán": ["mich"], "Morelos": ["mor"],
-    "Nayarit": ["nay"], "Nuevo León": ["nl"], "Oaxaca": ["oax"], "Puebla": ["pue"],
-    "Querétaro": ["qro"], "Quintana Roo": ["qroo"], "San Luis Potosí": ["slp"], "Sinaloa": ["sin"],
-    "Sonora": ["son"], "Tabasco": ["tab"], "Tamaulipas": ["tamps"], "Tlaxcala": ["tlax"],
-    "Veracruz": ["ver"], "Yucatán": ["yuc"], "Zacatecas": ["zac"],
-    "California": ["ca"], "Arizona": ["az"], "New Mexico": ["nm"], "Texas": ["tx"],
-    "Oklahoma": ["ok"], "Kansas": ["ks"], "Missouri": ["mo"], "Arkansas": ["ar"],
-    "Tennessee": ["tn"], "Louisiana": ["la"], "Mississippi": ["ms"], "Alabama": ["al"],
-    "Georgia": ["ga"], "Kentucky": ["ky"], "Indiana": ["in"], "Illinois": ["il"], "Ohio": ["oh"],
+    "Aguascalientes": ["ags"],
+    "Baja California": ["bc"],
+    "Baja California Sur": ["bcs"],
+    "Campeche": ["camp"],
+    "Coahuila": ["coah"],
+    "Colima": ["col"],
+    "Chiapas": ["chis"],
+    "Chihuahua": ["chih"],
+    "Ciudad de México": ["cdmx", "df"],
+    "Durango": ["dgo"],
+    "Guanajuato": ["gto"],
+    "Guerrero": ["gro"],
+    "Hidalgo": ["hgo"],
+    "Jalisco": ["jal"],
+    "Estado de México": ["mex", "edomex", "mexico"],
+    "Michoacán": ["mich"],
+    "Morelos": ["mor"],
+    "Nayarit": ["nay"],
+    "Nuevo León": ["nl"],
+    "Oaxaca": ["oax"],
+    "Puebla": ["pue"],
+    "Querétaro": ["qro"],
+    "Quintana Roo": ["qroo"],
+    "San Luis Potosí": ["slp"],
+    "Sinaloa": ["sin"],
+    "Sonora": ["son"],
+    "Tabasco": ["tab"],
+    "Tamaulipas": ["tamps"],
+    "Tlaxcala": ["tlax"],
+    "Veracruz": ["ver"],
+    "Yucatán": ["yuc"],
+    "Zacatecas": ["zac"],
+    "California": ["ca"],
+    "Arizona": ["az"],
+    "New Mexico": ["nm"],
+    "Texas": ["tx"],
+    "Oklahoma": ["ok"],
+    "Kansas": ["ks"],
+    "Missouri": ["mo"],
+    "Arkansas": ["ar"],
+    "Tennessee": ["tn"],
+    "Louisiana": ["la"],
+    "Mississippi": ["ms"],
+    "Alabama": ["al"],
+    "Georgia": ["ga"],
+    "Kentucky": ["ky"],
+    "Indiana": ["in"],
+    "Illinois": ["il"],
+    "Ohio": ["oh"],
     "Michigan": ["mi"],
 }
 
@@ -109,16 +145,26 @@ class Gazetteer:
             self.add_node(node)
         if municipalities is not None:
             for row in municipalities.itertuples(index=False):
-                self.add(Candidate(row.municipality, row.state, "municipality", None,
-                                   float(row.lon), float(row.lat), row.cvegeo))
+                self.add(
+                    Candidate(
+                        row.municipality,
+                        row.state,
+                        "municipality",
+                        None,
+                        float(row.lon),
+                        float(row.lat),
+                        row.cvegeo,
+                    )
+                )
 
     def add_node(self, node: Hashable) -> None:
         """Index a named node under its name, its name without 'Ciudad', and its aliases."""
         data = self.graph.nodes[node]
         if not data.get("name"):
             return
-        cand = Candidate(data["name"], data.get("state", ""), "node", node, data["x"], data["y"],
-                         data.get("cvegeo", ""))
+        cand = Candidate(
+            data["name"], data.get("state", ""), "node", node, data["x"], data["y"], data.get("cvegeo", "")
+        )
         aliases = [a for a in str(data.get("aliases") or "").split("|") if a]
         self.add(cand, aliases)
 
@@ -160,8 +206,11 @@ class Gazetteer:
     def not_found_message(self, text: str) -> str:
         close = difflib.get_close_matches(normalise(text.partition(",")[0]), self.index, n=3, cutoff=0.75)
         labels = sorted({c.label for k in close for c in self.index[k]})[:3]
-        hint = f"did you mean {' or '.join(repr(x) for x in labels)}?" if labels else (
-            "give a city on the network, a Mexican municipality, or 'lat,lon'")
+        hint = (
+            f"did you mean {' or '.join(repr(x) for x in labels)}?"
+            if labels
+            else ("give a city on the network, a Mexican municipality, or 'lat,lon'")
+        )
         return f"{text!r} is not a known place; {hint}"
 
     def place_of(self, cand: Candidate, text: str) -> Place:
@@ -169,8 +218,10 @@ class Gazetteer:
             return Place(text, cand.label, cand.node, cand.lon, cand.lat, 0.0, "node")
         node, km = self.nearest(cand.lon, cand.lat)
         if km > self.max_snap_km:
-            msg = (f"{cand.label!r} is {km:.1f} km from the nearest road node "
-                   f"({self.graph.nodes[node].get('name') or node}); max_snap_km is {self.max_snap_km:g}")
+            msg = (
+                f"{cand.label!r} is {km:.1f} km from the nearest road node "
+                f"({self.graph.nodes[node].get('name') or node}); max_snap_km is {self.max_snap_km:g}"
+            )
             raise OffNetworkError(msg)
         return Place(text, cand.label, node, cand.lon, cand.lat, km, "municipality")
 
@@ -181,8 +232,10 @@ class Gazetteer:
         node, km = self.nearest(lon, lat)
         if km > self.max_snap_km:
             near = self.graph.nodes[node].get("name") or node
-            msg = (f"point {lat:.4f},{lon:.4f} is {km:.1f} km from the nearest road node ({near}); "
-                   f"pick a point within {self.max_snap_km:g} km of a road or raise max_snap_km")
+            msg = (
+                f"point {lat:.4f},{lon:.4f} is {km:.1f} km from the nearest road node ({near}); "
+                f"pick a point within {self.max_snap_km:g} km of a road or raise max_snap_km"
+            )
             raise OffNetworkError(msg)
         return Place(text, f"{lat:.4f},{lon:.4f}", node, lon, lat, km, "coordinates")
 

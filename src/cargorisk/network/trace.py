@@ -44,8 +44,9 @@ class LineRouter:
     def __post_init__(self) -> None:
         self.ids = list(self.graph.nodes)
         lonlat = np.array([(self.graph.nodes[n]["x"], self.graph.nodes[n]["y"]) for n in self.ids])
-        self.xy = shapely.get_coordinates(gpd.GeoSeries(gpd.points_from_xy(*lonlat.T), crs="EPSG:4326")
-                                          .to_crs(self.crs).to_numpy())
+        self.xy = shapely.get_coordinates(
+            gpd.GeoSeries(gpd.points_from_xy(*lonlat.T), crs="EPSG:4326").to_crs(self.crs).to_numpy()
+        )
         self.tree = cKDTree(self.xy)
         index = {n: i for i, n in enumerate(self.ids)}
         self.lines: dict[tuple[int, int], tuple[float, shapely.LineString]] = {}
@@ -95,8 +96,11 @@ def trace_pair(router: LineRouter, a: tuple[float, float], b: tuple[float, float
         line = metric.to_crs("EPSG:4326").iloc[0]
         return {"length_m": round(length), "source": f"traced:{router.crs}", "geometry": line}
     factor = DETOUR[country]
-    return {"length_m": round(crow * factor), "source": f"straight x{factor}",
-            "geometry": shapely.LineString([a, b])}
+    return {
+        "length_m": round(crow * factor),
+        "source": f"straight x{factor}",
+        "geometry": shapely.LineString([a, b]),
+    }
 
 
 def trace_corridor(folder: Path, mx_lines: gpd.GeoDataFrame, us_lines: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -104,10 +108,12 @@ def trace_corridor(folder: Path, mx_lines: gpd.GeoDataFrame, us_lines: gpd.GeoDa
     nodes = read_table(folder, "nodes.csv").set_index("id")
     edges = read_table(folder, "edges.csv")
     routers = {
-        "MX": LineRouter(from_lines(mx_lines, metric_crs=METRIC["MX"], snap_m=200, node_crossings=True),
-                         METRIC["MX"]),
-        "US": LineRouter(from_lines(us_lines, metric_crs=METRIC["US"], snap_m=200, node_crossings=True),
-                         METRIC["US"]),
+        "MX": LineRouter(
+            from_lines(mx_lines, metric_crs=METRIC["MX"], snap_m=200, node_crossings=True), METRIC["MX"]
+        ),
+        "US": LineRouter(
+            from_lines(us_lines, metric_crs=METRIC["US"], snap_m=200, node_crossings=True), METRIC["US"]
+        ),
     }
     pairs = edges.assign(pair=pair_key(edges["u"], edges["v"])).drop_duplicates("pair")
     rows = []

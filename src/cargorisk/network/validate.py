@@ -36,8 +36,11 @@ def find_problems(graph: nx.MultiDiGraph) -> list[str]:
         if data.get("kind") == "crossing" and not data.get("port_code"):
             problems.append(f"crossing edge {u!r}->{v!r} has no port_code")
     crossing_nodes = {n for u, v, d in graph.edges(data=True) if d.get("kind") == "crossing" for n in (u, v)}
-    problems += [f"port node {n!r} has no crossing edge" for n, d in graph.nodes(data=True)
-                 if d.get("kind") == "port" and n not in crossing_nodes]
+    problems += [
+        f"port node {n!r} has no crossing edge"
+        for n, d in graph.nodes(data=True)
+        if d.get("kind") == "port" and n not in crossing_nodes
+    ]
     if graph.number_of_nodes() and not nx.is_strongly_connected(graph):
         count = nx.number_strongly_connected_components(graph)
         problems.append(f"graph is not strongly connected ({count} components)")

@@ -57,12 +57,16 @@ def verify_raw(source: Source, raw_dir: Path) -> dict[str, Path]:
             msg = f"raw file {path} is missing; run `cargorisk data fetch {source.id}`"
             raise DataSourceError(msg)
         if entry is None:
-            msg = (f"raw file {path} is not in the fetch manifest; "
-                   f"run `cargorisk data fetch --force {source.id}`")
+            msg = (
+                f"raw file {path} is not in the fetch manifest; "
+                f"run `cargorisk data fetch --force {source.id}`"
+            )
             raise DataSourceError(msg)
         if sha256_file(path) != entry["sha256"]:
-            msg = (f"raw file {path} changed since it was fetched (truncated or edited); "
-                   f"run `cargorisk data fetch --force {source.id}`")
+            msg = (
+                f"raw file {path} changed since it was fetched (truncated or edited); "
+                f"run `cargorisk data fetch --force {source.id}`"
+            )
             raise DataSourceError(msg)
         paths[spec.name] = path
     return paths
@@ -114,7 +118,9 @@ def record_build(
     log_path = processed_dir / BUILD_LOG
     builds = json.loads(log_path.read_text()) if log_path.exists() else {}
     entry: dict[str, object] = {
-        "source": source.id, "rows": len(frame), "period": describe_period(frame, spec),
+        "source": source.id,
+        "rows": len(frame),
+        "period": describe_period(frame, spec),
         "inputs": {name: sha256_file(p) for name, p in paths.items()},
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -133,9 +139,16 @@ def data_status(raw_dir: Path, processed_dir: Path) -> list[TableStatus]:
         for spec in source.tables:
             entry = builds.get(spec.name, {})
             built = (processed_dir / f"{spec.name}.parquet").exists() and bool(entry)
-            rows.append(TableStatus(source.id, spec.name, raw, built,
-                                    entry.get("rows") if built else None,
-                                    entry.get("period", "") if built else ""))
+            rows.append(
+                TableStatus(
+                    source.id,
+                    spec.name,
+                    raw,
+                    built,
+                    entry.get("rows") if built else None,
+                    entry.get("period", "") if built else "",
+                )
+            )
     return rows
 
 

@@ -21,9 +21,18 @@ WAITS = "elpaso_border_wait_times.csv"
 
 # BTS port code of each CBP port of entry named in the bridge table (BTS port list).
 PORT_CODES = {
-    "Brownsville": "2301", "Del Rio": "2302", "Eagle Pass": "2303", "Laredo": "2304",
-    "Hidalgo": "2305", "Rio Grande City": "2307", "Progreso": "2309", "Roma": "2310",
-    "Ysleta": "2401", "El Paso": "2402", "Presidio": "2403", "Marcelino Serna": "2404",
+    "Brownsville": "2301",
+    "Del Rio": "2302",
+    "Eagle Pass": "2303",
+    "Laredo": "2304",
+    "Hidalgo": "2305",
+    "Rio Grande City": "2307",
+    "Progreso": "2309",
+    "Roma": "2310",
+    "Ysleta": "2401",
+    "El Paso": "2402",
+    "Presidio": "2403",
+    "Marcelino Serna": "2404",
     "Boquillas": "2410",
 }
 # The monthly table sums El Paso's two rail bridges; the coordinate table lists them apart.
@@ -76,8 +85,12 @@ WAIT_PROFILE = Table(
     },
 )
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WAIT_PORT_CODES = {"Bridge of the Americas (BOTA)": "2402", "Paso Del Norte (PDN)": "2402",
-                   "Stanton DCL": "2402", "Ysleta": "2401"}
+WAIT_PORT_CODES = {
+    "Bridge of the Americas (BOTA)": "2402",
+    "Paso Del Norte (PDN)": "2402",
+    "Stanton DCL": "2402",
+    "Ysleta": "2401",
+}
 
 
 def read_bridge_month(path: Path) -> pd.DataFrame:
@@ -104,9 +117,16 @@ def read_bridge_coordinates(path: Path) -> pd.DataFrame:
     """Read the bridge coordinate table; El Paso's two rail bridges merge into one row."""
     cols = ("Border Crossing Name", "Code", "Region", "Port Of Entry", "Lat", "Lon")
     raw = read_csv(path, cols, encoding="utf-8-sig")
-    raw = raw.rename(columns={"Border Crossing Name": "crossing", "Code": "crossing_code",
-                              "Region": "region", "Port Of Entry": "port_name",
-                              "Lat": "lat", "Lon": "lon"})
+    raw = raw.rename(
+        columns={
+            "Border Crossing Name": "crossing",
+            "Code": "crossing_code",
+            "Region": "region",
+            "Port Of Entry": "port_name",
+            "Lat": "lat",
+            "Lon": "lon",
+        }
+    )
     raw["port_name"] = raw["port_name"].fillna(raw["crossing"])  # Boquillas has no POE cell
     for merged, parts in RAIL_ALIAS.items():
         rows = raw[raw["crossing"].isin(parts)]
@@ -182,7 +202,9 @@ def read_wait_times(path: Path) -> pd.DataFrame:
         )
     long = raw.melt(
         id_vars=["crossing", "Lane", "Sub-Lane", "month", "hour"],
-        value_vars=day_cols, var_name="day", value_name="wait_min",
+        value_vars=day_cols,
+        var_name="day",
+        value_name="wait_min",
     )
     long["weekday"] = long["day"].map({c: i for i, c in enumerate(day_cols)})
     long["wait_min"] = pd.to_numeric(long["wait_min"], errors="coerce").astype(float)

@@ -84,9 +84,12 @@ def fetch_sources(
         for spec in source.files:
             result = fetch_file(source, spec, raw_dir, manifest, mirror=mirror, force=force)
             entry = manifest.setdefault(source.id, {})
-            entry[spec.name] = {"path": local_name(spec, raw_dir / source.id),
-                                "sha256": result.sha256, "bytes": result.bytes,
-                                "fetched": datetime.now(UTC).isoformat(timespec="seconds")}
+            entry[spec.name] = {
+                "path": local_name(spec, raw_dir / source.id),
+                "sha256": result.sha256,
+                "bytes": result.bytes,
+                "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
             write_manifest(raw_dir, manifest)
             results.append(result)
     return results
@@ -114,8 +117,9 @@ def fetch_file(
     if recorded and not force:
         current = folder / str(recorded["path"])
         if current.exists() and sha256_file(current) == recorded["sha256"]:
-            return FetchResult(source.id, spec.name, "up to date", str(recorded["sha256"]),
-                               current.stat().st_size)
+            return FetchResult(
+                source.id, spec.name, "up to date", str(recorded["sha256"]), current.stat().st_size
+            )
     if mirror is not None:
         dest, action = folder / spec.name, "copied"
         copy_from_mirror(Path(mirror) / source.id / spec.name, dest, spec)
@@ -145,8 +149,10 @@ def verify_pinned(path: Path, spec: SourceFile, *, shown: Path) -> None:
         return
     digest = sha256_file(path)
     if digest != spec.sha256:
-        msg = (f"{shown} has sha256 {digest[:12]}..., expected {spec.sha256[:12]}...: the file is "
-               f"damaged or another release; replace it and run `cargorisk data fetch --force`")
+        msg = (
+            f"{shown} has sha256 {digest[:12]}..., expected {spec.sha256[:12]}...: the file is "
+            f"damaged or another release; replace it and run `cargorisk data fetch --force`"
+        )
         raise DataSourceError(msg)
 
 
@@ -164,6 +170,8 @@ def download(spec: SourceFile, dest: Path) -> None:
                 verify_pinned(tmp, spec, shown=dest)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        msg = (f"cannot download {spec.url} ({reason}); if this machine is offline, "
-               "run `cargorisk data fetch --mirror DIR` with a local copy of the data")
+        msg = (
+            f"cannot download {spec.url} ({reason}); if this machine is offline, "
+            "run `cargorisk data fetch --mirror DIR` with a local copy of the data"
+        )
         raise DataSourceError(msg) from None

@@ -56,7 +56,8 @@ def read_road_lines(path: Path, country: str) -> gpd.GeoDataFrame:
     length = gdf.geometry.to_crs(METRIC_CRS[country]).length / 1000
     out = gpd.GeoDataFrame(
         {"src_index": src.astype("int64"), "length_km": length.round(3)},
-        geometry=gdf.geometry, crs="EPSG:4326",
+        geometry=gdf.geometry,
+        crs="EPSG:4326",
     )
     return out.reset_index(drop=True)
 

@@ -17,8 +17,20 @@ FEDERAL = "IDEFF_jul25.csv"
 NATIONAL_CODE = 0
 # The pinned state-annual file (commit 804bd40, "Update SESMSP data - 202506") runs to June 2025.
 STATE_ANNUAL_LAST_MONTH = pd.Timestamp("2025-06-01")
-MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-             "septiembre", "octubre", "noviembre", "diciembre")
+MONTHS_ES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
 
 STATE_YEAR = Table(
     "sesnsp_state_year",
@@ -66,13 +78,29 @@ def read_state_annual(path: Path, last_month: pd.Timestamp = STATE_ANNUAL_LAST_M
     Returns the ``sesnsp_state_year`` table (states only). Raises DataSourceError if, for any
     year, crime and modality, the 32 states do not sum to the published national row.
     """
-    cols = ("n_year", "cve_ent", "nombre_estado", "bien_juridico_afectado", "tipo_de_delito",
-            "subtipo_de_delito", "modalidad", "n_delitos", "n_delitos_x100khab")
+    cols = (
+        "n_year",
+        "cve_ent",
+        "nombre_estado",
+        "bien_juridico_afectado",
+        "tipo_de_delito",
+        "subtipo_de_delito",
+        "modalidad",
+        "n_delitos",
+        "n_delitos_x100khab",
+    )
     raw = read_csv(path, cols)
-    raw = raw.rename(columns={"n_year": "year", "nombre_estado": "state",
-                              "bien_juridico_afectado": "bien_juridico", "tipo_de_delito": "tipo",
-                              "subtipo_de_delito": "subtipo", "n_delitos": "incidents",
-                              "n_delitos_x100khab": "rate_per_100k"})
+    raw = raw.rename(
+        columns={
+            "n_year": "year",
+            "nombre_estado": "state",
+            "bien_juridico_afectado": "bien_juridico",
+            "tipo_de_delito": "tipo",
+            "subtipo_de_delito": "subtipo",
+            "n_delitos": "incidents",
+            "n_delitos_x100khab": "rate_per_100k",
+        }
+    )
     keys = ["year", "bien_juridico", "tipo", "subtipo", "modalidad"]
     national = raw[raw["cve_ent"] == NATIONAL_CODE].set_index(keys)["incidents"]
     states = raw[raw["cve_ent"] != NATIONAL_CODE].copy()
@@ -102,11 +130,16 @@ def read_federal(path: Path) -> pd.DataFrame:
     last month with any recorded crime (the cut-off) are dropped, not reported as zero.
     """
     months_upper = [m.upper() for m in MONTHS_ES]
-    raw = read_csv(path, ("AÑO", "INEGI", "ENTIDAD", "LEY", "CONCEPTO", "TIPO", *months_upper),
-                   encoding="latin1")
+    raw = read_csv(
+        path, ("AÑO", "INEGI", "ENTIDAD", "LEY", "CONCEPTO", "TIPO", *months_upper), encoding="latin1"
+    )
     raw = raw.dropna(subset=["INEGI"])
-    long = raw.melt(id_vars=["AÑO", "INEGI", "ENTIDAD", "LEY", "CONCEPTO", "TIPO"],
-                    value_vars=months_upper, var_name="mes", value_name="incidents")
+    long = raw.melt(
+        id_vars=["AÑO", "INEGI", "ENTIDAD", "LEY", "CONCEPTO", "TIPO"],
+        value_vars=months_upper,
+        var_name="mes",
+        value_name="incidents",
+    )
     with reading(path):
         long["month"] = pd.to_datetime(
             {"year": long["AÑO"], "month": long["mes"].map(months_upper.index) + 1, "day": 1}
@@ -116,11 +149,17 @@ def read_federal(path: Path) -> pd.DataFrame:
     last = totals[totals > 0].index.max()
     long = long[long["month"] <= last]
     check(long["incidents"].notna().all(), path, f"blank counts before the cut-off {last:%Y-%m}")
-    out = pd.DataFrame({
-        "month": long["month"], "cve_ent": long["INEGI"].astype("int64"),
-        "state": long["ENTIDAD"], "ley": long["LEY"], "concepto": long["CONCEPTO"],
-        "tipo": long["TIPO"], "incidents": long["incidents"].astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "month": long["month"],
+            "cve_ent": long["INEGI"].astype("int64"),
+            "state": long["ENTIDAD"],
+            "ley": long["LEY"],
+            "concepto": long["CONCEPTO"],
+            "tipo": long["TIPO"],
+            "incidents": long["incidents"].astype("int64"),
+        }
+    )
     return out.sort_values(["month", "cve_ent"]).reset_index(drop=True)
 
 
@@ -141,25 +180,46 @@ def read_official_monthly(path: Path, encoding: str = "latin1") -> pd.DataFrame:
     with reading(path):
         header = pd.read_csv(path, nrows=0, encoding=encoding).columns
     names = {c: normalise_label(c) for c in header}
-    base = ("ano", "clave_ent", "entidad", "bien_juridico_afectado", "tipo_de_delito",
-            "subtipo_de_delito", "modalidad", *MONTHS_ES)
+    base = (
+        "ano",
+        "clave_ent",
+        "entidad",
+        "bien_juridico_afectado",
+        "tipo_de_delito",
+        "subtipo_de_delito",
+        "modalidad",
+        *MONTHS_ES,
+    )
     raw = read_csv(path, [], encoding=encoding).rename(columns=names)
-    check(all(c in raw.columns for c in base), path,
-          f"not an SESNSP monthly file: needs columns {list(base)}")
+    check(
+        all(c in raw.columns for c in base), path, f"not an SESNSP monthly file: needs columns {list(base)}"
+    )
     municipal = "cve_municipio" in raw.columns
-    ids = ["ano", "clave_ent", "entidad", "bien_juridico_afectado", "tipo_de_delito",
-           "subtipo_de_delito", "modalidad"] + (["cve_municipio", "municipio"] if municipal else [])
+    ids = [
+        "ano",
+        "clave_ent",
+        "entidad",
+        "bien_juridico_afectado",
+        "tipo_de_delito",
+        "subtipo_de_delito",
+        "modalidad",
+    ] + (["cve_municipio", "municipio"] if municipal else [])
     long = raw.melt(id_vars=ids, value_vars=list(MONTHS_ES), var_name="mes", value_name="n")
     long = long.dropna(subset=["n"])
     with reading(path):
         month_num = long["mes"].map(MONTHS_ES.index) + 1
-        out = pd.DataFrame({
-            "month": pd.to_datetime({"year": long["ano"], "month": month_num, "day": 1}),
-            "cve_ent": long["clave_ent"].astype("int64"), "state": long["entidad"],
-            "bien_juridico": long["bien_juridico_afectado"], "tipo": long["tipo_de_delito"],
-            "subtipo": long["subtipo_de_delito"], "modalidad": long["modalidad"],
-            "incidents": pd.to_numeric(long["n"]).astype("int64"),
-        })
+        out = pd.DataFrame(
+            {
+                "month": pd.to_datetime({"year": long["ano"], "month": month_num, "day": 1}),
+                "cve_ent": long["clave_ent"].astype("int64"),
+                "state": long["entidad"],
+                "bien_juridico": long["bien_juridico_afectado"],
+                "tipo": long["tipo_de_delito"],
+                "subtipo": long["subtipo_de_delito"],
+                "modalidad": long["modalidad"],
+                "incidents": pd.to_numeric(long["n"]).astype("int64"),
+            }
+        )
         if municipal:
             code = long["cve_municipio"].astype("int64")  # official: state * 1000 + mun
             out["cve_mun"] = code % 1000
