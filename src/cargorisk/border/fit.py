@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cargorisk._io import atomic_path
-from cargorisk.border.ports import crossing_table
+from cargorisk.border.ports import crossing_table, fold
 from cargorisk.border.waits import (
     GAMMA_SHAPE,
     BorderWaitModel,
@@ -113,7 +113,7 @@ def plot_heatmap(model: BorderWaitModel, crossing: str, month: int, path: Path) 
 
 def slug(name: str) -> str:
     """File-name form of a crossing name."""
-    return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
+    return "".join(c if c.isalnum() else "_" for c in fold(name)).strip("_")
 
 
 def train_wait_model(
