@@ -431,6 +431,61 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
     say(f"wrote {path}")
 
 
+@app.command("route")
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--depart", help="Departure, ISO 8601 with offset (2026-03-02T06:00-06:00).")
+@click.option("--cargo-value", type=float, help="Declared cargo value, USD (default from settings).")
+@click.option(
+    "--objective", type=click.Choice(["balanced", "fastest", "safest"]), default="balanced", show_default=True
+)
+@click.option("--avoid-state", "avoid_states", multiple=True, help="State to avoid (repeatable).")
+@click.option("--avoid-port", "avoid_ports", multiple=True, help="Port or bridge to avoid (repeatable).")
+@click.option("--via-port", help="Cross at this port or bridge.")
+@click.option("--max-theft-prob", type=float, help="Theft-probability budget for the route.")
+@click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
+@click.option(
+    "--waits", "waits_file", type=click.Path(path_type=Path), help="Saved CBP wait-times feed (JSON)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_obj
+def route_cmd(
+    settings: Settings,
+    origin: str,
+    destination: str,
+    depart: str | None,
+    cargo_value: float | None,
+    objective: str,
+    avoid_states: tuple[str, ...],
+    avoid_ports: tuple[str, ...],
+    via_port: str | None,
+    max_theft_prob: float | None,
+    year: int,
+    waits_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Plan ORIGIN -> DESTINATION: recommended, fastest, safest and alternative routes."""
+    from cargorisk.routing import Router  # noqa: PLC0415
+
+    router = Router.from_settings(settings, year)
+    if waits_file is not None:
+        from cargorisk.border import read_live_waits  # noqa: PLC0415
+
+        router.live = read_live_waits(waits_file)
+    plan = router.plan(
+        origin,
+        destination,
+        depart=depart,
+        cargo_value=cargo_value,
+        objective=objective,
+        avoid_states=avoid_states,
+        avoid_ports=avoid_ports,
+        via_port=via_port,
+        max_theft_prob=max_theft_prob,
+    )
+    click.echo(plan.to_json()) if as_json else say(plan.summary())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     try:

@@ -30,7 +30,12 @@ class Settings:
     maps_dir
         Generated HTML and PNG maps.
     value_of_time_usd_per_h
-        Operating cost of a loaded truck per hour (USD/h), used to price travel and waiting time.
+        Cost of a truck hour (USD/h), pricing driving and border waiting: 91.27, the average
+        marginal cost per hour of US trucking in 2023 (ATRI, *An Analysis of the Operational
+        Costs of Trucking: 2024 Update*).
+    cost_per_km_usd
+        Optional distance cost (USD/km) on top of time; 0 by default because the ATRI hourly
+        figure already covers fuel and maintenance at highway speeds.
     cargo_value_usd
         Default declared value of the load (USD) when a route request gives none.
     max_snap_km
@@ -49,7 +54,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("data"))
     models_dir: Path = field(default_factory=lambda: Path("models"))
     maps_dir: Path = field(default_factory=lambda: Path("maps"))
-    value_of_time_usd_per_h: float = 95.0
+    value_of_time_usd_per_h: float = 91.27
+    cost_per_km_usd: float = 0.0
     cargo_value_usd: float = 100_000.0
     max_snap_km: float = 25.0
     mx_truck_km_per_year: float = 45e9

@@ -163,10 +163,13 @@ def fit_elasticity(levels: dict[str, float], volume: pd.Series) -> float:
     return float(np.clip(np.polyfit(x, y, 1)[0], 0.0, 1.5))
 
 
+# quantiles of a gamma(shape k) variable with mean 1: the wait's quantiles scale with its mean
+P50_RATIO, P90_RATIO = (float(gamma.ppf(q, GAMMA_SHAPE, scale=1 / GAMMA_SHAPE)) for q in (0.5, 0.9))
+
+
 def quantiles(mean: float) -> tuple[float, float]:
     """p50 and p90 of a gamma(shape 2) wait with the given mean."""
-    dist = gamma(GAMMA_SHAPE, scale=max(mean, 1e-9) / GAMMA_SHAPE)
-    return float(dist.ppf(0.5)), float(dist.ppf(0.9))
+    return P50_RATIO * mean, P90_RATIO * mean
 
 
 def to_local(when: datetime, time_zone: str) -> datetime:
