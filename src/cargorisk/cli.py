@@ -449,7 +449,7 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_obj
-def route_cmd(
+def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     settings: Settings,
     origin: str,
     destination: str,

@@ -8,6 +8,7 @@ whose structure never changes (masked pairs get ``inf``, which csgraph treats as
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Sequence
 
 import networkx as nx
@@ -108,7 +109,7 @@ class CSREngine:
         """Edge ids along a node path: on each hop, the cheapest kept parallel edge."""
         w = np.where(keep, weights, np.inf) if keep is not None else weights
         out = []
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(path):
             p = self.pair_index[(self.index[a], self.index[b])]
             lo = int(self.pair_start[p])
             out.append(lo + int(np.argmin(w[lo : self.pair_end[p]])))

@@ -99,7 +99,7 @@ class Router:
 
     # ---- the request ----
 
-    def plan(
+    def plan(  # noqa: PLR0913  (the request's options, all keyword-only)
         self,
         origin: str | tuple,
         destination: str | tuple,
@@ -221,7 +221,7 @@ class Router:
                 continue
             leg1 = self.engine.node_path(fwd_pred[0], origin, self.engine.nodes[i])
             leg2 = self.engine.node_path(bwd_pred[0], self.engine.nodes[j], destination, reverse=True)
-            edges = self.engine.path_edges(leg1, w, roads) + [int(e)] + self.engine.path_edges(leg2, w, roads)
+            edges = [*self.engine.path_edges(leg1, w, roads), int(e), *self.engine.path_edges(leg2, w, roads)]
             route = self.build_route(edges, depart, cargo)
             out.append((self.score(objective, route, cargo), route))
         return sorted(out, key=lambda item: item[0])
