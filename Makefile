@@ -24,6 +24,7 @@ demo: $(STAMP)
 	$(CLI) train
 	$(CLI) risk states --year 2025
 	$(CLI) border waits --port Laredo --at 2026-03-02T08:00-06:00
+	$(CLI) route "Monterrey, NL" "Dallas, TX" --depart 2026-03-02T06:00-06:00 --cargo-value 250000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -35,6 +36,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_data_build.py
 	$(BIN)/python benchmarks/bench_network.py
+	$(BIN)/python benchmarks/bench_routing.py
 
 clean-data:
 	rm -rf data/raw data/processed

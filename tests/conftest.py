@@ -9,9 +9,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from cargorisk.border import train_wait_model
 from cargorisk.config import Settings
 from cargorisk.network import Gazetteer, load_gazetteer, load_network
 from cargorisk.risk import train
+from cargorisk.routing import Router
 from cargorisk.sources import SOURCES, build_sources, fetch_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +59,10 @@ def trained(built: Settings, corridor: nx.MultiDiGraph, tmp_path_factory: pytest
     settings = dataclasses.replace(built, models_dir=tmp_path_factory.mktemp("models"))
     train(settings, corridor)
     return settings
+
+
+@pytest.fixture(scope="session")
+def router(trained: Settings, corridor: nx.MultiDiGraph) -> Router:
+    """A Router over the corridor with 2025 theft risk and the trained border wait model."""
+    train_wait_model(trained, corridor)
+    return Router.from_settings(trained, 2025, graph=corridor)

@@ -38,7 +38,7 @@ class CSREngine:
         self.edges = [edges[i] for i in order]
         self.edge_id = {e: i for i, e in enumerate(self.edges)}
         self.tail, self.head = tails[order], heads[order]
-        new_pair = np.r_[True, (np.diff(self.tail) != 0) | (np.diff(self.head) != 0)]
+        new_pair = np.r_[True, (np.diff(self.tail) != 0) | (np.diff(self.head) != 0)][: len(order)]
         self.pair_start = np.flatnonzero(new_pair)
         self.pair_of_edge = np.cumsum(new_pair) - 1
         self.pair_end = np.r_[self.pair_start[1:], len(self.edges)]
@@ -62,6 +62,8 @@ class CSREngine:
     def pair_weights(self, weights: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Cheapest kept parallel edge per node pair (``inf`` where none is kept)."""
         w = np.where(keep, weights, np.inf) if keep is not None else np.asarray(weights, dtype=float)
+        if len(self.pair_start) == 0:
+            return np.zeros(0)
         return np.minimum.reduceat(w, self.pair_start)
 
     def weighted(self, weights: np.ndarray, keep: np.ndarray | None = None) -> csr_matrix:

@@ -1,0 +1,109 @@
+"""The CSR engine equals networkx on random multigraphs; Pareto equals brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cargorisk.routing import CSREngine, pareto_paths
+
+
+@st.composite
+def multigraphs(draw: st.DrawFn, max_nodes: int = 9) -> tuple[nx.MultiDiGraph, np.ndarray]:
+    n = draw(st.integers(2, max_nodes))
+    edges = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, n - 1),
+                st.floats(0.0, 100.0),
+                st.floats(0.0, 1.0),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=4 * n,
+        )
+    )
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(range(n))
+    for u, v, w, r, _ in edges:
+        if u != v:
+            graph.add_edge(u, v, w=w, r=r)
+    keep = np.array([k for u, v, *_, k in edges if u != v], dtype=bool)
+    return graph, keep
+
+
+def weights_in_order(engine: CSREngine, name: str) -> np.ndarray:
+    return np.array([engine.graph.edges[e][name] for e in engine.edges])
+
+
+@settings(max_examples=200, deadline=None)
+@given(multigraphs())
+def test_engine_distances_equal_networkx(case: tuple[nx.MultiDiGraph, np.ndarray]) -> None:
+    graph, _ = case
+    engine = CSREngine(graph)
+    dist, pred = engine.search(weights_in_order(engine, "w"), [0])
+    expected = nx.single_source_dijkstra_path_length(graph, 0, weight="w")
+    for node in graph.nodes:
+        got = dist[0][engine.index[node]]
+        if node in expected:
+            assert got == pytest.approx(expected[node], abs=1e-9)
+            path = engine.node_path(pred[0], 0, node)
+            edges = engine.path_edges(path, weights_in_order(engine, "w"))
+            assert sum(weights_in_order(engine, "w")[edges]) == pytest.approx(expected[node], abs=1e-9)
+        else:
+            assert np.isinf(got)
+
+
+@settings(max_examples=150, deadline=None)
+@given(multigraphs(), st.randoms(use_true_random=False))
+def test_masks_equal_networkx_on_the_subgraph(case: tuple[nx.MultiDiGraph, np.ndarray], rnd) -> None:
+    graph, _ = case
+    engine = CSREngine(graph)
+    keep = np.array([rnd.random() < 0.7 for _ in engine.edges], dtype=bool)
+    sub = nx.MultiDiGraph()
+    sub.add_nodes_from(graph.nodes)
+    sub.add_edges_from(
+        (u, v, k, graph.edges[u, v, k]) for (u, v, k), kept in zip(engine.edges, keep, strict=True) if kept
+    )
+    dist, _ = engine.search(weights_in_order(engine, "w"), [0], keep=keep)
+    expected = nx.single_source_dijkstra_path_length(sub, 0, weight="w")
+    for node in graph.nodes:
+        got = dist[0][engine.index[node]]
+        assert got == pytest.approx(expected[node], abs=1e-9) if node in expected else np.isinf(got)
+    back, _ = engine.search(weights_in_order(engine, "w"), [0], keep=keep, reverse=True)
+    to_zero = nx.single_source_dijkstra_path_length(sub.reverse(copy=True), 0, weight="w")
+    for node in graph.nodes:
+        got = back[0][engine.index[node]]
+        assert got == pytest.approx(to_zero[node], abs=1e-9) if node in to_zero else np.isinf(got)
+
+
+def brute_force_front(graph: nx.MultiDiGraph, source: int, target: int) -> set[tuple[float, float]]:
+    points = set()
+    for path in nx.all_simple_paths(graph, source, target):
+        hops = [list(graph.get_edge_data(a, b).values()) for a, b in itertools.pairwise(path)]
+        for choice in itertools.product(*hops):
+            points.add((sum(d["w"] for d in choice), sum(d["r"] for d in choice)))
+    front = {p for p in points if not any(q != p and q[0] <= p[0] and q[1] <= p[1] for q in points)}
+    return {(round(t, 6), round(r, 6)) for t, r in front}
+
+
+@settings(max_examples=150, deadline=None)
+@given(multigraphs(max_nodes=6))
+def test_pareto_equals_brute_force(case: tuple[nx.MultiDiGraph, np.ndarray]) -> None:
+    graph, _ = case
+    target = max(graph.nodes)
+    engine = CSREngine(graph)
+    found = pareto_paths(engine, weights_in_order(engine, "w"), weights_in_order(engine, "r"), 0, target)
+    got = {(round(t, 6), round(r, 6)) for t, r, _ in found}
+    expected = brute_force_front(graph, 0, target) if nx.has_path(graph, 0, target) else set()
+    assert got == expected
+    for t, r, edges in found:  # each label's path really has those totals and is non-dominated
+        assert sum(weights_in_order(engine, "w")[edges]) == pytest.approx(t)
+        assert sum(weights_in_order(engine, "r")[edges]) == pytest.approx(r)
+        assert not any(t2 <= t and r2 <= r and (t2, r2) != (t, r) for t2, r2, _ in found)
