@@ -138,3 +138,25 @@ def test_route_cli(
         assert main([*data, "route", *bad]) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_domestic_lane_gets_distinct_alternatives(router: Router) -> None:
+    plan = router.plan("Ciudad de México", "Monterrey, NL", depart=DEPART)
+    assert plan.recommended.crossing is None
+    assert plan.alternatives
+    shown = [plan.recommended, plan.fastest, plan.safest]
+    for alt in plan.alternatives:
+        assert all(router.overlap(alt, other) < 0.7 for other in shown)
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination"), [("Ciudad de México", "Monterrey, NL"), ("Monterrey, NL", "Dallas, TX")]
+)
+def test_safest_and_fastest_are_extremes_of_the_plan(router: Router, origin: str, destination: str) -> None:
+    plan = router.plan(origin, destination, depart=DEPART)
+    everything = [*plan.routes(), *plan.pareto]
+    bounded = [r for r in everything if r.total_h <= 2.5 * plan.fastest.total_h]
+    assert plan.safest.total_h <= 2.5 * plan.fastest.total_h
+    assert plan.safest.theft_prob <= min(r.theft_prob for r in bounded) * (1 + 1e-9)
+    assert plan.fastest.total_h <= min(r.total_h for r in everything) + 1e-9
+    assert plan.pareto[-1].theft_prob <= plan.safest.theft_prob  # the unbounded minimum

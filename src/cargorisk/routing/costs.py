@@ -40,7 +40,8 @@ class CostModel:
         if objective == "fastest":
             return seconds + 1e-9 * risk
         if objective == "safest":
-            return risk + 1e-9 * seconds  # ties broken by time
+            # ties broken by time, at a weight (1e-15/s, ~1e-10 per route) far below any route's risk
+            return risk + 1e-15 * seconds
         if objective == "balanced":
             return (
                 self.value_of_time_usd_per_h * seconds / 3600
@@ -55,7 +56,7 @@ class CostModel:
         if objective == "fastest":
             return wait_s
         if objective == "safest":
-            return 1e-9 * wait_s
+            return 1e-15 * wait_s
         return self.value_of_time_usd_per_h * wait_s / 3600
 
     def route_cost(self, hours: float, theft_prob: float, km: float, cargo_value: float) -> float:

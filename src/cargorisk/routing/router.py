@@ -25,6 +25,7 @@ from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route, RoutePlan, compare
 
 OVERLAP_LIMIT = 0.7  # alternatives share at most 70% of their km with a route already chosen
+SAFEST_MAX_TIME_RATIO = 2.5  # "safest" = least theft risk among routes <= 2.5x the fastest's hours
 MAX_WAIT_FOR_OPENING_H = 96
 NO_SEGMENTS = pd.DataFrame()  # placeholder while searching; returned routes get their own table
 
@@ -143,12 +144,17 @@ class Router:
         }
         if not by_objective[objective]:
             raise self.no_route(a, b, constraints, cargo, when)
-        fastest, safest = by_objective["fastest"][0][1], by_objective["safest"][0][1]
-        recommended = by_objective[objective][0][1]
+        fastest = by_objective["fastest"][0][1]
         pareto = self.pareto(a.node, b.node, keep, cargo, when, by_objective["fastest"])
+        safest = self.bounded_safest(fastest, [r for _, r in by_objective["safest"]] + pareto)
+        recommended = safest if objective == "safest" else by_objective[objective][0][1]
         if max_theft_prob is not None:
             recommended = self.within_budget(max_theft_prob, objective, by_objective, pareto, safest)
-        alts = self.alternatives(by_objective[objective], [recommended, fastest, safest], alternatives)
+        pool = sorted(
+            by_objective[objective] + [(self.score(objective, r, cargo), r) for r in pareto],
+            key=lambda item: item[0],
+        )
+        alts = self.alternatives(pool, [recommended, fastest, safest], alternatives)
         for route in {id(r): r for r in [recommended, fastest, safest, *alts]}.values():
             self.add_details(route)
         for label, route in (("fastest", fastest), ("safest", safest)):
@@ -231,7 +237,7 @@ class Router:
         if objective == "fastest":
             return route.total_h + 1e-9 * route.theft_prob
         if objective == "safest":
-            return route.theft_prob + 1e-9 * route.total_h
+            return route.theft_prob + 1e-12 * route.total_h
         return route.cost_usd
 
     # ---- building a route ----
@@ -347,7 +353,8 @@ class Router:
     # ---- alternatives, Pareto, budget, failures ----
 
     def alternatives(self, ranked: list[tuple[float, Route]], chosen: list[Route], n: int) -> list[Route]:
-        """Up to ``n`` distinct routes (<70% of their km shared with a route already shown), best first."""
+        """Up to ``n`` distinct routes (<70% of their km shared with a route already shown), best
+        first, from the per-crossing bests and the Pareto set (so domestic lanes get some too)."""
         picked: list[Route] = []
         for _, route in ranked:
             if len(picked) >= n:
@@ -377,6 +384,13 @@ class Router:
         found = pareto_paths(self.engine, times, self.risk, origin, destination, keep=keep & direction)
         routes = [self.build_route(edges, depart, cargo) for _, _, edges in found]
         return non_dominated(routes)
+
+    def bounded_safest(self, fastest: Route, pool: list[Route]) -> Route:
+        """Least theft probability among routes taking at most SAFEST_MAX_TIME_RATIO x the
+        fastest's hours (the unbounded minimum, often a huge detour, is the Pareto set's last)."""
+        limit = SAFEST_MAX_TIME_RATIO * fastest.total_h
+        within = [r for r in pool if r.total_h <= limit] or [fastest]
+        return min(within, key=lambda r: (r.theft_prob, r.total_h))
 
     def within_budget(
         self, budget: float, objective: str, by_objective: dict, pareto: list[Route], safest: Route
