@@ -180,30 +180,16 @@ def read_official_monthly(path: Path, encoding: str = "latin1") -> pd.DataFrame:
     with reading(path):
         header = pd.read_csv(path, nrows=0, encoding=encoding).columns
     names = {c: normalise_label(c) for c in header}
-    base = (
-        "ano",
-        "clave_ent",
-        "entidad",
-        "bien_juridico_afectado",
-        "tipo_de_delito",
-        "subtipo_de_delito",
-        "modalidad",
-        *MONTHS_ES,
-    )
+    keys = ("ano", "clave_ent", "entidad", "bien_juridico_afectado", "tipo_de_delito", "subtipo_de_delito",
+            "modalidad")  # fmt: skip
     raw = read_csv(path, [], encoding=encoding).rename(columns=names)
     check(
-        all(c in raw.columns for c in base), path, f"not an SESNSP monthly file: needs columns {list(base)}"
+        all(c in raw.columns for c in (*keys, *MONTHS_ES)),
+        path,
+        f"not an SESNSP monthly file: needs columns {[*keys, *MONTHS_ES]}",
     )
     municipal = "cve_municipio" in raw.columns
-    ids = [
-        "ano",
-        "clave_ent",
-        "entidad",
-        "bien_juridico_afectado",
-        "tipo_de_delito",
-        "subtipo_de_delito",
-        "modalidad",
-    ] + (["cve_municipio", "municipio"] if municipal else [])
+    ids = [*keys, *(["cve_municipio", "municipio"] if municipal else [])]
     long = raw.melt(id_vars=ids, value_vars=list(MONTHS_ES), var_name="mes", value_name="n")
     long = long.dropna(subset=["n"])
     with reading(path):
