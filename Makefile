@@ -4,10 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+JS     := node_modules/.installed
 CLI    := $(BIN)/cargorisk
 MIRROR := $(wildcard ../shared/data)
 
-.PHONY: demo test lint bench clean-data
+.PHONY: demo test lint bench browser clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Leaflet and the other JS/CSS that saved maps inline, so they work offline (package.json pins them).
+$(JS): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(JS)
+
+# Debian's Chromium and ChromeDriver for the map tests; installed when missing (the tests skip,
+# saying why, only where they cannot be installed).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+	    || echo "note: could not install chromium; the browser map test will be skipped"; }
+
+demo: $(STAMP) $(JS)
 	$(CLI) data fetch $(if $(MIRROR),--mirror $(MIRROR))
 	$(CLI) data build
 	$(CLI) data status
@@ -24,13 +37,14 @@ demo: $(STAMP)
 	$(CLI) train
 	$(CLI) risk states --year 2025
 	$(CLI) border waits --port Laredo --at 2026-03-02T08:00-06:00
-	$(CLI) route "Monterrey, NL" "Dallas, TX" --depart 2026-03-02T06:00-06:00 --cargo-value 250000
+	$(CLI) route "Monterrey, NL" "Dallas, TX" --depart 2026-03-02T06:00-06:00 --cargo-value 250000 \
+	  --map maps/monterrey_dallas.html --png maps/monterrey_dallas.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-test: lint
+test: lint $(JS) browser
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

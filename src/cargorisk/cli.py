@@ -448,6 +448,8 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
     "--waits", "waits_file", type=click.Path(path_type=Path), help="Saved CBP wait-times feed (JSON)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), help="Write an HTML map (offline) here.")
+@click.option("--png", "png_path", type=click.Path(path_type=Path), help="Write a static PNG map here.")
 @click.pass_obj
 def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     settings: Settings,
@@ -463,6 +465,8 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     year: int,
     waits_file: Path | None,
     as_json: bool,
+    map_path: Path | None,
+    png_path: Path | None,
 ) -> None:
     """Plan ORIGIN -> DESTINATION: recommended, fastest, safest and alternative routes."""
     from cargorisk.routing import Router  # noqa: PLC0415
@@ -484,6 +488,44 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
         max_theft_prob=max_theft_prob,
     )
     click.echo(plan.to_json()) if as_json else say(plan.summary())
+    if map_path or png_path:
+        from cargorisk.viz import route_map, route_png, save_map  # noqa: PLC0415
+
+        states = load_table("mx_states", settings.processed_dir)
+        if map_path:
+            fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
+            say(f"wrote {save_map(fmap, map_path)}")
+        if png_path:
+            say(f"wrote {route_png(plan, router.graph, png_path, states=states)}")
+
+
+@app.group("map")
+def map_group() -> None:
+    """Maps of the whole network."""
+
+
+@map_group.command("risk")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=Path("maps/risk.html"), show_default=True
+)
+@click.option("--year", type=int, default=2025, show_default=True)
+@click.pass_obj
+def map_risk(settings: Settings, output: Path, year: int) -> None:
+    """Risk overview: every road of the corridor coloured by theft rate (offline HTML)."""
+    import folium  # noqa: PLC0415
+
+    from cargorisk.network import load_network  # noqa: PLC0415
+    from cargorisk.risk import risk_network  # noqa: PLC0415
+    from cargorisk.viz.maps import add_background, add_network, risk_colormap, save_map  # noqa: PLC0415
+
+    graph = risk_network(settings, load_network(settings=settings), year)
+    fmap = folium.Map(location=(26.5, -100.0), zoom_start=5, control_scale=True, prefer_canvas=True)
+    add_background(fmap, load_table("mx_states", settings.processed_dir))
+    scale = risk_colormap(graph)
+    add_network(fmap, graph, scale)
+    scale.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    say(f"wrote {save_map(fmap, output)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,122 @@
+"""Route maps: escaped text, offline HTML checked in headless Chromium, static PNG, CLI."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cargorisk.cli import main
+from cargorisk.config import Settings
+from cargorisk.errors import InputError
+from cargorisk.routing import Router
+from cargorisk.sources import load_table
+from cargorisk.viz import route_map, route_png, save_map
+from cargorisk.viz.maps import ROUTE_COLOURS
+
+HOSTILE = "<script>alert(1)</script>"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def saved_map(router: Router, trained: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    plan = copy.copy(
+        router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00-06:00", cargo_value=250_000)
+    )
+    plan.origin = HOSTILE  # a hostile place label must reach the page only as text
+    states = load_table("mx_states", trained.processed_dir)
+    fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
+    return save_map(fmap, tmp_path_factory.mktemp("maps") / "route.html")
+
+
+def test_html_is_offline_and_escaped(saved_map: Path) -> None:
+    text = saved_map.read_text()
+    assert '<script src="http' not in text and '<link rel="stylesheet" href="http' not in text
+    assert HOSTILE not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "cargorisk-summary" in text and "World Trade Bridge" in text
+    assert "expected wait" in text and "hours: Mon" in text  # port popups
+    assert "theft rate, log10(incidents per million truck-km)" in text  # legend with units
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="Debian chromium/chromium-driver not installed (make test installs them)",
+)
+def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Path) -> None:
+    from selenium import webdriver  # noqa: PLC0415
+    from selenium.common.exceptions import NoAlertPresentException  # noqa: PLC0415
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
+    ):  # network cut off
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        driver.get(saved_map.as_uri())
+        time.sleep(1.5)
+        shot = tmp_path / "shot.png"
+        driver.save_screenshot(str(shot))
+        logs = driver.get_log("browser")
+        assert driver.execute_script("return typeof L") == "object"
+        with pytest.raises(NoAlertPresentException):
+            driver.switch_to.alert  # noqa: B018  (the hostile label ran nothing)
+    finally:
+        driver.quit()
+    js_errors = [e["message"] for e in logs if e["level"] == "SEVERE" and e.get("source") != "network"]
+    assert js_errors == []
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
+    for label in ("recommended", "safest"):
+        rgb = np.array([int(ROUTE_COLOURS[label][i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).sum(axis=1) < 45).sum() > 100, f"{label} route not drawn"
+
+
+def test_png_and_unwritable_paths(router: Router, trained: Settings, tmp_path: Path) -> None:
+    plan = router.plan("Ciudad de México", "Veracruz, Ver.", depart="2026-03-02T06:00-06:00")
+    png = route_png(
+        plan, router.graph, tmp_path / "route.png", states=load_table("mx_states", trained.processed_dir)
+    )
+    pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
+    rgb = np.array([int(ROUTE_COLOURS["recommended"][i : i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(pixels - rgb).sum(axis=1) < 30).sum() > 100
+    with pytest.raises(InputError, match=r"cannot write /proc/no/such\.html") as info:
+        save_map(route_map(plan, router.graph), Path("/proc/no/such.html"))
+    assert "\n" not in str(info.value)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_map_cli(
+    router: Router,
+    trained: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
+    data = ["--data-dir", str(trained.data_dir)]
+    html, png = tmp_path / "m.html", tmp_path / "m.png"
+    assert main([*data, "route", "Monterrey, NL", "Dallas, TX", "--map", str(html), "--png", str(png)]) == 0
+    assert html.stat().st_size > 100_000 and png.read_bytes()[:4] == b"\x89PNG"
+    assert main([*data, "map", "risk", "-o", str(tmp_path / "risk.html")]) == 0
+    assert "Road network: theft rate" in (tmp_path / "risk.html").read_text()
+    assert main([*data, "route", "Monterrey, NL", "Dallas, TX", "--map", "/proc/no/x.html"]) == 1
+    assert capsys.readouterr().err.startswith("error: InputError: cannot write /proc/no/x.html")
