@@ -1,4 +1,12 @@
-"""cargorisk: cargo-theft risk scoring and truck route planning across the Mexico-US border."""
+"""cargorisk: cargo-theft risk scoring and truck route planning across the Mexico-US border.
+
+The public API (heavy modules load on first use)::
+
+    from cargorisk import load_network, resolve_place, Router, RoutePlan, TheftRiskModel,
+                          BorderWaitModel, score_lanes, route_map
+"""
+
+import importlib
 
 from cargorisk.config import Settings
 from cargorisk.errors import (
@@ -15,8 +23,29 @@ from cargorisk.errors import (
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "load_network": "cargorisk.network",
+    "resolve_place": "cargorisk.network",
+    "Router": "cargorisk.routing",
+    "RoutePlan": "cargorisk.routing",
+    "TheftRiskModel": "cargorisk.risk",
+    "BorderWaitModel": "cargorisk.border",
+    "score_lanes": "cargorisk.batch",
+    "route_map": "cargorisk.viz",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import public names from their modules on first use (keeps ``import cargorisk`` fast)."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    msg = f"module 'cargorisk' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
     "AmbiguousPlace",
+    "BorderWaitModel",
     "CargoRiskError",
     "DataSourceError",
     "InputError",
@@ -25,6 +54,13 @@ __all__ = [
     "NoRouteError",
     "OffNetworkError",
     "PlaceNotFound",
+    "RoutePlan",
+    "Router",
     "Settings",
+    "TheftRiskModel",
     "__version__",
+    "load_network",
+    "resolve_place",
+    "route_map",
+    "score_lanes",
 ]

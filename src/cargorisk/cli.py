@@ -499,6 +499,47 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
             say(f"wrote {route_png(plan, router.graph, png_path, states=states)}")
 
 
+@app.command("score-lanes")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Scored lanes: .csv, .parquet or .geoparquet (with route geometry).",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=50_000,
+    show_default=True,
+    help="Rows per chunk (bounds memory).",
+)
+@click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
+@click.pass_obj
+def score_lanes_cmd(
+    settings: Settings, source: Path, output: Path, jobs: int, chunk_size: int, year: int
+) -> None:
+    """Score a book of lanes (CSV/Parquet: lane_id, origin, destination[, depart, cargo_value, objective]).
+
+    Every row is scored or gets its own error; exit code 3 when some rows failed.
+    """
+    import os  # noqa: PLC0415
+
+    from cargorisk.batch import score_file  # noqa: PLC0415
+
+    show = (
+        sys.stderr.isatty() and not os.environ.get("CI") and not click.get_current_context().meta.get("quiet")
+    )
+    counts = score_file(
+        source, output, settings=settings, year=year, jobs=jobs, chunk_size=chunk_size, progress=show
+    )
+    say(f"scored {counts['rows']:,} lanes: {counts['ok']:,} ok, {counts['failed']:,} failed; wrote {output}")
+    if counts["failed"]:
+        raise click.exceptions.Exit(3)
+
+
 @app.group("map")
 def map_group() -> None:
     """Maps of the whole network."""

@@ -92,10 +92,21 @@ class BorderWaitModel:
         self.reference_ = {c: (self.levels_[c], float(volume[c])) for c in observed}
         self.observed_ = observed
         self.volumes_ = volume.astype(float).to_dict()
+        self.memo().clear()
         return self
+
+    def memo(self) -> dict:
+        """Per-model cache of cell and level lookups (they only depend on their arguments)."""
+        return self.__dict__.setdefault("_memo", {})
 
     def level(self, crossing: str) -> float:
         """Mean open-hours wait (min): observed, or scaled from the observed crossings by volume."""
+        key = ("level", crossing)
+        if key not in self.memo():
+            self.memo()[key] = self._level(crossing)
+        return self.memo()[key]
+
+    def _level(self, crossing: str) -> float:
         if crossing in self.levels_:
             return self.levels_[crossing]
         trucks = max(self.volumes_.get(crossing, 1.0), 1.0)
@@ -117,6 +128,12 @@ class BorderWaitModel:
 
     def cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
         """(open, mean wait, source) for a crossing at a local month, weekday and hour."""
+        key = (crossing, month, weekday, hour)
+        if key not in self.memo():
+            self.memo()[key] = self._cell(crossing, month, weekday, hour)
+        return self.memo()[key]
+
+    def _cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
         observed = self.observed_.get(crossing)
         if observed is not None and (month, weekday, hour) in observed.index:
             row = observed.loc[(month, weekday, hour)]

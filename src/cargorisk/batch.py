@@ -1,0 +1,503 @@
+"""Batch lane scoring: a book of lanes in, one scored row per lane out, in input order.
+
+Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``), optional
+``depart`` (ISO 8601 with offset), ``cargo_value`` (USD), ``objective`` (balanced, fastest,
+safest). Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never
+stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra run per origin
+(and per crossing exit) serves every destination; identical lanes are scored once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from cargorisk.errors import CargoRiskError, InputError
+from cargorisk.routing.costs import OBJECTIVES, check_cargo_value
+from cargorisk.routing.plan import Route
+from cargorisk.routing.router import Router, read_departure
+
+REQUIRED = ("lane_id", "origin", "destination")
+OUTPUT = [
+    "lane_id",
+    "status",
+    "error",
+    "origin_name",
+    "destination_name",
+    "objective",
+    "cargo_value_usd",
+    "km",
+    "driving_h",
+    "total_h",
+    "port_code",
+    "crossing",
+    "wait_min",
+    "theft_prob",
+    "expected_loss_usd",
+    "cost_usd",
+    "fastest_km",
+    "fastest_total_h",
+    "fastest_theft_prob",
+    "delta_h",
+    "delta_theft_pct",
+    "top_risk_driver",
+]
+
+
+def check_header(columns: list[str], source: str = "input") -> None:
+    """One-line error, before any work, when a required column is missing."""
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        msg = (
+            f"{source} lacks columns {missing}; a lane book needs {list(REQUIRED)} "
+            "(optional: depart, cargo_value, objective)"
+        )
+        raise InputError(msg)
+
+
+class LaneScorer:
+    """Scores lanes on one Router, reusing searches across lanes (see module docstring)."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.places: dict[str, object] = {}
+        self.memo: dict[tuple, dict] = {}
+        self.searches: dict[tuple, tuple] = {}
+
+    # ---- per-row parsing ----
+
+    def place(self, text: object) -> object:
+        """Resolve a place once per distinct text."""
+        key = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
+        if not key:
+            msg = "place is empty"
+            raise InputError(msg)
+        if key not in self.places:
+            try:
+                self.places[key] = self.router.gazetteer.resolve(key)
+            except CargoRiskError as exc:
+                self.places[key] = exc
+        found = self.places[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def request(self, row: pd.Series) -> tuple:
+        """(origin Place, destination Place, depart, cargo, objective) from a row, or raise."""
+        a, b = self.place(row.get("origin")), self.place(row.get("destination"))
+        if a.node == b.node:
+            msg = f"origin {a.name!r} and destination {b.name!r} are the same network node"
+            raise InputError(msg)
+        depart = blank_to_none(row.get("depart"))
+        cargo = blank_to_none(row.get("cargo_value"))
+        objective = blank_to_none(row.get("objective")) or "balanced"
+        if objective not in OBJECTIVES:
+            msg = f"objective {objective!r} is not one of {OBJECTIVES}"
+            raise InputError(msg)
+        cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
+        return a, b, read_departure(depart), cargo, objective
+
+    # ---- searching ----
+
+    def search(self, objective: str, cargo: float, node: object, reverse: bool) -> tuple:
+        """Cached Dijkstra (roads only) from (or, reversed, to) a node: dist, pred, time along tree."""
+        key = (objective, cargo, node, reverse)
+        if key not in self.searches:
+            r = self.router
+            w = r.weights(objective, cargo)
+            dist, pred = r.engine.search(w, [node], keep=~r.is_crossing, reverse=reverse)
+            times = None if reverse else tree_times(r, dist[0], pred[0], w)
+            self.searches[key] = (dist[0], pred[0], times, w)
+        return self.searches[key]
+
+    def best(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> Route:
+        """The best route for one lane and objective (border-aware, exact cost of the winner)."""
+        r = self.router
+        d_o, p_o, t_o, w = self.search(objective, cargo, a.node, reverse=False)
+        roads = ~r.is_crossing
+        if r.graph.nodes[a.node].get("country") == r.graph.nodes[b.node].get("country"):
+            if not np.isfinite(d_o[r.engine.index[b.node]]):
+                raise NoRoute(a, b)
+            path = r.engine.node_path(p_o, a.node, b.node)
+            return r.build_route(r.engine.path_edges(path, w, roads), depart, cargo)
+        d_b, p_b, _, _ = self.search(objective, cargo, b.node, reverse=True)
+        country = r.graph.nodes[a.node].get("country")
+        best_score, best_edge = math.inf, None
+        for e in np.flatnonzero(r.is_crossing & (r.tail_country == country)):
+            i, j = r.engine.tail[e], r.engine.head[e]
+            if not (np.isfinite(d_o[i]) and np.isfinite(d_b[j])):
+                continue
+            bridge = r.graph.edges[r.engine.edges[e]]["bridge"]
+            arrival = depart + timedelta(seconds=float(t_o[i])) if depart else None
+            wait = r.wait_at(bridge, arrival)[0] * 60
+            score = d_o[i] + w[e] + r.costs.wait_weight(objective, wait, cargo) + d_b[j]
+            if score < best_score:
+                best_score, best_edge = score, int(e)
+        if best_edge is None:
+            raise NoRoute(a, b)
+        i, j = r.engine.tail[best_edge], r.engine.head[best_edge]
+        leg1 = r.engine.node_path(p_o, a.node, r.engine.nodes[i])
+        leg2 = r.engine.node_path(p_b, r.engine.nodes[j], b.node, reverse=True)
+        edges = [*r.engine.path_edges(leg1, w, roads), best_edge, *r.engine.path_edges(leg2, w, roads)]
+        return r.build_route(edges, depart, cargo)
+
+    # ---- rows ----
+
+    def score_row(self, row: pd.Series) -> dict:
+        """One output row (never raises for bad input: the error goes in the row)."""
+        out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": ""}
+        try:
+            a, b, depart, cargo, objective = self.request(row)
+            key = (a.node, b.node, depart, cargo, objective)
+            if key not in self.memo:
+                self.memo[key] = self.score_lane(a, b, depart, cargo, objective)
+            out.update(self.memo[key], status="ok")
+        except CargoRiskError as exc:
+            out["error"] = f"{type(exc).__name__}: {exc}"
+        except NoRoute as exc:
+            out["error"] = str(exc)
+        return out
+
+    def score_lane(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> dict:
+        """Scores of one lane: the chosen route, the fastest, their difference, the top driver."""
+        route = self.best(a, b, depart, cargo, objective)
+        fastest = route if objective == "fastest" else self.best(a, b, depart, cargo, "fastest")
+        self.router.add_details(route)
+        top = route.riskiest[0] if route.riskiest else None
+        return {
+            "origin_name": a.name,
+            "destination_name": b.name,
+            "objective": objective,
+            "cargo_value_usd": cargo,
+            "km": route.km,
+            "driving_h": route.driving_h,
+            "total_h": route.total_h,
+            "port_code": route.port_code,
+            "crossing": route.crossing,
+            "wait_min": route.wait_min,
+            "theft_prob": route.theft_prob,
+            "expected_loss_usd": route.expected_loss_usd,
+            "cost_usd": route.cost_usd,
+            "fastest_km": fastest.km,
+            "fastest_total_h": fastest.total_h,
+            "fastest_theft_prob": fastest.theft_prob,
+            "delta_h": route.total_h - fastest.total_h,
+            "delta_theft_pct": pct_change(route.theft_prob, fastest.theft_prob),
+            "top_risk_driver": describe_driver(top),
+            "geometry": route_line(self.router, route),
+        }
+
+    def score_frame(self, lanes: pd.DataFrame) -> gpd.GeoDataFrame:
+        """Score a DataFrame of lanes; output rows in input order."""
+        check_header(list(lanes.columns))
+        order = lanes.assign(_row=np.arange(len(lanes)))
+        sort_keys = [c for c in ("objective", "cargo_value", "origin") if c in order.columns]
+        grouped = order.sort_values(sort_keys, kind="stable") if sort_keys else order
+        rows = {int(r["_row"]): self.score_row(r) for _, r in grouped.iterrows()}
+        frame = pd.DataFrame([rows[i] for i in range(len(lanes))])
+        for col in [*OUTPUT, "geometry"]:
+            if col not in frame.columns:
+                frame[col] = None
+        return gpd.GeoDataFrame(frame[[*OUTPUT, "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+class NoRoute(Exception):
+    """No road joins a lane's ends."""
+
+    def __init__(self, a: object, b: object) -> None:
+        super().__init__(f"NoRouteError: no road connects {a.name} and {b.name}")
+
+
+def pct_change(value: float, base: float) -> float:
+    """Percentage change of value over base (0 when base is 0)."""
+    return 100 * (value / base - 1) if base else 0.0
+
+
+def describe_driver(segment: dict | None) -> str:
+    """'From - To (ref): driver' for the riskiest segment."""
+    if not segment:
+        return ""
+    return f"{segment['from']} - {segment['to']} ({segment['ref']}): {segment['drivers'][0]}"
+
+
+def blank_to_none(value: object) -> object:
+    """None for missing, NaN or blank cells."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def tree_times(router: Router, dist: np.ndarray, pred: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Travel seconds from the source along its shortest-path tree, for every node."""
+    times = np.full(len(dist), np.nan)
+    order = np.argsort(dist)
+    source = order[0]
+    times[source] = 0.0
+    pair_w = router.engine.pair_weights(w, ~router.is_crossing)
+    for v in order[1:]:
+        u = pred[v]
+        if u < 0 or not np.isfinite(dist[v]):
+            continue
+        p = router.engine.pair_index[(int(u), int(v))]
+        lo, hi = int(router.engine.pair_start[p]), int(router.engine.pair_end[p])
+        cands = np.arange(lo, hi)
+        cands = cands[~router.is_crossing[cands]]
+        e = cands[np.argmin(w[cands])]
+        times[v] = times[u] + router.seconds[e]
+    del pair_w
+    return times
+
+
+def route_line(router: Router, route: Route) -> shapely.LineString:
+    """The route as one LineString (lon, lat)."""
+    coords: list = []
+    for e in route.edges:
+        line = router.graph.edges[e].get("geometry")
+        part = (
+            list(line.coords)
+            if line is not None
+            else [(router.graph.nodes[n]["x"], router.graph.nodes[n]["y"]) for n in e[:2]]
+        )
+        coords.extend(part if not coords else part[1:])
+    return shapely.LineString(coords)
+
+
+def score_lanes(
+    lanes: pd.DataFrame, router: Router | None = None, **settings_overrides: object
+) -> gpd.GeoDataFrame:
+    """Score a book of lanes (Python API).
+
+    Parameters
+    ----------
+    lanes
+        DataFrame with ``lane_id``, ``origin``, ``destination`` and optional ``depart``,
+        ``cargo_value``, ``objective``.
+    router
+        A Router (default: ``Router.from_settings(Settings.from_env(**settings_overrides))``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per lane, in input order, with the columns of :data:`OUTPUT` and the route geometry.
+    """
+    if router is None:
+        from cargorisk.config import Settings  # noqa: PLC0415
+
+        router = Router.from_settings(Settings.from_env(**settings_overrides))
+    return LaneScorer(router).score_frame(lanes)
+
+
+# ---- files ----
+
+
+def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """Lanes from CSV (UTF-8; undecodable bytes replaced and so reported by their row), Parquet or
+    GeoParquet, in chunks; the header is checked before any row is read."""
+    path = Path(path)
+    if not path.is_file():
+        msg = f"lane file {path} does not exist"
+        raise InputError(msg)
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        handle = pq.ParquetFile(path)
+        check_header(handle.schema_arrow.names, str(path))
+        for batch in handle.iter_batches(batch_size=chunk_size):
+            frame = batch.to_pandas()
+            yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+        return
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8", encoding_errors="replace").columns
+    except pd.errors.EmptyDataError:
+        msg = f"lane file {path} is empty"
+        raise InputError(msg) from None
+    check_header(list(header), str(path))
+    yield from pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=chunk_size,
+        encoding="utf-8",
+        encoding_errors="replace",
+        skip_blank_lines=False,
+    )
+
+
+class OutputWriter:
+    """Streams scored chunks to CSV (no geometry) or (Geo)Parquet, atomically at close."""
+
+    def __init__(self, path: Path) -> None:
+        from cargorisk._io import atomic_path  # noqa: PLC0415
+
+        self.path = Path(path)
+        if self.path.suffix.lower() not in (".csv", ".parquet", ".geoparquet"):
+            msg = f"cannot write lanes as {self.path.name!r}; use .csv, .parquet or .geoparquet"
+            raise InputError(msg)
+        self._context = atomic_path(self.path)
+        try:
+            self.tmp = self._context.__enter__()
+        except OSError as exc:
+            msg = f"cannot write {self.path}: {exc.strerror or exc}; choose a writable folder"
+            raise InputError(msg) from None
+        self.writer = None
+        self.rows = 0
+
+    def write(self, scored: gpd.GeoDataFrame) -> None:
+        """Append one scored chunk."""
+        if self.path.suffix.lower() == ".csv":
+            scored.drop(columns="geometry").to_csv(self.tmp, mode="a", header=self.rows == 0, index=False)
+        else:
+            import pyarrow.parquet as pq  # noqa: PLC0415
+
+            table = geoparquet_table(typed(scored))
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.tmp, table.schema)
+            self.writer.write_table(table.cast(self.writer.schema))
+        self.rows += len(scored)
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Finish the file (or drop it on error)."""
+        if self.writer is not None:
+            self.writer.close()
+        if error is None:
+            self._context.__exit__(None, None, None)
+        else:
+            self._context.__exit__(type(error), error, error.__traceback__)
+
+
+TEXT = [
+    "lane_id",
+    "status",
+    "error",
+    "origin_name",
+    "destination_name",
+    "objective",
+    "port_code",
+    "crossing",
+    "top_risk_driver",
+]
+
+
+def typed(scored: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Fixed column types (text as string, the rest float) so every chunk has one schema."""
+    types = {c: ("string" if c in TEXT else "float64") for c in OUTPUT}
+    return scored.astype(types)
+
+
+def geoparquet_table(scored: gpd.GeoDataFrame) -> object:
+    """An Arrow table with WKB geometry and GeoParquet 1.0 'geo' metadata (EPSG:4326)."""
+    import json  # noqa: PLC0415
+
+    import pyarrow as pa  # noqa: PLC0415
+    from pyproj import CRS  # noqa: PLC0415
+
+    frame = pd.DataFrame(scored.drop(columns="geometry"))
+    frame["geometry"] = shapely.to_wkb(scored.geometry.to_numpy())
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["LineString"],
+                                    "crs": CRS("EPSG:4326").to_json_dict()}}}  # fmt: skip
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
+
+
+def score_chunk_in_worker(chunk: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Worker entry point: score with the process's router (built once by the initializer)."""
+    return LaneScorer(WORKER["router"]).score_frame(chunk)
+
+
+WORKER: dict[str, Router] = {}
+
+
+def init_worker(settings: object, year: int) -> None:
+    """Build one Router per worker process."""
+    WORKER["router"] = Router.from_settings(settings, year)  # type: ignore[arg-type]
+
+
+def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
+    """Partitions of a chunk that keep each origin together (so searches are shared)."""
+    bucket = pd.util.hash_pandas_object(chunk["origin"].astype(str), index=False).to_numpy() % parts
+    return [chunk[bucket == k] for k in range(parts) if (bucket == k).any()]
+
+
+def score_file(
+    source: Path,
+    output: Path,
+    *,
+    settings: object,
+    year: int = 2025,
+    jobs: int = 1,
+    chunk_size: int = 50_000,
+    progress: bool = False,
+) -> dict[str, int]:
+    """Score a lane file chunk by chunk (bounded memory), optionally in ``jobs`` processes.
+
+    Returns counts ``{"rows", "ok", "failed"}``. Raises InputError for an unreadable file, a
+    missing column (before any work) or an unwritable output.
+    """
+    chunks = read_chunks(Path(source), chunk_size)
+    first = next(chunks, None)
+    writer = OutputWriter(output)
+    counts = {"rows": 0, "ok": 0, "failed": 0}
+    pool = None
+    try:
+        if jobs > 1:
+            import multiprocessing  # noqa: PLC0415
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+            # spawn, not fork: forking after pyarrow/OpenMP started their threads can deadlock
+            pool = ProcessPoolExecutor(
+                max_workers=jobs,
+                initializer=init_worker,
+                initargs=(settings, year),
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+        scorer = None if pool else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
+        stream = itertools.chain([first] if first is not None else [], chunks)
+        for raw in progress_bar(stream, progress):
+            chunk = raw.reset_index(drop=True)
+            if pool:
+                parts = split_by_origin(chunk.assign(_order=np.arange(len(chunk))), jobs)
+                scored_parts = list(
+                    pool.map(score_chunk_in_worker, [p.drop(columns="_order") for p in parts])
+                )
+                order = np.concatenate([p["_order"].to_numpy() for p in parts])
+                scored = (
+                    pd.concat(scored_parts, ignore_index=True).iloc[np.argsort(order)].reset_index(drop=True)
+                )
+                scored = gpd.GeoDataFrame(scored, geometry="geometry", crs="EPSG:4326")
+            else:
+                scored = scorer.score_frame(chunk)
+            writer.write(scored)
+            counts["rows"] += len(scored)
+            counts["ok"] += int((scored["status"] == "ok").sum())
+        counts["failed"] = counts["rows"] - counts["ok"]
+    except BaseException as exc:
+        writer.close(exc)
+        raise
+    finally:
+        if pool:
+            pool.shutdown()
+    writer.close()
+    return counts
+
+
+def progress_bar(items: object, enabled: bool) -> Iterator[pd.DataFrame]:
+    """Chunks, with a rich progress line on a terminal."""
+    if not enabled:
+        yield from items  # type: ignore[misc]
+        return
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("scoring lanes", total=None)
+        for item in items:  # type: ignore[attr-defined]
+            yield item
+            bar.advance(task, len(item))
