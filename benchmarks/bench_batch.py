@@ -1,5 +1,5 @@
-"""Batch scoring benchmark: 10,000 random lanes over the corridor network, in one process and
-with ``--jobs 2`` (lanes per second, measured in one run).
+"""Batch scoring benchmark: 10,000 random lanes over the corridor network, in one process, with
+``--jobs 2`` and on a 2-worker Dask LocalCluster (lanes per second, measured in one run).
 
 Usage: python benchmarks/bench_batch.py [--data-dir data] [--lanes 10000]   (needs `make demo` first)
 """
@@ -51,18 +51,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "lanes.csv"
         lane_book(settings, args.lanes).to_csv(source, index=False)
-        for jobs in (1, 2):
+        for name, jobs, engine in (("1", 1, "local"), ("2", 2, "local"), ("dask", 2, "dask")):
             start = time.perf_counter()
-            counts = score_file(source, Path(tmp) / f"scored_{jobs}.parquet", settings=settings, jobs=jobs)
+            counts = score_file(
+                source, Path(tmp) / f"scored_{name}.parquet", settings=settings, jobs=jobs, engine=engine
+            )
             seconds = time.perf_counter() - start
             print(
-                f"{counts['rows']:,} lanes, --jobs {jobs}: {seconds:5.1f} s = "
+                f"{counts['rows']:,} lanes, {engine} --jobs {jobs}: {seconds:5.1f} s = "
                 f"{counts['rows'] / seconds:6.0f} lanes/s "
                 f"(goal: 10,000 in < 30 s); {counts['failed']} failed (same-node lanes)"
             )
         a = pd.read_parquet(Path(tmp) / "scored_1.parquet").drop(columns="geometry")
         b = pd.read_parquet(Path(tmp) / "scored_2.parquet").drop(columns="geometry")
-        print("jobs 1 and jobs 2 results identical:", a.equals(b))
+        c = pd.read_parquet(Path(tmp) / "scored_dask.parquet").drop(columns="geometry")
+        print("results identical (jobs 1, jobs 2, dask):", a.equals(b) and a.equals(c))
 
 
 if __name__ == "__main__":

@@ -413,6 +413,23 @@ def score_chunk_in_worker(chunk: pd.DataFrame) -> gpd.GeoDataFrame:
     return LaneScorer(WORKER["router"]).score_frame(chunk)
 
 
+def score_on_dask_worker(chunk: pd.DataFrame, settings: object, year: int) -> gpd.GeoDataFrame:
+    """Dask task: build the worker process's router on first use, then score."""
+    if "router" not in WORKER:
+        init_worker(settings, year)
+    return score_chunk_in_worker(chunk)
+
+
+def dask_client(scheduler: str | None, jobs: int) -> object:
+    """A distributed Client on ``scheduler``, or on a LocalCluster of ``jobs`` processes."""
+    from distributed import Client, LocalCluster  # noqa: PLC0415
+
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster)
+
+
 WORKER: dict[str, Router] = {}
 
 
@@ -427,7 +444,7 @@ def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     return [chunk[bucket == k] for k in range(parts) if (bucket == k).any()]
 
 
-def score_file(
+def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
     source: Path,
     output: Path,
     *,
@@ -436,8 +453,12 @@ def score_file(
     jobs: int = 1,
     chunk_size: int = 50_000,
     progress: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> dict[str, int]:
-    """Score a lane file chunk by chunk (bounded memory), optionally in ``jobs`` processes.
+    """Score a lane file chunk by chunk (bounded memory), in ``jobs`` processes or on Dask
+    (``engine="dask"``: ``scheduler`` address, or a LocalCluster of ``jobs`` workers); each
+    chunk is partitioned by origin so searches are shared within a worker.
 
     Returns counts ``{"rows", "ok", "failed"}``. Raises InputError for an unreadable file, a
     missing column (before any work) or an unwritable output.
@@ -446,9 +467,14 @@ def score_file(
     first = next(chunks, None)
     writer = OutputWriter(output)
     counts = {"rows": 0, "ok": 0, "failed": 0}
-    pool = None
+    pool = client = None
     try:
-        if jobs > 1:
+        if engine == "dask":
+            client = dask_client(scheduler, max(jobs, 1))
+        elif engine != "local":
+            msg = f"engine {engine!r} is not 'local' or 'dask'"
+            raise InputError(msg)
+        elif jobs > 1:
             import multiprocessing  # noqa: PLC0415
             from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
@@ -459,22 +485,12 @@ def score_file(
                 initargs=(settings, year),
                 mp_context=multiprocessing.get_context("spawn"),
             )
-        scorer = None if pool else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
+        local = None if (pool or client) else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
         stream = itertools.chain([first] if first is not None else [], chunks)
         for raw in progress_bar(stream, progress):
-            chunk = raw.reset_index(drop=True)
-            if pool:
-                parts = split_by_origin(chunk.assign(_order=np.arange(len(chunk))), jobs)
-                scored_parts = list(
-                    pool.map(score_chunk_in_worker, [p.drop(columns="_order") for p in parts])
-                )
-                order = np.concatenate([p["_order"].to_numpy() for p in parts])
-                scored = (
-                    pd.concat(scored_parts, ignore_index=True).iloc[np.argsort(order)].reset_index(drop=True)
-                )
-                scored = gpd.GeoDataFrame(scored, geometry="geometry", crs="EPSG:4326")
-            else:
-                scored = scorer.score_frame(chunk)
+            scored = score_chunk(
+                raw.reset_index(drop=True), local, pool, client, settings, year, max(jobs, 2)
+            )
             writer.write(scored)
             counts["rows"] += len(scored)
             counts["ok"] += int((scored["status"] == "ok").sum())
@@ -485,8 +501,34 @@ def score_file(
     finally:
         if pool:
             pool.shutdown()
+        if client:
+            client.close()
     writer.close()
     return counts
+
+
+def score_chunk(
+    chunk: pd.DataFrame,
+    local: LaneScorer | None,
+    pool: object,
+    client: object,
+    settings: object,
+    year: int,
+    parts: int,
+) -> gpd.GeoDataFrame:
+    """Score one chunk here, or across the pool/cluster by origin partitions (input order kept)."""
+    if local is not None:
+        return local.score_frame(chunk)
+    pieces = split_by_origin(chunk.assign(_order=np.arange(len(chunk))), parts)
+    inputs = [p.drop(columns="_order") for p in pieces]
+    if pool is not None:
+        scored_parts = list(pool.map(score_chunk_in_worker, inputs))  # type: ignore[attr-defined]
+    else:
+        futures = client.map(score_on_dask_worker, inputs, settings=settings, year=year, pure=False)  # type: ignore[attr-defined]
+        scored_parts = client.gather(futures)  # type: ignore[attr-defined]
+    order = np.concatenate([p["_order"].to_numpy() for p in pieces])
+    scored = pd.concat(scored_parts, ignore_index=True).iloc[np.argsort(order)].reset_index(drop=True)
+    return gpd.GeoDataFrame(scored, geometry="geometry", crs="EPSG:4326")
 
 
 def progress_bar(items: object, enabled: bool) -> Iterator[pd.DataFrame]:

@@ -517,9 +517,24 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     help="Rows per chunk (bounds memory).",
 )
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Local processes, or a Dask cluster.",
+)
+@click.option("--scheduler", help="Dask scheduler address (default: a LocalCluster of --jobs workers).")
 @click.pass_obj
 def score_lanes_cmd(
-    settings: Settings, source: Path, output: Path, jobs: int, chunk_size: int, year: int
+    settings: Settings,
+    source: Path,
+    output: Path,
+    jobs: int,
+    chunk_size: int,
+    year: int,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Score a book of lanes (CSV/Parquet: lane_id, origin, destination[, depart, cargo_value, objective]).
 
@@ -533,7 +548,15 @@ def score_lanes_cmd(
         sys.stderr.isatty() and not os.environ.get("CI") and not click.get_current_context().meta.get("quiet")
     )
     counts = score_file(
-        source, output, settings=settings, year=year, jobs=jobs, chunk_size=chunk_size, progress=show
+        source,
+        output,
+        settings=settings,
+        year=year,
+        jobs=jobs,
+        chunk_size=chunk_size,
+        progress=show,
+        engine=engine,
+        scheduler=scheduler,
     )
     say(f"scored {counts['rows']:,} lanes: {counts['ok']:,} ok, {counts['failed']:,} failed; wrote {output}")
     if counts["failed"]:

@@ -123,3 +123,17 @@ def test_streaming_keeps_memory_bounded(
     assert counts == {"rows": n, "ok": n, "failed": 0}
     assert peak < 150 * 2**20  # bounded by the chunk, not by the 100k rows
     assert sum(1 for _ in (tmp_path / "big_out.csv").open()) == n + 1
+
+
+def test_dask_engine_matches_local(
+    book: Path, trained: Settings, router: Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same book on a Dask LocalCluster (2 worker processes) gives identical rows."""
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
+    settings = Settings.from_env(data_dir=trained.data_dir)
+    local = score_file(book, tmp_path / "local.parquet", settings=settings, chunk_size=4)
+    dask = score_file(book, tmp_path / "dask.parquet", settings=settings, chunk_size=4, engine="dask", jobs=2)
+    assert local == dask
+    a, b = gpd.read_parquet(tmp_path / "local.parquet"), gpd.read_parquet(tmp_path / "dask.parquet")
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert a.geometry.geom_equals(b.geometry).all() or a.geometry.isna().equals(b.geometry.isna())
