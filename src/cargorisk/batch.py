@@ -198,14 +198,23 @@ class LaneScorer:
     def score_frame(self, lanes: pd.DataFrame) -> gpd.GeoDataFrame:
         """Score a DataFrame of lanes; output rows in input order."""
         check_header(list(lanes.columns))
-        order = lanes.assign(_row=np.arange(len(lanes)))
+        request = [
+            c for c in ("origin", "destination", "depart", "cargo_value", "objective") if c in lanes.columns
+        ]
+        text = [lanes[c].astype(str) for c in request]
+        keys = text[0].str.cat(text[1:], sep="\x1f")  # rows asking the same thing share one score
+        codes, uniques = pd.factorize(keys)
+        first = lanes.iloc[pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()]
+        order = first.assign(_code=np.arange(len(first)))
         sort_keys = [c for c in ("objective", "cargo_value", "origin") if c in order.columns]
-        grouped = order.sort_values(sort_keys, kind="stable") if sort_keys else order
-        rows = {int(r["_row"]): self.score_row(r) for _, r in grouped.iterrows()}
-        frame = pd.DataFrame([rows[i] for i in range(len(lanes))])
+        order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
+        scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
+        table = pd.DataFrame([scored[i] for i in range(len(uniques))])
         for col in [*OUTPUT, "geometry"]:
-            if col not in frame.columns:
-                frame[col] = None
+            if col not in table.columns:
+                table[col] = None
+        frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
+        frame["lane_id"] = lanes["lane_id"].to_numpy()
         return gpd.GeoDataFrame(frame[[*OUTPUT, "geometry"]], geometry="geometry", crs="EPSG:4326")
 
 
