@@ -250,18 +250,12 @@ def tree_times(router: Router, dist: np.ndarray, pred: np.ndarray, w: np.ndarray
     order = np.argsort(dist)
     source = order[0]
     times[source] = 0.0
-    pair_w = router.engine.pair_weights(w, ~router.is_crossing)
+    roads = ~router.is_crossing
     for v in order[1:]:
         u = pred[v]
         if u < 0 or not np.isfinite(dist[v]):
             continue
-        p = router.engine.pair_index[(int(u), int(v))]
-        lo, hi = int(router.engine.pair_start[p]), int(router.engine.pair_end[p])
-        cands = np.arange(lo, hi)
-        cands = cands[~router.is_crossing[cands]]
-        e = cands[np.argmin(w[cands])]
-        times[v] = times[u] + router.seconds[e]
-    del pair_w
+        times[v] = times[u] + router.seconds[router.engine.cheapest_edge(u, v, w, roads)]
     return times
 
 

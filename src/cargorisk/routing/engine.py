@@ -105,14 +105,18 @@ class CSREngine:
         ordered = chain if reverse else chain[::-1]
         return [self.nodes[i] for i in ordered]
 
+    def cheapest_edge(self, i: int, j: int, weights: np.ndarray, keep: np.ndarray | None = None) -> int:
+        """Edge id of the cheapest kept parallel edge from node index i to node index j."""
+        p = self.pair_index[(int(i), int(j))]
+        lo, hi = int(self.pair_start[p]), int(self.pair_end[p])
+        w = weights[lo:hi] if keep is None else np.where(keep[lo:hi], weights[lo:hi], np.inf)
+        return lo + int(np.argmin(w))
+
     def path_edges(
         self, path: Sequence[Hashable], weights: np.ndarray, keep: np.ndarray | None = None
     ) -> list[int]:
         """Edge ids along a node path: on each hop, the cheapest kept parallel edge."""
-        w = np.where(keep, weights, np.inf) if keep is not None else weights
-        out = []
-        for a, b in itertools.pairwise(path):
-            p = self.pair_index[(self.index[a], self.index[b])]
-            lo = int(self.pair_start[p])
-            out.append(lo + int(np.argmin(w[lo : self.pair_end[p]])))
-        return out
+        return [
+            self.cheapest_edge(self.index[a], self.index[b], weights, keep)
+            for a, b in itertools.pairwise(path)
+        ]
