@@ -31,3 +31,13 @@ def test_sha256(tmp_path: Path) -> None:
     f = tmp_path / "a"
     f.write_bytes(b"abc")
     assert sha256_file(f) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_unwritable_folder_is_a_one_line_input_error() -> None:
+    from cargorisk.errors import InputError  # noqa: PLC0415
+
+    with pytest.raises(
+        InputError, match=r"cannot write /proc/no/such/f\.txt: .*; choose a writable folder"
+    ) as info:
+        write_bytes_atomic(Path("/proc/no/such/f.txt"), b"x")
+    assert "\n" not in str(info.value)

@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from cargorisk.errors import InputError
+
 
 @contextlib.contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
@@ -19,8 +21,12 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     temporary file is removed and ``dest`` keeps its previous content (or stays absent).
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        msg = f"cannot write {dest}: {exc.strerror or exc}; choose a writable folder"
+        raise InputError(msg) from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o666 & ~current_umask())  # mkstemp creates 0600; final files get normal modes

@@ -563,6 +563,18 @@ def score_lanes_cmd(
         raise click.exceptions.Exit(3)
 
 
+@app.command("doctor")
+@click.pass_obj
+def doctor_cmd(settings: Settings) -> None:
+    """Check data, models, map assets and browser; say exactly what to run (exit 1 on failures)."""
+    from cargorisk.doctor import report, run_checks  # noqa: PLC0415
+
+    checks = run_checks(settings)
+    click.echo(report(checks))
+    if any(c.status == "fail" for c in checks):
+        raise click.exceptions.Exit(1)
+
+
 @app.group("map")
 def map_group() -> None:
     """Maps of the whole network."""

@@ -229,7 +229,6 @@ def save_multipliers(
     )
     frame["multiplier"] = frame["density"] / frame["state"].map(state_mean)
     path = settings.models_dir / "edge_risk.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         frame[["u", "v", "state", "km", "density", "multiplier"]].to_parquet(tmp, index=False)
     card = {"features": EDGE_FEATURES, "held_out_quarters": HELD_OUT_QUARTERS, "pai": scores}

@@ -64,7 +64,6 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
     folds, summary, predictions = evaluate(panel)
     rows = usable_rows(panel)
     model = TheftRiskModel(features=FEATURES).fit(rows, rows["carrier"])
-    settings.models_dir.mkdir(parents=True, exist_ok=True)
     figure = plot_backtest(predictions, model_path(settings).with_name(f"{MODEL_NAME}_backtest.png"))
     card = {
         "target": "SESNSP 'Robo a transportista' (con + sin violencia) per state and year",
