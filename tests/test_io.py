@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,13 @@ def test_unwritable_folder_is_a_one_line_input_error() -> None:
     ) as info:
         write_bytes_atomic(Path("/proc/no/such/f.txt"), b"x")
     assert "\n" not in str(info.value)
+
+
+def test_stale_temps_of_dead_writers_are_removed(tmp_path: Path) -> None:
+    dest = tmp_path / "out.bin"
+    dead = tmp_path / ".out.bin.999999999.abc.tmp"  # no such PID
+    live = tmp_path / f".out.bin.{os.getpid()}.xyz.tmp"  # this process: alive
+    dead.write_bytes(b"partial")
+    live.write_bytes(b"in progress")
+    write_bytes_atomic(dest, b"done")
+    assert dest.read_bytes() == b"done" and not dead.exists() and live.exists()

@@ -23,7 +23,8 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        remove_stale_temps(dest)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".tmp", dir=dest.parent)
     except OSError as exc:
         msg = f"cannot write {dest}: {exc.strerror or exc}; choose a writable folder"
         raise InputError(msg) from None
@@ -36,6 +37,33 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temps(dest: Path) -> None:
+    """Delete temp files of ``dest`` left by writers that were killed (their PID is gone).
+
+    Temps of live writers (e.g. a concurrent process) are left alone.
+    """
+    for tmp in dest.parent.glob(f".{glob_escape(dest.name)}.*.tmp"):
+        pid = tmp.name[len(dest.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def glob_escape(name: str) -> str:
+    """A file name with glob metacharacters escaped."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this PID exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def current_umask() -> int:
