@@ -46,3 +46,16 @@ def test_train_into_an_unwritable_models_folder(
     assert main(["--data-dir", str(trained.data_dir), "train"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: InputError: cannot write /proc/not/writable/") and err.count("\n") == 1
+
+
+def test_verbose_says_what_each_stage_did_and_how_long(
+    trained: Settings, router: Router, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging  # noqa: PLC0415
+
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
+    caplog.set_level(logging.INFO)
+    assert main(["-v", "--data-dir", str(trained.data_dir), "route", "Monterrey, NL", "Dallas, TX"]) == 0
+    done = [r.getMessage() for r in caplog.records if " done in " in r.getMessage()]
+    assert any(m.startswith("plan routes done in") and "Pareto points" in m for m in done)
+    assert any(m.startswith("load network, risk, wait model and costs done in") for m in done)

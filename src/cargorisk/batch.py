@@ -10,6 +10,7 @@ stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from cargorisk.routing.costs import OBJECTIVES, check_cargo_value
 from cargorisk.routing.plan import Route
 from cargorisk.routing.router import Router, read_departure
 
+log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
 OUTPUT = [
     "lane_id",
@@ -490,13 +492,14 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
             )
         local = None if (pool or client) else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
         stream = itertools.chain([first] if first is not None else [], chunks)
-        for raw in progress_bar(stream, progress):
+        for number, raw in enumerate(progress_bar(stream, progress), 1):
             scored = score_chunk(
                 raw.reset_index(drop=True), local, pool, client, settings, year, max(jobs, 2)
             )
             writer.write(scored)
             counts["rows"] += len(scored)
             counts["ok"] += int((scored["status"] == "ok").sum())
+            log.info("chunk %d scored: %d rows so far, %d ok", number, counts["rows"], counts["ok"])
         counts["failed"] = counts["rows"] - counts["ok"]
     except BaseException as exc:
         writer.close(exc)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from cargorisk._log import stage
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError
 from cargorisk.sources import build_sources, data_status, fetch_sources, load_table, select_sources
@@ -58,7 +59,9 @@ def data_fetch(settings: Settings, sources: tuple[str, ...], mirror: Path | None
 
     SOURCES are source ids (mirror folder names); all when omitted.
     """
-    results = fetch_sources(select_sources(list(sources)), settings.raw_dir, mirror=mirror, force=force)
+    with stage("fetch raw files") as note:
+        results = fetch_sources(select_sources(list(sources)), settings.raw_dir, mirror=mirror, force=force)
+        note["result"] = f"{len(results)} files"
     for r in results:
         say(f"{r.action:>10}  {r.source}/{r.file}  {r.bytes:,} B  sha256 {r.sha256[:12]}")
 
@@ -68,7 +71,9 @@ def data_fetch(settings: Settings, sources: tuple[str, ...], mirror: Path | None
 @click.pass_obj
 def data_build(settings: Settings, sources: tuple[str, ...]) -> None:
     """Turn the fetched raw files into tidy parquet tables in data/processed/."""
-    built = build_sources(select_sources(list(sources)), settings.raw_dir, settings.processed_dir)
+    with stage("build tables") as note:
+        built = build_sources(select_sources(list(sources)), settings.raw_dir, settings.processed_dir)
+        note["result"] = f"{len(built)} tables"
     for t in built:
         say(f"built  {t.table:<28} {t.rows:>9,} rows  {t.period}")
 
@@ -195,14 +200,19 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import train  # noqa: PLC0415
 
-    result = train(settings, load_network(settings=settings))
+    with stage("load the corridor network"):
+        graph = load_network(settings=settings)
+    with stage("backtest and train the theft model") as note:
+        result = train(settings, graph)
+        note["result"] = f"default predictor {result.default}"
     print_backtest(result.summary)
     verdict = "beats" if result.default == "lightgbm" else "does not beat"
     say(f"LightGBM {verdict} the baselines on Poisson deviance; default predictor: {result.default}")
     say(f"wrote {result.card_path}")
     from cargorisk.border import train_wait_model  # noqa: PLC0415
 
-    _, evaluation, wait_path = train_wait_model(settings, load_network(settings=settings))
+    with stage("fit and evaluate the border wait model, write heatmaps"):
+        _, evaluation, wait_path = train_wait_model(settings, graph)
     print_wait_evaluation(evaluation)
     say(f"wrote {wait_path} and hour x weekday heatmaps in {settings.models_dir / 'border'}")
     if incidents is not None:
@@ -471,22 +481,25 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     """Plan ORIGIN -> DESTINATION: recommended, fastest, safest and alternative routes."""
     from cargorisk.routing import Router  # noqa: PLC0415
 
-    router = Router.from_settings(settings, year)
+    with stage("load network, risk, wait model and costs"):
+        router = Router.from_settings(settings, year)
     if waits_file is not None:
         from cargorisk.border import read_live_waits  # noqa: PLC0415
 
         router.live = read_live_waits(waits_file)
-    plan = router.plan(
-        origin,
-        destination,
-        depart=depart,
-        cargo_value=cargo_value,
-        objective=objective,
-        avoid_states=avoid_states,
-        avoid_ports=avoid_ports,
-        via_port=via_port,
-        max_theft_prob=max_theft_prob,
-    )
+    with stage("plan routes") as note:
+        plan = router.plan(
+            origin,
+            destination,
+            depart=depart,
+            cargo_value=cargo_value,
+            objective=objective,
+            avoid_states=avoid_states,
+            avoid_ports=avoid_ports,
+            via_port=via_port,
+            max_theft_prob=max_theft_prob,
+        )
+        note["result"] = f"{len(plan.routes())} routes, {len(plan.pareto)} Pareto points"
     click.echo(plan.to_json()) if as_json else say(plan.summary())
     if map_path or png_path:
         from cargorisk.viz import route_map, route_png, save_map  # noqa: PLC0415
