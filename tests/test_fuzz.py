@@ -121,3 +121,47 @@ def test_model_files(
     with pytest.raises(CargoRiskError) as info:
         load_model(stem, expected_features=FEATURES)
     one_line(info.value)
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_lane_files(
+    trained: Settings,
+    router: Router,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes,
+) -> None:
+    from cargorisk.batch import score_file  # noqa: PLC0415
+
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
+    folder = tmp_path_factory.mktemp("lanes")
+    path = folder / "lanes.csv"
+    path.write_bytes(b"lane_id,origin,destination\n" + content)
+    try:
+        counts = score_file(path, folder / "out.csv", settings=Settings.from_env(data_dir=trained.data_dir))
+    except CargoRiskError as exc:
+        one_line(exc)
+    else:
+        assert counts["rows"] == counts["ok"] + counts["failed"]
+
+
+coords = st.tuples(st.floats(-120, -85, allow_nan=False), st.floats(14, 40, allow_nan=False))
+
+
+@FUZZ
+@given(st.lists(st.lists(coords, min_size=0, max_size=5), max_size=8), st.floats(0.1, 5000))
+def test_line_layers(lines: list, snap_m: float) -> None:
+    import geopandas as gpd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    from cargorisk.network import find_problems, from_lines  # noqa: PLC0415
+
+    geoms = [shapely.LineString(c) if len(c) >= 2 else shapely.Point(c[0]) if c else None for c in lines]
+    layer = gpd.GeoDataFrame(geometry=geoms, crs="EPSG:4326")
+    try:
+        graph = from_lines(layer, snap_m=snap_m, metric_crs="EPSG:6372")
+    except CargoRiskError as exc:
+        one_line(exc)
+    else:
+        assert [p for p in find_problems(graph) if "connected" not in p] == []
