@@ -28,30 +28,32 @@ from cargorisk.routing.router import Router, read_departure
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
-OUTPUT = [
-    "lane_id",
-    "status",
-    "error",
-    "origin_name",
-    "destination_name",
-    "objective",
-    "cargo_value_usd",
-    "km",
-    "driving_h",
-    "total_h",
-    "port_code",
-    "crossing",
-    "wait_min",
-    "theft_prob",
-    "expected_loss_usd",
-    "cost_usd",
-    "fastest_km",
-    "fastest_total_h",
-    "fastest_theft_prob",
-    "delta_h",
-    "delta_theft_pct",
-    "top_risk_driver",
-]
+# output columns, in order, with their types (text as string, the rest float)
+OUTPUT_TYPES = {
+    "lane_id": "string",
+    "status": "string",
+    "error": "string",
+    "origin_name": "string",
+    "destination_name": "string",
+    "objective": "string",
+    "cargo_value_usd": "float64",
+    "km": "float64",
+    "driving_h": "float64",
+    "total_h": "float64",
+    "port_code": "string",
+    "crossing": "string",
+    "wait_min": "float64",
+    "theft_prob": "float64",
+    "expected_loss_usd": "float64",
+    "cost_usd": "float64",
+    "fastest_km": "float64",
+    "fastest_total_h": "float64",
+    "fastest_theft_prob": "float64",
+    "delta_h": "float64",
+    "delta_theft_pct": "float64",
+    "top_risk_driver": "string",
+}
+OUTPUT = list(OUTPUT_TYPES)
 
 
 def check_header(columns: list[str], source: str = "input") -> None:
@@ -378,23 +380,9 @@ class OutputWriter:
             self._context.__exit__(type(error), error, error.__traceback__)
 
 
-TEXT = [
-    "lane_id",
-    "status",
-    "error",
-    "origin_name",
-    "destination_name",
-    "objective",
-    "port_code",
-    "crossing",
-    "top_risk_driver",
-]
-
-
 def typed(scored: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Fixed column types (text as string, the rest float) so every chunk has one schema."""
-    types = {c: ("string" if c in TEXT else "float64") for c in OUTPUT}
-    return scored.astype(types)
+    return scored.astype(OUTPUT_TYPES)
 
 
 def geoparquet_table(scored: gpd.GeoDataFrame) -> object:
