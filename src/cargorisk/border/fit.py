@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cargorisk._io import atomic_path
-from cargorisk.border.ports import crossing_table, fold
+from cargorisk.border.ports import crossing_table
 from cargorisk.border.waits import (
     GAMMA_SHAPE,
     BorderWaitModel,
@@ -28,6 +28,7 @@ from cargorisk.border.waits import (
     save_wait_model,
 )
 from cargorisk.config import Settings
+from cargorisk.network.places import normalise
 from cargorisk.sources import load_table
 
 HELD_OUT_MONTHS = (3, 6, 9, 12)
@@ -113,7 +114,7 @@ def plot_heatmap(model: BorderWaitModel, crossing: str, month: int, path: Path) 
 
 def slug(name: str) -> str:
     """File-name form of a crossing name."""
-    return "".join(c if c.isalnum() else "_" for c in fold(name)).strip("_")
+    return normalise(name).replace(" ", "_")
 
 
 def train_wait_model(

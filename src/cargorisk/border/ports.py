@@ -8,13 +8,13 @@ over the 12 before; seasonality is each calendar month's mean over the port's me
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
 from cargorisk.errors import InputError, PlaceNotFound
+from cargorisk.network.places import normalise
 from cargorisk.sources import load_table
 
 TIME_ZONES = {
@@ -124,29 +124,24 @@ def crossing_table(graph: nx.MultiDiGraph, processed_dir: Path) -> pd.DataFrame:
     return table.sort_values("port_code").reset_index(drop=True)
 
 
-def fold(text: str) -> str:
-    """Accent- and case-insensitive form of a name."""
-    return " ".join(unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().split())
-
-
 def resolve_crossing(query: str, table: pd.DataFrame) -> pd.Series:
     """Find a crossing by bridge name, port name or BTS port code.
 
     A port with several truck bridges (Laredo, Brownsville) resolves to its busiest one unless
     the bridge is named. Unknown names raise PlaceNotFound with suggestions.
     """
-    key = fold(str(query))
-    key = fold(ALIASES.get(key, key))
+    key = normalise(str(query))
+    key = normalise(ALIASES.get(key, key))
     if not key:
         msg = "empty port name; give a port (e.g. 'Laredo'), a bridge or a 4-digit port code"
         raise InputError(msg)
     for column in ("crossing", "port_name", "port_code"):
-        hits = table[table[column].map(fold) == key]
+        hits = table[table[column].map(normalise) == key]
         if not hits.empty:
             return hits.sort_values("trucks_12m", ascending=False).iloc[0]
     names = sorted(set(table["crossing"]) | set(table["port_name"]))
     close = difflib.get_close_matches(str(query), names, n=3, cutoff=0.6) or difflib.get_close_matches(
-        key, [fold(n) for n in names], n=3, cutoff=0.6
+        key, [normalise(n) for n in names], n=3, cutoff=0.6
     )
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "run `cargorisk border ports`"
     msg = f"{query!r} is not a commercial crossing; {hint}"

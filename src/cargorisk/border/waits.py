@@ -28,10 +28,10 @@ from scipy.stats import gamma
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
+from cargorisk.network.places import normalise
 
 GAMMA_SHAPE = 2.0
 PRIOR_ELASTICITY = 0.5
-OBSERVED_NAMES = {"2402": "Bridge of the Americas (BOTA)", "2401": "Ysleta"}  # CBP wait-time names
 LIVE_WINDOW = timedelta(hours=2)
 
 
@@ -49,15 +49,17 @@ class WaitEstimate:
 
 
 def observed_profiles(profile: pd.DataFrame, crossings: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Commercial/General wait cells of every crossing CBP has history for, keyed by bridge."""
+    """Commercial/General wait cells of every crossing CBP has history for, keyed by bridge.
+
+    Matched by BTS port code (the wait table carries it); a port whose commercial history
+    comes from more than one CBP crossing name is left modelled rather than mixed.
+    """
     commercial = profile[(profile["lane"] == "Commercial") & (profile["sub_lane"] == "General")]
     out = {}
     for row in crossings.itertuples():
-        name = OBSERVED_NAMES.get(row.port_code)
-        if name is not None:
-            cells = commercial[commercial["crossing"] == name]
-            if not cells.empty:
-                out[row.crossing] = cells.set_index(["month", "weekday", "hour"])[["wait_min", "is_open"]]
+        cells = commercial[commercial["port_code"] == row.port_code]
+        if cells["crossing"].nunique() == 1:
+            out[row.crossing] = cells.set_index(["month", "weekday", "hour"])[["wait_min", "is_open"]]
     return out
 
 
@@ -278,10 +280,8 @@ def live_reading(live: pd.DataFrame | None, crossing: str, when: datetime) -> pd
     """The feed's reading for ``crossing`` if one was taken within two hours of ``when``."""
     if live is None or live.empty:
         return None
-    from cargorisk.border.ports import fold  # noqa: PLC0415  (ports imports nothing from here)
-
-    key = fold(crossing)
-    hits = live[live["crossing_name"].map(lambda n: bool(n) and (fold(n) in key or key in fold(n)))]
+    key = normalise(crossing)
+    hits = live[live["crossing_name"].map(lambda n: bool(n) and (normalise(n) in key or key in normalise(n)))]
     hits = hits[hits["observed_at"].map(lambda t: t is not None and abs(t - when) <= LIVE_WINDOW)]
     return None if hits.empty else hits.iloc[0]
 
