@@ -48,21 +48,40 @@ def corridor(built: Settings) -> nx.MultiDiGraph:
 
 
 @pytest.fixture(scope="session")
+def national(built: Settings) -> nx.MultiDiGraph:
+    """The national road graph (the default), built from the Travel Mapping data and tagged."""
+    return load_network(settings=built)
+
+
+@pytest.fixture(scope="session")
 def gazetteer(corridor: nx.MultiDiGraph, built: Settings) -> Gazetteer:
     """Place lookup over the corridor and every Mexican municipality."""
     return load_gazetteer(corridor, built)
 
 
 @pytest.fixture(scope="session")
-def trained(built: Settings, corridor: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings whose models folder holds a theft model trained on the real data."""
+def national_gazetteer(national: nx.MultiDiGraph, built: Settings) -> Gazetteer:
+    """Place lookup over the national graph: corridor places, municipalities, coordinates."""
+    return load_gazetteer(national, built)
+
+
+@pytest.fixture(scope="session")
+def trained(built: Settings, national: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose models folder holds the theft and border wait models trained on the real
+    data and the national graph."""
     settings = dataclasses.replace(built, models_dir=tmp_path_factory.mktemp("models"))
-    train(settings, corridor)
+    train(settings, national)
+    train_wait_model(settings, national)
     return settings
 
 
 @pytest.fixture(scope="session")
-def router(trained: Settings, corridor: nx.MultiDiGraph) -> Router:
-    """A Router over the corridor with 2025 theft risk and the trained border wait model."""
-    train_wait_model(trained, corridor)
+def router(trained: Settings, national: nx.MultiDiGraph) -> Router:
+    """A Router over the national graph with 2025 theft risk and the trained border wait model."""
+    return Router.from_settings(trained, 2025, graph=national)
+
+
+@pytest.fixture(scope="session")
+def corridor_router(trained: Settings, corridor: nx.MultiDiGraph) -> Router:
+    """A Router over the embedded corridor network (the alternative graph)."""
     return Router.from_settings(trained, 2025, graph=corridor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from cargorisk.errors import CargoRiskError
 from cargorisk.sources import build_sources, data_status, fetch_sources, load_table, select_sources
 
 sources_argument = click.argument("sources", nargs=-1)
+MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summarised per action
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,8 +64,25 @@ def data_fetch(settings: Settings, sources: tuple[str, ...], mirror: Path | None
     with stage("fetch raw files") as note:
         results = fetch_sources(select_sources(list(sources)), settings.raw_dir, mirror=mirror, force=force)
         note["result"] = f"{len(results)} files"
+    for line in fetch_lines(results):
+        say(line)
+
+
+def fetch_lines(results: list) -> list[str]:
+    """One line per file; sources with many files (Travel Mapping) get one line per action."""
+    lines, groups = [], {}
     for r in results:
-        say(f"{r.action:>10}  {r.source}/{r.file}  {r.bytes:,} B  sha256 {r.sha256[:12]}")
+        groups.setdefault(r.source, []).append(r)
+    for source, files in groups.items():
+        if len(files) <= MAX_FILE_LINES:
+            lines += [
+                f"{r.action:>10}  {source}/{r.file}  {r.bytes:,} B  sha256 {r.sha256[:12]}" for r in files
+            ]
+            continue
+        for action in sorted({r.action for r in files}):
+            done = [r for r in files if r.action == action]
+            lines.append(f"{action:>10}  {source}/  {len(done):,} files  {sum(r.bytes for r in done):,} B")
+    return lines
 
 
 @data_group.command("build")
@@ -101,22 +120,30 @@ def network_group() -> None:
 
 
 @network_group.command("info")
-@click.argument("source", default="corridor")
+@click.argument("source", default="national")
 @click.option("--no-tag", is_flag=True, help="Skip state/municipality tagging (no built data needed).")
 @click.pass_obj
 def network_info(settings: Settings, source: str, no_tag: bool) -> None:
-    """Summarise a road graph: SOURCE is 'corridor' (default), a .graphml, .osm or line layer."""
+    """Summarise a road graph: SOURCE is 'national' (default), 'corridor', a .graphml, .osm or
+    line layer."""
     from cargorisk.network import describe_network, load_network  # noqa: PLC0415  (heavy import)
 
     info = describe_network(load_network(source, settings=settings, tag=not no_tag))
+    if info["name"]:
+        say(f"{info['name']}" + (f"; data: {info['source']}" if info["source"] else ""))
     say(
         f"nodes {info['nodes']:,}  edges {info['edges']:,}  "
         f"strongly connected components {info['components']}"
     )
-    say("node kinds: " + ", ".join(f"{k} {v}" for k, v in info["kinds"].items()))
+    say("node kinds: " + ", ".join(f"{k} {v:,}" for k, v in info["kinds"].items()))
     for label, km in info["km"].items():
         say(f"road km  {label:<14} {km:>10,.0f}")
-    say(f"ports of entry with crossing edges: {len(info['ports'])} ({', '.join(info['ports'])})")
+    say(
+        f"ports of entry with crossing edges: {len(info['ports'])} ({', '.join(info['ports'])}); "
+        f"crossings {info['crossings']}"
+    )
+    for line in build_notes(info):
+        say(line)
     for what in ("node", "edge"):
         shares = info[f"{what}_completeness"]
         say(f"{what} attributes: " + ", ".join(f"{a} {v:.0%}" for a, v in shares.items()))
@@ -124,11 +151,31 @@ def network_info(settings: Settings, source: str, no_tag: bool) -> None:
     say(f"problems: {len(problems)}" + "".join(f"\n  - {p}" for p in problems[:20]))
 
 
+def build_notes(info: dict) -> list[str]:
+    """What the builder dropped and added (fragments, port links), from the graph metadata."""
+    lines = []
+    dropped = info.get("dropped")
+    if dropped:
+        nodes, km = dropped["nodes"], dropped["km"]
+        lines.append(f"fragments dropped: {dropped['components']} ({nodes:,} nodes, {km:,.0f} km)")
+    links = info.get("port_links") or []
+    if links:
+        by_source = Counter(link["source"] for link in links)
+        longest = sorted(links, key=lambda link: -link["km"])[:3]
+        lines.append(
+            f"port links: {len(links)} ("
+            + ", ".join(f"{n} {src}" for src, n in sorted(by_source.items()))
+            + "); longest: "
+            + ", ".join(f"{link['bridge']} {link['side']} {link['km']:.1f} km" for link in longest)
+        )
+    return lines
+
+
 @network_group.command("place")
 @click.argument("queries", nargs=-1, required=True)
 @click.pass_obj
 def network_place(settings: Settings, queries: tuple[str, ...]) -> None:
-    """Resolve place names or 'lat,lon' to corridor nodes (each query reported on its own)."""
+    """Resolve place names or 'lat,lon' to nodes of the national graph (each query on its own)."""
     from cargorisk.network import load_gazetteer, load_network  # noqa: PLC0415
 
     gazetteer = load_gazetteer(load_network(settings=settings), settings)
@@ -150,7 +197,7 @@ def network_place(settings: Settings, queries: tuple[str, ...]) -> None:
 
 @network_group.command("export")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--source", default="corridor", help="Graph to export (default: corridor).")
+@click.option("--source", default="national", help="Graph to export: national (default), corridor or a file.")
 @click.pass_obj
 def network_export(settings: Settings, path: Path, source: str) -> None:
     """Save a road graph as GraphML (.graphml) or GeoPackage (.gpkg)."""
@@ -601,19 +648,12 @@ def map_group() -> None:
 @click.pass_obj
 def map_risk(settings: Settings, output: Path, year: int) -> None:
     """Risk overview: every road of the corridor coloured by theft rate (offline HTML)."""
-    import folium  # noqa: PLC0415
-
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import risk_network  # noqa: PLC0415
-    from cargorisk.viz.maps import add_background, add_network, risk_colormap, save_map  # noqa: PLC0415
+    from cargorisk.viz.maps import risk_map, save_map  # noqa: PLC0415
 
     graph = risk_network(settings, load_network(settings=settings), year)
-    fmap = folium.Map(location=(26.5, -100.0), zoom_start=5, control_scale=True, prefer_canvas=True)
-    add_background(fmap, load_table("mx_states", settings.processed_dir))
-    scale = risk_colormap(graph)
-    add_network(fmap, graph, scale)
-    scale.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap = risk_map(graph, load_table("mx_states", settings.processed_dir))
     say(f"wrote {save_map(fmap, output)}")
 
 

@@ -24,9 +24,9 @@ from cargorisk.risk.synthetic import synthetic_incidents
 
 
 @pytest.fixture(scope="module")
-def synthetic_log(trained: Settings, corridor: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory):
-    segments = road_segments(corridor)
-    rates = predict_states(trained, corridor, 2024).set_index("state")["predicted"]
+def synthetic_log(trained: Settings, national: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory):
+    segments = road_segments(national)
+    rates = predict_states(trained, national, 2024).set_index("state")["predicted"]
     incidents, hotspots = synthetic_incidents(segments, rates, seed=7)
     text = incidents.astype(str)
     text.loc[3, "lat"] = "north"  # bad rows the reader must report, not drop silently
@@ -40,12 +40,12 @@ def synthetic_log(trained: Settings, corridor: nx.MultiDiGraph, tmp_path_factory
 
 @pytest.fixture(scope="module")
 def edge_run(
-    trained: Settings, corridor: nx.MultiDiGraph, synthetic_log, tmp_path_factory: pytest.TempPathFactory
+    trained: Settings, national: nx.MultiDiGraph, synthetic_log, tmp_path_factory: pytest.TempPathFactory
 ):
     settings = dataclasses.replace(trained, models_dir=tmp_path_factory.mktemp("edge_models"))
     for name in ("theft_risk.txt", "theft_risk.card.json"):
         (settings.models_dir / name).write_bytes((trained.models_dir / name).read_bytes())
-    return settings, train_edge_model(settings, corridor, synthetic_log[0])
+    return settings, train_edge_model(settings, national, synthetic_log[0])
 
 
 def test_bad_rows_reported_with_line_numbers(edge_run) -> None:
@@ -62,30 +62,34 @@ def test_planted_hotspots_are_recovered(edge_run, synthetic_log) -> None:
     settings, report = edge_run
     assert report.pai["lightgbm"]["pai_5"] > 5  # far above chance (1)
     assert report.pai["lightgbm"]["pai_5"] >= 0.9 * report.pai["state-only allocation"]["pai_5"]
-    hotspots = synthetic_log[2]
+    stretches = synthetic_log[2]
+    planted = [row for rows in stretches for row in rows]
     edges = pd.read_parquet(settings.models_dir / "edge_risk.parquet")
-    # a hotspot is x25 its state's base rate: it should beat most other roads of its state
+    # a hotspot stretch is x25 its state's base rate: its km-weighted predicted density should
+    # beat most other roads of its state
     recovered = []
-    for h in hotspots:
-        others = edges[(edges["state"] == edges.at[h, "state"]) & ~edges.index.isin(hotspots)]
+    for rows in stretches:
+        hot = edges.loc[rows]
+        others = edges[(edges["state"] == hot["state"].iat[0]) & ~edges.index.isin(planted)]
         if len(others) >= 3:
-            recovered.append(edges.at[h, "density"] > others["density"].quantile(0.75))
+            density = np.average(hot["density"], weights=hot["km"])
+            recovered.append(density > others["density"].quantile(0.75))
     assert len(recovered) >= 8
     assert np.mean(recovered) >= 0.8
     multipliers = edges["multiplier"].to_numpy()
-    assert np.median(multipliers[hotspots]) > 1.5 * np.median(multipliers)
+    assert np.median(multipliers[planted]) > 1.5 * np.median(multipliers)
 
 
-def test_multipliers_reach_the_edges(edge_run, corridor: nx.MultiDiGraph, synthetic_log) -> None:
+def test_multipliers_reach_the_edges(edge_run, national: nx.MultiDiGraph, synthetic_log) -> None:
     settings, _ = edge_run
     _, segments, hotspots = synthetic_log
     plain_settings = dataclasses.replace(settings, models_dir=settings.models_dir / "none")
     (plain_settings.models_dir).mkdir()
     for name in ("theft_risk.txt", "theft_risk.card.json"):
         (plain_settings.models_dir / name).write_bytes((settings.models_dir / name).read_bytes())
-    with_edges = risk_network(settings, corridor, 2025)
-    state_only = risk_network(plain_settings, corridor, 2025)
-    u, v = segments.iloc[hotspots[0]][["u", "v"]]
+    with_edges = risk_network(settings, national, 2025)
+    state_only = risk_network(plain_settings, national, 2025)
+    u, v = segments.iloc[hotspots[0][0]][["u", "v"]]
     assert with_edges.edges[u, v, 0]["theft_rate"] != state_only.edges[u, v, 0]["theft_rate"]
 
 

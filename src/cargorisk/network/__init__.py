@@ -1,6 +1,7 @@
 """Road graphs for the Mexico-US corridor.
 
-``load_network("corridor")`` returns the embedded corridor network tagged with states and
+``load_network()`` returns the national road graph built from Travel Mapping's highway data,
+``load_network("corridor")`` the embedded corridor network, both tagged with states and
 municipalities; ``from_osm_xml`` and ``from_lines`` build graphs from OpenStreetMap extracts
 and national line layers, ``join_at_ports`` joins a Mexican and a US graph at the ports of
 entry, and ``resolve_place`` turns names and coordinates into nodes. All graphs follow the
@@ -17,14 +18,23 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from cargorisk._io import sha256_file
+from cargorisk._log import stage
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.network.admin import AdminAreas, tag_admin
-from cargorisk.network.corridor import build_corridor, read_table
-from cargorisk.network.io import load_graph, save_graph
+from cargorisk.network.corridor import CORRIDOR_NAME, build_corridor, read_table
+from cargorisk.network.io import (
+    load_graph,
+    read_cached_graph,
+    save_graph,
+    table_signature,
+    write_cached_graph,
+)
 from cargorisk.network.lines import from_lines, join_at_ports
+from cargorisk.network.national import NATIONAL_BUILDER_VERSION, assemble_national
 from cargorisk.network.osm import from_osm_xml
-from cargorisk.network.places import Gazetteer, Place, municipality_gazetteer, resolve_place
+from cargorisk.network.places import Gazetteer, Place, corridor_places, municipality_gazetteer, resolve_place
 from cargorisk.network.validate import describe_network, find_problems, validate_graph
 from cargorisk.sources import load_table
 
@@ -59,22 +69,25 @@ def network_dir(settings: Settings) -> Path:
 
 
 def load_network(
-    source: str | Path = "corridor", *, settings: Settings | None = None, tag: bool = True
+    source: str | Path = "national", *, settings: Settings | None = None, tag: bool = True
 ) -> nx.MultiDiGraph:
     """Load a road graph.
 
     Parameters
     ----------
     source
-        ``"corridor"`` (the embedded network, cached), or a file: ``.graphml`` (saved graph),
-        ``.osm``/``.osm.bz2`` (OpenStreetMap XML) or a line layer (``.gpkg``, ``.geojson``,
-        ``.shp``, ``.parquet``).
+        ``"national"`` (default: built from the Travel Mapping highway data, cached on disk and
+        rebuilt when the data changes), ``"corridor"`` (the embedded network), or a file:
+        ``.graphml`` (saved graph), ``.osm``/``.osm.bz2`` (OpenStreetMap XML) or a line layer
+        (``.gpkg``, ``.geojson``, ``.shp``, ``.parquet``).
     settings
-        Where the corridor files and the built admin polygons are (default: from environment).
+        Where the corridor files and the built tables are (default: from environment).
     tag
         Add country/state/municipality tags (needs ``cargorisk data build``).
     """
     settings = settings or Settings.from_env()
+    if str(source) == "national":
+        return cached_national(settings.processed_dir, network_dir(settings), tag).copy()
     if str(source) == "corridor":
         return cached_corridor(network_dir(settings), settings.processed_dir if tag else None).copy()
     path = Path(source)
@@ -97,20 +110,61 @@ def cached_corridor(folder: Path, processed_dir: Path | None) -> nx.MultiDiGraph
     return tag_admin(graph, AdminAreas.from_processed(processed_dir)) if processed_dir else graph
 
 
-def corridor_ports(settings: Settings | None = None) -> pd.DataFrame:
-    """The corridor's crossings with both ends' coordinates (input for :func:`join_at_ports`)."""
-    folder = network_dir(settings or Settings.from_env())
+@functools.lru_cache(maxsize=2)
+def cached_national(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
+    """The national graph, from the on-disk cache when its inputs are unchanged, else built."""
+    inputs = national_inputs(processed_dir, corridor_dir, tag)
+    path = processed_dir / ("national.graph.pickle" if tag else "national_untagged.graph.pickle")
+    graph = read_cached_graph(path, inputs)
+    if graph is None:
+        graph = build_national_network(processed_dir, corridor_dir, tag)
+        write_cached_graph(graph, path, inputs)
+    return graph
+
+
+def national_inputs(processed_dir: Path, corridor_dir: Path, tag: bool) -> dict[str, str]:
+    """Checksums the national graph depends on: its tables' inputs, the corridor's crossings and
+    places, and the builder version."""
+    tables = ["tm_routes", "tm_waypoints"] + (["mx_states", "mx_municipalities"] if tag else [])
+    inputs = {name: table_signature(name, processed_dir) for name in tables}
+    inputs |= {f: sha256_file(corridor_dir / f) for f in ("nodes.csv", "crossings.csv")}
+    return inputs | {"builder": NATIONAL_BUILDER_VERSION}
+
+
+def build_national_network(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
+    """Build the national graph from the built tables (see :mod:`cargorisk.network.national`)."""
+    with stage("build the national road graph") as note:
+        graph = assemble_national(
+            load_table("tm_routes", processed_dir),
+            load_table("tm_waypoints", processed_dir),
+            corridor_ports(folder=corridor_dir),
+            areas=AdminAreas.from_processed(processed_dir) if tag else None,
+            places=corridor_places(read_table(corridor_dir, "nodes.csv")),
+        )
+        note["result"] = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges"
+    return graph
+
+
+def corridor_ports(settings: Settings | None = None, folder: Path | None = None) -> pd.DataFrame:
+    """The commercial crossings (authored in the corridor network) with both ends' coordinates,
+    names and states: the input of :func:`join_at_ports` and of the national graph's ports."""
+    folder = folder or network_dir(settings or Settings.from_env())
     nodes = read_table(folder, "nodes.csv").set_index("id")
     crossings = read_table(folder, "crossings.csv")
     for side in ("mx", "us"):
-        crossings[f"{side}_lon"] = crossings[side].map(nodes["lon"])
-        crossings[f"{side}_lat"] = crossings[side].map(nodes["lat"])
+        for column in ("lon", "lat", "name", "state"):
+            crossings[f"{side}_{column}"] = crossings[side].map(nodes[column])
     return crossings
 
 
 def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> Gazetteer:
-    """A gazetteer over ``graph`` and every Mexican municipality (needs the built data)."""
+    """A gazetteer over ``graph``, every Mexican municipality and (on graphs other than the
+    corridor, whose nodes are those places) the corridor's named places (needs the built data)."""
     settings = settings or Settings.from_env()
     names = load_table("mx_municipality_names", settings.processed_dir)
     polygons = load_table("mx_municipalities", settings.processed_dir)
-    return Gazetteer(graph, municipality_gazetteer(names, polygons), max_snap_km=settings.max_snap_km)
+    own = graph.graph.get("name") == CORRIDOR_NAME
+    places = None if own else corridor_places(read_table(network_dir(settings), "nodes.csv"))
+    return Gazetteer(
+        graph, municipality_gazetteer(names, polygons), places=places, max_snap_km=settings.max_snap_km
+    )

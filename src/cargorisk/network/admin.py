@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 
 from cargorisk.sources import load_table
@@ -34,25 +35,50 @@ class AdminAreas:
         muns = load_table("mx_municipalities", processed_dir)[["cvegeo", "geometry"]]
         return cls(states.to_crs(METRIC_CRS), muns.to_crs(METRIC_CRS))
 
-    def locate(self, points: gpd.GeoSeries) -> gpd.GeoDataFrame:
-        """Nearest municipality of each point, its state, and the distance to Mexico (m).
+    def locate(self, points: gpd.GeoSeries) -> pd.DataFrame:
+        """Municipality (``cvegeo``) and state of each point, and its distance to Mexico (m).
 
-        The state comes from the municipality code (its first two digits): the municipality
-        polygons are finer than the simplified state outlines, which serve only to measure
-        how far a point is from Mexico.
+        A point inside a municipality polygon takes it; a point outside every polygon (the
+        US, or a coast the polygons simplify away) takes the nearest one. The state comes from
+        the municipality code (its first two digits): the municipality polygons are finer than
+        the simplified state outlines, which serve only to measure how far a point is from
+        Mexico. Repeated points are looked up once.
         """
-        pts = gpd.GeoDataFrame(geometry=points.to_crs(METRIC_CRS).to_numpy(), crs=METRIC_CRS)
-        by_state = gpd.sjoin_nearest(pts, self.states[["geometry"]], how="left", distance_col="dist_m")
-        by_mun = gpd.sjoin_nearest(pts, self.municipalities, how="left")
-        by_mun = by_mun[~by_mun.index.duplicated()]
+        xy = np.round(shapely.get_coordinates(points.to_numpy()), 7)
+        unique, back = np.unique(xy, axis=0, return_inverse=True)
+        pts = gpd.GeoSeries(gpd.points_from_xy(*unique.T), crs=points.crs).to_crs(METRIC_CRS).to_numpy()
+        mun = polygon_of(pts, self.municipalities.geometry.to_numpy(), self.municipalities.sindex)
+        state = polygon_of(pts, self.states.geometry.to_numpy(), self.states.sindex)
+        dist = np.zeros(len(pts))
+        outside = ~shapely.intersects(pts, self.states.geometry.to_numpy()[state])
+        dist[outside] = shapely.distance(pts[outside], self.states.geometry.to_numpy()[state[outside]])
+        cvegeo = self.municipalities["cvegeo"].to_numpy()[mun]
         names = self.states.set_index("cve_ent")["state"]
-        by_mun["state"] = by_mun["cvegeo"].str[:2].astype(int).map(names)
-        by_mun["dist_m"] = by_state["dist_m"].groupby(level=0).min()
-        return by_mun
+        found = pd.DataFrame(
+            {
+                "cvegeo": cvegeo,
+                "state": pd.Series(cvegeo).str[:2].astype(int).map(names).to_numpy(),
+                "dist_m": dist,
+            }
+        )
+        return found.iloc[back.ravel()].reset_index(drop=True)
 
 
-def tag_admin(graph: nx.MultiDiGraph, areas: AdminAreas) -> nx.MultiDiGraph:
-    """Return a copy of ``graph`` with ``country``, ``state`` and ``cvegeo`` on nodes and edges.
+def polygon_of(points: np.ndarray, polygons: np.ndarray, index: object) -> np.ndarray:
+    """Index of the polygon containing each point, or of the nearest one when none does."""
+    hit_point, hit_poly = index.query(points, predicate="intersects")  # type: ignore[attr-defined]
+    out = np.full(len(points), -1, dtype=np.int64)
+    out[hit_point[::-1]] = hit_poly[::-1]  # the first polygon listed for a point wins
+    missing = np.flatnonzero(out < 0)
+    if len(missing):
+        _, nearest = index.nearest(points[missing], return_all=False)  # type: ignore[attr-defined]
+        out[missing] = nearest
+    return out
+
+
+def tag_admin(graph: nx.MultiDiGraph, areas: AdminAreas, *, copy: bool = True) -> nx.MultiDiGraph:
+    """Return ``graph`` (a copy unless ``copy=False``) with ``country``, ``state`` and ``cvegeo``
+    on nodes and edges.
 
     Nodes keep an authored ``country``; untagged nodes are Mexican when within 5 km of a
     Mexican state polygon. Mexican nodes get the nearest state and municipality (``cvegeo``,
@@ -60,7 +86,7 @@ def tag_admin(graph: nx.MultiDiGraph, areas: AdminAreas) -> nx.MultiDiGraph:
     ``cvegeo=""``. Edges inside one country take the state and municipality at their midpoint;
     crossing edges get ``country="MX-US"`` and the Mexican end's tags.
     """
-    tagged = graph.copy()
+    tagged = graph.copy() if copy else graph
     tag_nodes(tagged, areas)
     tag_edges(tagged, areas)
     return tagged
@@ -71,12 +97,13 @@ def tag_nodes(graph: nx.MultiDiGraph, areas: AdminAreas) -> None:
     ids = list(graph.nodes)
     xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids], dtype=float)
     found = areas.locate(gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs="EPSG:4326"))
+    near, states, codes = (found[c].to_numpy() for c in ("dist_m", "state", "cvegeo"))
     for i, node in enumerate(ids):
         data = graph.nodes[node]
         if not data.get("country"):
-            data["country"] = "MX" if found["dist_m"].iat[i] <= NEAR_MEXICO_M else "US"
+            data["country"] = "MX" if near[i] <= NEAR_MEXICO_M else "US"
         if data["country"] == "MX":
-            data["state"], data["cvegeo"] = found["state"].iat[i], found["cvegeo"].iat[i]
+            data["state"], data["cvegeo"] = states[i], codes[i]
         else:
             data["state"], data["cvegeo"] = data.get("state") or "", ""
 
@@ -85,14 +112,22 @@ def tag_edges(graph: nx.MultiDiGraph, areas: AdminAreas) -> None:
     """Set country/state/cvegeo on every edge (in place), from its midpoint where Mexican."""
     edges = list(graph.edges(keys=True, data=True))
     mids = [edge_midpoint(graph, u, v, d) for u, v, _, d in edges]
-    found = areas.locate(gpd.GeoSeries(mids, crs="EPSG:4326"))
+    mexican = [
+        i
+        for i, (u, v, _, _) in enumerate(edges)
+        if "MX" == graph.nodes[u]["country"] == graph.nodes[v]["country"]
+    ]
+    found = areas.locate(gpd.GeoSeries([mids[i] for i in mexican], crs="EPSG:4326"))
+    place = dict(
+        zip(mexican, zip(found["state"].to_numpy(), found["cvegeo"].to_numpy(), strict=True), strict=True)
+    )
     for i, (u, v, _, data) in enumerate(edges):
         nu, nv = graph.nodes[u], graph.nodes[v]
         if nu["country"] != nv["country"]:
             mx = nu if nu["country"] == "MX" else nv
             data.update(country="MX-US", state=mx["state"], cvegeo=mx["cvegeo"])
-        elif nu["country"] == "MX":
-            data.update(country="MX", state=found["state"].iat[i], cvegeo=found["cvegeo"].iat[i])
+        elif i in place:
+            data.update(country="MX", state=place[i][0], cvegeo=place[i][1])
         else:
             data.update(country=nu["country"], state=nearer(mids[i], nu, nv)["state"], cvegeo="")
 

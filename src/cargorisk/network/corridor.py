@@ -26,6 +26,7 @@ GEOD = Geod(ellps="WGS84")
 WGS84 = "EPSG:4326"
 CROSSING_SPEED_KPH = 10.0  # crawl over the bridge; queueing is the border model's job
 FILES = ("nodes.csv", "edges.csv", "crossings.csv", "edge_geometry.csv")
+CORRIDOR_NAME = "cargorisk corridor"
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
@@ -54,7 +55,7 @@ def build_corridor(folder: Path) -> nx.MultiDiGraph:
     ``kind="crossing"`` edges carrying ``port_code``, ``port_name`` and ``bridge``.
     """
     nodes, edges, crossings, geometry = (read_table(folder, f) for f in FILES)
-    graph = nx.MultiDiGraph(crs=WGS84, name="cargorisk corridor")
+    graph = nx.MultiDiGraph(crs=WGS84, name=CORRIDOR_NAME)
     for row in nodes.itertuples(index=False):
         graph.add_node(
             row.id,

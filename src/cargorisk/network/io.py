@@ -1,15 +1,20 @@
-"""Saving and loading graphs: GraphML (round-trips every attribute) and GeoPackage (for GIS)."""
+"""Saving and loading graphs: GraphML (round-trips every attribute), GeoPackage (for GIS), and
+the pickled cache of a built graph keyed by the checksums of its inputs."""
 
 from __future__ import annotations
 
 import functools
+import logging
+import pickle
 from pathlib import Path
 
 import networkx as nx
 import osmnx as ox
 
-from cargorisk._io import atomic_path
-from cargorisk.errors import InputError, NetworkBuildError
+from cargorisk._io import atomic_path, sha256_file
+from cargorisk.errors import DataSourceError, InputError, NetworkBuildError
+
+log = logging.getLogger(__name__)
 
 EDGE_DTYPES = {
     "toll": lambda s: str(s) == "True",
@@ -55,3 +60,52 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     except (ValueError, KeyError, SyntaxError, OSError) as exc:
         msg = f"{path} is not a readable GraphML road graph ({str(exc).splitlines()[0][:120]})"
         raise NetworkBuildError(msg) from None
+
+
+def table_signature(name: str, processed_dir: Path) -> str:
+    """SHA-256 of a built table's parquet file (refusing a table that is not built)."""
+    path = processed_dir / f"{name}.parquet"
+    if not path.is_file():
+        msg = f"table {path} is not built; run `cargorisk data fetch` then `cargorisk data build`"
+        raise DataSourceError(msg)
+    return sha256_file(path)
+
+
+def read_cached_graph(path: Path, inputs: dict[str, str]) -> nx.MultiDiGraph | None:
+    """The graph cached at ``path`` if it was built from exactly ``inputs``, else None.
+
+    The cache is a pickle this package wrote into the data folder; an unreadable, stale or
+    foreign file is ignored (and rebuilt by the caller), never trusted.
+    """
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            saved_inputs, graph = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+        log.info("graph cache %s is unreadable; rebuilding", path)
+        return None
+    if saved_inputs != inputs or not isinstance(graph, nx.MultiDiGraph):
+        log.info("graph cache %s is out of date; rebuilding", path)
+        return None
+    return graph
+
+
+def write_cached_graph(graph: nx.MultiDiGraph, path: Path, inputs: dict[str, str]) -> None:
+    """Cache ``graph`` with the checksums of its inputs, atomically."""
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        pickle.dump((inputs, graph), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def add_osmnx_attributes(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Give ``graph`` (in place) what osmnx expects beyond our contract: an ``osmid`` per road,
+    shared by its two directions (osmnx's ``to_undirected`` and ``basic_stats`` pair them by
+    it), and ``street_count`` on nodes. Returns the graph."""
+    ids: dict[tuple, int] = {}
+    for u, v, d in graph.edges(data=True):
+        line = d.get("geometry")
+        shape = tuple(line.coords) if line is not None else ()
+        key = (frozenset((u, v)), d.get("ref"), d.get("kind"), frozenset((shape, shape[::-1])))
+        d["osmid"] = ids.setdefault(key, len(ids))
+    nx.set_node_attributes(graph, ox.stats.count_streets_per_node(graph), name="street_count")
+    return graph

@@ -184,16 +184,18 @@ def assemble_graph(
     return graph
 
 
-def keep_largest_component(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Keep the largest weakly connected component; record what was dropped."""
+def keep_largest_component(graph: nx.MultiDiGraph, *, strongly: bool = False) -> nx.MultiDiGraph:
+    """Keep the largest weakly (or ``strongly``) connected component; record what was dropped."""
     if graph.number_of_edges() == 0:
         msg = "no road edges left after snapping; check the layer and the snapping tolerance"
         raise NetworkBuildError(msg)
-    components = sorted(nx.weakly_connected_components(graph), key=len, reverse=True)
+    find = nx.strongly_connected_components if strongly else nx.weakly_connected_components
+    components = sorted(find(graph), key=len, reverse=True)
     dropped = components[1:]
     dropped_nodes = sum(len(c) for c in dropped)
     dropped_km = sum(d["length"] for c in dropped for _, _, d in graph.subgraph(c).edges(data=True)) / 2e3
-    kept = graph.subgraph(components[0]).copy()
+    kept = graph  # the builders' own fresh graph: trimmed in place (a copy of a large graph is slow)
+    kept.remove_nodes_from([n for c in dropped for n in c])
     kept.graph["dropped"] = {"components": len(dropped), "nodes": dropped_nodes, "km": round(dropped_km, 1)}
     if dropped:
         log.info("dropped %d small components (%d nodes, %.0f km)", len(dropped), dropped_nodes, dropped_km)

@@ -100,7 +100,7 @@ class Place:
     lon: float
     lat: float
     snap_km: float
-    source: str  # "node", "municipality" or "coordinates"
+    source: str  # "node", "place", "municipality" or "coordinates"
 
 
 @dataclass(frozen=True)
@@ -129,21 +129,35 @@ class Gazetteer:
         Road graph with node ``x``, ``y``, ``name`` (and ``state``/``cvegeo`` when tagged).
     municipalities
         Optional table with ``cvegeo``, ``municipality``, ``state``, ``lon``, ``lat``.
+    places
+        Optional named places with ``name``, ``state``, ``lon``, ``lat``, ``aliases`` (``|``-separated),
+        snapped to the nearest node like municipalities (e.g. :func:`corridor_places` on the
+        national graph). A place wins over a node of the same name, so the reported snap
+        distance is from the place itself.
     max_snap_km
-        Largest distance from a coordinate or municipality centre to the nearest node.
+        Largest distance from a coordinate, place or municipality centre to the nearest node.
     """
 
     def __init__(
-        self, graph: nx.MultiDiGraph, municipalities: pd.DataFrame | None = None, *, max_snap_km: float = 25.0
+        self,
+        graph: nx.MultiDiGraph,
+        municipalities: pd.DataFrame | None = None,
+        *,
+        places: pd.DataFrame | None = None,
+        max_snap_km: float = 25.0,
     ) -> None:
         self.graph, self.max_snap_km = graph, max_snap_km
         self.ids = list(graph.nodes)
         lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in self.ids], dtype=float)
         self.tree = cKDTree(unit_vectors(lonlat))
         self.index: dict[str, list[Candidate]] = {}
+        self.municipality_names: dict[str, str] = {}
         for node in self.ids:
             self.add_node(node)
         if municipalities is not None:
+            self.municipality_names = dict(
+                zip(municipalities["cvegeo"], municipalities["municipality"], strict=True)
+            )
             for row in municipalities.itertuples(index=False):
                 self.add(
                     Candidate(
@@ -156,6 +170,23 @@ class Gazetteer:
                         row.cvegeo,
                     )
                 )
+        for row in (places if places is not None else pd.DataFrame()).itertuples(index=False):
+            cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "")
+            self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
+
+    def label(self, node: Hashable) -> str:
+        """A name to show for a node: its own name, else the municipality it lies in, else the
+        roads that meet there (``'I-35 / US-287'``), else its id."""
+        data = self.graph.nodes[node]
+        if data.get("name"):
+            return str(data["name"])
+        municipality = self.municipality_names.get(str(data.get("cvegeo") or ""))
+        if municipality:
+            return municipality
+        refs = sorted(
+            {r for *_, d in self.graph.edges(node, data=True) for r in str(d.get("ref", "")).split(";") if r}
+        )
+        return " / ".join(refs[:2]) if refs else str(node)
 
     def add_node(self, node: Hashable) -> None:
         """Index a named node under its name, its name without 'Ciudad', and its aliases."""
@@ -223,7 +254,7 @@ class Gazetteer:
                 f"({self.graph.nodes[node].get('name') or node}); max_snap_km is {self.max_snap_km:g}"
             )
             raise OffNetworkError(msg)
-        return Place(text, cand.label, node, cand.lon, cand.lat, km, "municipality")
+        return Place(text, cand.label, node, cand.lon, cand.lat, km, cand.source)
 
     def snap(self, lat: float, lon: float, text: str) -> Place:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -245,17 +276,36 @@ class Gazetteer:
         return self.ids[int(i)], float(2 * EARTH_KM * np.arcsin(min(1.0, chord / 2)))
 
 
+SAME_PLACE_KM = 30.0  # a municipality this close to a named place of its state is that place
+
+
 def dedupe(candidates: list[Candidate]) -> list[Candidate]:
-    """One candidate per place: a node wins over the municipality it lies in."""
-    nodes = [c for c in candidates if c.source == "node"]
-    covered = {c.cvegeo for c in nodes if c.cvegeo}
+    """One candidate per place: a named place wins over a node of the same name, and both win
+    over the municipality they lie in (same municipality code, or same state within 30 km)."""
+    places = [c for c in candidates if c.source == "place"]
+    labels = {c.label for c in places}
+    named = places + [c for c in candidates if c.source == "node" and c.label not in labels]
+    covered = {c.cvegeo for c in named if c.cvegeo}
+    rest = [
+        c
+        for c in candidates
+        if c.source == "municipality"
+        and c.cvegeo not in covered
+        and not any(n.state == c.state and km_between(n, c) <= SAME_PLACE_KM for n in named)
+    ]
     seen, out = set(), []
-    for c in nodes + [c for c in candidates if c.source != "node" and c.cvegeo not in covered]:
-        key = (c.source, c.node if c.node is not None else c.cvegeo)
+    for c in named + rest:
+        key = (c.source, c.node if c.node is not None else (c.cvegeo or c.label))
         if key not in seen:
             seen.add(key)
             out.append(c)
     return out
+
+
+def km_between(a: Candidate, b: Candidate) -> float:
+    """Great-circle distance between two candidates (km)."""
+    chord = np.linalg.norm(np.diff(unit_vectors(np.array([[a.lon, a.lat], [b.lon, b.lat]])), axis=0))
+    return float(2 * EARTH_KM * np.arcsin(min(1.0, chord / 2)))
 
 
 def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
@@ -273,6 +323,33 @@ def municipality_gazetteer(names: pd.DataFrame, polygons: gpd.GeoDataFrame) -> p
     centres = polygons.set_index("cvegeo")[["lon", "lat"]]
     table = names.join(centres, on="cvegeo", how="inner")
     return table[["cvegeo", "municipality", "state", "lon", "lat"]].reset_index(drop=True)
+
+
+def corridor_places(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Named places of the corridor network's ``nodes.csv`` (cities, US hubs, named junctions;
+    not the port nodes): ``name``, ``state``, ``country``, ``lon``, ``lat``, ``aliases``."""
+    places = nodes[nodes["kind"] != "port"]
+    out = places[["name", "state", "country", "lon", "lat", "aliases"]].copy()
+    out["aliases"] = out["aliases"].fillna("").astype(str)
+    return out.reset_index(drop=True)
+
+
+def name_nodes(graph: nx.MultiDiGraph, places: pd.DataFrame, max_km: float) -> int:
+    """Give each place's name (and aliases) to its nearest unnamed node within ``max_km``, which
+    becomes a ``kind="city"`` node (ports keep their kind); in place. Returns how many nodes
+    were named (nearer places first when two share a node)."""
+    ids = list(graph.nodes)
+    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids], dtype=float)
+    chord, idx = cKDTree(unit_vectors(xy)).query(unit_vectors(places[["lon", "lat"]].to_numpy(float)))
+    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, chord / 2))
+    named = 0
+    for i in np.argsort(km):
+        node = graph.nodes[ids[idx[i]]]
+        if km[i] <= max_km and not node.get("name"):
+            node.update(name=places["name"].iat[i], aliases=places["aliases"].iat[i])
+            node["kind"] = "city" if node.get("kind") != "port" else "port"
+            named += 1
+    return named
 
 
 def resolve_place(

@@ -58,7 +58,8 @@ def validate_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def describe_network(graph: nx.MultiDiGraph) -> dict[str, object]:
-    """Nodes, edges, km by country and toll, components, ports, attribute completeness, problems.
+    """Nodes, edges, km by country and toll, components, ports and crossings, fragments dropped
+    and port links added by the builder (graph metadata), attribute completeness, problems.
 
     Road km count each road once (edges come in both directions).
     """
@@ -69,8 +70,15 @@ def describe_network(graph: nx.MultiDiGraph) -> dict[str, object]:
     ports = sorted({d["port_code"] for *_, d in graph.edges(data=True) if d.get("kind") == "crossing"})
     n_nodes, n_edges = graph.number_of_nodes(), graph.number_of_edges()
     return {
+        "name": graph.graph.get("name", ""),
+        "source": graph.graph.get("source", ""),
         "nodes": n_nodes,
         "edges": n_edges,
+        "crossings": len(
+            {d.get("bridge") for *_, d in graph.edges(data=True) if d.get("kind") == "crossing"}
+        ),
+        "dropped": graph.graph.get("dropped"),
+        "port_links": graph.graph.get("port_links", []),
         "kinds": dict(Counter(d.get("kind", "?") for _, d in graph.nodes(data=True))),
         "km": {k: round(v, 1) for k, v in sorted(km.items())},
         "components": nx.number_strongly_connected_components(graph) if n_nodes else 0,

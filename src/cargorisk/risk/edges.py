@@ -37,6 +37,7 @@ EDGE_FEATURES = [
     "prior_density",
     "prior_count",
     "mun_prior_density",
+    "road_prior_density",
     "night_share",
     "log_km",
 ]
@@ -52,7 +53,13 @@ def static_features(
     mid = metric.geometry.interpolate(0.5, normalized=True)
 
     def distance_to(kind: str) -> np.ndarray:
-        pts = [shapely.Point(d["x"], d["y"]) for _, d in graph.nodes(data=True) if d.get("kind") == kind]
+        # cities: the corridor's city nodes, or the named places of graphs without them (national)
+        named = kind == "city" and not any(d.get("kind") == "city" for _, d in graph.nodes(data=True))
+        pts = [
+            shapely.Point(d["x"], d["y"])
+            for _, d in graph.nodes(data=True)
+            if d.get("kind") == kind or (named and d.get("name") and d.get("kind") != "port")
+        ]
         targets = gpd.GeoSeries(pts, crs="EPSG:4326").to_crs(METRIC_CRS).to_numpy()
         tree = shapely.STRtree(targets)
         _, dist = tree.query_nearest(mid.to_numpy(), return_distance=True, all_matches=False)
@@ -89,6 +96,10 @@ def quarterly_panel(snapped: pd.DataFrame, segments: gpd.GeoDataFrame, static: p
     mun = segments["cvegeo"].to_numpy()
     mun_prior = pd.DataFrame(prior).groupby(mun).transform("sum").to_numpy()
     mun_km = pd.Series(segments["km"].to_numpy()).groupby(mun).transform("sum").to_numpy()[:, None]
+    # the same road within the municipality: smooths counts over graph edges a few km long
+    road = (segments["ref"].astype(str) + "|" + segments["cvegeo"].astype(str)).to_numpy()
+    road_prior = pd.DataFrame(prior).groupby(road).transform("sum").to_numpy()
+    road_km = pd.Series(segments["km"].to_numpy()).groupby(road).transform("sum").to_numpy()[:, None]
     rows = pd.DataFrame(
         {
             "segment": np.repeat(np.arange(n_seg), len(quarters)),
@@ -98,6 +109,7 @@ def quarterly_panel(snapped: pd.DataFrame, segments: gpd.GeoDataFrame, static: p
             "prior_count": prior.ravel(),
             "prior_density": (prior / km).ravel(),
             "mun_prior_density": (mun_prior / mun_km).ravel(),
+            "road_prior_density": (road_prior / road_km).ravel(),
             "night_share": np.divide(prior_night, prior, out=np.zeros_like(prior), where=prior > 0).ravel(),
         }
     )

@@ -93,7 +93,7 @@ def check_rows(raw: pd.DataFrame) -> IncidentLog:
 def road_segments(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """One row per road between two nodes (both directions and toll/free twins together).
 
-    Columns: ``u``, ``v`` (u < v), ``keys`` (edge keys u->v), ``km``, ``highway`` (best class),
+    Columns: ``u``, ``v`` (u < v), ``keys`` (edge keys u->v), ``km``, ``highway`` (best class), ``ref``,
     ``toll`` (any toll twin), ``free_twin`` (a free road between the same nodes), ``speed_kph``
     (fastest), ``state``, ``cvegeo``, ``country``, geometry (EPSG:4326).
     """
@@ -112,6 +112,7 @@ def road_segments(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
                 "keys": [k for k, _ in edges],
                 "km": best["length"] / 1000,
                 "highway": best.get("highway", ""),
+                "ref": best.get("ref", ""),
                 "toll": any(d.get("toll") for _, d in edges),
                 "free_twin": any(not d.get("toll") for _, d in edges),
                 "speed_kph": max(d["speed_kph"] for _, d in edges),

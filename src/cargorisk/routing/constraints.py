@@ -16,7 +16,7 @@ from cargorisk.routing.engine import CSREngine
 
 def edge_values(engine: CSREngine, name: str) -> np.ndarray:
     """A string edge attribute in compiled order (``""`` when missing)."""
-    return np.array([str(engine.graph.edges[e].get(name, "") or "") for e in engine.edges], dtype=object)
+    return engine.text_attribute(name)
 
 
 def state_mask(engine: CSREngine, states: Iterable[str]) -> np.ndarray:

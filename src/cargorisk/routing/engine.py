@@ -54,6 +54,15 @@ class CSREngine:
         self.matrix.sort_indices()
         # csr_matrix orders entries by (row, col) exactly like the pairs, so data[i] is pair i
         self.graph = graph
+        self.texts: dict[str, np.ndarray] = {}
+        self.out_start = np.searchsorted(self.tail, np.arange(n + 1))  # edges of node i: out_start[i:i+2]
+
+    def text_attribute(self, name: str) -> np.ndarray:
+        """A string edge attribute in compiled order (``""`` when missing), computed once."""
+        if name not in self.texts:
+            edges = self.graph.edges
+            self.texts[name] = np.array([str(edges[e].get(name, "") or "") for e in self.edges], dtype=object)
+        return self.texts[name]
 
     def edge_attribute(self, name: str, default: float = np.nan) -> np.ndarray:
         """An edge attribute as a float array in compiled order."""
@@ -112,11 +121,29 @@ class CSREngine:
         w = weights[lo:hi] if keep is None else np.where(keep[lo:hi], weights[lo:hi], np.inf)
         return lo + int(np.argmin(w))
 
+    def best_edges(self, weights: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Edge id of the cheapest kept parallel edge of every node pair (one array per query)."""
+        w = np.where(keep, weights, np.inf) if keep is not None else np.asarray(weights, dtype=float)
+        if len(w) == 0:
+            return np.zeros(0, dtype=np.int64)
+        cheapest = np.minimum.reduceat(w, self.pair_start)[self.pair_of_edge]
+        hits = np.flatnonzero((w <= cheapest) | np.isnan(cheapest))  # NaN-safe: a pair always has a hit
+        _, first = np.unique(self.pair_of_edge[hits], return_index=True)
+        return hits[first]
+
     def path_edges(
-        self, path: Sequence[Hashable], weights: np.ndarray, keep: np.ndarray | None = None
+        self,
+        path: Sequence[Hashable],
+        weights: np.ndarray,
+        keep: np.ndarray | None = None,
+        best: np.ndarray | None = None,
     ) -> list[int]:
-        """Edge ids along a node path: on each hop, the cheapest kept parallel edge."""
-        return [
-            self.cheapest_edge(self.index[a], self.index[b], weights, keep)
-            for a, b in itertools.pairwise(path)
-        ]
+        """Edge ids along a node path: on each hop, the cheapest kept parallel edge (``best``:
+        :meth:`best_edges` for these weights and mask, to reuse it over many paths)."""
+        if best is None:
+            return [
+                self.cheapest_edge(self.index[a], self.index[b], weights, keep)
+                for a, b in itertools.pairwise(path)
+            ]
+        index, pairs = self.index, self.pair_index
+        return [int(best[pairs[index[a], index[b]]]) for a, b in itertools.pairwise(path)]

@@ -210,12 +210,13 @@ class Router:
         """Best route per allowed crossing (or the one domestic route), best first."""
         w = self.weights(objective, cargo) if weights is None else weights
         roads = keep & ~self.is_crossing
+        best = self.engine.best_edges(w, roads)
         if self.graph.nodes[origin].get("country") == self.graph.nodes[destination].get("country"):
             dist, pred = self.engine.search(w, [origin], keep=roads)
             if not np.isfinite(dist[0][self.engine.index[destination]]):
                 return []
             path = self.engine.node_path(pred[0], origin, destination)
-            route = self.build_route(self.engine.path_edges(path, w, roads), depart, cargo)
+            route = self.build_route(self.engine.path_edges(path, w, roads, best), depart, cargo)
             return [(self.score(objective, route, cargo), route)]
         fwd, fwd_pred = self.engine.search(w, [origin], keep=roads)
         bwd, bwd_pred = self.engine.search(w, [destination], keep=roads, reverse=True)
@@ -227,7 +228,11 @@ class Router:
                 continue
             leg1 = self.engine.node_path(fwd_pred[0], origin, self.engine.nodes[i])
             leg2 = self.engine.node_path(bwd_pred[0], self.engine.nodes[j], destination, reverse=True)
-            edges = [*self.engine.path_edges(leg1, w, roads), int(e), *self.engine.path_edges(leg2, w, roads)]
+            first, last = (
+                self.engine.path_edges(leg1, w, roads, best),
+                self.engine.path_edges(leg2, w, roads, best),
+            )
+            edges = [*first, int(e), *last]
             route = self.build_route(edges, depart, cargo)
             out.append((self.score(objective, route, cargo), route))
         return sorted(out, key=lambda item: item[0])
@@ -279,7 +284,8 @@ class Router:
     def add_details(self, route: Route) -> None:
         """Fill a returned route's per-segment table and riskiest segments (skipped while searching)."""
         ids = [self.engine.edge_id[e] for e in route.edges]
-        route.segments, route.riskiest = self.segments(ids, self.risk[ids]), self.riskiest(ids)
+        route.segments = self.segments(ids, self.risk[ids])
+        route.riskiest = self.riskiest(route)
 
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
@@ -306,48 +312,48 @@ class Router:
         return float(MAX_WAIT_FOR_OPENING_H * 60), float(MAX_WAIT_FOR_OPENING_H * 60)
 
     def segments(self, edges: list[int], risk: np.ndarray) -> pd.DataFrame:
-        """Per-edge table: from, to, ref, state, km, hours, theft probability, share of route risk."""
+        """Road runs of a path: consecutive edges on the same road (``ref``) in the same state,
+        with from, to, ref, state, km, hours, theft probability, share of the route's risk, and
+        the positions of their first and last edge in the route (``first``, ``last``)."""
         total = risk.sum() or 1.0
-        rows = []
-        for e, r in zip(edges, risk, strict=True):
+        rows: list[dict] = []
+        for i, (e, r) in enumerate(zip(edges, risk, strict=True)):
             u, v, k = self.engine.edges[e]
             d = self.graph.edges[u, v, k]
-            rows.append(
-                {
-                    "from": self.graph.nodes[u].get("name", u),
-                    "to": self.graph.nodes[v].get("name", v),
-                    "ref": d.get("ref", ""),
-                    "state": d.get("state", ""),
-                    "km": d["length"] / 1000,
-                    "hours": d["travel_time"] / 3600,
-                    "theft_prob": d.get("theft_prob", 0.0),
-                    "risk_share": float(r / total),
-                }
-            )
-        return pd.DataFrame(rows)
+            ref, state = d.get("ref", ""), d.get("state", "")
+            if not rows or (rows[-1]["ref"], rows[-1]["state"]) != (ref, state):
+                rows.append(
+                    {"from": u, "ref": ref, "state": state, "km": 0.0, "hours": 0.0, "risk": 0.0, "first": i}
+                )
+            run = rows[-1]
+            run.update(to=v, last=i)
+            run["km"] += d["length"] / 1000
+            run["hours"] += d["travel_time"] / 3600
+            run["risk"] += float(r)
+        for run in rows:
+            run["from"], run["to"] = self.gazetteer.label(run["from"]), self.gazetteer.label(run["to"])
+            run["theft_prob"] = float(-np.expm1(-run["risk"]))
+            run["risk_share"] = run.pop("risk") / total
+        columns = ["from", "to", "ref", "state", "km", "hours", "theft_prob", "risk_share", "first", "last"]
+        return pd.DataFrame(rows, columns=columns)
 
-    def riskiest(self, edges: list[int], top: int = 3) -> list[dict]:
-        """The edges with the highest theft probability, with what drives their risk."""
-        ranked = sorted(edges, key=lambda e: -self.risk[e])[:top]
+    def riskiest(self, route: Route, top: int = 3) -> list[dict]:
+        """The road runs with the highest theft probability, with what drives their risk."""
         out = []
-        for e in ranked:
-            u, v, k = self.engine.edges[e]
-            d = self.graph.edges[u, v, k]
+        for run in (
+            route.segments.sort_values("theft_prob", ascending=False).head(top).itertuples(index=False)
+        ):
+            d = self.graph.edges[route.edges[run.first]]
+            rate = -np.log1p(-run.theft_prob) / max(run.km, 1e-9) * 1e6  # thefts per million truck-km
             drivers = [
-                f"{d.get('state', '?')} rate {d.get('theft_rate', 0):.2f} thefts per million truck-km",
+                f"{run.state or '?'} rate {rate:.2f} thefts per million truck-km",
                 road_kind(d),
-                f"{d['length'] / 1000:.0f} km",
+                f"{run.km:.0f} km",
             ]
             out.append(
-                {
-                    "from": self.graph.nodes[u].get("name", u),
-                    "to": self.graph.nodes[v].get("name", v),
-                    "ref": d.get("ref", ""),
-                    "state": d.get("state", ""),
-                    "theft_prob": float(d["theft_prob"]),
-                    "drivers": drivers,
-                }
-            )
+                {"from": run[0], "to": run.to, "ref": run.ref, "state": run.state,
+                 "theft_prob": float(run.theft_prob), "drivers": drivers}
+            )  # fmt: skip
         return out
 
     # ---- alternatives, Pareto, budget, failures ----

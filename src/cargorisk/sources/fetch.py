@@ -81,17 +81,21 @@ def fetch_sources(
     manifest = read_manifest(raw_dir)
     results = []
     for source in sources:
-        for spec in source.files:
-            result = fetch_file(source, spec, raw_dir, manifest, mirror=mirror, force=force)
-            entry = manifest.setdefault(source.id, {})
-            entry[spec.name] = {
-                "path": local_name(spec, raw_dir / source.id),
-                "sha256": result.sha256,
-                "bytes": result.bytes,
-                "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
-            write_manifest(raw_dir, manifest)
-            results.append(result)
+        done: list[FetchResult] = []
+        try:
+            for spec in source.files:
+                result = fetch_file(source, spec, raw_dir, manifest, mirror=mirror, force=force)
+                manifest.setdefault(source.id, {})[spec.name] = {
+                    "path": local_name(spec, raw_dir / source.id),
+                    "sha256": result.sha256,
+                    "bytes": result.bytes,
+                    "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+                done.append(result)
+        finally:  # once per source (a source may have thousands of files), also after a failure
+            if any(r.action != "up to date" for r in done):
+                write_manifest(raw_dir, manifest)
+            results += done
     return results
 
 

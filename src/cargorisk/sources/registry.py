@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cargorisk.errors import InputError
-from cargorisk.sources import bts, cbp, inegi, roads, sesnsp
+from cargorisk.sources import bts, cbp, inegi, roads, sesnsp, travelmapping
 from cargorisk.sources.base import Source, Table
 
 SOURCES: dict[str, Source] = {
@@ -18,6 +18,7 @@ SOURCES: dict[str, Source] = {
         inegi.MUNICIPALITIES_SOURCE,
         roads.MX_SOURCE,
         roads.US_SOURCE,
+        travelmapping.SOURCE,
     )
 }
 

@@ -14,6 +14,8 @@ import branca.colormap as cm
 import folium
 import geopandas as gpd
 import networkx as nx
+import numpy as np
+import shapely
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
@@ -25,6 +27,8 @@ ALT_COLOUR = "#8a4fd6"
 BACKGROUND_STYLE = {"color": "#777777", "weight": 1, "fillColor": "#f2efe9", "fillOpacity": 0.6}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RISK_COLOURS = ["#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"]
+SIMPLIFY_DEG = 0.005  # display only: about 500 m, invisible at the zoom a corridor map opens with
+AREA_MARGIN_DEG = 2.0  # a route map draws the network this far around its routes
 
 
 def esc(value: object) -> str:
@@ -52,48 +56,72 @@ def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None) -> None:
     outline.add_to(fmap)
 
 
-def add_network(fmap: folium.Map, graph: nx.MultiDiGraph, scale: cm.LinearColormap) -> None:
-    """Every road once, coloured by theft rate, with an escaped tooltip."""
-    layer = folium.FeatureGroup(name="Road network: theft rate")
-    seen = set()
+def display_network(
+    graph: nx.MultiDiGraph, bounds: tuple[float, float, float, float] | None = None, *, bins: int = 24
+) -> gpd.GeoDataFrame:
+    """The road network for display: each road once, within ``bounds`` (min lon, min lat, max
+    lon, max lat), runs of one road in one state and risk class merged into one line and
+    simplified to :data:`SIMPLIFY_DEG`, with ``ref``, ``state``, ``theft_rate``, ``log_rate``.
+
+    This keeps a national map light: the 75,000 edges become a few thousand lines.
+    """
+    rows, seen = [], set()
     for u, v, d in graph.edges(data=True):
-        key = (frozenset((u, v)), d.get("ref"))
-        if key in seen or d.get("geometry") is None:
+        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
+        line = d.get("geometry")
+        if key in seen or line is None or d.get("kind") == "crossing":
             continue
         seen.add(key)
-        rate = max(d.get("theft_rate", 1e-6), 1e-6)
-        tip = f"{esc(d.get('ref', ''))} ({esc(d.get('state', ''))}): {rate:.3f} per million truck-km"
-        folium.PolyLine(
-            [(y, x) for x, y in d["geometry"].coords],
-            color=scale(math.log10(rate)),
-            weight=2,
-            opacity=0.8,
-            tooltip=tip,
-        ).add_to(layer)
-    layer.add_to(fmap)
+        rows.append((d.get("ref", ""), d.get("state", ""), max(d.get("theft_rate", 1e-6), 1e-6), line))
+    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
+    if bounds is not None:
+        net = net[net.intersects(shapely.box(*bounds))]
+    net["log_rate"] = np.log10(net["theft_rate"])
+    span = (net["log_rate"].min(), net["log_rate"].max() + 1e-9)
+    net["bin"] = ((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int)
+    merged = net.dissolve(by=["ref", "state", "bin"], aggfunc={"theft_rate": "mean", "log_rate": "mean"})
+    merged["geometry"] = shapely.simplify(shapely.line_merge(merged.geometry.to_numpy()), SIMPLIFY_DEG)
+    return merged.reset_index().drop(columns="bin")
+
+
+def add_network(
+    fmap: folium.Map, graph: nx.MultiDiGraph, scale: cm.LinearColormap, bounds: tuple | None = None
+) -> None:
+    """The roads (see :func:`display_network`) coloured by theft rate, with escaped tooltips, as
+    one GeoJSON layer (tooltip text travels as data, never as script source)."""
+    net = display_network(graph, bounds)
+    net["colour"] = [scale(x) for x in net["log_rate"]]
+    net["tip"] = [
+        f"{esc(ref)} ({esc(state)}): {rate:.3f} per million truck-km"
+        for ref, state, rate in zip(net["ref"], net["state"], net["theft_rate"], strict=True)
+    ]
+    folium.GeoJson(
+        net[["colour", "tip", "geometry"]].to_json(),
+        name="Road network: theft rate",
+        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2, "opacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(fmap)
 
 
 def add_route(fmap: folium.Map, graph: nx.MultiDiGraph, route: Route, colour: str, weight: int) -> None:
-    """A route, one PolyLine per segment with its tooltip."""
-    layer = folium.FeatureGroup(name=f"{esc(route.label)} route ({route.km:,.0f} km, {route.total_h:.1f} h)")
-    total_risk = sum(graph.edges[e].get("theft_prob", 0.0) for e in route.edges) or 1.0
-    for u, v, k in route.edges:
-        d = graph.edges[u, v, k]
-        line = d.get("geometry")
-        coords = (
-            [(y, x) for x, y in line.coords]
-            if line is not None
-            else [(graph.nodes[u]["y"], graph.nodes[u]["x"]), (graph.nodes[v]["y"], graph.nodes[v]["x"])]
-        )
-        share = d.get("theft_prob", 0.0) / total_risk
+    """A route, one line per road run (``route.segments``) with its escaped tooltip."""
+    features = []
+    for run in route.segments.itertuples(index=False):
+        parts = [graph.edges[e].get("geometry") for e in route.edges[run.first : run.last + 1]]
+        line = shapely.line_merge(shapely.MultiLineString([p for p in parts if p is not None]))
         tip = (
-            f"<b>{esc(route.label)}</b>: {esc(graph.nodes[u].get('name', u))} - "
-            f"{esc(graph.nodes[v].get('name', v))}<br>{esc(d.get('ref', ''))}, {esc(d.get('state', ''))}, "
-            f"{d['length'] / 1000:,.0f} km, {d['travel_time'] / 3600:.1f} h<br>"
-            f"P(theft) {d.get('theft_prob', 0):.1e} ({share:.0%} of the route's risk)"
+            f"<b>{esc(route.label)}</b>: {esc(run[0])} - {esc(run.to)}<br>{esc(run.ref)}, {esc(run.state)}, "
+            f"{run.km:,.0f} km, {run.hours:.1f} h<br>"
+            f"P(theft) {run.theft_prob:.1e} ({run.risk_share:.0%} of the route's risk)"
         )
-        folium.PolyLine(coords, color=colour, weight=weight, opacity=0.9, tooltip=tip).add_to(layer)
-    layer.add_to(fmap)
+        features.append({"tip": tip, "geometry": line})
+    layer = gpd.GeoDataFrame(features, columns=["tip", "geometry"], crs="EPSG:4326")
+    folium.GeoJson(
+        layer.to_json(),
+        name=f"{esc(route.label)} route ({route.km:,.0f} km, {route.total_h:.1f} h)",
+        style_function=lambda _: {"color": colour, "weight": weight, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(fmap)
 
 
 def opening_hours(wait_model: object, crossing: str, month: int) -> str:
@@ -182,7 +210,10 @@ def route_map(
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True)
     add_background(fmap, states)
     scale = risk_colormap(graph)
-    add_network(fmap, graph, scale)
+    lats = [graph.nodes[n]["y"] for r in plan.routes() for n in r.nodes]
+    lons = [graph.nodes[n]["x"] for r in plan.routes() for n in r.nodes]
+    m = AREA_MARGIN_DEG
+    add_network(fmap, graph, scale, (min(lons) - m, min(lats) - m, max(lons) + m, max(lats) + m))
     add_ports(fmap, graph, plan, wait_model)
     for i, route in enumerate(reversed(plan.routes())):
         colour = ROUTE_COLOURS.get(route.label, ALT_COLOUR)
@@ -200,9 +231,18 @@ def route_map(
     scale.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(summary_box(plan)))
-    lats = [graph.nodes[n]["y"] for r in plan.routes() for n in r.nodes]
-    lons = [graph.nodes[n]["x"] for r in plan.routes() for n in r.nodes]
     fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
+    return fmap
+
+
+def risk_map(graph: nx.MultiDiGraph, states: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Risk overview: every road of ``graph`` coloured by theft rate, over the state outlines."""
+    fmap = folium.Map(location=(26.5, -100.0), zoom_start=5, control_scale=True, prefer_canvas=True)
+    add_background(fmap, states)
+    scale = risk_colormap(graph)
+    add_network(fmap, graph, scale)
+    scale.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib as mpl
@@ -16,7 +15,7 @@ import shapely
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.routing.plan import RoutePlan
-from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS
+from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS, display_network
 
 
 def route_png(
@@ -26,12 +25,17 @@ def route_png(
     fig, ax = plt.subplots(figsize=(9, 8))
     if states is not None:
         states.plot(ax=ax, color="#f2efe9", edgecolor="#999999", linewidth=0.5)
-    lines, rates = [], []
-    for *_, d in graph.edges(data=True):
-        if d.get("geometry") is not None:
-            lines.append(d["geometry"])
-            rates.append(math.log10(max(d.get("theft_rate", 1e-6), 1e-6)))
-    net = gpd.GeoDataFrame({"log_rate": rates}, geometry=lines, crs="EPSG:4326")
+    bounds = shapely.MultiLineString(
+        [
+            graph.edges[e]["geometry"]
+            for r in plan.routes()
+            for e in r.edges
+            if graph.edges[e].get("geometry") is not None
+        ]
+    ).bounds
+    pad = 1.0
+    area = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    net = display_network(graph, area)
     net.plot(
         ax=ax,
         column="log_rate",
@@ -50,18 +54,9 @@ def route_png(
             label=f"{route.label}: {route.km:,.0f} km, {route.total_h:.1f} h, "
             f"P(theft) {route.theft_prob:.1e}",
         )
-    bounds = shapely.MultiLineString(
-        [
-            graph.edges[e]["geometry"]
-            for r in plan.routes()
-            for e in r.edges
-            if graph.edges[e].get("geometry") is not None
-        ]
-    ).bounds
-    pad = 1.0
     ax.set(
-        xlim=(bounds[0] - pad, bounds[2] + pad),
-        ylim=(bounds[1] - pad, bounds[3] + pad),
+        xlim=(area[0], area[2]),
+        ylim=(area[1], area[3]),
         title=f"{plan.origin} -> {plan.destination}",
     )
     ax.legend(loc="lower left", fontsize=8)

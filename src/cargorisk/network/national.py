@@ -1,0 +1,370 @@
+"""The national road graph, built from Travel Mapping's highway waypoints.
+
+Every numbered Mexican federal highway and expressway (plus the state expressways, Mexico City
+and Monterrey urban routes Travel Mapping lists), every Interstate of the contiguous US and the
+US numbered highways of Texas, New Mexico, Arizona and California.
+
+How it is built (:func:`build_national`):
+
+1. **Nodes.** Routes meet where their files share a coordinate. Points of *different* routes
+   within :data:`MERGE_TOLERANCE_M` (10 m) of each other are merged too, unless both are hidden
+   shaping points: measured on this data, 10 m joins 3 Mexican and 3 US pairs that are clearly
+   one junction (same label or an interchange), while the next pairs (16-50 m) are mostly
+   consecutive points of one route. Nodes are the points that two routes share, route ends,
+   the inland ends of the international bridges, and every visible waypoint: Travel Mapping
+   places those where a road not in the data joins (state roads, town accesses). With shared
+   points and ends alone, the median Mexican municipality centre lay 13.8 km from a node and
+   754 of 2,457 lay more than 25 km away; with visible waypoints, 3.8 km and 247. Hidden
+   shaping points stay inside edge geometry. Nothing is shared across the border: a point
+   where a Mexican and a US file meet becomes two nodes, so only the crossing edges of
+   :mod:`cargorisk.network.ports` join the countries.
+2. **Edges** run node to node along one route, both directions, with a LineString through the
+   waypoints in between. ``length`` is the geodesic length (pyproj, WGS84) times
+   :data:`LENGTH_FACTOR`, the measured ratio of road length to the straight-segment polyline
+   (1.03 in Mexico, 1.00 in the US; see its comment). Where two routes run concurrently over
+   the same points, one edge carries both numbers (``ref`` ``"MEX-45D;MEX-45"``), toll if one
+   of them is.
+3. **Attributes.** ``ref`` (``MEX-85D``, ``I-35``, ``US-83``); ``highway`` from the system's tier
+   (1 motorway, 2 trunk, 3 primary, 4 secondary, 5 tertiary); ``toll`` (the ``D`` suffix of
+   Mexican expressways, with :data:`FREE_WITH_D` and :data:`TOLL_WITHOUT_D` as documented
+   exceptions; US roads are free here); ``speed_kph`` by class, country and toll
+   (:data:`TRUCK_SPEED_KPH`, cited); ``travel_time``.
+
+Regions outside the contiguous US (Alaska, Hawaii, Puerto Rico) and the Mexico-Guatemala bridge
+are left out. Credit: Travel Mapping project (travelmapping.net), HighwayData.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod, Transformer
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from cargorisk.errors import NetworkBuildError
+from cargorisk.network.admin import AdminAreas, tag_admin
+from cargorisk.network.io import add_osmnx_attributes
+from cargorisk.network.lines import keep_largest_component
+from cargorisk.network.places import name_nodes
+from cargorisk.network.ports import add_ports
+
+log = logging.getLogger(__name__)
+GEOD = Geod(ellps="WGS84")
+WGS84 = "EPSG:4326"
+METRIC_CRS = {"MX": "EPSG:6372", "US": "EPSG:5070"}
+NATIONAL_BUILDER_VERSION = "4"  # bump when the builder's output changes, to rebuild caches
+MERGE_TOLERANCE_M = 10.0
+NAME_KM = 8.0  # a place names its nearest node when that node is this close
+BRIDGE_SYSTEM = "nasib"
+BORDER_LABEL = "MEX/USA"
+LEFT_OUT_REGIONS = ("AK", "HI", "PR", "GTM")
+TIER_CLASS = {1: "motorway", 2: "trunk", 3: "primary", 4: "secondary", 5: "tertiary"}
+# Road length over the straight-segment polyline, by country. Waypoints are about 2 km apart
+# (median), so the polyline cuts the curves between them. Measured against the published road
+# distances of tests/network/test_national.py with factor 1: median ratio published / graph
+# 1.03 for the Mexican pairs (1.00-1.06, one 1.09), 1.00 for the US pairs, whose Interstates have
+# a waypoint at every exit (0.98-1.02). The factors remove that bias; the test allows 10%.
+LENGTH_FACTOR = {"MX": 1.03, "US": 1.00}
+# Loaded-truck average speeds (km/h). Sources: Mexico's Reglamento de Transito en Carreteras y
+# Puentes de Jurisdiccion Federal, art. 134: 80 km/h for trucks on federal roads (as reported,
+# e.g. Azteca Morelos 2025-03-21); the Monterrey-Nuevo Laredo travel-time signs (2 h by the
+# cuota, 3 h by the libre: the libre is about 2/3 as fast); FHWA Freight Facts and Figures 2010,
+# table 3-8: average truck speeds on Interstates 54.9-59.2 mph (I-35 56.8 mph = 91 km/h);
+# ibid. figure 3-13: below 55 mph near cities, border crossings and in mountains.
+TRUCK_SPEED_KPH = {
+    ("MX", "motorway", True): 75.0,  # cuota autopista: the 80 km/h limit, less grades and plazas
+    ("MX", "motorway", False): 60.0,  # free sections of expressways, urban freeways
+    ("MX", "trunk", True): 70.0,
+    ("MX", "trunk", False): 50.0,  # libre: two lanes through towns, topes; 2/3 of the cuota
+    ("MX", "primary", True): 70.0,  # state autopistas (cuota)
+    ("MX", "primary", False): 45.0,  # urban freeways and boulevards
+    ("MX", "secondary", False): 40.0,
+    ("MX", "secondary", True): 60.0,
+    ("MX", "tertiary", False): 30.0,  # city routes (Mexico City ejes, Monterrey rutas)
+    ("MX", "tertiary", True): 50.0,
+    ("US", "motorway", False): 90.0,  # Interstates: FHWA measured 55-59 mph average
+    ("US", "motorway", True): 90.0,
+    ("US", "trunk", False): 75.0,  # US highways: towns and two-lane stretches
+    ("US", "trunk", True): 75.0,
+}
+# Exceptions to "a D suffix means cuota" (Wikipedia, List of Mexican Federal Highways: "The
+# letter D is added to the road number for all toll roads"; Mexican Federal Highway: "usually
+# toll"). Keys are Travel Mapping route file ids. Free sections carrying a D number:
+FREE_WITH_D: dict[str, str] = {
+    # The southern bypass of Irapuato: free to travel though toll-maintained (Travel Mapping
+    # forum, topic 3167). It is part of the Guanajuato 45D file, so it cannot be split here.
+}
+# Toll roads without a D number, in Travel Mapping's "select freeways" (mexsf): the concession
+# toll roads of the Valle de Mexico (the Autopista Urbana Norte/Sur and the Supervia Poniente on
+# the Periferico, the Viaducto Bicentenario, the Autopistas Siervo de la Nacion,
+# Naucalpan-Ecatepec, Piramides-Texcoco and to the AIFA airport, all with electronic tolls) and
+# the Macrotunel of Acapulco. Other mexsf roads are free urban boulevards and beltways.
+TOLL_WITHOUT_D: dict[str, str] = {
+    "mexdf.auturbnte": "Autopista Urbana Norte",
+    "mexdf.auturbsur": "Autopista Urbana Sur",
+    "mexdf.auturbsurcue": "Autopista Urbana Sur (to Cuernavaca)",
+    "mexdf.auturbpte": "Autopista Urbana Poniente (Supervia)",
+    "mexdf.autsienac": "Autopista Urbana Siervo de la Nacion",
+    "mexemex.autsienac": "Autopista Urbana Siervo de la Nacion",
+    "mexdf.autnaueca": "Autopista Naucalpan-Ecatepec",
+    "mexdf.autnauecaeca": "Autopista Naucalpan-Ecatepec (Ecatepec)",
+    "mexemex.autnaueca": "Autopista Naucalpan-Ecatepec",
+    "mexemex.autnauecaeca": "Autopista Naucalpan-Ecatepec (Ecatepec)",
+    "mexemex.viadbic": "Viaducto Bicentenario",
+    "mexemex.autpirtex": "Autopista Piramides-Texcoco",
+    "mexemex.autaifa": "Autopista al Aeropuerto Internacional Felipe Angeles",
+    "mexgro.mac": "Macrotunel de Acapulco",
+}
+REF_PATTERN = re.compile(r"^([A-Z]+)(\d.*)$")
+
+
+def build_national(
+    routes: pd.DataFrame, waypoints: pd.DataFrame, *, tolerance_m: float = MERGE_TOLERANCE_M
+) -> tuple[nx.MultiDiGraph, dict[str, pd.DataFrame]]:
+    """Build the road graph (no ports yet) from the ``tm_routes`` and ``tm_waypoints`` tables.
+
+    Returns the graph (integer node ids, both directions of every road) and the bridges:
+    one row per international bridge half (``root``, ``country``, ``geometry`` from the inland
+    end to the border, ``node``: the inland end's node id).
+    """
+    points = route_points(routes, waypoints)
+    if points.empty:
+        msg = "no Travel Mapping waypoints to build from; run `cargorisk data build travelmapping_highways`"
+        raise NetworkBuildError(msg)
+    points["point"] = merge_points(points, tolerance_m)
+    points = drop_repeats(points)
+    points["is_node"] = node_flags(points)
+    bridges = points[points["system"] == BRIDGE_SYSTEM]
+    roads = points[points["system"] != BRIDGE_SYSTEM]
+    segments = concurrent_once(split_routes(roads))
+    node_ids = number_nodes(points, segments, bridges)
+    graph = nx.MultiDiGraph(
+        crs=WGS84,
+        name="cargorisk national (Travel Mapping)",
+        source="Travel Mapping project (travelmapping.net), HighwayData",
+        merge_tolerance_m=tolerance_m,
+        length_factor=str(LENGTH_FACTOR),
+    )
+    add_nodes(graph, points, node_ids)
+    add_roads(graph, segments, node_ids)
+    return graph, bridge_table(bridges, node_ids)
+
+
+def route_points(routes: pd.DataFrame, waypoints: pd.DataFrame) -> pd.DataFrame:
+    """Waypoints with their route's system, tier, country, region and formatted ``ref``."""
+    keep = routes[~routes["region"].isin(LEFT_OUT_REGIONS)].copy()
+    keep["ref"] = [format_ref(r, b) for r, b in zip(keep["route"], keep["banner"], strict=True)]
+    keep["toll"] = [is_toll(*row) for row in keep[["root", "route", "country"]].itertuples(index=False)]
+    cols = ["root", "system", "tier", "country", "region", "region_name", "ref", "toll"]
+    points = waypoints.merge(keep[cols], on="root", how="inner")
+    return points.sort_values(["root", "seq"], kind="stable").reset_index(drop=True)
+
+
+def format_ref(route: str, banner: str = "") -> str:
+    """'MEX85D' -> 'MEX-85D', 'US83' -> 'US-83', 'I-35' stays; a banner is appended ('I-35 Bus')."""
+    match = REF_PATTERN.match(route)
+    ref = f"{match.group(1)}-{match.group(2)}" if match else route
+    return f"{ref} {banner}" if banner else ref
+
+
+def is_toll(root: str, route: str, country: str) -> bool:
+    """Cuota: a Mexican route number with the D suffix, except the documented exceptions."""
+    if country != "MX":
+        return False
+    if root in TOLL_WITHOUT_D:
+        return True
+    return bool(re.search(r"\dD$", route)) and root not in FREE_WITH_D
+
+
+def merge_points(points: pd.DataFrame, tolerance_m: float) -> np.ndarray:
+    """Point id per waypoint: equal coordinates in one country share an id, and points of
+    different routes within ``tolerance_m`` merge (unless both are hidden shaping points)."""
+    exact = points.groupby(["country", "lon", "lat"], sort=True).ngroup().to_numpy()
+    first = pd.DataFrame({"exact": exact, "i": np.arange(len(points))}).groupby("exact")["i"].first()
+    uniq = points.iloc[first.to_numpy()].reset_index(drop=True)
+    roots = points.groupby(exact)["root"].agg(frozenset).to_numpy()
+    all_hidden = points.groupby(exact)["hidden"].all().to_numpy()
+    pairs = []
+    for country, crs in METRIC_CRS.items():
+        idx = np.flatnonzero(uniq["country"].to_numpy() == country)
+        if len(idx) < 2:
+            continue
+        x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(
+            uniq["lon"].to_numpy()[idx], uniq["lat"].to_numpy()[idx]
+        )
+        found = cKDTree(np.column_stack([x, y])).query_pairs(tolerance_m, output_type="ndarray")
+        pairs += [(idx[a], idx[b]) for a, b in found if roots[idx[a]] != roots[idx[b]]]
+    pairs = [(a, b) for a, b in pairs if not (all_hidden[a] and all_hidden[b])]
+    n = len(uniq)
+    rows = np.array([a for a, _ in pairs], dtype=np.int64)
+    cols = np.array([b for _, b in pairs], dtype=np.int64)
+    _, label = connected_components(coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n)))
+    log.info("merged %d point pairs within %.0f m", len(pairs), tolerance_m)
+    return label[exact]
+
+
+def drop_repeats(points: pd.DataFrame) -> pd.DataFrame:
+    """Remove a waypoint that repeats the previous point of its route (after merging)."""
+    same = (points["root"] == points["root"].shift()) & (points["point"] == points["point"].shift())
+    return points[~same].reset_index(drop=True)
+
+
+def node_flags(points: pd.DataFrame, *, visible: bool = True) -> np.ndarray:
+    """Whether each waypoint is a node: a route end, a point used twice (by two routes, or a
+    route that loops back to it) and, with ``visible``, every waypoint that is not hidden."""
+    first = points["root"] != points["root"].shift()
+    last = points["root"] != points["root"].shift(-1)
+    uses = points.groupby("point")["point"].transform("size").to_numpy()
+    shown = ~points["hidden"].to_numpy() if visible else np.zeros(len(points), bool)
+    return (first | last).to_numpy() | (uses > 1) | shown
+
+
+def split_routes(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per piece of route between consecutive nodes: ``u``, ``v`` (point ids), the
+    route's attributes, and the piece's coordinates and point ids."""
+    pos = np.flatnonzero(points["is_node"].to_numpy())
+    root = points["root"].to_numpy()
+    start, stop = pos[:-1], pos[1:]
+    inside = root[start] == root[stop]
+    start, stop = start[inside], stop[inside]
+    pid = points["point"].to_numpy()
+    lonlat = points[["lon", "lat"]].to_numpy()
+    attrs = points.iloc[start][["root", "system", "tier", "country", "region_name", "ref", "toll"]]
+    segments = attrs.reset_index(drop=True).assign(u=pid[start], v=pid[stop])
+    segments["ids"] = [tuple(pid[a : b + 1]) for a, b in zip(start, stop, strict=True)]
+    segments["coords"] = [lonlat[a : b + 1] for a, b in zip(start, stop, strict=True)]
+    return segments[segments["u"] != segments["v"]].reset_index(drop=True)
+
+
+def concurrent_once(segments: pd.DataFrame) -> pd.DataFrame:
+    """One edge where several routes run over the same points (concurrent numbers).
+
+    The lowest-tier route's attributes are kept, ``ref`` lists every number (``;``-joined),
+    and the edge is toll if a route on it is: Travel Mapping draws a free number over the
+    autopista where the old libre is not mapped (MEX-15 with MEX-15D in Sonora, 537 km of
+    the 1,084 km of such pairs, is tolled at the Hermosillo and Guaymas plazas).
+    """
+    canon = [ids if ids[0] <= ids[-1] else ids[::-1] for ids in segments["ids"]]
+    segments = segments.assign(key=canon).sort_values(["tier", "ref"], kind="stable")
+    grouped = segments.groupby("key", sort=False)
+    first = grouped.head(1).set_index("key")
+    first["ref"] = grouped["ref"].agg(lambda refs: ";".join(dict.fromkeys(refs)))
+    first["toll"] = grouped["toll"].any()
+    return first.reset_index(drop=True)
+
+
+def number_nodes(points: pd.DataFrame, segments: pd.DataFrame, bridges: pd.DataFrame) -> dict[int, int]:
+    """Integer node id (0..n-1, ordered by country, lon, lat) for every point used as a node."""
+    inland = bridges["is_node"] & (bridges["label"] != BORDER_LABEL)
+    used = set(segments["u"]) | set(segments["v"]) | set(bridges.loc[inland, "point"])
+    firsts = points.drop_duplicates("point").set_index("point").loc[sorted(used)]
+    ordered = firsts.sort_values(["country", "lon", "lat"], kind="stable").index
+    return {int(p): i for i, p in enumerate(ordered)}
+
+
+def add_nodes(graph: nx.MultiDiGraph, points: pd.DataFrame, node_ids: dict[int, int]) -> None:
+    """Nodes with ``x``, ``y`` (the point's first coordinate), ``country`` and US ``state``."""
+    firsts = points.drop_duplicates("point").set_index("point").loc[list(node_ids)]
+    us = firsts["country"].to_numpy() == "US"
+    states = np.where(us, firsts["region_name"].to_numpy(), "")
+    graph.add_nodes_from(
+        (node, {"x": float(x), "y": float(y), "kind": "junction", "country": c, "state": s})
+        for node, x, y, c, s in zip(
+            node_ids.values(), firsts["lon"], firsts["lat"], firsts["country"], states, strict=True
+        )
+    )
+
+
+def add_roads(graph: nx.MultiDiGraph, segments: pd.DataFrame, node_ids: dict[int, int]) -> None:
+    """Two directed edges per segment, with geometry ending exactly on its nodes."""
+    factor = segments["country"].map(LENGTH_FACTOR).to_numpy()
+    lengths = np.array([polyline_m(c) for c in segments["coords"]]) * factor
+    for seg, length in zip(segments.itertuples(index=False), lengths, strict=True):
+        u, v = node_ids[int(seg.u)], node_ids[int(seg.v)]
+        coords = np.array(seg.coords, dtype=float)
+        coords[0] = graph.nodes[u]["x"], graph.nodes[u]["y"]
+        coords[-1] = graph.nodes[v]["x"], graph.nodes[v]["y"]
+        line = shapely.LineString(coords)
+        highway = TIER_CLASS.get(int(seg.tier), "tertiary")
+        speed = TRUCK_SPEED_KPH.get((seg.country, highway, bool(seg.toll)), 40.0)
+        attrs = {
+            "ref": seg.ref,
+            "toll": bool(seg.toll),
+            "highway": highway,
+            "kind": "road",
+            "speed_kph": speed,
+            "length": float(length),
+            "travel_time": float(length) / (speed / 3.6),
+            "length_source": "travelmapping",
+            "tm_root": seg.root,
+        }
+        graph.add_edge(u, v, **attrs, geometry=line)
+        graph.add_edge(v, u, **attrs, geometry=line.reverse())
+
+
+def polyline_m(coords: np.ndarray) -> float:
+    """Geodesic length (m) of a lon/lat polyline."""
+    coords = np.asarray(coords, dtype=float)
+    return float(GEOD.line_length(coords[:, 0], coords[:, 1]))
+
+
+def bridge_table(bridges: pd.DataFrame, node_ids: dict[int, int]) -> pd.DataFrame:
+    """International bridge halves: root, country, inland node, and the line inland -> border."""
+    rows = []
+    for root, part in bridges.groupby("root", sort=True):
+        coords = part[["lon", "lat"]].to_numpy()
+        if part["label"].iloc[0] == BORDER_LABEL:  # the US halves run from the border inland
+            coords, inland = coords[::-1], int(part["point"].iloc[-1])
+        else:
+            inland = int(part["point"].iloc[0])
+        rows.append(
+            {
+                "root": root,
+                "country": part["country"].iloc[0],
+                "node": node_ids.get(inland),
+                "border_lon": coords[-1][0],
+                "border_lat": coords[-1][1],
+                "geometry": shapely.LineString(coords),
+            }
+        )
+    return pd.DataFrame(rows, columns=["root", "country", "node", "border_lon", "border_lat", "geometry"])
+
+
+def assemble_national(
+    routes: pd.DataFrame,
+    waypoints: pd.DataFrame,
+    crossings: pd.DataFrame,
+    *,
+    areas: AdminAreas | None = None,
+    places: pd.DataFrame | None = None,
+) -> nx.MultiDiGraph:
+    """The complete national graph: roads, ports of entry, the strongly connected core (small
+    fragments dropped and reported in ``graph["dropped"]``), admin tags and place names.
+
+    Parameters
+    ----------
+    routes, waypoints
+        The ``tm_routes`` and ``tm_waypoints`` tables.
+    crossings
+        The commercial crossings (:func:`cargorisk.network.corridor_ports`).
+    areas
+        Mexican state and municipality polygons for ``state`` and ``cvegeo`` (no tags if None).
+    places
+        Named places (:func:`cargorisk.network.places.corridor_places`); each names its nearest
+        node within :data:`NAME_KM`.
+    """
+    graph, bridges = build_national(routes, waypoints)
+    add_ports(graph, crossings, bridges)
+    graph = keep_largest_component(graph, strongly=True)
+    if areas is not None:
+        graph = tag_admin(graph, areas, copy=False)
+    if places is not None:
+        graph.graph["named_nodes"] = name_nodes(graph, places, NAME_KM)
+    return add_osmnx_attributes(graph)

@@ -1,0 +1,278 @@
+"""Travel Mapping highway data: numbered Mexican federal highways, US Interstates and US highways
+of the border states, and the international bridges, as route lists and waypoint files.
+
+Two formats (described in the repository's README.md):
+
+- ``hwy_data/_systems/<system>.csv``: the routes of a highway system, semicolon-separated,
+  ``systemName;region;route;banner;abbrev;city;root;altRouteNames``; ``systems.csv`` gives each
+  system's country, name, tier and level (``active``, ``preview``; ``#`` comments out systems
+  in development).
+- ``hwy_data/<region>/<system>/<root>.wpt``: one route within one region, one waypoint per line,
+  ``LABEL [ALT_LABEL ...] http://www.openstreetmap.org/?lat=LAT&lon=LON`` (text after ``#`` is a
+  comment). A ``+`` before the label marks a hidden shaping point; routes meet where files share
+  exactly the same coordinates; straight segments join consecutive waypoints.
+
+The files are pinned to one upstream commit: ``travelmapping_files.csv`` beside this module
+lists every file with its SHA-256 (:func:`pin_files` writes it from a copy of the data).
+A bad line or file is reported in the ``tm_problems`` table with its path and line number, and
+everything else still loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cargorisk._io import sha256_file
+from cargorisk.sources._read import check
+from cargorisk.sources.base import Source, SourceFile, Table
+
+log = logging.getLogger(__name__)
+COMMIT = "3d7993c9cb603f57706bf3bcf705eb25895e8526"
+RAW_URL = f"https://raw.githubusercontent.com/TravelMapping/HighwayData/{COMMIT}/"
+PIN_FILE = Path(__file__).with_name("travelmapping_files.csv")
+SYSTEMS_FILE = "systems.csv"
+REGIONS_FILE = "regions.csv"
+COUNTRIES = {"MEX": "MX", "USA": "US"}
+LEVELS = ("active", "preview")
+URL = re.compile(r"lat=([-+]?\d+(?:\.\d+)?)&lon=([-+]?\d+(?:\.\d+)?)")
+SHOWN_PROBLEMS = 20
+
+ROUTES = Table(
+    "tm_routes",
+    {
+        "root": "route file id, e.g. mexnl.mex085d (unique)",
+        "system": "highway system, e.g. mexd, mexf, usai, usaus, nasib",
+        "system_name": "the system's name, e.g. 'Mexico Federal Expressways'",
+        "tier": "the system's tier, 1 (most important) to 5",
+        "level": "the system's status in Travel Mapping: active or preview (still being reviewed)",
+        "region": "Travel Mapping region, e.g. MEX-NL, TX",
+        "region_name": "the region's name, e.g. 'Nuevo León', 'Texas'",
+        "country": "MX or US",
+        "route": "route number as signed, e.g. MEX85D, I-35, US83",
+        "banner": "banner, e.g. Bus (empty when none)",
+        "abbrev": "abbreviation telling sections of one route apart (empty when none)",
+        "city": "city of a city-specific section (empty when none)",
+        "alt_route_names": "former or alternative route names, comma-separated",
+    },
+)
+WAYPOINTS = Table(
+    "tm_waypoints",
+    {
+        "root": "route file id (tm_routes.root)",
+        "seq": "position of the waypoint along the route file, from 0",
+        "label": "primary label (the crossing route, a town or a km post), without '+'",
+        "alt_labels": "alternative labels, space-separated",
+        "hidden": "True for a hidden shaping point ('+' prefix), not a junction or place",
+        "lon": "longitude [degrees WGS84]",
+        "lat": "latitude [degrees WGS84]",
+    },
+)
+PROBLEMS = Table(
+    "tm_problems",
+    {
+        "path": "file path inside the source folder",
+        "line": "line number (1-based; 0 for the whole file)",
+        "problem": "what is wrong; the line or file was skipped",
+    },
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A line or file the reader skipped."""
+
+    path: str
+    line: int
+    problem: str
+
+
+def read_wpt(path: Path, root: str, shown: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read one ``.wpt`` waypoint file into ``tm_waypoints`` rows and the lines it skipped."""
+    shown = shown or str(path)
+    try:
+        text = path.read_bytes().decode("ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        return pd.DataFrame(), [Problem(shown, 0, f"unreadable file ({exc.__class__.__name__})")]
+    rows, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        row = parse_waypoint(tokens)
+        if isinstance(row, str):
+            problems.append(Problem(shown, number, row))
+        else:
+            rows.append({"root": root, "seq": len(rows), **row})
+    if len(rows) < 2:
+        problems.append(Problem(shown, 0, f"route has {len(rows)} valid waypoint(s), needs 2"))
+        rows = []
+    return pd.DataFrame(rows, columns=list(WAYPOINTS.columns)), problems
+
+
+def parse_waypoint(tokens: list[str]) -> dict[str, object] | str:
+    """One waypoint from a line's tokens, or the reason it is invalid."""
+    urls = [t for t in tokens if t.startswith("http")]
+    labels = [t for t in tokens if not t.startswith("http")]
+    if len(urls) != 1 or not labels:
+        return "expected 'LABEL [ALT_LABEL ...] URL'"
+    match = URL.search(urls[0])
+    if not match:
+        return f"no lat=..&lon=.. in {urls[0][:80]!r}"
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return f"coordinates out of range: lat={lat}, lon={lon}"
+    hidden = labels[0].startswith("+")
+    return {
+        "label": labels[0].lstrip("+"),
+        "alt_labels": " ".join(labels[1:]),
+        "hidden": hidden,
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def read_semicolon(path: Path, shown: str, columns: int) -> tuple[list[list[str]], list[Problem]]:
+    """Rows of a semicolon CSV (header dropped, '#' lines skipped) with ``columns`` fields each."""
+    try:
+        lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(shown, 0, f"unreadable file ({exc.__class__.__name__})")]
+    rows, problems = [], []
+    for number, line in enumerate(lines[1:], 2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split(";")
+        if len(fields) != columns:
+            what = f"expected {columns} ';'-separated fields, got {len(fields)}"
+            problems.append(Problem(shown, number, what))
+            continue
+        rows.append([f.strip() for f in fields])
+    return rows, problems
+
+
+def read_systems(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """``systems.csv``: system, country code, name, tier and level (commented systems skipped)."""
+    rows, problems = read_semicolon(path, SYSTEMS_FILE, 6)
+    table = pd.DataFrame(rows, columns=["system", "country_code", "system_name", "color", "tier", "level"])
+    table["tier"] = pd.to_numeric(table["tier"], errors="coerce")
+    bad = table["tier"].isna()
+    problems += [Problem(SYSTEMS_FILE, 0, f"system {s!r} has no numeric tier") for s in table["system"][bad]]
+    return table[~bad].astype({"tier": "int64"}), problems
+
+
+def read_regions(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """``regions.csv``: region code, name and country code."""
+    rows, problems = read_semicolon(path, REGIONS_FILE, 5)
+    columns = ["region", "region_name", "country_code", "continent", "kind"]
+    return pd.DataFrame(rows, columns=columns), problems
+
+
+def read_route_list(path: Path, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """A ``_systems/<system>.csv`` route list."""
+    columns = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
+    rows, problems = read_semicolon(path, shown, len(columns))
+    return pd.DataFrame(rows, columns=columns), problems
+
+
+def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
+    """Build ``tm_routes``, ``tm_waypoints`` and ``tm_problems`` from the fetched files.
+
+    Routes come from the route lists of the active and preview systems; a listed route whose
+    waypoint file is not among the pinned files (the copy holds a subset of regions) is left
+    out silently, a file that cannot be read is a problem.
+    """
+    systems, problems = read_systems(paths[SYSTEMS_FILE])
+    regions, more = read_regions(paths[REGIONS_FILE])
+    problems += more
+    lists = []
+    for name, path in sorted(paths.items()):
+        system = name.removeprefix("hwy_data/_systems/").removesuffix(".csv")
+        if name.startswith("hwy_data/_systems/") and not system.endswith("_con"):
+            routes, more = read_route_list(path, name)
+            lists.append(routes)
+            problems += more
+    routes = attach_systems(pd.concat(lists, ignore_index=True), systems, regions)
+    routes["file"] = "hwy_data/" + routes["region"] + "/" + routes["system"] + "/" + routes["root"] + ".wpt"
+    listed = set(routes["file"])
+    problems += [
+        Problem(name, 0, "waypoint file is in no route list of an active or preview system; skipped")
+        for name in sorted(paths)
+        if name.endswith(".wpt") and name not in listed
+    ]
+    routes = routes[routes["file"].isin(paths)].drop_duplicates("root").reset_index(drop=True)
+    frames = []
+    for root, file in zip(routes["root"], routes["file"], strict=True):
+        points, more = read_wpt(paths[file], root, file)
+        frames.append(points)
+        problems += more
+    waypoints = pd.concat(frames, ignore_index=True).astype({"seq": "int64", "hidden": bool})
+    routes = routes[routes["root"].isin(waypoints["root"])].reset_index(drop=True)
+    check(not routes.empty, paths[SYSTEMS_FILE].parent, "no route could be read")
+    report(problems)
+    return {
+        ROUTES.name: routes[list(ROUTES.columns)],
+        WAYPOINTS.name: waypoints[list(WAYPOINTS.columns)],
+        PROBLEMS.name: pd.DataFrame([vars(p) for p in problems], columns=list(PROBLEMS.columns)).astype(
+            {"line": "int64"}
+        ),
+    }
+
+
+def attach_systems(routes: pd.DataFrame, systems: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Add system name, tier, level, region name and country; keep active and preview systems."""
+    routes = routes.merge(systems[["system", "system_name", "tier", "level"]], on="system", how="inner")
+    routes = routes.merge(regions[["region", "region_name", "country_code"]], on="region", how="left")
+    routes["country"] = routes["country_code"].map(COUNTRIES)
+    return routes[routes["level"].isin(LEVELS) & routes["country"].notna()]
+
+
+def report(problems: list[Problem]) -> None:
+    """Log skipped lines and files (the first few in full)."""
+    for p in problems[:SHOWN_PROBLEMS]:
+        log.warning("travelmapping: %s line %d skipped: %s", p.path, p.line, p.problem)
+    if len(problems) > SHOWN_PROBLEMS:
+        log.warning("travelmapping: %d more problems (table tm_problems)", len(problems) - SHOWN_PROBLEMS)
+
+
+def pin_files(folder: Path) -> pd.DataFrame:
+    """Path and SHA-256 of every file in a copy of the data (writes the content of ``PIN_FILE``)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return pd.DataFrame(
+        {"path": [p.relative_to(folder).as_posix() for p in files], "sha256": [sha256_file(p) for p in files]}
+    )
+
+
+def pinned_files() -> tuple[SourceFile, ...]:
+    """The registry's file list: every pinned path, downloaded from the pinned commit."""
+    pins = pd.read_csv(PIN_FILE, dtype=str)
+    return tuple(
+        SourceFile(path, url=RAW_URL + path, sha256=sha)
+        for path, sha in zip(pins["path"], pins["sha256"], strict=True)
+    )
+
+
+SOURCE = Source(
+    id="travelmapping_highways",
+    title="Travel Mapping HighwayData: Mexican federal highways, US Interstates and border-state US highways",
+    publisher="Travel Mapping project (travelmapping.net), HighwayData repository",
+    licence=(
+        "no licence file upstream; credit 'Travel Mapping project (travelmapping.net), HighwayData'; "
+        "waypoints were placed against OpenStreetMap-style maps (possible ODbL obligations); "
+        "commercial redistribution unresolved"
+    ),
+    homepage=f"https://github.com/TravelMapping/HighwayData/tree/{COMMIT}",
+    files=pinned_files(),
+    tables=(ROUTES, WAYPOINTS, PROBLEMS),
+    build=build,
+    caveats=(
+        "Volunteer-maintained; Mexican systems mexf etc. are in 'preview'. No speed, lanes, surface, "
+        "toll flag or truck restriction; straight segments between waypoints run a little short of "
+        "the road. Shared coordinates are the only link between routes."
+    ),
+)
