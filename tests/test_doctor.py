@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -27,6 +29,7 @@ def test_doctor_states(
     monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
     code, out = run(["--data-dir", str(trained.data_dir), "doctor"], capsys)
     assert code == 0 and "ok    theft model" in out and "ok    border wait model" in out
+    assert re.search(r"ok    road graph +national: [\d,]+ nodes, [\d,]+ edges, 22 ports", out)
     code, out = run(["--data-dir", str(tmp_path / "empty"), "doctor"], capsys)
     assert code == 1 and "fail  data" in out and "-> run: cargorisk data fetch" in out
     models = tmp_path / "models"
@@ -34,6 +37,12 @@ def test_doctor_states(
     code, out = run(["--data-dir", str(trained.data_dir), "doctor"], capsys)
     assert code == 1 and "fail  theft model" in out and "-> run: cargorisk train" in out
     shutil.copytree(trained.models_dir, models, dirs_exist_ok=True)
+    card_path = models / "theft_risk.card.json"
+    card = json.loads(card_path.read_text())
+    card["network"]["name"] = "cargorisk corridor"  # a model from before the national graph
+    card_path.write_text(json.dumps(card))
+    code, out = run(["--data-dir", str(trained.data_dir), "doctor"], capsys)
+    assert code == 1 and "trained on the 'cargorisk corridor' network" in out and "cargorisk train" in out
     (models / "theft_risk.txt").write_text("damaged")
     code, out = run(["--data-dir", str(trained.data_dir), "doctor"], capsys)
     assert code == 1 and "does not match its card" in out

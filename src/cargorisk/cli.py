@@ -347,22 +347,16 @@ def risk_explain(settings: Settings, state: str, year: int) -> None:
 @click.option("--top", type=int, default=15, show_default=True, help="How many roads to list.")
 @click.pass_obj
 def risk_edges(settings: Settings, year: int, top: int) -> None:
-    """The roads with the highest theft rate (incidents per million truck-km) for YEAR."""
+    """The roads with the highest theft rate (incidents per million truck-km) for YEAR: each road
+    within each state once, with the chance that one trip over that whole stretch is robbed."""
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import risk_network  # noqa: PLC0415
+    from cargorisk.risk.attach import road_risk_table  # noqa: PLC0415
 
     graph = risk_network(settings, load_network(settings=settings), year)
-    rows = {}
-    for u, v, d in graph.edges(data=True):
-        a, b = graph.nodes[u]["name"], graph.nodes[v]["name"]
-        rows.setdefault((min(a, b), max(a, b), d["ref"]), d)
-    ranked = sorted(rows.items(), key=lambda item: -item[1]["theft_rate"])[:top]
-    say(f"{'road':<58} {'state':<18} {'rate/Mkm':>9} {'P(theft)/trip':>14}")
-    for (a, b, ref), d in ranked:
-        say(
-            f"{a + ' - ' + b + ' (' + ref + ')':<58} {d['state']:<18} {d['theft_rate']:>9.3f} "
-            f"{d['theft_prob']:>14.2e}"
-        )
+    say(f"{'road':<28} {'state':<22} {'km':>7} {'rate/Mkm':>9} {'P(theft)/trip':>14}")
+    for r in road_risk_table(graph).head(top).itertuples(index=False):
+        say(f"{r.ref[:28]:<28} {r.state[:22]:<22} {r.km:>7,.0f} {r.theft_rate:>9.3f} {r.theft_prob:>14.2e}")
 
 
 def print_wait_evaluation(evaluation: object) -> None:

@@ -42,8 +42,27 @@ def check_data(settings: Settings) -> Check:
     return Check("data", "ok", f"{len(rows)} of {len(rows)} tables built from fetched files")
 
 
+def check_road_graph(settings: Settings) -> Check:
+    """The national road graph loads (from its cache, or built from the fetched data now)."""
+    from cargorisk.network import load_network  # noqa: PLC0415
+
+    try:
+        graph = load_network(settings=settings)
+    except CargoRiskError as exc:
+        fix = "cargorisk data fetch travelmapping_highways && cargorisk data build travelmapping_highways"
+        return Check("road graph", "fail", str(exc), fix)
+    ports = {d["port_code"] for *_, d in graph.edges(data=True) if d.get("kind") == "crossing"}
+    return Check(
+        "road graph",
+        "ok",
+        f"national: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges, {len(ports)} ports",
+    )
+
+
 def check_theft_model(settings: Settings) -> Check:
-    """The theft model loads, matches this version's features, and was trained on the current data."""
+    """The theft model loads, matches this version's features, and was trained on the current data
+    and the default (national) road graph."""
+    from cargorisk.network.national import NATIONAL_NAME  # noqa: PLC0415
     from cargorisk.risk.features import FEATURES  # noqa: PLC0415
     from cargorisk.risk.model import load_model  # noqa: PLC0415
     from cargorisk.risk.train import data_checksums, model_path  # noqa: PLC0415
@@ -60,6 +79,10 @@ def check_theft_model(settings: Settings) -> Check:
         return Check(
             "theft model", "fail", "trained on other data than the tables built now", "cargorisk train"
         )
+    network = card.get("network", {}).get("name")
+    if network != NATIONAL_NAME:
+        detail = f"trained on the {network or 'corridor'!r} network, the default is now the national graph"
+        return Check("theft model", "fail", detail, "cargorisk train")
     return Check(
         "theft model",
         "ok",
@@ -115,6 +138,8 @@ def run_checks(settings: Settings) -> list[Check]:
         "use Python 3.11 or newer",
     )
     checks = [python, check_data(settings)]
+    if checks[-1].status == "ok":
+        checks.append(check_road_graph(settings))
     if checks[-1].status == "ok":
         checks += [check_theft_model(settings), check_wait_model(settings)]
     return [*checks, check_map_assets(), check_browser()]

@@ -1,4 +1,4 @@
-"""The Router on the real corridor, 2025 theft risk and the trained border wait model."""
+"""The Router on the national graph, 2025 theft risk and the trained border wait model."""
 
 from __future__ import annotations
 

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")
 WGS84 = "EPSG:4326"
 METRIC_CRS = {"MX": "EPSG:6372", "US": "EPSG:5070"}
+NATIONAL_NAME = "cargorisk national (Travel Mapping)"
 NATIONAL_BUILDER_VERSION = "4"  # bump when the builder's output changes, to rebuild caches
 MERGE_TOLERANCE_M = 10.0
 NAME_KM = 8.0  # a place names its nearest node when that node is this close
@@ -147,7 +148,7 @@ def build_national(
     node_ids = number_nodes(points, segments, bridges)
     graph = nx.MultiDiGraph(
         crs=WGS84,
-        name="cargorisk national (Travel Mapping)",
+        name=NATIONAL_NAME,
         source="Travel Mapping project (travelmapping.net), HighwayData",
         merge_tolerance_m=tolerance_m,
         length_factor=str(LENGTH_FACTOR),

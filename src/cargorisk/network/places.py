@@ -251,7 +251,7 @@ class Gazetteer:
         if km > self.max_snap_km:
             msg = (
                 f"{cand.label!r} is {km:.1f} km from the nearest road node "
-                f"({self.graph.nodes[node].get('name') or node}); max_snap_km is {self.max_snap_km:g}"
+                f"({self.label(node)}); max_snap_km is {self.max_snap_km:g}"
             )
             raise OffNetworkError(msg)
         return Place(text, cand.label, node, cand.lon, cand.lat, km, cand.source)
@@ -262,7 +262,7 @@ class Gazetteer:
             raise InputError(msg)
         node, km = self.nearest(lon, lat)
         if km > self.max_snap_km:
-            near = self.graph.nodes[node].get("name") or node
+            near = self.label(node)
             msg = (
                 f"point {lat:.4f},{lon:.4f} is {km:.1f} km from the nearest road node ({near}); "
                 f"pick a point within {self.max_snap_km:g} km of a road or raise max_snap_km"

@@ -23,7 +23,14 @@ from cargorisk.config import Settings
 from cargorisk.network.admin import METRIC_CRS
 from cargorisk.sources import load_table
 
-CLASS_WEIGHTS = {"motorway": 3.0, "trunk": 2.0, "primary": 1.0, "secondary": 0.5, "crossing": 0.0}
+CLASS_WEIGHTS = {
+    "motorway": 3.0,
+    "trunk": 2.0,
+    "primary": 1.0,
+    "secondary": 0.5,
+    "tertiary": 0.5,
+    "crossing": 0.0,
+}
 
 
 def edge_state_km(graph: nx.MultiDiGraph, states: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -148,3 +155,27 @@ def exposure_sensitivity(
         "spearman_weighted_vs_plain_km": float(spearmanr(weighted, plain.reindex(weighted.index)).statistic),
         "max_rate_ratio": float(max(ratio.max(), 1 / ratio.min())),
     }
+
+
+def road_risk_table(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """Each numbered road within each state, once (both directions and graph edges of one
+    road merged): ``ref``, ``state``, ``km``, ``theft_rate`` (km-weighted, incidents per
+    million truck-km) and ``theft_prob`` (of one truck trip over the whole stretch), highest
+    rate first. Crossing edges are left out."""
+    rows, seen = [], set()
+    for u, v, d in graph.edges(data=True):
+        key = (frozenset((u, v)), d.get("ref"), d.get("osmid"))
+        if key in seen or d.get("kind") == "crossing":
+            continue
+        seen.add(key)
+        km = d["length"] / 1000
+        rows.append((d.get("ref", ""), d.get("state", ""), km, d.get("theft_rate", 0.0) * km))
+    table = pd.DataFrame(rows, columns=["ref", "state", "km", "incidents_per_mkm_km"])
+    table = table.groupby(["ref", "state"], as_index=False)[["km", "incidents_per_mkm_km"]].sum()
+    table["theft_rate"] = table["incidents_per_mkm_km"] / table["km"]
+    table["theft_prob"] = -np.expm1(-table["incidents_per_mkm_km"] * 1e-6)
+    table["rank_rate"] = table["theft_rate"].round(3)
+    ranked = table.sort_values(["rank_rate", "km"], ascending=False).drop(
+        columns=["incidents_per_mkm_km", "rank_rate"]
+    )
+    return ranked.reset_index(drop=True)

@@ -52,8 +52,8 @@ FEATURE_DOC = {
     "vehicle_trend": "log change of vehicle robberies last year",
     "federal_highway_lag1": "federal crimes against communication routes per 100k last year",
     "logpop": "log population",
-    "road_km": "corridor-network road km in the state (each road once)",
-    "toll_share": "share of the state's corridor road km on toll roads",
+    "road_km": "road km of the road graph in the state (each road once)",
+    "toll_share": "share of the state's road km on toll roads",
     "border_state": "1 for the six states on the US border",
     "port_trucks_lag1": "log(1 + last year's northbound trucks through the state's ports of entry)",
 }
@@ -83,7 +83,7 @@ def federal_highway(federal: pd.DataFrame) -> pd.Series:
 
 
 def network_features(graph: nx.MultiDiGraph | None) -> pd.DataFrame:
-    """Road km, toll share and border flag per Mexican state, from the tagged corridor network."""
+    """Road km, toll share and border flag per Mexican state, from the tagged road graph."""
     rows = [
         (d["state"], d["length"] / 2000, bool(d.get("toll")))
         for *_, d in (graph.edges(data=True) if graph is not None else [])
@@ -125,7 +125,8 @@ def build_state_panel(processed_dir: Path, graph: nx.MultiDiGraph | None = None)
         Folder of the built tables (``sesnsp_state_year``, ``sesnsp_federal_state_month``,
         ``bts_port_month``).
     graph
-        The tagged corridor network, for road km, toll share, border flag and port trucks
+        The tagged road graph (national by default), for road km, toll share, border flag and
+        port trucks
         (without it those features are 0).
     """
     panel = crime_counts(load_table("sesnsp_state_year", processed_dir)).sort_values(["cve_ent", "year"])

@@ -8,6 +8,7 @@ and save it with its model card and a backtest figure.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from cargorisk.risk.features import FEATURE_DOC, FEATURES, build_state_panel, ne
 from cargorisk.risk.model import TheftRiskModel, load_model, read_card, save_model
 from cargorisk.sources.build import BUILD_LOG
 
+log = logging.getLogger(__name__)
 MODEL_NAME = "theft_risk"
 PREDICTORS: dict[str, Callable[[], BaseEstimator]] = {
     "lightgbm": lambda: TheftRiskModel(features=FEATURES),
@@ -78,6 +80,7 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
         "default_predictor": str(summary.index[0]),
         "lightgbm_beats_baselines": bool(summary.index[0] == "lightgbm"),
         "data_checksums": data_checksums(settings.processed_dir),
+        "network": network_identity(graph),
         "exposure": {
             "mx_truck_km_per_year": settings.mx_truck_km_per_year,
             "us_theft_per_million_truck_km": settings.us_theft_per_million_truck_km,
@@ -87,6 +90,15 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
     }
     card_path = save_model(model, model_path(settings), card)
     return TrainResult(card_path, summary, folds, card["default_predictor"])
+
+
+def network_identity(graph: nx.MultiDiGraph) -> dict[str, object]:
+    """Which road graph the network features came from (name and size), for the model card."""
+    return {
+        "name": graph.graph.get("name", ""),
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+    }
 
 
 def data_checksums(processed_dir: Path) -> dict[str, dict[str, str]]:
@@ -103,6 +115,14 @@ def predict_states(settings: Settings, graph: nx.MultiDiGraph, year: int) -> pd.
     is observed, ``observed`` (annualised for the partial year).
     """
     model, card = load_model(model_path(settings), expected_features=FEATURES)
+    trained_on = card.get("network", {}).get("name")
+    if trained_on != graph.graph.get("name", ""):
+        log.warning(
+            "the theft model was trained on the %r network, predictions use %r: road km and toll "
+            "shares differ; run `cargorisk train` for this network",
+            trained_on,
+            graph.graph.get("name", ""),
+        )
     panel = build_state_panel(settings.processed_dir, graph)
     rows = next_year_rows(panel, year)
     if rows.empty or rows["lag1"].isna().all():

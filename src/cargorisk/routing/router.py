@@ -312,15 +312,16 @@ class Router:
         return float(MAX_WAIT_FOR_OPENING_H * 60), float(MAX_WAIT_FOR_OPENING_H * 60)
 
     def segments(self, edges: list[int], risk: np.ndarray) -> pd.DataFrame:
-        """Road runs of a path: consecutive edges on the same road (``ref``) in the same state,
-        with from, to, ref, state, km, hours, theft probability, share of the route's risk, and
-        the positions of their first and last edge in the route (``first``, ``last``)."""
+        """Road runs of a path: consecutive edges on the same road in the same state (the road
+        is an edge's first ``ref``, the most important of concurrent numbers), with from, to,
+        ref, state, km, hours, theft probability, share of the route's risk, and the positions
+        of their first and last edge in the route (``first``, ``last``)."""
         total = risk.sum() or 1.0
         rows: list[dict] = []
         for i, (e, r) in enumerate(zip(edges, risk, strict=True)):
             u, v, k = self.engine.edges[e]
             d = self.graph.edges[u, v, k]
-            ref, state = d.get("ref", ""), d.get("state", "")
+            ref, state = str(d.get("ref", "")).split(";")[0], d.get("state", "")
             if not rows or (rows[-1]["ref"], rows[-1]["state"]) != (ref, state):
                 rows.append(
                     {"from": u, "ref": ref, "state": state, "km": 0.0, "hours": 0.0, "risk": 0.0, "first": i}

@@ -42,6 +42,7 @@ COUNTRIES = {"MEX": "MX", "USA": "US"}
 LEVELS = ("active", "preview")
 URL = re.compile(r"lat=([-+]?\d+(?:\.\d+)?)&lon=([-+]?\d+(?:\.\d+)?)")
 SHOWN_PROBLEMS = 20
+ROUTE_LIST_COLUMNS = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
 
 ROUTES = Table(
     "tm_routes",
@@ -98,7 +99,8 @@ def read_wpt(path: Path, root: str, shown: str | None = None) -> tuple[pd.DataFr
     try:
         text = path.read_bytes().decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        return pd.DataFrame(), [Problem(shown, 0, f"unreadable file ({exc.__class__.__name__})")]
+        empty = pd.DataFrame(columns=list(WAYPOINTS.columns))
+        return empty, [Problem(shown, 0, f"unreadable file ({exc.__class__.__name__})")]
     rows, problems = [], []
     for number, line in enumerate(text.splitlines(), 1):
         tokens = line.split("#", 1)[0].split()
@@ -175,9 +177,8 @@ def read_regions(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 
 def read_route_list(path: Path, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
     """A ``_systems/<system>.csv`` route list."""
-    columns = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
-    rows, problems = read_semicolon(path, shown, len(columns))
-    return pd.DataFrame(rows, columns=columns), problems
+    rows, problems = read_semicolon(path, shown, len(ROUTE_LIST_COLUMNS))
+    return pd.DataFrame(rows, columns=ROUTE_LIST_COLUMNS), problems
 
 
 def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
@@ -197,7 +198,10 @@ def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
             routes, more = read_route_list(path, name)
             lists.append(routes)
             problems += more
-    routes = attach_systems(pd.concat(lists, ignore_index=True), systems, regions)
+    columns = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
+    routes = attach_systems(
+        pd.concat([pd.DataFrame(columns=columns), *lists], ignore_index=True), systems, regions
+    )
     routes["file"] = "hwy_data/" + routes["region"] + "/" + routes["system"] + "/" + routes["root"] + ".wpt"
     listed = set(routes["file"])
     problems += [
@@ -211,9 +215,10 @@ def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
         points, more = read_wpt(paths[file], root, file)
         frames.append(points)
         problems += more
+    frames = [f for f in frames if not f.empty]
+    check(bool(frames), paths[SYSTEMS_FILE].parent, "no route could be read")
     waypoints = pd.concat(frames, ignore_index=True).astype({"seq": "int64", "hidden": bool})
     routes = routes[routes["root"].isin(waypoints["root"])].reset_index(drop=True)
-    check(not routes.empty, paths[SYSTEMS_FILE].parent, "no route could be read")
     report(problems)
     return {
         ROUTES.name: routes[list(ROUTES.columns)],
