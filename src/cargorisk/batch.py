@@ -9,6 +9,7 @@ stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -75,6 +76,8 @@ class LaneScorer:
         self.places: dict[str, object] = {}
         self.memo: dict[tuple, dict] = {}
         self.searches: dict[tuple, tuple] = {}
+        self.weights: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.matrices: dict[tuple, object] = {}  # prepared CSR matrices per (objective, cargo, reverse)
 
     # ---- per-row parsing ----
 
@@ -111,28 +114,43 @@ class LaneScorer:
 
     # ---- searching ----
 
+    def weights_for(self, objective: str, cargo: float) -> tuple[np.ndarray, np.ndarray]:
+        """Edge weights of an objective and cargo value, and the cheapest road edge per node pair."""
+        key = (objective, cargo)
+        if key not in self.weights:
+            r = self.router
+            w = r.weights(objective, cargo)
+            self.weights[key] = (w, r.engine.best_edges(w, ~r.is_crossing))
+        return self.weights[key]
+
     def search(self, objective: str, cargo: float, node: object, reverse: bool) -> tuple:
-        """Cached Dijkstra (roads only) from (or, reversed, to) a node: dist, pred, time along tree."""
+        """Cached Dijkstra (roads only) from (or, reversed, to) a node: dist, pred and (forward)
+        a function giving the driving seconds along the tree, computed on first use."""
         key = (objective, cargo, node, reverse)
         if key not in self.searches:
             r = self.router
-            w = r.weights(objective, cargo)
-            dist, pred = r.engine.search(w, [node], keep=~r.is_crossing, reverse=reverse)
-            times = None if reverse else tree_times(r, dist[0], pred[0], w)
-            self.searches[key] = (dist[0], pred[0], times, w)
+            w, best = self.weights_for(objective, cargo)
+            matrix = self.matrices.get((objective, cargo, reverse))
+            if matrix is None:
+                matrix = r.engine.prepared(w, ~r.is_crossing, reverse=reverse)
+                self.matrices[(objective, cargo, reverse)] = matrix
+            dist, pred = r.engine.search(w, [node], matrix=matrix)
+            source = r.engine.index[node]
+            times = functools.cache(lambda p=pred[0]: r.engine.tree_sums(p, r.seconds, best, source))
+            self.searches[key] = (dist[0], pred[0], None if reverse else times)
         return self.searches[key]
 
     def best(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> Route:
         """The best route for one lane and objective (border-aware, exact cost of the winner)."""
         r = self.router
-        d_o, p_o, t_o, w = self.search(objective, cargo, a.node, reverse=False)
-        roads = ~r.is_crossing
+        d_o, p_o, t_o = self.search(objective, cargo, a.node, reverse=False)
+        w, best = self.weights_for(objective, cargo)
+        ia, ib = r.engine.index[a.node], r.engine.index[b.node]
         if r.graph.nodes[a.node].get("country") == r.graph.nodes[b.node].get("country"):
-            if not np.isfinite(d_o[r.engine.index[b.node]]):
+            if not np.isfinite(d_o[ib]):
                 raise NoRoute(a, b)
-            path = r.engine.node_path(p_o, a.node, b.node)
-            return r.build_route(r.engine.path_edges(path, w, roads), depart, cargo)
-        d_b, p_b, _, _ = self.search(objective, cargo, b.node, reverse=True)
+            return r.build_route(r.engine.tree_edges(p_o, ia, ib, best), depart, cargo)
+        d_b, p_b, _ = self.search(objective, cargo, b.node, reverse=True)
         country = r.graph.nodes[a.node].get("country")
         best_score, best_edge = math.inf, None
         for e in np.flatnonzero(r.is_crossing & (r.tail_country == country)):
@@ -140,7 +158,7 @@ class LaneScorer:
             if not (np.isfinite(d_o[i]) and np.isfinite(d_b[j])):
                 continue
             bridge = r.graph.edges[r.engine.edges[e]]["bridge"]
-            arrival = depart + timedelta(seconds=float(t_o[i])) if depart else None
+            arrival = depart + timedelta(seconds=float(t_o()[i])) if depart else None
             wait = r.wait_at(bridge, arrival)[0] * 60
             score = d_o[i] + w[e] + r.costs.wait_weight(objective, wait, cargo) + d_b[j]
             if score < best_score:
@@ -148,9 +166,9 @@ class LaneScorer:
         if best_edge is None:
             raise NoRoute(a, b)
         i, j = r.engine.tail[best_edge], r.engine.head[best_edge]
-        leg1 = r.engine.node_path(p_o, a.node, r.engine.nodes[i])
-        leg2 = r.engine.node_path(p_b, r.engine.nodes[j], b.node, reverse=True)
-        edges = [*r.engine.path_edges(leg1, w, roads), best_edge, *r.engine.path_edges(leg2, w, roads)]
+        first = r.engine.tree_edges(p_o, ia, i, best)
+        last = r.engine.tree_edges(p_b, j, ib, best, reverse=True)
+        edges = [*first, best_edge, *last]
         return r.build_route(edges, depart, cargo)
 
     # ---- rows ----
@@ -248,33 +266,13 @@ def blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def tree_times(router: Router, dist: np.ndarray, pred: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Travel seconds from the source along its shortest-path tree, for every node."""
-    times = np.full(len(dist), np.nan)
-    order = np.argsort(dist)
-    source = order[0]
-    times[source] = 0.0
-    roads = ~router.is_crossing
-    for v in order[1:]:
-        u = pred[v]
-        if u < 0 or not np.isfinite(dist[v]):
-            continue
-        times[v] = times[u] + router.seconds[router.engine.cheapest_edge(u, v, w, roads)]
-    return times
-
-
 def route_line(router: Router, route: Route) -> shapely.LineString:
-    """The route as one LineString (lon, lat)."""
-    coords: list = []
-    for e in route.edges:
-        line = router.graph.edges[e].get("geometry")
-        part = (
-            list(line.coords)
-            if line is not None
-            else [(router.graph.nodes[n]["x"], router.graph.nodes[n]["y"]) for n in e[:2]]
-        )
-        coords.extend(part if not coords else part[1:])
-    return shapely.LineString(coords)
+    """The route as one LineString (lon, lat): its edges' lines joined, shared ends once."""
+    coords = shapely.get_coordinates(
+        router.lines[route.ids or [router.engine.edge_id[e] for e in route.edges]]
+    )
+    repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
+    return shapely.LineString(coords[~repeated])
 
 
 def score_lanes(

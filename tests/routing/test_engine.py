@@ -83,6 +83,25 @@ def test_masks_equal_networkx_on_the_subgraph(case: tuple[nx.MultiDiGraph, np.nd
         assert got == pytest.approx(to_zero[node], abs=1e-9) if node in to_zero else np.isinf(got)
 
 
+@settings(max_examples=150, deadline=None)
+@given(multigraphs())
+def test_best_edges_and_tree_sums_follow_the_search_tree(case: tuple[nx.MultiDiGraph, np.ndarray]) -> None:
+    graph, _ = case
+    engine = CSREngine(graph)
+    w, r = weights_in_order(engine, "w"), weights_in_order(engine, "r")
+    _, pred = engine.search(w, [0])
+    best = engine.best_edges(w)
+    sums = engine.tree_sums(pred[0], r, best, engine.index[0])
+    for node in graph.nodes:
+        path = engine.node_path(pred[0], 0, node)
+        if not path:
+            assert np.isnan(sums[engine.index[node]])
+            continue
+        edges = engine.path_edges(path, w, best=best)
+        assert edges == engine.path_edges(path, w)  # the cached cheapest edge is the loop's
+        assert sums[engine.index[node]] == pytest.approx(r[edges].sum(), abs=1e-9)
+
+
 def brute_force_front(graph: nx.MultiDiGraph, source: int, target: int) -> set[tuple[float, float]]:
     points = set()
     for path in nx.all_simple_paths(graph, source, target):

@@ -211,7 +211,7 @@ def test_build_row_counts_and_columns(tables: dict[str, pd.DataFrame]) -> None:
         {
             "path": UNLISTED,
             "line": 0,
-            "problem": "waypoint file is in no route list of an active or preview system; skipped",
+            "problem": "waypoint file is in no route list of an active or preview system",
         }
     ]
 

@@ -56,6 +56,7 @@ class CSREngine:
         self.graph = graph
         self.texts: dict[str, np.ndarray] = {}
         self.out_start = np.searchsorted(self.tail, np.arange(n + 1))  # edges of node i: out_start[i:i+2]
+        self.pair_keys = pair_tail * n + pair_head  # ascending, like the pairs
 
     def text_attribute(self, name: str) -> np.ndarray:
         """A string edge attribute in compiled order (``""`` when missing), computed once."""
@@ -81,6 +82,13 @@ class CSREngine:
         matrix.data = self.pair_weights(weights, keep)
         return matrix
 
+    def prepared(
+        self, weights: np.ndarray, keep: np.ndarray | None = None, *, reverse: bool = False
+    ) -> csr_matrix:
+        """The matrix :meth:`search` runs on (transposed for ``reverse``), to reuse over searches."""
+        matrix = self.weighted(weights, keep)
+        return matrix.transpose().tocsr() if reverse else matrix
+
     def search(
         self,
         weights: np.ndarray,
@@ -88,21 +96,19 @@ class CSREngine:
         *,
         keep: np.ndarray | None = None,
         reverse: bool = False,
+        matrix: csr_matrix | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Dijkstra from each source (to each, with ``reverse``): distances and predecessors."""
-        matrix = self.weighted(weights, keep)
-        if reverse:
-            matrix = matrix.transpose().tocsr()
+        """Dijkstra from each source (to each, with ``reverse``): distances and predecessors
+        (``matrix``: from :meth:`prepared` with the same weights, mask and direction)."""
+        if matrix is None:
+            matrix = self.prepared(weights, keep, reverse=reverse)
         idx = [self.index[s] for s in sources]
         dist, pred = dijkstra(matrix, directed=True, indices=idx, return_predecessors=True)
         return dist, pred
 
-    def node_path(
-        self, pred: np.ndarray, source: Hashable, target: Hashable, *, reverse: bool = False
-    ) -> list:
-        """Node ids from source to target read off a predecessor row (``reverse``: the row of a
-        backward search from ``target``, giving the path source -> target)."""
-        start, end = self.index[source], self.index[target]
+    def index_path(self, pred: np.ndarray, start: int, end: int, *, reverse: bool = False) -> list[int]:
+        """Node indices from ``start`` to ``end`` read off a predecessor row (``reverse``: the
+        row of a backward search from ``end``); empty when ``end`` was not reached."""
         chain, k = [], (start if reverse else end)
         stop = end if reverse else start
         while k != stop:
@@ -111,8 +117,23 @@ class CSREngine:
             chain.append(k)
             k = pred[k]
         chain.append(stop)
-        ordered = chain if reverse else chain[::-1]
+        return chain if reverse else chain[::-1]
+
+    def node_path(
+        self, pred: np.ndarray, source: Hashable, target: Hashable, *, reverse: bool = False
+    ) -> list:
+        """Node ids from source to target read off a predecessor row (``reverse``: the row of a
+        backward search from ``target``, giving the path source -> target)."""
+        ordered = self.index_path(pred, self.index[source], self.index[target], reverse=reverse)
         return [self.nodes[i] for i in ordered]
+
+    def tree_edges(
+        self, pred: np.ndarray, start: int, end: int, best: np.ndarray, *, reverse: bool = False
+    ) -> list[int]:
+        """Edge ids of the tree path from node index ``start`` to ``end`` (as :meth:`index_path`),
+        each hop on its cheapest edge (``best``: :meth:`best_edges` of the search), vectorised."""
+        path = np.asarray(self.index_path(pred, start, end, reverse=reverse), dtype=np.int64)
+        return best[self.pair_ids(path[:-1], path[1:])].tolist() if len(path) > 1 else []
 
     def cheapest_edge(self, i: int, j: int, weights: np.ndarray, keep: np.ndarray | None = None) -> int:
         """Edge id of the cheapest kept parallel edge from node index i to node index j."""
@@ -120,6 +141,32 @@ class CSREngine:
         lo, hi = int(self.pair_start[p]), int(self.pair_end[p])
         w = weights[lo:hi] if keep is None else np.where(keep[lo:hi], weights[lo:hi], np.inf)
         return lo + int(np.argmin(w))
+
+    def pair_ids(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Pair id of each (tail, head) node-index pair, vectorised (pairs are sorted by key)."""
+        n = len(self.nodes)
+        return np.searchsorted(self.pair_keys, np.asarray(tails, dtype=np.int64) * n + np.asarray(heads))
+
+    def tree_sums(self, pred: np.ndarray, values: np.ndarray, best: np.ndarray, source: int) -> np.ndarray:
+        """For every node, the sum of an edge value along the shortest-path tree ``pred`` from
+        node index ``source`` (``best``: :meth:`best_edges` of that search; NaN where unreached).
+
+        Pointer jumping: each round adds the sum over the next 2^k ancestors, so a tree of depth
+        d takes log2(d) vectorised rounds instead of a Python loop over the nodes."""
+        reached = pred >= 0
+        active = np.flatnonzero(reached)
+        total = np.zeros(len(pred))
+        total[active] = values[best[self.pair_ids(pred[active], active)]]
+        up = np.where(reached, pred, -1)
+        while active.size:  # each round: add the sums of the next 2^k ancestors, then jump
+            parents = up[active]
+            total[active] += total[parents]  # right side read before writing: synchronous
+            up[active] = up[parents]
+            active = active[up[active] >= 0]
+        unreached = ~reached
+        unreached[source] = False
+        total[unreached] = np.nan
+        return total
 
     def best_edges(self, weights: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Edge id of the cheapest kept parallel edge of every node pair (one array per query)."""

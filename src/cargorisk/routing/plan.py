@@ -32,6 +32,7 @@ class Route:
     segments: pd.DataFrame
     riskiest: list[dict] = field(default_factory=list)
     vs_fastest: str = ""
+    ids: list[int] = field(default_factory=list, repr=False)  # the router's compiled edge ids
 
     @property
     def total_h(self) -> float:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
@@ -70,6 +71,8 @@ class Router:
         self.metres = self.engine.edge_attribute("length")
         self.risk = -np.log1p(-np.clip(self.engine.edge_attribute("theft_prob", 0.0), 0.0, 1 - 1e-12))
         self.is_crossing = edge_values(self.engine, "kind") == "crossing"
+        self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
+        self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
         self.tail_country = np.array([graph.nodes[u].get("country", "") for u, _, _ in self.engine.edges])
         self.wait_model, self.time_zones, self.live = wait_model, time_zones or {}, live_waits
         self.costs = costs or CostModel()
@@ -211,12 +214,12 @@ class Router:
         w = self.weights(objective, cargo) if weights is None else weights
         roads = keep & ~self.is_crossing
         best = self.engine.best_edges(w, roads)
+        start, end = self.engine.index[origin], self.engine.index[destination]
         if self.graph.nodes[origin].get("country") == self.graph.nodes[destination].get("country"):
             dist, pred = self.engine.search(w, [origin], keep=roads)
-            if not np.isfinite(dist[0][self.engine.index[destination]]):
+            if not np.isfinite(dist[0][end]):
                 return []
-            path = self.engine.node_path(pred[0], origin, destination)
-            route = self.build_route(self.engine.path_edges(path, w, roads, best), depart, cargo)
+            route = self.build_route(self.engine.tree_edges(pred[0], start, end, best), depart, cargo)
             return [(self.score(objective, route, cargo), route)]
         fwd, fwd_pred = self.engine.search(w, [origin], keep=roads)
         bwd, bwd_pred = self.engine.search(w, [destination], keep=roads, reverse=True)
@@ -226,14 +229,9 @@ class Router:
             i, j = self.engine.tail[e], self.engine.head[e]
             if not (np.isfinite(fwd[0][i]) and np.isfinite(bwd[0][j])):
                 continue
-            leg1 = self.engine.node_path(fwd_pred[0], origin, self.engine.nodes[i])
-            leg2 = self.engine.node_path(bwd_pred[0], self.engine.nodes[j], destination, reverse=True)
-            first, last = (
-                self.engine.path_edges(leg1, w, roads, best),
-                self.engine.path_edges(leg2, w, roads, best),
-            )
-            edges = [*first, int(e), *last]
-            route = self.build_route(edges, depart, cargo)
+            first = self.engine.tree_edges(fwd_pred[0], start, i, best)
+            last = self.engine.tree_edges(bwd_pred[0], j, end, best, reverse=True)
+            route = self.build_route([*first, int(e), *last], depart, cargo)
             out.append((self.score(objective, route, cargo), route))
         return sorted(out, key=lambda item: item[0])
 
@@ -279,11 +277,12 @@ class Router:
             cost_usd=self.costs.route_cost(total_h, theft, km, cargo),
             segments=NO_SEGMENTS,
             riskiest=[],
+            ids=list(edges),
         )
 
     def add_details(self, route: Route) -> None:
         """Fill a returned route's per-segment table and riskiest segments (skipped while searching)."""
-        ids = [self.engine.edge_id[e] for e in route.edges]
+        ids = route.ids or [self.engine.edge_id[e] for e in route.edges]
         route.segments = self.segments(ids, self.risk[ids])
         route.riskiest = self.riskiest(route)
 
@@ -316,27 +315,26 @@ class Router:
         is an edge's first ``ref``, the most important of concurrent numbers), with from, to,
         ref, state, km, hours, theft probability, share of the route's risk, and the positions
         of their first and last edge in the route (``first``, ``last``)."""
-        total = risk.sum() or 1.0
-        rows: list[dict] = []
-        for i, (e, r) in enumerate(zip(edges, risk, strict=True)):
-            u, v, k = self.engine.edges[e]
-            d = self.graph.edges[u, v, k]
-            ref, state = str(d.get("ref", "")).split(";")[0], d.get("state", "")
-            if not rows or (rows[-1]["ref"], rows[-1]["state"]) != (ref, state):
-                rows.append(
-                    {"from": u, "ref": ref, "state": state, "km": 0.0, "hours": 0.0, "risk": 0.0, "first": i}
-                )
-            run = rows[-1]
-            run.update(to=v, last=i)
-            run["km"] += d["length"] / 1000
-            run["hours"] += d["travel_time"] / 3600
-            run["risk"] += float(r)
-        for run in rows:
-            run["from"], run["to"] = self.gazetteer.label(run["from"]), self.gazetteer.label(run["to"])
-            run["theft_prob"] = float(-np.expm1(-run["risk"]))
-            run["risk_share"] = run.pop("risk") / total
-        columns = ["from", "to", "ref", "state", "km", "hours", "theft_prob", "risk_share", "first", "last"]
-        return pd.DataFrame(rows, columns=columns)
+        ids = np.asarray(edges, dtype=np.int64)
+        road, state = self.road[ids], self.engine.text_attribute("state")[ids]
+        starts = np.flatnonzero(np.r_[True, (road[1:] != road[:-1]) | (state[1:] != state[:-1])])
+        lasts = np.r_[starts[1:] - 1, len(ids) - 1]
+        run_risk = np.add.reduceat(np.asarray(risk, dtype=float), starts)
+        label = self.gazetteer.label
+        return pd.DataFrame(
+            {
+                "from": [label(self.engine.nodes[i]) for i in self.engine.tail[ids[starts]]],
+                "to": [label(self.engine.nodes[i]) for i in self.engine.head[ids[lasts]]],
+                "ref": road[starts],
+                "state": state[starts],
+                "km": np.add.reduceat(self.metres[ids], starts) / 1000,
+                "hours": np.add.reduceat(self.seconds[ids], starts) / 3600,
+                "theft_prob": -np.expm1(-run_risk),
+                "risk_share": run_risk / (run_risk.sum() or 1.0),
+                "first": starts,
+                "last": lasts,
+            }
+        )
 
     def riskiest(self, route: Route, top: int = 3) -> list[dict]:
         """The road runs with the highest theft probability, with what drives their risk."""
@@ -435,6 +433,14 @@ class Router:
             if self.candidates("fastest", a.node, b.node, keep, cargo, depart):
                 return NoRouteError(f"no route from {a.name} to {b.name} with {name}; relax that constraint")
         return NoRouteError(f"no road connects {a.name} and {b.name} on this network")
+
+
+def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
+    """An edge's geometry, or the straight line between its nodes."""
+    line = graph.edges[edge].get("geometry")
+    if line is None:
+        line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in edge[:2]])
+    return line
 
 
 def road_kind(data: dict) -> str:

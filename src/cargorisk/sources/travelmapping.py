@@ -42,6 +42,7 @@ COUNTRIES = {"MEX": "MX", "USA": "US"}
 LEVELS = ("active", "preview")
 URL = re.compile(r"lat=([-+]?\d+(?:\.\d+)?)&lon=([-+]?\d+(?:\.\d+)?)")
 SHOWN_PROBLEMS = 20
+UNLISTED = "waypoint file is in no route list of an active or preview system"
 ROUTE_LIST_COLUMNS = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
 
 ROUTES = Table(
@@ -205,9 +206,7 @@ def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
     routes["file"] = "hwy_data/" + routes["region"] + "/" + routes["system"] + "/" + routes["root"] + ".wpt"
     listed = set(routes["file"])
     problems += [
-        Problem(name, 0, "waypoint file is in no route list of an active or preview system; skipped")
-        for name in sorted(paths)
-        if name.endswith(".wpt") and name not in listed
+        Problem(name, 0, UNLISTED) for name in sorted(paths) if name.endswith(".wpt") and name not in listed
     ]
     routes = routes[routes["file"].isin(paths)].drop_duplicates("root").reset_index(drop=True)
     frames = []
@@ -238,9 +237,11 @@ def attach_systems(routes: pd.DataFrame, systems: pd.DataFrame, regions: pd.Data
 
 
 def report(problems: list[Problem]) -> None:
-    """Log skipped lines and files (the first few in full)."""
+    """Log skipped lines and files (the first few in full). A waypoint file that no route list
+    names is an upstream leftover, not damage: it is logged at info level."""
     for p in problems[:SHOWN_PROBLEMS]:
-        log.warning("travelmapping: %s line %d skipped: %s", p.path, p.line, p.problem)
+        level = logging.INFO if p.problem == UNLISTED else logging.WARNING
+        log.log(level, "travelmapping: %s line %d skipped: %s", p.path, p.line, p.problem)
     if len(problems) > SHOWN_PROBLEMS:
         log.warning("travelmapping: %d more problems (table tm_problems)", len(problems) - SHOWN_PROBLEMS)
 
