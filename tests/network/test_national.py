@@ -132,6 +132,15 @@ def test_cuota_and_libre_twins(national: nx.MultiDiGraph, toll_ref: str, free_re
     assert all(not d["toll"] for *_, d in national.edges(data=True) if d["country"] == "US")
 
 
+def test_documented_toll_exceptions(national: nx.MultiDiGraph) -> None:
+    irapuato = [d for *_, d in national.edges(data=True) if d.get("tm_root") == "mexgto.mex045d"]
+    free = [d for d in irapuato if not d["toll"]]
+    assert free and len(free) < len(irapuato)  # the southern bypass only, 45D stays cuota elsewhere
+    assert 5 < sum(d["length"] for d in free) / 2000 < 20  # the bypass: 8 km between MEX-45 and MEX-90
+    urban = [d for *_, d in national.edges(data=True) if d.get("tm_root") == "mexdf.auturbsur"]
+    assert urban and all(d["toll"] for d in urban)  # a toll road without a D
+
+
 def test_every_commercial_port_has_crossing_edges_both_ways(
     national: nx.MultiDiGraph, built: Settings
 ) -> None:

@@ -29,6 +29,23 @@ def test_graphml_round_trip_keeps_types(corridor: nx.MultiDiGraph, tmp_path: Pat
     )
 
 
+def test_national_graphml_round_trip_keeps_integer_ids_and_types(
+    national: nx.MultiDiGraph, tmp_path: Path
+) -> None:
+    back = load_network(save_graph(national, tmp_path / "national.graphml"))
+    assert back.number_of_edges() == national.number_of_edges()
+    node = next(n for n, d in national.nodes(data=True) if d["country"] == "MX")
+    assert isinstance(node, int) and back.nodes[node]["cvegeo"] == national.nodes[node]["cvegeo"]
+    edge = next((u, v, k) for u, v, k, d in national.edges(keys=True, data=True) if d["ref"] == "MEX-85D")
+    assert back.edges[edge]["toll"] is True and isinstance(back.edges[edge]["osmid"], int)
+    a, b = (
+        next(n for n, d in national.nodes(data=True) if d.get("name") == x) for x in ("Monterrey", "Dallas")
+    )
+    assert nx.shortest_path_length(back, a, b, weight="travel_time") == pytest.approx(
+        nx.shortest_path_length(national, a, b, weight="travel_time")
+    )
+
+
 def test_geopackage_has_node_and_edge_layers(corridor: nx.MultiDiGraph, tmp_path: Path) -> None:
     path = save_graph(corridor, tmp_path / "corridor.gpkg")
     nodes = gpd.read_file(path, layer="nodes")

@@ -160,3 +160,11 @@ def test_safest_and_fastest_are_extremes_of_the_plan(router: Router, origin: str
     assert plan.safest.theft_prob <= min(r.theft_prob for r in bounded) * (1 + 1e-9)
     assert plan.fastest.total_h <= min(r.total_h for r in everything) + 1e-9
     assert plan.pareto[-1].theft_prob <= plan.safest.theft_prob  # the unbounded minimum
+
+
+def test_the_corridor_network_stays_a_working_alternative(corridor_router: Router, router: Router) -> None:
+    small = corridor_router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000)
+    national = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000)
+    assert small.recommended.port_code == national.recommended.port_code == "2304"
+    assert small.recommended.km == pytest.approx(national.recommended.km, rel=0.02)  # 923 vs 919 km
+    assert len(national.recommended.edges) > 10 * len(small.recommended.edges)  # finer segments

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 EDGE_DTYPES = {
     "toll": lambda s: str(s) == "True",
+    "osmid": int,
     "speed_kph": float,
     "theft_rate": float,
     "theft_prob": float,
@@ -56,7 +57,10 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
         msg = f"graph file {path} does not exist"
         raise InputError(msg)
     try:
-        return ox.load_graphml(path, node_dtypes=NODE_DTYPES, edge_dtypes=EDGE_DTYPES)
+        try:  # integer node ids (osmnx and the national graph) come back as integers ...
+            return ox.load_graphml(path, node_dtypes={**NODE_DTYPES, "osmid": int}, edge_dtypes=EDGE_DTYPES)
+        except ValueError:  # ... readable ids (the corridor's 'mx_monterrey') as text
+            return ox.load_graphml(path, node_dtypes=NODE_DTYPES, edge_dtypes=EDGE_DTYPES)
     except (ValueError, KeyError, SyntaxError, OSError) as exc:
         msg = f"{path} is not a readable GraphML road graph ({str(exc).splitlines()[0][:120]})"
         raise NetworkBuildError(msg) from None

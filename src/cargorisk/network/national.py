@@ -60,7 +60,7 @@ GEOD = Geod(ellps="WGS84")
 WGS84 = "EPSG:4326"
 METRIC_CRS = {"MX": "EPSG:6372", "US": "EPSG:5070"}
 NATIONAL_NAME = "cargorisk national (Travel Mapping)"
-NATIONAL_BUILDER_VERSION = "4"  # bump when the builder's output changes, to rebuild caches
+NATIONAL_BUILDER_VERSION = "5"  # bump when the builder's output changes, to rebuild caches
 MERGE_TOLERANCE_M = 10.0
 NAME_KM = 8.0  # a place names its nearest node when that node is this close
 BRIDGE_SYSTEM = "nasib"
@@ -97,10 +97,12 @@ TRUCK_SPEED_KPH = {
 }
 # Exceptions to "a D suffix means cuota" (Wikipedia, List of Mexican Federal Highways: "The
 # letter D is added to the road number for all toll roads"; Mexican Federal Highway: "usually
-# toll"). Keys are Travel Mapping route file ids. Free sections carrying a D number:
-FREE_WITH_D: dict[str, str] = {
-    # The southern bypass of Irapuato: free to travel though toll-maintained (Travel Mapping
-    # forum, topic 3167). It is part of the Guanajuato 45D file, so it cannot be split here.
+# toll"): free sections of a D route, as (route file, first waypoint, last waypoint).
+FREE_WITH_D: dict[tuple[str, str, str], str] = {
+    ("mexgto.mex045d", "MEX45_S", "MEX90"): (
+        "Irapuato southern bypass of 45D: free to travel, though toll-maintained "
+        "(Travel Mapping forum, topic 3167)"
+    ),
 }
 # Toll roads without a D number, in Travel Mapping's "select freeways" (mexsf): the concession
 # toll roads of the Valle de Mexico (the Autopista Urbana Norte/Sur and the Supervia Poniente on
@@ -165,7 +167,8 @@ def route_points(routes: pd.DataFrame, waypoints: pd.DataFrame) -> pd.DataFrame:
     keep["toll"] = [is_toll(*row) for row in keep[["root", "route", "country"]].itertuples(index=False)]
     cols = ["root", "system", "tier", "country", "region", "region_name", "ref", "toll"]
     points = waypoints.merge(keep[cols], on="root", how="inner")
-    return points.sort_values(["root", "seq"], kind="stable").reset_index(drop=True)
+    points = points.sort_values(["root", "seq"], kind="stable").reset_index(drop=True)
+    return points.assign(toll=free_sections(points))
 
 
 def format_ref(route: str, banner: str = "") -> str:
@@ -176,12 +179,28 @@ def format_ref(route: str, banner: str = "") -> str:
 
 
 def is_toll(root: str, route: str, country: str) -> bool:
-    """Cuota: a Mexican route number with the D suffix, except the documented exceptions."""
+    """Cuota: a Mexican route number with the D suffix, or a toll road of :data:`TOLL_WITHOUT_D`
+    (free sections of D routes are applied per waypoint by :func:`free_sections`)."""
     if country != "MX":
         return False
-    if root in TOLL_WITHOUT_D:
-        return True
-    return bool(re.search(r"\dD$", route)) and root not in FREE_WITH_D
+    return root in TOLL_WITHOUT_D or bool(re.search(r"\dD$", route))
+
+
+def free_sections(points: pd.DataFrame) -> pd.Series:
+    """``points["toll"]`` with the :data:`FREE_WITH_D` sections free: a piece of route takes
+    the flag of its first waypoint, so the section's waypoints but its last are marked."""
+    toll = points["toll"].copy()
+    for root, first, last in FREE_WITH_D:
+        route = points[points["root"] == root]
+        seq = dict(zip(route["label"], route["seq"], strict=False))
+        if first in seq and last in seq:
+            lo, hi = sorted((seq[first], seq[last]))
+            toll[route.index[(route["seq"] >= lo) & (route["seq"] < hi)]] = False
+        else:
+            log.warning(
+                "free section %s %s-%s not found in the data; its toll flag is not changed", root, first, last
+            )
+    return toll
 
 
 def merge_points(points: pd.DataFrame, tolerance_m: float) -> np.ndarray:

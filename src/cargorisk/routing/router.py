@@ -83,7 +83,8 @@ class Router:
     def from_settings(
         cls, settings: Settings, year: int = 2025, graph: nx.MultiDiGraph | None = None
     ) -> Router:
-        """The corridor with theft risk for ``year``, the trained wait model, cited cost defaults."""
+        """The road graph (``graph``, else the national one) with theft risk for ``year``, the
+        trained wait model and the cited cost defaults."""
         from cargorisk.border import crossing_table, load_wait_model, model_file  # noqa: PLC0415
         from cargorisk.network import load_gazetteer, load_network  # noqa: PLC0415
         from cargorisk.risk import risk_network  # noqa: PLC0415
