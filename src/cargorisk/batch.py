@@ -9,6 +9,7 @@ stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra 
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import logging
@@ -29,6 +30,9 @@ from cargorisk.routing.router import Router, read_departure
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
+# searches kept for reuse (least recently used dropped): under 0.75 MB each on the national graph,
+# so the cache stays under about 0.75 GB however many places a book names
+MAX_SEARCHES = 1_000
 # output columns, in order, with their types (text as string, the rest float)
 OUTPUT_TYPES = {
     "lane_id": "string",
@@ -75,7 +79,7 @@ class LaneScorer:
         self.router = router
         self.places: dict[str, object] = {}
         self.memo: dict[tuple, dict] = {}
-        self.searches: dict[tuple, tuple] = {}
+        self.searches: collections.OrderedDict[tuple, tuple] = collections.OrderedDict()
         self.weights: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self.matrices: dict[tuple, object] = {}  # prepared CSR matrices per (objective, cargo, reverse)
 
@@ -127,7 +131,11 @@ class LaneScorer:
         """Cached Dijkstra (roads only) from (or, reversed, to) a node: dist, pred and (forward)
         a function giving the driving seconds along the tree, computed on first use."""
         key = (objective, cargo, node, reverse)
-        if key not in self.searches:
+        if key in self.searches:
+            self.searches.move_to_end(key)
+        else:
+            if len(self.searches) >= MAX_SEARCHES:  # least recently used first
+                self.searches.popitem(last=False)
             r = self.router
             w, best = self.weights_for(objective, cargo)
             matrix = self.matrices.get((objective, cargo, reverse))

@@ -121,7 +121,7 @@ def network_group() -> None:
 
 @network_group.command("info")
 @click.argument("source", default="national")
-@click.option("--no-tag", is_flag=True, help="Skip state/municipality tagging (no built data needed).")
+@click.option("--no-tag", is_flag=True, help="Skip state/municipality tagging (no INEGI polygons needed).")
 @click.pass_obj
 def network_info(settings: Settings, source: str, no_tag: bool) -> None:
     """Summarise a road graph: SOURCE is 'national' (default), 'corridor', a .graphml, .osm or

@@ -200,6 +200,35 @@ def test_places_snap_to_the_national_graph(
     assert place.snap_km < max_km
 
 
+@pytest.mark.parametrize(
+    ("query", "country"),
+    [
+        ("Nuevo Laredo", "MX"),
+        ("Nuevo Laredo, Tamaulipas", "MX"),
+        ("Laredo, TX", "US"),
+        ("Juárez, Chihuahua", "MX"),
+        ("El Paso", "US"),
+        ("Naco, Sonora", "MX"),
+        ("Nogales, Sonora", "MX"),
+        ("Nogales, AZ", "US"),
+        ("Reynosa", "MX"),
+        ("McAllen", "US"),
+    ],
+)
+def test_border_towns_snap_on_their_side_of_the_river(
+    national: nx.MultiDiGraph, national_gazetteer: Gazetteer, query: str, country: str
+) -> None:
+    assert national.nodes[national_gazetteer.resolve(query).node]["country"] == country
+
+
+def test_place_names_stay_in_their_country(national: nx.MultiDiGraph, built: Settings) -> None:
+    places = __import__("pandas").read_csv(network_dir(built) / "nodes.csv")
+    countries = places.groupby("name")["country"].agg(set)  # Nogales is a name on both sides
+    for _, d in national.nodes(data=True):
+        if d.get("kind") == "city":
+            assert d["country"] in countries[d["name"]], d["name"]
+
+
 def test_us_hubs_of_the_corridor_resolve(national_gazetteer: Gazetteer, built: Settings) -> None:
     nodes = __import__("pandas").read_csv(network_dir(built) / "nodes.csv")
     hubs = nodes[(nodes["country"] == "US") & (nodes["kind"] == "city")]
@@ -210,7 +239,7 @@ def test_us_hubs_of_the_corridor_resolve(national_gazetteer: Gazetteer, built: S
 
 def test_named_places_and_labels(national: nx.MultiDiGraph, national_gazetteer: Gazetteer) -> None:
     names = {d.get("name") for _, d in national.nodes(data=True)}
-    assert {"Monterrey", "Nuevo Laredo", "Dallas", "Laredo"} <= names
+    assert {"Monterrey", "Nuevo Laredo", "Dallas", "Laredo", "Saltillo", "San Antonio"} <= names
     assert national.graph["named_nodes"] > 200
     unnamed_mx = next(n for n, d in national.nodes(data=True) if d["country"] == "MX" and not d.get("name"))
     assert national_gazetteer.label(unnamed_mx)  # a municipality name, never the bare id

@@ -88,17 +88,20 @@ def test_masks_equal_networkx_on_the_subgraph(case: tuple[nx.MultiDiGraph, np.nd
 def test_best_edges_and_tree_sums_follow_the_search_tree(case: tuple[nx.MultiDiGraph, np.ndarray]) -> None:
     graph, _ = case
     engine = CSREngine(graph)
+    keep = np.array([graph.edges[e]["r"] < 0.7 for e in engine.edges])  # masks some edges
     w, r = weights_in_order(engine, "w"), weights_in_order(engine, "r")
-    _, pred = engine.search(w, [0])
-    best = engine.best_edges(w)
+    _, pred = engine.search(w, [0], keep=keep)
+    best = engine.best_edges(w, keep)
     sums = engine.tree_sums(pred[0], r, best, engine.index[0])
     for node in graph.nodes:
         path = engine.node_path(pred[0], 0, node)
         if not path:
             assert np.isnan(sums[engine.index[node]])
             continue
-        edges = engine.path_edges(path, w, best=best)
-        assert edges == engine.path_edges(path, w)  # the cached cheapest edge is the loop's
+        edges = engine.path_edges(path, w, keep, best=best)
+        assert edges == engine.path_edges(path, w, keep)  # the cached cheapest edge is the loop's
+        assert edges == engine.tree_edges(pred[0], engine.index[0], engine.index[node], best)
+        assert all(keep[edges])  # never a masked edge
         assert sums[engine.index[node]] == pytest.approx(r[edges].sum(), abs=1e-9)
 
 

@@ -11,6 +11,7 @@ and ``travel_time`` in s).
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from cargorisk.network.io import (
     write_cached_graph,
 )
 from cargorisk.network.lines import from_lines, join_at_ports
-from cargorisk.network.national import NATIONAL_BUILDER_VERSION, assemble_national
+from cargorisk.network.national import assemble_national, builder_signature
 from cargorisk.network.osm import from_osm_xml
 from cargorisk.network.places import Gazetteer, Place, corridor_places, municipality_gazetteer, resolve_place
 from cargorisk.network.validate import describe_network, find_problems, validate_graph
@@ -87,9 +88,9 @@ def load_network(
     """
     settings = settings or Settings.from_env()
     if str(source) == "national":
-        return cached_national(settings.processed_dir, network_dir(settings), tag).copy()
+        return own_copy(cached_national(settings.processed_dir, network_dir(settings), tag))
     if str(source) == "corridor":
-        return cached_corridor(network_dir(settings), settings.processed_dir if tag else None).copy()
+        return own_copy(cached_corridor(network_dir(settings), settings.processed_dir if tag else None))
     path = Path(source)
     if path.suffix == ".graphml":
         graph = load_graph(path)
@@ -110,6 +111,14 @@ def cached_corridor(folder: Path, processed_dir: Path | None) -> nx.MultiDiGraph
     return tag_admin(graph, AdminAreas.from_processed(processed_dir)) if processed_dir else graph
 
 
+def own_copy(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy the caller may change: nodes, edges and their attributes, and the graph metadata
+    (lists such as ``port_links``) copied, so the process-wide cache stays as built."""
+    out = graph.copy()
+    out.graph = copy.deepcopy(graph.graph)
+    return out
+
+
 @functools.lru_cache(maxsize=2)
 def cached_national(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
     """The national graph, from the on-disk cache when its inputs are unchanged, else built."""
@@ -123,12 +132,12 @@ def cached_national(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.Mu
 
 
 def national_inputs(processed_dir: Path, corridor_dir: Path, tag: bool) -> dict[str, str]:
-    """Checksums the national graph depends on: its tables' inputs, the corridor's crossings and
-    places, and the builder version."""
+    """Checksums the national graph depends on: its tables, the corridor's crossings and places,
+    and the source of the builder's modules."""
     tables = ["tm_routes", "tm_waypoints"] + (["mx_states", "mx_municipalities"] if tag else [])
     inputs = {name: table_signature(name, processed_dir) for name in tables}
     inputs |= {f: sha256_file(corridor_dir / f) for f in ("nodes.csv", "crossings.csv")}
-    return inputs | {"builder": NATIONAL_BUILDER_VERSION}
+    return inputs | {"builder": builder_signature()}
 
 
 def build_national_network(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:

@@ -8,9 +8,9 @@ How it is built (:func:`build_national`):
 
 1. **Nodes.** Routes meet where their files share a coordinate. Points of *different* routes
    within :data:`MERGE_TOLERANCE_M` (10 m) of each other are merged too, unless both are hidden
-   shaping points: measured on this data, 10 m joins 3 Mexican and 3 US pairs that are clearly
-   one junction (same label or an interchange), while the next pairs (16-50 m) are mostly
-   consecutive points of one route. Nodes are the points that two routes share, route ends,
+   shaping points: measured on this data, 10 m joins 4 such pairs (2 Mexican, 2 US), each
+   clearly one junction (same label or an interchange), while the next pairs (16-50 m) are
+   mostly consecutive points of one route. Nodes are the points that two routes share, route ends,
    the inland ends of the international bridges, and every visible waypoint: Travel Mapping
    places those where a road not in the data joins (state roads, town accesses). With shared
    points and ends alone, the median Mexican municipality centre lay 13.8 km from a node and
@@ -36,8 +36,12 @@ are left out. Credit: Travel Mapping project (travelmapping.net), HighwayData.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import logging
 import re
+import sys
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -60,7 +64,6 @@ GEOD = Geod(ellps="WGS84")
 WGS84 = "EPSG:4326"
 METRIC_CRS = {"MX": "EPSG:6372", "US": "EPSG:5070"}
 NATIONAL_NAME = "cargorisk national (Travel Mapping)"
-NATIONAL_BUILDER_VERSION = "5"  # bump when the builder's output changes, to rebuild caches
 MERGE_TOLERANCE_M = 10.0
 NAME_KM = 8.0  # a place names its nearest node when that node is this close
 BRIDGE_SYSTEM = "nasib"
@@ -163,18 +166,28 @@ def build_national(
 def route_points(routes: pd.DataFrame, waypoints: pd.DataFrame) -> pd.DataFrame:
     """Waypoints with their route's system, tier, country, region and formatted ``ref``."""
     keep = routes[~routes["region"].isin(LEFT_OUT_REGIONS)].copy()
-    keep["ref"] = [format_ref(r, b) for r, b in zip(keep["route"], keep["banner"], strict=True)]
+    keep["ref"] = [
+        format_ref(r, b, c) for r, b, c in zip(keep["route"], keep["banner"], keep["city"], strict=True)
+    ]
     keep["toll"] = [is_toll(*row) for row in keep[["root", "route", "country"]].itertuples(index=False)]
-    cols = ["root", "system", "tier", "country", "region", "region_name", "ref", "toll"]
+    keep["deck"] = keep["root"].isin(list(TOLL_WITHOUT_D))  # urban toll decks over free roads
+    cols = ["root", "system", "tier", "country", "region", "region_name", "ref", "toll", "deck"]
     points = waypoints.merge(keep[cols], on="root", how="inner")
     points = points.sort_values(["root", "seq"], kind="stable").reset_index(drop=True)
     return points.assign(toll=free_sections(points))
 
 
-def format_ref(route: str, banner: str = "") -> str:
-    """'MEX85D' -> 'MEX-85D', 'US83' -> 'US-83', 'I-35' stays; a banner is appended ('I-35 Bus')."""
-    match = REF_PATTERN.match(route)
-    ref = f"{match.group(1)}-{match.group(2)}" if match else route
+def format_ref(route: str, banner: str = "", name: str = "") -> str:
+    """'MEX85D' -> 'MEX-85D', 'MEXM40D' -> 'MEX-M40D' (Arco Norte), 'US83' -> 'US-83', 'I-35'
+    stays, a banner is appended ('I-35 Bus'); a route without a number (urban freeways such as
+    'AniPer') takes its full ``name`` when the route list gives one ('Anillo Periférico')."""
+    if not any(c.isdigit() for c in route):
+        ref = name or route
+    elif route.startswith("MEX"):
+        ref = f"MEX-{route[3:]}"
+    else:
+        match = REF_PATTERN.match(route)
+        ref = f"{match.group(1)}-{match.group(2)}" if match else route
     return f"{ref} {banner}" if banner else ref
 
 
@@ -256,7 +269,7 @@ def split_routes(points: pd.DataFrame) -> pd.DataFrame:
     start, stop = start[inside], stop[inside]
     pid = points["point"].to_numpy()
     lonlat = points[["lon", "lat"]].to_numpy()
-    attrs = points.iloc[start][["root", "system", "tier", "country", "region_name", "ref", "toll"]]
+    attrs = points.iloc[start][["root", "system", "tier", "country", "region_name", "ref", "toll", "deck"]]
     segments = attrs.reset_index(drop=True).assign(u=pid[start], v=pid[stop])
     segments["ids"] = [tuple(pid[a : b + 1]) for a, b in zip(start, stop, strict=True)]
     segments["coords"] = [lonlat[a : b + 1] for a, b in zip(start, stop, strict=True)]
@@ -267,16 +280,22 @@ def concurrent_once(segments: pd.DataFrame) -> pd.DataFrame:
     """One edge where several routes run over the same points (concurrent numbers).
 
     The lowest-tier route's attributes are kept, ``ref`` lists every number (``;``-joined),
-    and the edge is toll if a route on it is: Travel Mapping draws a free number over the
-    autopista where the old libre is not mapped (MEX-15 with MEX-15D in Sonora, 537 km of
-    the 1,084 km of such pairs, is tolled at the Hermosillo and Guaymas plazas).
+    and the edge is toll if a D-numbered route on it is: Travel Mapping draws the free number
+    over the autopista where the old libre is not mapped. Of the 1,084 km of such pairs, the
+    largest are MEX-15D/15 in Sonora (537 km, tolled at the Hermosillo and Guaymas plazas),
+    MEX-45D/45 Chihuahua-Ciudad Juarez (185 km, Sueco and Villa Ahumada plazas), MEX-2D/2
+    (116 km), MEX-16D/16 Chihuahua-Cuauhtemoc (89 km) and MEX-57D/57 in Queretaro (61 km, the
+    Palmillas plaza). An urban toll deck (:data:`TOLL_WITHOUT_D`) drawn over a free road leaves
+    the road free: both exist, one above the other.
     """
     canon = [ids if ids[0] <= ids[-1] else ids[::-1] for ids in segments["ids"]]
     segments = segments.assign(key=canon).sort_values(["tier", "ref"], kind="stable")
     grouped = segments.groupby("key", sort=False)
     first = grouped.head(1).set_index("key")
     first["ref"] = grouped["ref"].agg(lambda refs: ";".join(dict.fromkeys(refs)))
-    first["toll"] = grouped["toll"].any()
+    first["toll"] = (
+        grouped["toll"].all() | (segments["toll"] & ~segments["deck"]).groupby(segments["key"]).any()
+    )
     return first.reset_index(drop=True)
 
 
@@ -388,3 +407,17 @@ def assemble_national(
     if places is not None:
         graph.graph["named_nodes"] = name_nodes(graph, places, NAME_KM)
     return add_osmnx_attributes(graph)
+
+
+def builder_signature() -> str:
+    """SHA-256 over the source of the modules that shape the national graph and the versions of
+    the libraries whose objects the cache pickles, so that a cached graph is rebuilt after any
+    change to how it is built (no version number to forget)."""
+    from cargorisk.network import admin, corridor, io, lines, places, ports  # noqa: PLC0415
+
+    digest = hashlib.sha256()
+    for module in (sys.modules[__name__], admin, corridor, io, lines, places, ports):
+        digest.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
+    for package in ("networkx", "osmnx", "shapely", "pyproj", "geopandas", "pandas", "numpy"):
+        digest.update(f"{package} {importlib.metadata.version(package)}".encode())
+    return digest.hexdigest()

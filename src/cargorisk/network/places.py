@@ -114,6 +114,7 @@ class Candidate:
     lon: float
     lat: float
     cvegeo: str
+    country: str = ""  # where it snaps: "MX" or "US" nodes only ("" for any)
 
     @property
     def label(self) -> str:
@@ -148,8 +149,7 @@ class Gazetteer:
     ) -> None:
         self.graph, self.max_snap_km = graph, max_snap_km
         self.ids = list(graph.nodes)
-        lonlat = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in self.ids], dtype=float)
-        self.tree = cKDTree(unit_vectors(lonlat))
+        self.trees = node_trees(graph)
         self.index: dict[str, list[Candidate]] = {}
         self.municipality_names: dict[str, str] = {}
         for node in self.ids:
@@ -168,23 +168,38 @@ class Gazetteer:
                         float(row.lon),
                         float(row.lat),
                         row.cvegeo,
+                        "MX",
                     )
                 )
-        for row in (places if places is not None else pd.DataFrame()).itertuples(index=False):
-            cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "")
+        places = places if places is not None else pd.DataFrame()
+        for row in places.itertuples(index=False):
+            country = str(getattr(row, "country", "") or "")
+            cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "", country)
             self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
+        named = [n for n in self.ids if graph.nodes[n].get("name") and graph.nodes[n].get("kind") != "port"]
+        self.named = (named, cKDTree(unit_vectors(node_xy(graph, named)))) if named else None
 
     def label(self, node: Hashable) -> str:
         """A name to show for a node: its own name, else the municipality it lies in, else the
-        roads that meet there (``'I-35 / US-287'``), else its id."""
+        nearest named place within :data:`NEAR_KM` (``'near San Antonio'``), else the roads that
+        meet there (``'I-35 / US-287'``), else its id."""
         data = self.graph.nodes[node]
         if data.get("name"):
             return str(data["name"])
         municipality = self.municipality_names.get(str(data.get("cvegeo") or ""))
         if municipality:
             return municipality
+        if self.named is not None:
+            chord, i = self.named[1].query(unit_vectors(node_xy(self.graph, [node]))[0])
+            if chord_km(chord) <= NEAR_KM:
+                return f"near {self.graph.nodes[self.named[0][int(i)]]['name']}"
         refs = sorted(
-            {r for *_, d in self.graph.edges(node, data=True) for r in str(d.get("ref", "")).split(";") if r}
+            {
+                r
+                for *_, d in self.graph.edges(node, data=True)
+                for r in str(d.get("ref", "")).split(";")
+                if r and d.get("kind") == "road" and d.get("length_source") != "connector"
+            }
         )
         return " / ".join(refs[:2]) if refs else str(node)
 
@@ -247,7 +262,7 @@ class Gazetteer:
     def place_of(self, cand: Candidate, text: str) -> Place:
         if cand.node is not None:
             return Place(text, cand.label, cand.node, cand.lon, cand.lat, 0.0, "node")
-        node, km = self.nearest(cand.lon, cand.lat)
+        node, km = self.nearest(cand.lon, cand.lat, cand.country)
         if km > self.max_snap_km:
             msg = (
                 f"{cand.label!r} is {km:.1f} km from the nearest road node "
@@ -270,13 +285,37 @@ class Gazetteer:
             raise OffNetworkError(msg)
         return Place(text, f"{lat:.4f},{lon:.4f}", node, lon, lat, km, "coordinates")
 
-    def nearest(self, lon: float, lat: float) -> tuple[Hashable, float]:
-        """Nearest node and its great-circle distance in km."""
-        chord, i = self.tree.query(unit_vectors(np.array([[lon, lat]]))[0])
-        return self.ids[int(i)], float(2 * EARTH_KM * np.arcsin(min(1.0, chord / 2)))
+    def nearest(self, lon: float, lat: float, country: str = "") -> tuple[Hashable, float]:
+        """Nearest node (of ``country`` when the graph has nodes there; any when ``""``) and its
+        great-circle distance in km. Named places snap within their country, so a Mexican town
+        on the river never lands on a Texas node across it; bare coordinates take any node."""
+        ids, tree = self.trees.get(country) or self.trees[""]
+        chord, i = tree.query(unit_vectors(np.array([[lon, lat]]))[0])
+        return ids[int(i)], chord_km(chord)
 
 
 SAME_PLACE_KM = 30.0  # a municipality this close to a named place of its state is that place
+NEAR_KM = 40.0  # an unnamed node is shown as 'near X' when a named place is this close
+
+
+def chord_km(chord: float | np.ndarray) -> float | np.ndarray:
+    """Great-circle km from the chord between two points on the unit sphere."""
+    return 2 * EARTH_KM * np.arcsin(np.minimum(1.0, chord / 2))
+
+
+def node_xy(graph: nx.MultiDiGraph, nodes: list) -> np.ndarray:
+    """Lon/lat array of ``nodes``."""
+    return np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], dtype=float)
+
+
+def node_trees(graph: nx.MultiDiGraph) -> dict[str, tuple[list, cKDTree]]:
+    """KD-trees over the nodes of each country, and over all nodes (key ``""``)."""
+    ids = list(graph.nodes)
+    trees = {"": (ids, cKDTree(unit_vectors(node_xy(graph, ids))))}
+    for country in sorted({str(graph.nodes[n].get("country") or "") for n in ids} - {""}):
+        mine = [n for n in ids if graph.nodes[n].get("country") == country]
+        trees[country] = (mine, cKDTree(unit_vectors(node_xy(graph, mine))))
+    return trees
 
 
 def dedupe(candidates: list[Candidate]) -> list[Candidate]:
@@ -305,7 +344,7 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
 def km_between(a: Candidate, b: Candidate) -> float:
     """Great-circle distance between two candidates (km)."""
     chord = np.linalg.norm(np.diff(unit_vectors(np.array([[a.lon, a.lat], [b.lon, b.lat]])), axis=0))
-    return float(2 * EARTH_KM * np.arcsin(min(1.0, chord / 2)))
+    return float(chord_km(chord))
 
 
 def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
@@ -335,17 +374,20 @@ def corridor_places(nodes: pd.DataFrame) -> pd.DataFrame:
 
 
 def name_nodes(graph: nx.MultiDiGraph, places: pd.DataFrame, max_km: float) -> int:
-    """Give each place's name (and aliases) to its nearest unnamed node within ``max_km``, which
-    becomes a ``kind="city"`` node (ports keep their kind); in place. Returns how many nodes
-    were named (nearer places first when two share a node)."""
-    ids = list(graph.nodes)
-    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids], dtype=float)
-    chord, idx = cKDTree(unit_vectors(xy)).query(unit_vectors(places[["lon", "lat"]].to_numpy(float)))
-    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, chord / 2))
+    """Give each place's name (and aliases) to its nearest unnamed node of its own country
+    within ``max_km``, which becomes a ``kind="city"`` node (ports keep their kind); in place.
+    Returns how many nodes were named (nearer places first when two share a node)."""
+    trees = node_trees(graph)
+    lonlat = unit_vectors(places[["lon", "lat"]].to_numpy(float))
+    found = []
+    for i, country in enumerate(places["country"] if "country" in places else [""] * len(places)):
+        ids, tree = trees.get(str(country or "")) or trees[""]
+        chord, j = tree.query(lonlat[i])
+        found.append((float(chord_km(chord)), i, ids[int(j)]))
     named = 0
-    for i in np.argsort(km):
-        node = graph.nodes[ids[idx[i]]]
-        if km[i] <= max_km and not node.get("name"):
+    for km, i, node_id in sorted(found, key=lambda item: item[0]):
+        node = graph.nodes[node_id]
+        if km <= max_km and not node.get("name"):
             node.update(name=places["name"].iat[i], aliases=places["aliases"].iat[i])
             node["kind"] = "city" if node.get("kind") != "port" else "port"
             named += 1

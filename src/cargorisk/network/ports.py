@@ -26,10 +26,10 @@ from pyproj import Geod
 from scipy.spatial import cKDTree
 from shapely.ops import substring
 
-from cargorisk.network.places import EARTH_KM, unit_vectors
+from cargorisk.network.corridor import CROSSING_SPEED_KPH
+from cargorisk.network.places import chord_km, unit_vectors
 
 GEOD = Geod(ellps="WGS84")
-CROSSING_SPEED_KPH = 10.0  # crawl through the booths and over the bridge; queues are the wait model's
 LINK_SPEED_KPH = 30.0  # port approach roads and connectors: urban streets with trucks
 RURAL_LINK_KM = 15.0  # longer connectors stand for rural state roads (Lukeville, Columbus, Naco)
 RURAL_LINK_SPEED_KPH = 60.0
@@ -115,7 +115,7 @@ def tie(graph: nx.MultiDiGraph, node: int, anchors: tuple[list, cKDTree], half: 
         chord, i = tree.query(unit_vectors(np.array([here]))[0])
         target, source = members[int(i)], "connector"
         line = shapely.LineString([(graph.nodes[target]["x"], graph.nodes[target]["y"]), here])
-        length = 2 * EARTH_KM * 1000 * np.arcsin(min(1.0, chord / 2)) * CONNECTOR_DETOUR
+        length = chord_km(chord) * 1000 * CONNECTOR_DETOUR
     length = max(float(length), 1.0)
     speed = RURAL_LINK_SPEED_KPH if length > RURAL_LINK_KM * 1000 else LINK_SPEED_KPH
     attrs = {

@@ -343,7 +343,11 @@ class Router:
         for run in (
             route.segments.sort_values("theft_prob", ascending=False).head(top).itertuples(index=False)
         ):
-            d = self.graph.edges[route.edges[run.first]]
+            # the run's kind of road is that of most of its km (a cuota may have a free bypass)
+            d = max(
+                (self.graph.edges[e] for e in route.edges[run.first : run.last + 1]),
+                key=lambda x: x["length"],
+            )
             rate = -np.log1p(-run.theft_prob) / max(run.km, 1e-9) * 1e6  # thefts per million truck-km
             drivers = [
                 f"{run.state or '?'} rate {rate:.2f} thefts per million truck-km",

@@ -72,7 +72,8 @@ def display_network(
         if key in seen or line is None or d.get("kind") == "crossing":
             continue
         seen.add(key)
-        rows.append((d.get("ref", ""), d.get("state", ""), max(d.get("theft_rate", 1e-6), 1e-6), line))
+        rate = float(np.nan_to_num(d.get("theft_rate", 0.0), nan=0.0))  # a missing rate draws as the lowest
+        rows.append((d.get("ref", ""), d.get("state", ""), max(rate, 1e-6), line))
     net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
     if bounds is not None:
         net = net[net.intersects(shapely.box(*bounds))]
