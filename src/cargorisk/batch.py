@@ -329,19 +329,23 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         return
     try:
         header = pd.read_csv(path, nrows=0, encoding="utf-8", encoding_errors="replace").columns
+        check_header(list(header), str(path))
+        yield from pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=chunk_size,
+            encoding="utf-8",
+            encoding_errors="replace",
+            skip_blank_lines=False,
+        )
     except pd.errors.EmptyDataError:
         msg = f"lane file {path} is empty"
         raise InputError(msg) from None
-    check_header(list(header), str(path))
-    yield from pd.read_csv(
-        path,
-        dtype=str,
-        keep_default_na=False,
-        chunksize=chunk_size,
-        encoding="utf-8",
-        encoding_errors="replace",
-        skip_blank_lines=False,
-    )
+    except pd.errors.ParserError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "malformed CSV"
+        msg = f"lane file {path} is not a readable CSV ({detail}); fix that line (quotes, field count)"
+        raise InputError(msg) from None
 
 
 class OutputWriter:
