@@ -8,6 +8,8 @@ arrives (a closed port means waiting for it to open), and keeps the best combina
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -84,7 +86,18 @@ class Router:
         cls, settings: Settings, year: int = 2025, graph: nx.MultiDiGraph | None = None
     ) -> Router:
         """The road graph (``graph``, else the national one) with theft risk for ``year``, the
-        trained wait model and the cited cost defaults."""
+        trained wait model and the cited cost defaults.
+
+        Without ``graph`` the router is built once per process for the same settings, year and
+        input files (models, built tables: their sizes and modification times), and each call
+        gets its own shallow copy, so setting e.g. ``live`` on it changes no other caller's."""
+        if graph is None:
+            return copy.copy(shared_router(settings, year, input_stamp(settings)))
+        return cls.build(settings, year, graph)
+
+    @classmethod
+    def build(cls, settings: Settings, year: int, graph: nx.MultiDiGraph | None = None) -> Router:
+        """A new router (see :meth:`from_settings`, which reuses one per process)."""
         from cargorisk.border import crossing_table, load_wait_model, model_file  # noqa: PLC0415
         from cargorisk.network import load_gazetteer, load_network  # noqa: PLC0415
         from cargorisk.risk import risk_network  # noqa: PLC0415
@@ -438,6 +451,22 @@ class Router:
             if self.candidates("fastest", a.node, b.node, keep, cargo, depart):
                 return NoRouteError(f"no route from {a.name} to {b.name} with {name}; relax that constraint")
         return NoRouteError(f"no road connects {a.name} and {b.name} on this network")
+
+
+@functools.lru_cache(maxsize=2)  # a router over the national graph holds a few hundred MB
+def shared_router(settings: Settings, year: int, stamp: tuple) -> Router:
+    """One router per settings, year and state of the input files (``stamp``) in this process."""
+    return Router.build(settings, year)
+
+
+def input_stamp(settings: Settings) -> tuple:
+    """Size and modification time of every file a router is built from (a change rebuilds it)."""
+    files = [
+        *sorted(settings.models_dir.glob("*")),
+        settings.processed_dir / "build.json",
+        settings.processed_dir / "national.graph.pickle",
+    ]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
 
 
 def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
