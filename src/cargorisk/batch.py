@@ -9,13 +9,11 @@ stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra 
 
 from __future__ import annotations
 
-import collections
-import functools
 import itertools
 import logging
 import math
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,15 +22,12 @@ import pandas as pd
 import shapely
 
 from cargorisk.errors import CargoRiskError, InputError
-from cargorisk.routing.costs import OBJECTIVES, check_cargo_value
+from cargorisk.routing.costs import check_cargo_value
 from cargorisk.routing.plan import Route
-from cargorisk.routing.router import Router, read_departure
+from cargorisk.routing.router import Router, check_objective, read_departure
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
-# searches kept for reuse (least recently used dropped): under 0.75 MB each on the national graph,
-# so the cache stays under about 0.75 GB however many places a book names
-MAX_SEARCHES = 1_000
 # output columns, in order, with their types (text as string, the rest float)
 OUTPUT_TYPES = {
     "lane_id": "string",
@@ -44,12 +39,17 @@ OUTPUT_TYPES = {
     "cargo_value_usd": "float64",
     "km": "float64",
     "driving_h": "float64",
+    "stops_h": "float64",
     "total_h": "float64",
     "port_code": "string",
     "crossing": "string",
+    "low_traffic_port": "string",
     "wait_min": "float64",
+    "wait_source": "string",
     "theft_prob": "float64",
     "expected_loss_usd": "float64",
+    "operating_cost_usd": "float64",
+    "toll_usd": "float64",
     "cost_usd": "float64",
     "fastest_km": "float64",
     "fastest_total_h": "float64",
@@ -73,15 +73,13 @@ def check_header(columns: list[str], source: str = "input") -> None:
 
 
 class LaneScorer:
-    """Scores lanes on one Router, reusing searches across lanes (see module docstring)."""
+    """Scores lanes on one Router with the same decision as ``route`` (:meth:`Router.decide`);
+    the router keeps its searches, so lanes from one origin or to one destination share them."""
 
     def __init__(self, router: Router) -> None:
         self.router = router
         self.places: dict[str, object] = {}
         self.memo: dict[tuple, dict] = {}
-        self.searches: collections.OrderedDict[tuple, tuple] = collections.OrderedDict()
-        self.weights: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self.matrices: dict[tuple, object] = {}  # prepared CSR matrices per (objective, cargo, reverse)
 
     # ---- per-row parsing ----
 
@@ -110,74 +108,9 @@ class LaneScorer:
         depart = blank_to_none(row.get("depart"))
         cargo = blank_to_none(row.get("cargo_value"))
         objective = blank_to_none(row.get("objective")) or "balanced"
-        if objective not in OBJECTIVES:
-            msg = f"objective {objective!r} is not one of {OBJECTIVES}"
-            raise InputError(msg)
+        check_objective(objective)
         cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
         return a, b, read_departure(depart), cargo, objective
-
-    # ---- searching ----
-
-    def weights_for(self, objective: str, cargo: float) -> tuple[np.ndarray, np.ndarray]:
-        """Edge weights of an objective and cargo value, and the cheapest road edge per node pair."""
-        key = (objective, cargo)
-        if key not in self.weights:
-            r = self.router
-            w = r.weights(objective, cargo)
-            self.weights[key] = (w, r.engine.best_edges(w, ~r.is_crossing))
-        return self.weights[key]
-
-    def search(self, objective: str, cargo: float, node: object, reverse: bool) -> tuple:
-        """Cached Dijkstra (roads only) from (or, reversed, to) a node: dist, pred and (forward)
-        a function giving the driving seconds along the tree, computed on first use."""
-        key = (objective, cargo, node, reverse)
-        if key in self.searches:
-            self.searches.move_to_end(key)
-        else:
-            if len(self.searches) >= MAX_SEARCHES:  # least recently used first
-                self.searches.popitem(last=False)
-            r = self.router
-            w, best = self.weights_for(objective, cargo)
-            matrix = self.matrices.get((objective, cargo, reverse))
-            if matrix is None:
-                matrix = r.engine.prepared(w, ~r.is_crossing, reverse=reverse)
-                self.matrices[(objective, cargo, reverse)] = matrix
-            dist, pred = r.engine.search(w, [node], matrix=matrix)
-            source = r.engine.index[node]
-            times = functools.cache(lambda p=pred[0]: r.engine.tree_sums(p, r.seconds, best, source))
-            self.searches[key] = (dist[0], pred[0], None if reverse else times)
-        return self.searches[key]
-
-    def best(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> Route:
-        """The best route for one lane and objective (border-aware, exact cost of the winner)."""
-        r = self.router
-        d_o, p_o, t_o = self.search(objective, cargo, a.node, reverse=False)
-        w, best = self.weights_for(objective, cargo)
-        ia, ib = r.engine.index[a.node], r.engine.index[b.node]
-        if r.graph.nodes[a.node].get("country") == r.graph.nodes[b.node].get("country"):
-            if not np.isfinite(d_o[ib]):
-                raise NoRoute(a, b)
-            return r.build_route(r.engine.tree_edges(p_o, ia, ib, best), depart, cargo)
-        d_b, p_b, _ = self.search(objective, cargo, b.node, reverse=True)
-        country = r.graph.nodes[a.node].get("country")
-        best_score, best_edge = math.inf, None
-        for e in np.flatnonzero(r.is_crossing & (r.tail_country == country)):
-            i, j = r.engine.tail[e], r.engine.head[e]
-            if not (np.isfinite(d_o[i]) and np.isfinite(d_b[j])):
-                continue
-            bridge = r.graph.edges[r.engine.edges[e]]["bridge"]
-            arrival = depart + timedelta(seconds=float(t_o()[i])) if depart else None
-            wait = r.wait_at(bridge, arrival)[0] * 60
-            score = d_o[i] + w[e] + r.costs.wait_weight(objective, wait, cargo) + d_b[j]
-            if score < best_score:
-                best_score, best_edge = score, int(e)
-        if best_edge is None:
-            raise NoRoute(a, b)
-        i, j = r.engine.tail[best_edge], r.engine.head[best_edge]
-        first = r.engine.tree_edges(p_o, ia, i, best)
-        last = r.engine.tree_edges(p_b, j, ib, best, reverse=True)
-        edges = [*first, best_edge, *last]
-        return r.build_route(edges, depart, cargo)
 
     # ---- rows ----
 
@@ -192,14 +125,12 @@ class LaneScorer:
             out.update(self.memo[key], status="ok")
         except CargoRiskError as exc:
             out["error"] = f"{type(exc).__name__}: {exc}"
-        except NoRoute as exc:
-            out["error"] = str(exc)
         return out
 
     def score_lane(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> dict:
-        """Scores of one lane: the chosen route, the fastest, their difference, the top driver."""
-        route = self.best(a, b, depart, cargo, objective)
-        fastest = route if objective == "fastest" else self.best(a, b, depart, cargo, "fastest")
+        """Scores of one lane: the recommended route, the fastest, their difference, the top driver."""
+        chosen = self.router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
+        route, fastest = chosen.recommended, chosen.fastest
         self.router.add_details(route)
         top = route.riskiest[0] if route.riskiest else None
         return {
@@ -209,12 +140,17 @@ class LaneScorer:
             "cargo_value_usd": cargo,
             "km": route.km,
             "driving_h": route.driving_h,
+            "stops_h": route.break_h + route.rest_h,
             "total_h": route.total_h,
             "port_code": route.port_code,
             "crossing": route.crossing,
+            "low_traffic_port": "yes" if route.low_traffic else "no",
             "wait_min": route.wait_min,
+            "wait_source": route.wait_source,
             "theft_prob": route.theft_prob,
             "expected_loss_usd": route.expected_loss_usd,
+            "operating_cost_usd": route.costs.operating_usd,
+            "toll_usd": route.costs.toll_usd,
             "cost_usd": route.cost_usd,
             "fastest_km": fastest.km,
             "fastest_total_h": fastest.total_h,
@@ -236,7 +172,7 @@ class LaneScorer:
         codes, uniques = pd.factorize(keys)
         first = lanes.iloc[pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()]
         order = first.assign(_code=np.arange(len(first)))
-        sort_keys = [c for c in ("objective", "cargo_value", "origin") if c in order.columns]
+        sort_keys = [c for c in ("cargo_value", "origin") if c in order.columns]  # lanes sharing searches
         order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
         scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
@@ -246,13 +182,6 @@ class LaneScorer:
         frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
         frame["lane_id"] = lanes["lane_id"].to_numpy()
         return gpd.GeoDataFrame(frame[[*OUTPUT, "geometry"]], geometry="geometry", crs="EPSG:4326")
-
-
-class NoRoute(Exception):
-    """No road joins a lane's ends."""
-
-    def __init__(self, a: object, b: object) -> None:
-        super().__init__(f"NoRouteError: no road connects {a.name} and {b.name}")
 
 
 def pct_change(value: float, base: float) -> float:

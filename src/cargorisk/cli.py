@@ -26,13 +26,22 @@ MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summaris
 @click.option("-v", "--verbose", is_flag=True, help="Log progress.")
 @click.option("-q", "--quiet", is_flag=True, help="Only print errors.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Data folder (default: ./data).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a setting for this run, e.g. --set toll_usd_per_km_mx=0.4 (repeatable).",
+)
 @click.version_option(package_name="cargorisk")
 @click.pass_context
-def app(ctx: click.Context, verbose: bool, quiet: bool, data_dir: Path | None) -> None:
+def app(
+    ctx: click.Context, verbose: bool, quiet: bool, data_dir: Path | None, overrides: tuple[str, ...]
+) -> None:
     """Cargo-theft risk scoring and truck route planning across the Mexico-US border."""
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = Settings.from_env(data_dir=data_dir)
+    ctx.obj = Settings.from_env(data_dir=data_dir).with_overrides(overrides)
     ctx.meta["quiet"] = quiet
 
 
@@ -494,6 +503,16 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
 @click.option("--avoid-port", "avoid_ports", multiple=True, help="Port or bridge to avoid (repeatable).")
 @click.option("--via-port", help="Cross at this port or bridge.")
 @click.option("--max-theft-prob", type=float, help="Theft-probability budget for the route.")
+@click.option("--team", is_flag=True, help="Two drivers: the truck stops only to change drivers.")
+@click.option(
+    "--max-time-ratio",
+    type=float,
+    help="Safest and alternatives take at most this x the fastest's hours (default 1.5).",
+)
+@click.option(
+    "--depart-window", type=float, help="Hours after --depart searched for a better departure (default 24)."
+)
+@click.option("--pareto", is_flag=True, help="Add the exact time/theft-risk front within the bound.")
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
 @click.option(
     "--waits", "waits_file", type=click.Path(path_type=Path), help="Saved CBP wait-times feed (JSON)."
@@ -513,6 +532,10 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     avoid_ports: tuple[str, ...],
     via_port: str | None,
     max_theft_prob: float | None,
+    team: bool,
+    max_time_ratio: float | None,
+    depart_window: float | None,
+    pareto: bool,
     year: int,
     waits_file: Path | None,
     as_json: bool,
@@ -539,6 +562,10 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
             avoid_ports=avoid_ports,
             via_port=via_port,
             max_theft_prob=max_theft_prob,
+            team=team,
+            max_time_ratio=max_time_ratio,
+            depart_window_h=depart_window,
+            pareto=pareto,
         )
         note["result"] = f"{len(plan.routes())} routes, {len(plan.pareto)} Pareto points"
     click.echo(plan.to_json()) if as_json else say(plan.summary())

@@ -8,7 +8,9 @@ variable named ``CARGORISK_<FIELD>`` (upper case), e.g. ``CARGORISK_DATA_DIR=/sr
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,13 +31,37 @@ class Settings:
         Trained model artifacts and their model cards.
     maps_dir
         Generated HTML and PNG maps.
-    value_of_time_usd_per_h
-        Cost of a truck hour (USD/h), pricing driving and border waiting: 91.27, the average
-        marginal cost per hour of US trucking in 2023 (ATRI, *An Analysis of the Operational
-        Costs of Trucking: 2024 Update*).
-    cost_per_km_usd
-        Optional distance cost (USD/km) on top of time; 0 by default because the ATRI hourly
-        figure already covers fuel and maintenance at highway speeds.
+    time_cost_usd_per_h
+        Cost of a truck hour on duty (driving, breaks, the border queue), USD/h: 57.64. ATRI,
+        *An Analysis of the Operational Costs of Trucking: 2024 Update* (2023 costs): USD 2.270
+        per mile in all, of which fuel 0.554 (2.270 - 1.716 without fuel), repair and maintenance
+        0.202, tyres 0.045 and tolls 0.028 (2022) depend on distance; the other 1.441 per mile
+        (driver wages 0.779 and benefits, truck and trailer payments 0.360, insurance 0.099,
+        permits) is time, converted at ATRI's average operating speed of 40 mph (39.98 in ATRI's
+        method; 2022: USD 90.78/h over 2.251/mile = 40.3 mph).
+    rest_cost_usd_per_h
+        Cost of an hour of off-duty rest, USD/h: 18.88, the equipment part of the time cost
+        (truck and trailer payments 0.360, insurance 0.099, permits 0.013 per mile x 40 mph);
+        the driver's rest is unpaid.
+    operating_cost_usd_per_km_us
+        Distance cost in the US, USD/km: 0.498 = (fuel 0.554 + repair 0.202 + tyres 0.045)
+        USD/mile (ATRI, above) / 1.609.
+    operating_cost_usd_per_km_mx
+        Distance cost in Mexico, USD/km: 0.653. Total cost of Mexican carriers USD 1.19/km
+        (Berrones-Sanz, *Costos operativos en el transporte de mercancia por carretera*,
+        Direccion y Organizacion 73, 2021); fuel up to 44% of carriers' costs (CANACAR/INEGI
+        2018) gives 0.524; repair and tyres at ATRI's share of the total (10.9%) give 0.129.
+        Mexican diesel (26.30 MXN/l, Aug 2025, El Economista) is dearer than US diesel.
+    toll_usd_per_km_mx
+        Toll per km of Mexican cuota for a 5-axle tractor-trailer, USD/km: 0.339 = 6.21 MXN/km
+        at 18.33 MXN/USD (2024 average, Grupo Financiero Base). 6.21 is the mean of published
+        5-axle tariffs over the published distance between the cities they join:
+        Mexico-Queretaro 911 MXN / 217 km, Mexico-Puebla 866 / 130, Queretaro-Celaya 366 / 50,
+        Saltillo-Monterrey 532 / 80 (CAPUFE 2025 and 2023 tariffs as reported by the press).
+    toll_usd_per_km_us
+        Toll per km of the US turnpikes on the graph (Kansas Turnpike on I-35, Oklahoma's
+        turnpikes on I-44), USD/km: 0.137 = Oklahoma's heavy-truck average of 22 cents a mile
+        (Tulsa World, 2019).
     cargo_value_usd
         Default declared value of the load (USD) when a route request gives none.
     max_snap_km
@@ -49,17 +75,46 @@ class Settings:
         US cargo-theft rate: 3,625 thefts in 2024 (CargoNet annual report, US and Canada,
         all modes, so an upper bound for trucks on the road) over 297.7 billion combination-truck
         km (185 billion miles, FHWA Highway Statistics 2022, table VM-1) = 0.0122.
+    max_time_ratio
+        "Safest" and the alternatives take at most this many times the fastest route's total
+        hours: 1.5. A cross-border load is planned in driving days; half as long again is what
+        a dispatcher can still fit into the delivery appointment (a 10-hour lane becomes at most
+        15 hours, not a second day), and beyond it the added driver and truck hours cost more
+        than the theft loss they avoid at the cargo values seen in this model (a detour saving
+        1e-5 in P(theft) on USD 1M saves USD 10). Raise it to see wider detours.
+    low_traffic_trucks_per_day
+        Crossings with fewer northbound trucks a day (BTS/CBP, last 12 months) are used only
+        when asked for (``via_port``) or when no other crossing gives a route, and are flagged:
+        30. The 24 commercial crossings fall into 3 ports under it (Lukeville 2, Naco 8, Presidio
+        29: a truck an hour or less while open, under 0.2% of the border's trucks) and the rest
+        at 51 (Columbus) or more; at the small ports the volume-scaled wait model is an
+        extrapolation far outside its data and booths, hours and broker capacity are thin.
+    southbound_wait_min
+        Mean southbound (into Mexico) commercial wait, minutes, a documented assumption: no
+        agency publishes southbound waits (CBP's are northbound only). 9.3 is the average
+        outbound crossing time measured at El Paso-Zaragoza (FHWA/TTI, *International Border
+        Crossing Truck Travel Time for 2001*); the average over the 7 ports surveyed was 8.1.
+    departure_window_h
+        Hours after the planned departure searched for a better one (departure advice): 24.
     """
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
     models_dir: Path = field(default_factory=lambda: Path("models"))
     maps_dir: Path = field(default_factory=lambda: Path("maps"))
-    value_of_time_usd_per_h: float = 91.27
-    cost_per_km_usd: float = 0.0
+    time_cost_usd_per_h: float = 57.64
+    rest_cost_usd_per_h: float = 18.88
+    operating_cost_usd_per_km_us: float = 0.498
+    operating_cost_usd_per_km_mx: float = 0.653
+    toll_usd_per_km_mx: float = 0.339
+    toll_usd_per_km_us: float = 0.137
     cargo_value_usd: float = 100_000.0
     max_snap_km: float = 25.0
     mx_truck_km_per_year: float = 45e9
     us_theft_per_million_truck_km: float = 0.0122
+    max_time_ratio: float = 1.5
+    low_traffic_trucks_per_day: float = 30.0
+    southbound_wait_min: float = 9.3
+    departure_window_h: float = 24.0
 
     @property
     def raw_dir(self) -> Path:
@@ -97,24 +152,38 @@ class Settings:
         for f in dataclasses.fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
-                values[f.name] = _convert(f.name, raw, f.type)
+                values[f.name] = _convert(f"{ENV_PREFIX}{f.name.upper()}", raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
         for name in ("data_dir", "models_dir", "maps_dir"):
             if name in values:
                 values[name] = Path(values[name])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
+    def with_overrides(self, pairs: Iterable[str]) -> Settings:
+        """These settings with ``NAME=VALUE`` overrides (``cargorisk --set``), checked like the
+        environment variables; an unknown name is a one-line error listing the known ones."""
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        values: dict[str, object] = {}
+        for pair in pairs:
+            name, sep, raw = str(pair).partition("=")
+            name = name.strip().lower().replace("-", "_")
+            if not sep or name not in fields:
+                msg = f"--set {pair!r}: use NAME=VALUE with NAME one of {sorted(fields)}"
+                raise InputError(msg)
+            values[name] = _convert(f"--set {name}", raw.strip(), fields[name].type)
+        return dataclasses.replace(self, **values)  # type: ignore[arg-type]
 
-def _convert(name: str, raw: str, type_name: object) -> object:
-    """Convert one environment string to the field's type, with a clear error."""
+
+def _convert(label: str, raw: str, type_name: object) -> object:
+    """Convert one setting's text to the field's type, with a clear error naming ``label``."""
     if type_name in ("float", float):
         try:
             value = float(raw)
         except ValueError:
-            msg = f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number; set it to e.g. 95.0"
+            msg = f"{label}={raw!r} is not a number; set it to e.g. 95.0"
             raise InputError(msg) from None
-        if value < 0:
-            msg = f"{ENV_PREFIX}{name.upper()}={raw!r} must not be negative"
+        if not math.isfinite(value) or value < 0:
+            msg = f"{label}={raw!r} must be a finite, non-negative number"
             raise InputError(msg)
         return value
     return Path(raw)

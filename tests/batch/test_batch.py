@@ -1,4 +1,5 @@
-"""Batch lane scoring on the real corridor: good rows scored, bad rows reported, files, jobs."""
+"""Batch lane scoring on the national graph: good rows scored, bad rows reported, files, jobs, and
+the same answers as `route` for the same requests."""
 
 from __future__ import annotations
 
@@ -161,3 +162,49 @@ def test_dask_engine_matches_local(
     a, b = gpd.read_parquet(tmp_path / "local.parquet"), gpd.read_parquet(tmp_path / "dask.parquet")
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
     assert a.geometry.geom_equals(b.geometry).all() or a.geometry.isna().equals(b.geometry.isna())
+
+
+def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
+    """Several hundred random requests (night and weekend departures, both directions, all
+    objectives) through Router.plan and through score_lanes: the same route and figures."""
+    names = sorted(
+        {f"{d['name']}, {d['state']}" for _, d in router.graph.nodes(data=True) if d.get("kind") == "city"}
+    )
+    rng = np.random.default_rng(11)
+    n = 240
+    hours = rng.integers(0, 24 * 7, n)  # any hour of a week: nights and weekends included
+    lanes = pd.DataFrame(
+        {
+            "lane_id": [f"R{i}" for i in range(n)],
+            "origin": rng.choice(names, n),
+            "destination": rng.choice(names, n),
+            "depart": [
+                (pd.Timestamp("2026-03-02T00:00-06:00") + pd.Timedelta(hours=int(h))).isoformat()
+                for h in hours
+            ],
+            "cargo_value": rng.choice([50_000, 500_000, 5_000_000], n),
+            "objective": rng.choice(["balanced", "fastest", "safest"], n),
+        }
+    )
+    scored = cargorisk.score_lanes(lanes, router).set_index("lane_id")
+    compared = 0
+    for lane in lanes.itertuples(index=False):
+        row = scored.loc[lane.lane_id]
+        try:
+            plan = router.plan(
+                lane.origin, lane.destination, depart=lane.depart, cargo_value=lane.cargo_value,
+                objective=lane.objective, alternatives=0,
+            )  # fmt: skip
+        except cargorisk.CargoRiskError as exc:
+            assert row["status"] == "error" and type(exc).__name__ in row["error"]
+            continue
+        rec = plan.recommended
+        assert row["status"] == "ok", row["error"]
+        assert (row["crossing"] if pd.notna(row["crossing"]) else None) == rec.crossing, lane
+        assert row["km"] == pytest.approx(rec.km) and row["total_h"] == pytest.approx(rec.total_h)
+        assert row["cost_usd"] == pytest.approx(rec.cost_usd) and row["theft_prob"] == pytest.approx(
+            rec.theft_prob
+        )
+        assert row["fastest_total_h"] == pytest.approx(plan.fastest.total_h)
+        compared += 1
+    assert compared >= 200

@@ -129,7 +129,19 @@ def test_cuota_and_libre_twins(national: nx.MultiDiGraph, toll_ref: str, free_re
             by_ref.setdefault(ref, []).append(d["toll"])
     assert all(by_ref[toll_ref]) and len(by_ref[toll_ref]) > 20
     assert not all(by_ref[free_ref]) and sum(not t for t in by_ref[free_ref]) > 20
-    assert all(not d["toll"] for *_, d in national.edges(data=True) if d["country"] == "US")
+    us_toll = {
+        (d["ref"], d["state"]) for *_, d in national.edges(data=True) if d["country"] == "US" and d["toll"]
+    }
+    assert us_toll == {("I-35", "Kansas"), ("I-44", "Oklahoma")}  # the Kansas and Oklahoma turnpikes
+
+
+def test_us_turnpikes_have_their_length(national: nx.MultiDiGraph) -> None:
+    km = {}
+    for *_, d in national.edges(data=True):
+        if d["country"] == "US" and d["toll"]:
+            km[d["state"]] = km.get(d["state"], 0.0) + d["length"] / 2000
+    assert km["Kansas"] == pytest.approx(127 * 1.609, rel=0.05)  # I-35 from the Oklahoma line to Emporia
+    assert km["Oklahoma"] == pytest.approx((25 + 61 + 86 + 88) * 1.609, rel=0.05)  # the I-44 turnpikes
 
 
 def test_documented_toll_exceptions(national: nx.MultiDiGraph) -> None:

@@ -30,9 +30,9 @@ def test_graphml_round_trip_keeps_types(corridor: nx.MultiDiGraph, tmp_path: Pat
 
 
 def test_national_graphml_round_trip_keeps_integer_ids_and_types(
-    national: nx.MultiDiGraph, tmp_path: Path
+    national: nx.MultiDiGraph, built: Settings, tmp_path: Path
 ) -> None:
-    back = load_network(save_graph(national, tmp_path / "national.graphml"))
+    back = load_network(save_graph(national, tmp_path / "national.graphml"), settings=built)
     assert back.number_of_edges() == national.number_of_edges()
     node = next(n for n, d in national.nodes(data=True) if d["country"] == "MX")
     assert isinstance(node, int) and back.nodes[node]["cvegeo"] == national.nodes[node]["cvegeo"]

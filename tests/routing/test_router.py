@@ -1,8 +1,11 @@
-"""The Router on the national graph, 2025 theft risk and the trained border wait model."""
+"""The Router on the national graph, 2025 theft risk and the trained border wait model: plans a
+dispatcher would drive (costs, tolls, driver hours, bounds, departure advice, direction)."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import shapely
@@ -10,53 +13,170 @@ import shapely
 from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
-from cargorisk.routing import Router
+from cargorisk.routing import Route, RoutePlan, Router
 
+FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
 DEPART = "2026-03-02T06:00-06:00"  # a Monday morning in Monterrey
+SATURDAY_NIGHT = "2026-03-07T22:00-06:00"
+FRIDAY_NIGHT = "2026-03-06T23:00-06:00"
+SUNDAY_MORNING = "2026-03-08T08:00-06:00"
 
 
 @pytest.fixture(scope="module")
-def mty_dallas(router: Router):
-    return router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000)
+def mty_dallas(router: Router) -> RoutePlan:
+    return router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, pareto=True)
 
 
-def test_monterrey_dallas_crosses_at_laredo_with_published_km_and_hours(mty_dallas) -> None:
+def shown(plan: RoutePlan) -> list[Route]:
+    return plan.routes()
+
+
+def assert_within_bound(plan: RoutePlan) -> None:
+    """No route of a plan takes more than the bound over the fastest's hours, nor (but the
+    fastest itself, which arrives first) drives more than the bound over the least driving
+    hours shown."""
+    least_driving = min(r.driving_h for r in shown(plan))
+    for route in [*shown(plan), *plan.pareto]:
+        assert route.total_h <= plan.max_time_ratio * plan.fastest.total_h + 1e-6, route.label
+        if route is not plan.fastest:
+            assert route.driving_h <= plan.max_time_ratio * least_driving + 1e-6, route.label
+
+
+def test_monterrey_dallas_crosses_at_laredo_with_published_km_and_hours(mty_dallas: RoutePlan) -> None:
     best = mty_dallas.recommended
-    assert best.port_code == "2304"  # Laredo: World Trade Bridge or Colombia
-    # Google Maps: about 920 km (570 mi) via Laredo and I-35.
-    assert best.km == pytest.approx(920, rel=0.10)
-    # Google Maps gives 9 h 30 min for cars; loaded trucks run at 80-90% of car speed (Texas: 75 mph
-    # limit for cars, trucks about 65 mph; Mexican autopistas: 80-95 km/h for trucks vs 110) so
-    # about 10.5-11.9 h: the published-based truck driving time used here is 11.0 h.
+    assert best.port_code == "2304" and best.crossing == "World Trade Bridge"
+    assert best.km == pytest.approx(920, rel=0.10)  # Google Maps: about 920 km (570 mi) via Laredo and I-35
+    # loaded trucks run at 80-90% of car speed (Google: 9 h 30 min for cars): about 10.5-11.9 h
     assert best.driving_h == pytest.approx(11.0, rel=0.10)
     assert best.port_arrival is not None and best.port_arrival.hour == 9
     assert 0 < best.wait_min < 240
-    assert best.arrival > best.port_arrival
+    # a solo driver cannot drive 11.4 h plus an hour in line in one day: FMCSA's 11-hour limit
+    assert [s.kind for s in best.stops] == ["break", "rest"] and best.rest_h == 10
+    assert best.total_h == pytest.approx(best.driving_h + best.break_h + best.rest_h + best.wait_min / 60)
+    assert best.arrival == best.depart + timedelta(hours=best.total_h)
 
 
-def test_plan_contents_and_exports(mty_dallas, router: Router) -> None:
-    plan = mty_dallas
-    assert plan.fastest.total_h <= plan.recommended.total_h <= plan.safest.total_h
-    assert plan.safest.theft_prob <= plan.recommended.theft_prob
-    assert plan.safest.vs_fastest.endswith("theft risk vs fastest") and "min" in plan.safest.vs_fastest
-    rec = plan.recommended
+def test_plan_shows_every_cost_component_and_the_schedule(mty_dallas: RoutePlan, router: Router) -> None:
+    rec = mty_dallas.recommended
+    costs = rec.costs
+    assert costs.operating_usd == pytest.approx(rec.km * 0.55, rel=0.15)  # USD 0.50-0.65 per km
+    assert costs.toll_usd > 40  # MEX-85D, Monterrey-Nuevo Laredo, is a cuota
+    assert costs.loss_usd == pytest.approx(250_000 * rec.theft_prob)
+    assert rec.cost_usd == pytest.approx(costs.total_usd)
+    doc = json.loads(mty_dallas.to_json())["recommended"]
+    for field in ("km", "driving_h", "break_h", "rest_h", "wait_min", "total_h", "operating_cost_usd",
+                  "toll_usd", "theft_prob", "expected_loss_usd", "cost_usd", "stops"):  # fmt: skip
+        assert field in doc
+    rest = next(s for s in doc["stops"] if s["kind"] == "rest")
+    assert rest["road"].startswith("I-35") and rest["place"] and "FMCSA" in rest["rule"]
+    text = mty_dallas.summary()
+    assert "operate" in text and "tolls" in text and "rest 10.0 h after" in text and "border: arrive" in text
     assert rec.segments["km"].sum() == pytest.approx(rec.km)
     assert rec.segments["risk_share"].sum() == pytest.approx(1.0)
     assert len(rec.riskiest) == 3 and all(r["drivers"] for r in rec.riskiest)
-    assert {r.crossing for r in plan.alternatives} - {rec.crossing}  # alternatives use other crossings
-    doc = json.loads(plan.to_json())
-    assert doc["recommended"]["port_code"] == "2304" and doc["recommended"]["segments"]
-    gdf = plan.to_geodataframe(router.graph)
-    assert gdf.crs == "EPSG:4326" and set(gdf["route"]) >= {"recommended", "safest"}
-    assert "riskiest segments" in plan.summary()
+    gdf = mty_dallas.to_geodataframe(router.graph)
+    assert gdf.crs == "EPSG:4326" and "recommended" in set(gdf["route"])
 
 
-def test_pareto_front_is_non_dominated_and_spans_fastest_to_safest(mty_dallas) -> None:
+def test_balanced_is_the_cheapest_shown_and_fastest_the_quickest(mty_dallas: RoutePlan) -> None:
+    routes = shown(mty_dallas)
+    assert mty_dallas.recommended.cost_usd <= min(r.cost_usd for r in routes) + 1e-6
+    assert mty_dallas.fastest.total_h <= min(r.total_h for r in routes) + 0.25  # same arrival: cheaper wins
+    assert mty_dallas.safest.theft_prob <= min(r.theft_prob for r in routes) * (1 + 1e-9)
+    assert {r.crossing for r in mty_dallas.alternatives} - {mty_dallas.recommended.crossing}
+    labelled_fastest = [r for r in routes if r.vs_fastest == "fastest route"]
+    assert all(r.nodes == mty_dallas.fastest.nodes for r in labelled_fastest)
+    assert_within_bound(mty_dallas)
+
+
+def test_pareto_front_is_non_dominated_and_within_the_bound(mty_dallas: RoutePlan) -> None:
     front = mty_dallas.pareto
     assert len(front) >= 2
     for a in front:
         assert not any(b is not a and b.total_h <= a.total_h and b.theft_prob <= a.theft_prob for b in front)
-    assert min(r.theft_prob for r in front) <= mty_dallas.safest.theft_prob * 1.0001
+    assert_within_bound(mty_dallas)
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "depart"),
+    [
+        ("Ciudad de México", "Laredo, TX", FRIDAY_NIGHT),
+        ("Monterrey, NL", "Laredo, TX", SUNDAY_MORNING),
+        ("Ciudad de México", "Houston", DEPART),
+        ("Tijuana", "Los Angeles", "2026-03-02T06:00-08:00"),
+        ("Irapuato", "Toluca", "2026-03-04T22:00-06:00"),
+        ("Monterrey, NL", "Dallas, TX", SATURDAY_NIGHT),
+    ],
+)
+def test_no_route_is_a_detour_beyond_the_bound(
+    router: Router, origin: str, destination: str, depart: str
+) -> None:
+    plan = router.plan(origin, destination, depart=depart, cargo_value=500_000)
+    assert_within_bound(plan)
+    shortest = min(r.km for r in shown(plan))
+    assert all(r.km <= 1.6 * shortest for r in shown(plan))  # 3,308 km vs 1,212 km is gone
+    assert "Lukeville" not in {r.crossing for r in shown(plan)}  # 2 trucks a day: only when asked
+
+
+def test_friday_night_recommends_leaving_later_not_a_detour(router: Router) -> None:
+    plan = router.plan("Ciudad de México", "Laredo, TX", depart=FRIDAY_NIGHT, cargo_value=500_000)
+    rec = plan.recommended
+    assert rec.closed_min > 12 * 60  # every crossing is closed on Sunday: the truck would park
+    assert rec.driving_h <= 1.25 * min(r.driving_h for r in shown(plan))
+    assert plan.advice is not None and plan.advice.depart > plan.depart
+    assert plan.advice.route.arrival <= rec.arrival + timedelta(minutes=15)
+    assert plan.advice.saving_usd > 100
+    assert "leave Sat" in plan.advice.sentence() and "opens Mon 06:00" in plan.advice.sentence()
+
+
+def test_saturday_night_says_when_the_crossing_opens(router: Router) -> None:
+    plan = router.plan("Monterrey, NL", "Dallas, TX", depart=SATURDAY_NIGHT)
+    rec = plan.recommended
+    assert rec.opens_at is not None and rec.opens_at.strftime("%a %H:%M") == "Mon 06:00"
+    assert "until it opens Mon 06:00" in plan.summary()
+    if rec.vs_fastest == "fastest route":
+        assert rec.total_h == plan.fastest.total_h
+    assert plan.advice is not None and "World Trade Bridge is closed" in plan.advice.reason
+
+
+def test_southbound_waits_are_the_documented_assumption(router: Router) -> None:
+    plan = router.plan("Houston", "Ciudad de México", depart=DEPART)
+    rec = plan.recommended
+    assert rec.direction == "southbound" and rec.wait_source == "assumed southbound"
+    assert rec.wait_min == pytest.approx(9.3)  # FHWA/TTI 2001, outbound at El Paso-Zaragoza
+    north = router.plan("Ciudad de México", "Houston", depart=DEPART).recommended
+    assert north.direction == "northbound" and north.wait_source in {"modelled", "observed"}
+
+
+def test_team_drivers_arrive_sooner_without_rests(router: Router) -> None:
+    solo = router.plan("Guadalajara", "Chicago", depart=DEPART).recommended
+    team = router.plan("Guadalajara", "Chicago", depart=DEPART, team=True).recommended
+    assert solo.rest_h >= 20 and team.rest_h == 0
+    assert {s.kind for s in team.stops} <= {"driver change"}
+    assert team.total_h < solo.total_h - 15
+
+
+def test_low_traffic_ports_only_when_asked(router: Router) -> None:
+    plan = router.plan("Hermosillo", "Phoenix", depart=DEPART)
+    assert plan.recommended.crossing != "Lukeville" and not plan.recommended.low_traffic
+    forced = router.plan("Hermosillo", "Phoenix", depart=DEPART, via_port="Lukeville")
+    assert forced.recommended.crossing == "Lukeville" and forced.recommended.low_traffic
+    assert "Lukeville*" in forced.summary()
+
+
+def test_port_names_are_read_as_border_waits_reads_them(router: Router) -> None:
+    colombia = router.plan(
+        "Monterrey, NL", "Dallas, TX", depart=DEPART, via_port="Colombia Solidarity Bridge"
+    )
+    assert colombia.recommended.crossing == "Colombia Solidarity Bridge"
+    pharr = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, via_port="Pharr")
+    assert pharr.recommended.crossing == "Pharr International Bridge"
+    no_wtb = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, avoid_ports=["World Trade Bridge"])
+    assert no_wtb.recommended.crossing != "World Trade Bridge"
+    eagle = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, via_port="2303")
+    assert eagle.recommended.port_code == "2303"
+    with pytest.raises(PlaceNotFound, match="'Laredp' is not a commercial crossing; did you mean 'Laredo'"):
+        router.plan("Monterrey, NL", "Dallas, TX", via_port="Laredp")
 
 
 def test_central_mexico_lane_safest_trades_time_for_risk(router: Router) -> None:
@@ -78,10 +198,6 @@ def test_constraints(router: Router) -> None:
     no_tamps = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, avoid_states=["Tamaulipas"])
     assert no_tamps.recommended.crossing != base.recommended.crossing
     assert "Tamaulipas" not in set(no_tamps.recommended.segments["state"])
-    via = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, via_port="Eagle Pass")
-    assert via.recommended.port_code == "2303"
-    avoided = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, avoid_ports=["2304"])
-    assert avoided.recommended.port_code != "2304"
     puebla = shapely.box(-98.5, 18.7, -97.6, 19.3)
     around = router.plan("Ciudad de México", "Veracruz, Ver.", depart=DEPART, avoid_areas=puebla)
     assert not any(
@@ -89,12 +205,21 @@ def test_constraints(router: Router) -> None:
     )
 
 
-def test_theft_budget(router: Router, mty_dallas) -> None:
+def test_theft_budget(router: Router, mty_dallas: RoutePlan) -> None:
     budget = (mty_dallas.safest.theft_prob + mty_dallas.fastest.theft_prob) / 2
     within = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, max_theft_prob=budget)
     assert within.recommended.theft_prob <= budget
     with pytest.raises(NoRouteError, match=r"no route has theft probability <= 1\.00e-09"):
         router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, max_theft_prob=1e-9)
+
+
+def test_a_wider_bound_shows_wider_detours(router: Router) -> None:
+    tight = router.plan("Ciudad de México", "Veracruz, Ver.", depart=DEPART, max_time_ratio=1.0)
+    wide = router.plan("Ciudad de México", "Veracruz, Ver.", depart=DEPART, max_time_ratio=3.0)
+    assert tight.safest.theft_prob >= wide.safest.theft_prob
+    assert all(r.total_h <= tight.fastest.total_h + 1e-9 for r in tight.routes())
+    with pytest.raises(InputError, match=r"max_time_ratio 0\.5 must be at least 1"):
+        router.plan("Ciudad de México", "Veracruz, Ver.", max_time_ratio=0.5)
 
 
 def test_bad_requests(router: Router) -> None:
@@ -110,7 +235,7 @@ def test_bad_requests(router: Router) -> None:
         router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00")
     with pytest.raises(InputError, match="unknown state 'Tamaulipa' to avoid; did you mean 'Tamaulipas'"):
         router.plan("Monterrey, NL", "Dallas, TX", avoid_states=["Tamaulipa"])
-    with pytest.raises(InputError, match="unknown port 'Atlantis'"):
+    with pytest.raises(PlaceNotFound, match="'Atlantis' is not a commercial crossing"):
         router.plan("Monterrey, NL", "Dallas, TX", avoid_ports=["Atlantis"])
     blocked = ["Tamaulipas", "Nuevo León", "Coahuila", "Chihuahua", "Sonora", "Baja California"]
     with pytest.raises(NoRouteError, match=r"with avoid_states=\[.*\]; relax that constraint"):
@@ -127,15 +252,28 @@ def test_route_cli(
         == 0
     )
     out = capsys.readouterr().out
-    assert "recommended" in out and "safest" in out and "World Trade Bridge" in out
+    assert "recommended" in out and "World Trade Bridge" in out and "rest 10.0 h" in out
     assert main([*data, "route", "Monterrey, NL", "Dallas, TX", "--json", "--avoid-state", "Tamaulipas"]) == 0
     assert json.loads(capsys.readouterr().out)["recommended"]["crossing"] != "World Trade Bridge"
+    args = ["route", "Monterrey, NL", "Dallas, TX", "--depart", DEPART, "--json", "--team"]
+    assert main([*data, *args]) == 0
+    assert json.loads(capsys.readouterr().out)["recommended"]["rest_h"] == 0
+    assert main([*data, "--set", "toll_usd_per_km_mx=0", *args]) == 0
+    assert json.loads(capsys.readouterr().out)["recommended"]["toll_usd"] == 0
+    # a CBP feed read at 07:00 CST says 95 min at World Trade Bridge; a truck there at 07:13 gets it
+    feed = ["--waits", str(FEED), "--depart", "2026-03-02T03:30-06:00", "--json"]
+    assert main([*data, "route", "Monterrey, NL", "Dallas, TX", *feed]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    wtb = [r for r in [plan["recommended"], *plan["alternatives"]] if r["crossing"] == "World Trade Bridge"]
+    assert wtb and all(r["wait_source"] == "live" and r["wait_min"] == 95 for r in wtb)
+    assert Router.from_settings(trained, 2025).live is None  # the feed stays with that one request
     for bad in (
-        ["Monterey", "Dallas"],
-        ["Monterrey, NL", "Dallas, TX", "--cargo-value", "-1"],
-        ["Monterrey, NL", "Dallas, TX", "--depart", "soon"],
+        ["route", "Monterey", "Dallas"],
+        ["route", "Monterrey, NL", "Dallas, TX", "--cargo-value", "-1"],
+        ["route", "Monterrey, NL", "Dallas, TX", "--depart", "soon"],
+        ["--set", "nonsense=1", "route", "Monterrey, NL", "Dallas, TX"],
     ):
-        assert main([*data, "route", *bad]) == 1
+        assert main([*data, *bad]) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1
 
@@ -144,22 +282,12 @@ def test_domestic_lane_gets_distinct_alternatives(router: Router) -> None:
     plan = router.plan("Ciudad de México", "Monterrey, NL", depart=DEPART)
     assert plan.recommended.crossing is None
     assert plan.alternatives
-    shown = [plan.recommended, plan.fastest, plan.safest]
     for alt in plan.alternatives:
-        assert all(router.overlap(alt, other) < 0.7 for other in shown)
-
-
-@pytest.mark.parametrize(
-    ("origin", "destination"), [("Ciudad de México", "Monterrey, NL"), ("Monterrey, NL", "Dallas, TX")]
-)
-def test_safest_and_fastest_are_extremes_of_the_plan(router: Router, origin: str, destination: str) -> None:
-    plan = router.plan(origin, destination, depart=DEPART)
-    everything = [*plan.routes(), *plan.pareto]
-    bounded = [r for r in everything if r.total_h <= 2.5 * plan.fastest.total_h]
-    assert plan.safest.total_h <= 2.5 * plan.fastest.total_h
-    assert plan.safest.theft_prob <= min(r.theft_prob for r in bounded) * (1 + 1e-9)
-    assert plan.fastest.total_h <= min(r.total_h for r in everything) + 1e-9
-    assert plan.pareto[-1].theft_prob <= plan.safest.theft_prob  # the unbounded minimum
+        assert all(
+            router.overlap(alt, other) < 0.7 for other in [plan.recommended, plan.fastest, plan.safest]
+        )
+        assert alt.cost_usd >= plan.recommended.cost_usd  # never cheaper than the recommended route
+    assert_within_bound(plan)
 
 
 def test_the_corridor_network_stays_a_working_alternative(corridor_router: Router, router: Router) -> None:

@@ -1,7 +1,7 @@
 """Border crossings: the ports table and the expected commercial wait at each crossing."""
 
 from cargorisk.border.fit import evaluate_waits, model_file, plot_heatmap, train_wait_model
-from cargorisk.border.ports import crossing_table, port_time_zone, resolve_crossing
+from cargorisk.border.ports import crossing_table, crossings_named, port_time_zone, resolve_crossing
 from cargorisk.border.waits import (
     BorderWaitModel,
     WaitEstimate,
@@ -15,6 +15,7 @@ __all__ = [
     "BorderWaitModel",
     "WaitEstimate",
     "crossing_table",
+    "crossings_named",
     "evaluate_waits",
     "load_wait_model",
     "model_file",

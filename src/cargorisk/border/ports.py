@@ -130,6 +130,14 @@ def resolve_crossing(query: str, table: pd.DataFrame) -> pd.Series:
     A port with several truck bridges (Laredo, Brownsville) resolves to its busiest one unless
     the bridge is named. Unknown names raise PlaceNotFound with suggestions.
     """
+    return crossings_named(query, table).iloc[0]
+
+
+def crossings_named(query: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The crossings a name means, busiest first: the bridge when a bridge is named ('Colombia
+    Solidarity Bridge', 'Pharr'), every truck bridge of the port for a port name or BTS code
+    ('Laredo', '2304'). The one resolver behind ``border waits --port``, ``--via-port`` and
+    ``--avoid-port``; unknown names raise PlaceNotFound with suggestions."""
     key = normalise(str(query))
     key = normalise(ALIASES.get(key, key))
     if not key:
@@ -138,7 +146,7 @@ def resolve_crossing(query: str, table: pd.DataFrame) -> pd.Series:
     for column in ("crossing", "port_name", "port_code"):
         hits = table[table[column].map(normalise) == key]
         if not hits.empty:
-            return hits.sort_values("trucks_12m", ascending=False).iloc[0]
+            return hits.sort_values("trucks_12m", ascending=False)
     names = sorted(set(table["crossing"]) | set(table["port_name"]))
     close = difflib.get_close_matches(str(query), names, n=3, cutoff=0.6) or difflib.get_close_matches(
         key, [normalise(n) for n in names], n=3, cutoff=0.6

@@ -27,7 +27,8 @@ How it is built (:func:`build_national`):
 3. **Attributes.** ``ref`` (``MEX-85D``, ``I-35``, ``US-83``); ``highway`` from the system's tier
    (1 motorway, 2 trunk, 3 primary, 4 secondary, 5 tertiary); ``toll`` (the ``D`` suffix of
    Mexican expressways, with :data:`FREE_WITH_D` and :data:`TOLL_WITHOUT_D` as documented
-   exceptions; US roads are free here); ``speed_kph`` by class, country and toll
+   exceptions; US roads are free but for the turnpikes of :data:`US_TOLL_SECTIONS`);
+   ``speed_kph`` by class, country and toll
    (:data:`TRUCK_SPEED_KPH`, cited); ``travel_time``.
 
 Regions outside the contiguous US (Alaska, Hawaii, Puerto Rico) and the Mexico-Guatemala bridge
@@ -107,6 +108,18 @@ FREE_WITH_D: dict[tuple[str, str, str], str] = {
         "(Travel Mapping forum, topic 3167)"
     ),
 }
+# US turnpikes on the graph, as (route file, first waypoint, last waypoint): the Kansas Turnpike
+# carries I-35 from the Oklahoma line to Emporia (exit 127), and I-44 in Oklahoma runs on the
+# H.E. Bailey (free through Lawton, exits 30-46), Turner (Oklahoma City-Sapulpa) and Will
+# Rogers (Tulsa-Missouri line) turnpikes (AARoads, Kansas Turnpike; Wikipedia, Turner, Will
+# Rogers and H.E. Bailey Turnpikes; section ends by exit milepost).
+US_TOLL_SECTIONS: dict[tuple[str, str, str], str] = {
+    ("ks.i035", "OK/KS", "127"): "Kansas Turnpike",
+    ("ok.i044", "5", "30"): "H.E. Bailey Turnpike (south of Lawton)",
+    ("ok.i044", "46", "107"): "H.E. Bailey Turnpike (Lawton-Oklahoma City)",
+    ("ok.i044", "138A(35)", "224"): "Turner Turnpike",
+    ("ok.i044", "241", "OK/MO"): "Will Rogers Turnpike",
+}
 # Toll roads without a D number, in Travel Mapping's "select freeways" (mexsf): the concession
 # toll roads of the Valle de Mexico (the Autopista Urbana Norte/Sur and the Supervia Poniente on
 # the Periferico, the Viaducto Bicentenario, the Autopistas Siervo de la Nacion,
@@ -174,7 +187,7 @@ def route_points(routes: pd.DataFrame, waypoints: pd.DataFrame) -> pd.DataFrame:
     cols = ["root", "system", "tier", "country", "region", "region_name", "ref", "toll", "deck"]
     points = waypoints.merge(keep[cols], on="root", how="inner")
     points = points.sort_values(["root", "seq"], kind="stable").reset_index(drop=True)
-    return points.assign(toll=free_sections(points))
+    return points.assign(toll=section_tolls(points))
 
 
 def format_ref(route: str, banner: str = "", name: str = "") -> str:
@@ -193,26 +206,26 @@ def format_ref(route: str, banner: str = "", name: str = "") -> str:
 
 def is_toll(root: str, route: str, country: str) -> bool:
     """Cuota: a Mexican route number with the D suffix, or a toll road of :data:`TOLL_WITHOUT_D`
-    (free sections of D routes are applied per waypoint by :func:`free_sections`)."""
+    (sections, free or toll, are applied per waypoint by :func:`section_tolls`)."""
     if country != "MX":
         return False
     return root in TOLL_WITHOUT_D or bool(re.search(r"\dD$", route))
 
 
-def free_sections(points: pd.DataFrame) -> pd.Series:
-    """``points["toll"]`` with the :data:`FREE_WITH_D` sections free: a piece of route takes
-    the flag of its first waypoint, so the section's waypoints but its last are marked."""
+def section_tolls(points: pd.DataFrame) -> pd.Series:
+    """``points["toll"]`` with the documented sections set: :data:`FREE_WITH_D` free and
+    :data:`US_TOLL_SECTIONS` toll. A piece of route takes the flag of its first waypoint, so a
+    section's waypoints but its last are marked."""
     toll = points["toll"].copy()
-    for root, first, last in FREE_WITH_D:
+    sections = [(key, False) for key in FREE_WITH_D] + [(key, True) for key in US_TOLL_SECTIONS]
+    for (root, first, last), value in sections:
         route = points[points["root"] == root]
         seq = dict(zip(route["label"], route["seq"], strict=False))
         if first in seq and last in seq:
             lo, hi = sorted((seq[first], seq[last]))
-            toll[route.index[(route["seq"] >= lo) & (route["seq"] < hi)]] = False
+            toll[route.index[(route["seq"] >= lo) & (route["seq"] < hi)]] = value
         else:
-            log.warning(
-                "free section %s %s-%s not found in the data; its toll flag is not changed", root, first, last
-            )
+            log.warning("toll section %s %s-%s is not in the data; left as it is", root, first, last)
     return toll
 
 

@@ -67,24 +67,7 @@ def straight(engine: CSREngine, edge: tuple) -> shapely.LineString:
     return shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
 
 
-def port_codes(engine: CSREngine, ports: Iterable[str]) -> set[str]:
-    """Resolve port names, bridge names or codes to BTS port codes (unknown -> InputError)."""
-    crossings = [
-        engine.graph.edges[e] for e in engine.edges if engine.graph.edges[e].get("kind") == "crossing"
-    ]
-    names = {}
-    for d in crossings:
-        for label in (d["port_code"], d.get("port_name", ""), d.get("bridge", "")):
-            names[normalise(label)] = d["port_code"]
-    codes = set()
-    for port in ports:
-        code = names.get(normalise(port))
-        if code is None:
-            close = difflib.get_close_matches(normalise(port), list(names), n=2)
-            hint = (
-                f"did you mean {' or '.join(map(repr, close))}?" if close else "see `cargorisk border ports`"
-            )
-            msg = f"unknown port {port!r}; {hint}"
-            raise InputError(msg)
-        codes.add(code)
-    return codes
+def crossing_mask(engine: CSREngine, bridges: Iterable[str]) -> np.ndarray:
+    """True on the crossing edges of the named bridges (names from
+    :func:`cargorisk.border.crossings_named`)."""
+    return np.isin(edge_values(engine, "bridge"), list(bridges))

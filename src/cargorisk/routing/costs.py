@@ -1,17 +1,23 @@
-"""The generalized cost of a route, in USD.
+"""The generalized cost of a route, in USD: time, distance, tolls and expected theft loss.
 
-    cost = value_of_time x (driving + border wait hours) + cargo value x P(theft) + cost_per_km x km
-    P(theft) = 1 - prod(1 - p_edge)
+    cost = time cost x elapsed hours            (driving, breaks, queueing at the border)
+         + rest cost x hours of off-duty rest   (the truck is tied up, the driver is not paid)
+         + operating cost per km x km           (fuel, repair and maintenance, tyres; by country)
+         + tolls                                (per toll km, by country)
+         + cargo value x P(theft)               P(theft) = 1 - prod(1 - p_edge)
 
-Search uses each edge's additive risk weight r = -log(1 - p_edge), so that the route's theft
-probability is 1 - exp(-sum r) exactly; the linear term cargo x sum(r) that the search
-minimises exceeds cargo x P(theft) by less than P/2 in relative terms (under 0.05% for the
-corridor's largest route probabilities). Reported costs use the exact formula.
+Every default is a field of :class:`~cargorisk.config.Settings` with its source there, and can
+be overridden (``CARGORISK_*`` variables, ``cargorisk --set NAME=VALUE``, or ``CostModel(...)``).
+
+Search uses each edge's additive weight; the risk term uses r = -log(1 - p_edge) so that a
+route's theft probability is 1 - exp(-sum r) exactly (cargo x sum r exceeds cargo x P by less
+than P/2 in relative terms). Breaks, rests and waits are added when a found path is priced
+(:mod:`cargorisk.routing.pricing`), exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,49 +25,86 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError
 
 OBJECTIVES = ("balanced", "fastest", "safest")
+TINY = 1e-9  # tie-break weight of the other objective in fastest / safest searches
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """One route's cost components (USD)."""
+
+    time_usd: float
+    rest_usd: float
+    operating_usd: float
+    toll_usd: float
+    loss_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        """The generalized cost."""
+        return self.time_usd + self.rest_usd + self.operating_usd + self.toll_usd + self.loss_usd
 
 
 @dataclass(frozen=True)
 class CostModel:
-    """Cost parameters (see module docstring); ``Settings`` gives the cited defaults."""
+    """Cost parameters (see the module docstring); :meth:`from_settings` gives the cited defaults."""
 
-    value_of_time_usd_per_h: float = 91.27
-    cost_per_km_usd: float = 0.0
+    time_usd_per_h: float = 57.64
+    rest_usd_per_h: float = 11.40
+    km_usd: dict[str, float] = field(default_factory=lambda: {"MX": 0.653, "US": 0.498})
+    toll_usd_per_km: dict[str, float] = field(default_factory=lambda: {"MX": 0.339, "US": 0.137})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CostModel:
-        """Defaults from settings (and so from ``CARGORISK_*`` variables)."""
-        return cls(settings.value_of_time_usd_per_h, settings.cost_per_km_usd)
+        """Defaults from settings (and so from ``CARGORISK_*`` variables and ``--set``)."""
+        return cls(
+            settings.time_cost_usd_per_h,
+            settings.rest_cost_usd_per_h,
+            {"MX": settings.operating_cost_usd_per_km_mx, "US": settings.operating_cost_usd_per_km_us},
+            {"MX": settings.toll_usd_per_km_mx, "US": settings.toll_usd_per_km_us},
+        )
+
+    def edge_money(
+        self, metres: np.ndarray, country: np.ndarray, toll: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Operating cost and toll (USD) of every edge (crossings: the Mexican rates)."""
+        km = metres / 1000
+        side = np.where(country == "US", "US", "MX")
+        rate = np.where(side == "US", self.km_usd["US"], self.km_usd["MX"])
+        toll_rate = np.where(side == "US", self.toll_usd_per_km["US"], self.toll_usd_per_km["MX"])
+        return km * rate, np.where(toll, km * toll_rate, 0.0)
 
     def edge_weights(
-        self, objective: str, seconds: np.ndarray, risk: np.ndarray, metres: np.ndarray, cargo_value: float
+        self, objective: str, seconds: np.ndarray, risk: np.ndarray, money: np.ndarray, cargo_value: float
     ) -> np.ndarray:
-        """Additive search weight per edge for an objective (USD, seconds or risk units)."""
+        """Additive search weight per edge for an objective (USD, seconds or risk units);
+        ``money`` is each edge's operating cost plus toll."""
         if objective == "fastest":
-            return seconds + 1e-9 * risk
+            return seconds + TINY * risk
         if objective == "safest":
-            # ties broken by time, at a weight (1e-15/s, ~1e-10 per route) far below any route's risk
-            return risk + 1e-15 * seconds
+            return risk + TINY * 1e-6 * seconds  # ties by time, far below any route's risk
         if objective == "balanced":
-            return (
-                self.value_of_time_usd_per_h * seconds / 3600
-                + cargo_value * risk
-                + self.cost_per_km_usd * metres / 1000
-            )
+            return self.time_usd_per_h * seconds / 3600 + money + cargo_value * risk
         msg = f"objective {objective!r} is not one of {OBJECTIVES}"
         raise InputError(msg)
 
-    def wait_weight(self, objective: str, wait_s: float, cargo_value: float) -> float:
-        """Weight of a border wait in the objective's units."""
-        if objective == "fastest":
-            return wait_s
-        if objective == "safest":
-            return 1e-15 * wait_s
-        return self.value_of_time_usd_per_h * wait_s / 3600
-
-    def route_cost(self, hours: float, theft_prob: float, km: float, cargo_value: float) -> float:
-        """Exact generalized cost of a route (USD)."""
-        return self.value_of_time_usd_per_h * hours + cargo_value * theft_prob + self.cost_per_km_usd * km
+    def breakdown(
+        self,
+        *,
+        busy_h: float,
+        rest_h: float,
+        operating_usd: float,
+        toll_usd: float,
+        theft_prob: float,
+        cargo_value: float,
+    ) -> CostBreakdown:
+        """Exact cost components of a priced route."""
+        return CostBreakdown(
+            self.time_usd_per_h * busy_h,
+            self.rest_usd_per_h * rest_h,
+            operating_usd,
+            toll_usd,
+            cargo_value * theft_prob,
+        )
 
 
 def check_cargo_value(value: float) -> float:

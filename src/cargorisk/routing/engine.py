@@ -36,6 +36,7 @@ class CSREngine:
         heads = np.array([self.index[v] for _, v, _ in edges], dtype=np.int64)
         order = np.lexsort((heads, tails))
         self.edges = [edges[i] for i in order]
+        self.node_array, self.edge_array = object_array(self.nodes), object_array(self.edges)
         self.edge_id = {e: i for i, e in enumerate(self.edges)}
         self.tail, self.head = tails[order], heads[order]
         new_pair = np.r_[True, (np.diff(self.tail) != 0) | (np.diff(self.head) != 0)][: len(order)]
@@ -135,6 +136,17 @@ class CSREngine:
         path = np.asarray(self.index_path(pred, start, end, reverse=reverse), dtype=np.int64)
         return best[self.pair_ids(path[:-1], path[1:])].tolist() if len(path) > 1 else []
 
+    def path_nodes(self, ids: np.ndarray) -> list:
+        """Node ids along a path of edge ids (its first tail, then every head)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return []
+        return self.node_array[np.r_[self.tail[ids[0]], self.head[ids]]].tolist()
+
+    def edge_keys(self, ids: np.ndarray) -> list[tuple]:
+        """``(u, v, key)`` of each edge id."""
+        return self.edge_array[np.asarray(ids, dtype=np.int64)].tolist()
+
     def cheapest_edge(self, i: int, j: int, weights: np.ndarray, keep: np.ndarray | None = None) -> int:
         """Edge id of the cheapest kept parallel edge from node index i to node index j."""
         p = self.pair_index[(int(i), int(j))]
@@ -194,3 +206,11 @@ class CSREngine:
             ]
         index, pairs = self.index, self.pair_index
         return [int(best[pairs[index[a], index[b]]]) for a, b in itertools.pairwise(path)]
+
+
+def object_array(items: Sequence) -> np.ndarray:
+    """A 1-d object array of the items as they are (tuples stay elements, never a 2-d array)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out

@@ -64,9 +64,12 @@ def pareto_paths(
     *,
     keep: np.ndarray | None = None,
     max_labels: int | None = None,
+    max_time: float | None = None,
 ) -> list[tuple[float, float, list[int]]]:
     """All Pareto-optimal ``(time, risk, edge ids)`` paths from ``source`` to ``target``,
-    sorted by time. Parallel edges are separate choices; masked edges are skipped."""
+    sorted by time. Parallel edges are separate choices; masked edges are skipped; with
+    ``max_time``, only paths taking at most that long (labels that cannot make it are pruned
+    with the same lower bounds, so the front within the bound stays exact)."""
     goal = engine.index[target]
     kept_mask = np.ones(len(engine.edges), dtype=bool) if keep is None else keep
     lb_time = lower_bounds(engine, times, target, kept_mask)
@@ -77,6 +80,7 @@ def pareto_paths(
     useful = (kept_mask & np.isfinite(lb_time[engine.head])).tolist()  # edges that can reach the target
     heads, times_l, risks_l = engine.head.tolist(), times.tolist(), risks.tolist()  # fast scalar access
     lb_time_l, lb_risk_l, out_start = lb_time.tolist(), lb_risk.tolist(), engine.out_start.tolist()
+    limit = float("inf") if max_time is None else max_time + EPS
     at_node: dict[int, Front] = {}
     at_goal = Front()
     records: list[tuple[int, int]] = []  # (parent record, edge) per kept label
@@ -103,6 +107,8 @@ def pareto_paths(
             head = heads[e]
             nt, nr = time + times_l[e], risk + risks_l[e]
             ft, fr = nt + lb_time_l[head], nr + lb_risk_l[head]
+            if ft > limit:
+                continue
             seen = at_node.get(head)
             if not at_goal.dominates(ft, fr) and not (seen is not None and seen.dominates(nt, nr)):
                 heapq.heappush(heap, (ft, fr, nt, nr, next(counter), head, me, e))

@@ -10,10 +10,20 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from cargorisk.routing.costs import CostBreakdown
+from cargorisk.routing.schedule import Stop
+
+SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
+
 
 @dataclass
 class Route:
-    """One route: path, distances, times, crossing, risk and cost, with a per-segment table."""
+    """One route: path, distances, the driver's schedule, the crossing, risk and costs.
+
+    ``total_h`` is door to door: driving, breaks, rests and the wait at the border.
+    ``stops`` are the breaks and rests the driver must take; ``stop_places`` says where they
+    fall (road and nearest place) once the plan fills its details.
+    """
 
     label: str
     nodes: list
@@ -33,29 +43,59 @@ class Route:
     riskiest: list[dict] = field(default_factory=list)
     vs_fastest: str = ""
     ids: list[int] = field(default_factory=list, repr=False)  # the router's compiled edge ids
+    total_h: float = 0.0
+    costs: CostBreakdown | None = None
+    stops: list[Stop] = field(default_factory=list)
+    stop_places: list[dict] = field(default_factory=list)
+    wait_source: str = ""
+    closed_min: float = 0.0
+    direction: str | None = None
+    team: bool = False
+    depart: datetime | None = None
+    low_traffic: bool = False
+    opens_at: datetime | None = None  # when a crossing closed at arrival opens (its local time)
 
     @property
-    def total_h(self) -> float:
-        """Driving plus expected border wait, hours."""
-        return self.driving_h + self.wait_min / 60
+    def break_h(self) -> float:
+        """Hours of breaks and driver changes."""
+        return sum(s.hours for s in self.stops if s.kind != "rest")
+
+    @property
+    def rest_h(self) -> float:
+        """Hours of off-duty rest on the road (the wait for a closed crossing not included)."""
+        return sum(s.hours for s in self.stops if s.kind == "rest")
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (times ISO 8601, segments as records)."""
+        """JSON-ready dict: every figure of the plan table, the schedule and the segments."""
+        costs = self.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, self.expected_loss_usd)
         return {
             "label": self.label,
             "km": round(self.km, 1),
             "driving_h": round(self.driving_h, 2),
+            "break_h": round(self.break_h, 2),
+            "rest_h": round(self.rest_h, 2),
             "wait_min": round(self.wait_min, 1),
             "wait_p90_min": round(self.wait_p90_min, 1),
+            "closed_min": round(self.closed_min, 1),
+            "crossing_opens": self.opens_at.isoformat() if self.opens_at else None,
+            "wait_source": self.wait_source,
             "total_h": round(self.total_h, 2),
             "port_code": self.port_code,
             "crossing": self.crossing,
+            "direction": self.direction,
+            "low_traffic_port": self.low_traffic,
+            "team": self.team,
+            "depart": self.depart.isoformat() if self.depart else None,
             "port_arrival": self.port_arrival.isoformat() if self.port_arrival else None,
             "arrival": self.arrival.isoformat() if self.arrival else None,
             "theft_prob": self.theft_prob,
             "expected_loss_usd": round(self.expected_loss_usd, 2),
+            "time_cost_usd": round(costs.time_usd + costs.rest_usd, 2),
+            "operating_cost_usd": round(costs.operating_usd, 2),
+            "toll_usd": round(costs.toll_usd, 2),
             "cost_usd": round(self.cost_usd, 2),
             "vs_fastest": self.vs_fastest,
+            "stops": self.stop_places,
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
             "segments": self.segments.round(6).to_dict(orient="records"),
@@ -63,12 +103,47 @@ class Route:
 
 
 def compare(route: Route, fastest: Route) -> str:
-    """'+38 min, -42% theft risk' relative to the fastest route."""
+    """'+38 min, -42% theft risk' relative to the fastest route ('fastest route' only for it)."""
     if route is fastest or route.nodes == fastest.nodes:
         return "fastest route"
-    minutes = (route.total_h - fastest.total_h) * 60
-    risk = (route.theft_prob / fastest.theft_prob - 1) * 100 if fastest.theft_prob > 0 else 0.0
-    return f"{minutes:+.0f} min, {risk:+.0f}% theft risk vs fastest"
+    minutes = round((route.total_h - fastest.total_h) * 60)  # an int: never "-0"
+    risk = round((route.theft_prob / fastest.theft_prob - 1) * 100) if fastest.theft_prob > 0 else 0
+    return f"{minutes:+d} min, {risk:+d}% theft risk vs fastest"
+
+
+@dataclass(frozen=True)
+class Advice:
+    """A better departure for the recommended choice: leave at ``depart`` instead."""
+
+    depart: datetime
+    route: Route
+    arrive_earlier_h: float
+    saving_usd: float
+    reason: str
+
+    def sentence(self) -> str:
+        """'leave Mon 04:00 instead: arrive 3.2 h earlier, USD 180 cheaper (...)'."""
+        if abs(self.arrive_earlier_h) < SAME_ARRIVAL_H:
+            when = "at the same time"
+        else:
+            when = f"{abs(self.arrive_earlier_h):.1f} h {'earlier' if self.arrive_earlier_h > 0 else 'later'}"
+        arrival = f" ({self.route.arrival:%a %H:%M})" if self.route.arrival else ""
+        return (
+            f"leave {self.depart:%a %H:%M} instead: arrive {when}{arrival}, "
+            f"USD {self.saving_usd:,.0f} cheaper; {self.reason}"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {
+            "depart": self.depart.isoformat(),
+            "arrival": self.route.arrival.isoformat() if self.route.arrival else None,
+            "crossing": self.route.crossing,
+            "arrive_earlier_h": round(self.arrive_earlier_h, 2),
+            "saving_usd": round(self.saving_usd, 2),
+            "reason": self.reason,
+            "advice": self.sentence(),
+        }
 
 
 @dataclass
@@ -85,6 +160,9 @@ class RoutePlan:
     safest: Route
     alternatives: list[Route]
     pareto: list[Route]
+    advice: Advice | None = None
+    max_time_ratio: float = 1.5
+    notes: list[str] = field(default_factory=list)
 
     def routes(self) -> list[Route]:
         """Recommended, fastest, safest and alternatives, without repeats (same path)."""
@@ -104,10 +182,13 @@ class RoutePlan:
             "depart": self.depart.isoformat() if self.depart else None,
             "cargo_value_usd": self.cargo_value_usd,
             "objective": self.objective,
+            "max_time_ratio": self.max_time_ratio,
             "recommended": self.recommended.to_dict(),
             "fastest": self.fastest.to_dict(),
             "safest": self.safest.to_dict(),
             "alternatives": [r.to_dict() for r in self.alternatives],
+            "advice": self.advice.to_dict() if self.advice else None,
+            "notes": self.notes,
             "pareto": [
                 {"total_h": round(r.total_h, 3), "theft_prob": r.theft_prob, "crossing": r.crossing}
                 for r in self.pareto
@@ -140,22 +221,30 @@ class RoutePlan:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
     def summary(self) -> str:
-        """A dispatcher-readable table of the routes."""
+        """A dispatcher-readable table of the routes, the advice and the recommended schedule."""
         lines = [
             f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}; "
             f"objective {self.objective}"
             + (f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}" if self.depart else "")
         ]
         lines.append(
-            f"{'route':<14} {'km':>6} {'drive h':>8} {'wait':>6} {'total h':>8} {'crossing':<34} "
-            f"{'P(theft)':>9} {'exp. loss':>10} {'cost USD':>10}  vs fastest"
+            f"{'route':<14} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "
+            f"{'crossing':<30} {'P(theft)':>9} {'loss':>6} {'operate':>8} {'tolls':>6} "
+            f"{'cost USD':>9}  vs fastest"
         )
         for r in self.routes():
+            costs = r.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, r.expected_loss_usd)
+            crossing = (r.crossing or "-")[:29] + ("*" if r.low_traffic else "")
             lines.append(
-                f"{r.label:<14} {r.km:>6,.0f} {r.driving_h:>8.1f} {r.wait_min:>5.0f}m {r.total_h:>8.1f} "
-                f"{(r.crossing or '-')[:34]:<34} {r.theft_prob:>9.2e} {r.expected_loss_usd:>10,.0f} "
-                f"{r.cost_usd:>10,.0f}  {r.vs_fastest}"
+                f"{r.label:<14} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h:>7.1f} "
+                f"{r.wait_min:>5.0f}m {r.total_h:>7.1f} {crossing:<30} {r.theft_prob:>9.2e} "
+                f"{r.expected_loss_usd:>6,.0f} {costs.operating_usd:>8,.0f} {costs.toll_usd:>6,.0f} "
+                f"{r.cost_usd:>9,.0f}  {r.vs_fastest}"
             )
+        lines += [f"note: {n}" for n in self.notes]
+        if self.advice:
+            lines.append(f"advice: {self.advice.sentence()}")
+        lines += schedule_lines(self.recommended)
         top = self.recommended.riskiest[:3]
         if top:
             lines.append("riskiest segments of the recommended route:")
@@ -165,3 +254,24 @@ class RoutePlan:
                 for s in top
             ]
         return "\n".join(lines)
+
+
+def schedule_lines(route: Route) -> list[str]:
+    """The recommended route's stops and border arrival, one line each."""
+    lines = []
+    if route.port_arrival is not None:
+        closed = (
+            f", closed: waits {route.closed_min / 60:.1f} h until it opens {route.opens_at:%a %H:%M %Z}"
+            if route.opens_at
+            else ""
+        )
+        lines.append(
+            f"border: arrive {route.crossing} {route.port_arrival:%a %H:%M}{closed}; "
+            f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"
+        )
+    for stop in route.stop_places:
+        lines.append(
+            f"  {stop['kind']} {stop['hours']:.1f} h after {stop['driving_h']:.1f} h of driving: "
+            f"{stop['road']}, {stop['place']} ({stop['rule']})"
+        )
+    return lines

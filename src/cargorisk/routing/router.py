@@ -1,9 +1,13 @@
-"""Router: plan truck routes that trade travel time, theft risk and border waits.
+"""Router: plan truck routes that trade time, distance and tolls, theft risk and border waits.
 
-Border-aware search: a route crosses the border once, so the router searches origin -> the
-entry node of every allowed crossing and every exit node -> destination (two Dijkstra runs on
-the compiled graph, crossings masked), prices the wait at each crossing for the hour the truck
-arrives (a closed port means waiting for it to open), and keeps the best combination.
+Border-aware search: a route crosses the border once, so for each search profile the router
+runs one Dijkstra from the origin to every crossing's entry and one (reversed) from every exit
+to the destination, ranks the crossings by search cost plus the wait expected when the truck
+gets there, and prices the best few paths exactly (driver's schedule, wait, costs, risk;
+:mod:`~cargorisk.routing.pricing`). The profiles are the fastest path, the least-risk path,
+the least-cost path for the cargo value and for a hundred times it (a risk-averse trade-off):
+together, the route pool. The plan chooses from it (:mod:`~cargorisk.routing.choice`), and
+``score-lanes`` uses the same :meth:`Router.decide`, so both give the same answer.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import networkx as nx
 import numpy as np
@@ -21,16 +26,49 @@ import shapely
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
-from cargorisk.routing.constraints import area_mask, edge_values, port_codes, state_mask
+from cargorisk.routing import choice, extras
+from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import OBJECTIVES, CostModel, check_cargo_value
+from cargorisk.routing.describe import describe
 from cargorisk.routing.engine import CSREngine
-from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route, RoutePlan, compare
+from cargorisk.routing.pool import PathFinder
+from cargorisk.routing.pricing import PathSummary, Pricer
 
-OVERLAP_LIMIT = 0.7  # alternatives share at most 70% of their km with a route already chosen
-SAFEST_MAX_TIME_RATIO = 2.5  # "safest" = least theft risk among routes <= 2.5x the fastest's hours
-MAX_WAIT_FOR_OPENING_H = 96
-NO_SEGMENTS = pd.DataFrame()  # placeholder while searching; returned routes get their own table
+
+@dataclass(frozen=True)
+class RouterOptions:
+    """Plan-wide options with their cited defaults (see :class:`~cargorisk.config.Settings`)."""
+
+    max_time_ratio: float = 1.5
+    low_traffic_trucks_per_day: float = 30.0
+    southbound_wait_min: float = 9.3
+    departure_window_h: float = 24.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RouterOptions:
+        """The options from settings."""
+        return cls(
+            settings.max_time_ratio,
+            settings.low_traffic_trucks_per_day,
+            settings.southbound_wait_min,
+            settings.departure_window_h,
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The shared core of a plan and a scored lane: the priced pool and the routes chosen."""
+
+    choice: choice.Choice
+    paths: list[PathSummary]
+    notes: list[str]
+    a: Place
+    b: Place
+    cargo: float
+    depart: datetime | None
+    team: bool
+    keep: np.ndarray  # the edges the request's constraints allow
 
 
 class Router:
@@ -52,9 +90,14 @@ class Router:
         A CBP feed read with :func:`~cargorisk.border.read_live_waits` (optional).
     default_cargo_value
         Cargo value (USD) used when a request gives none.
+    crossings
+        The crossing table (:func:`~cargorisk.border.crossing_table`), for port names and truck
+        volumes (default: built from the graph's crossing edges, volumes unknown).
+    options
+        Time bound, low-traffic threshold, southbound wait, departure window.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  (the router's parts, all keyword-only)
         self,
         graph: nx.MultiDiGraph,
         *,
@@ -64,6 +107,8 @@ class Router:
         gazetteer: Gazetteer | None = None,
         live_waits: pd.DataFrame | None = None,
         default_cargo_value: float = 100_000.0,
+        crossings: pd.DataFrame | None = None,
+        options: RouterOptions | None = None,
     ) -> None:
         if any("theft_prob" not in d for *_, d in graph.edges(data=True)):
             msg = "the graph has edges without theft_prob; attach risk first (cargorisk.risk.risk_network)"
@@ -73,13 +118,35 @@ class Router:
         self.metres = self.engine.edge_attribute("length")
         self.risk = -np.log1p(-np.clip(self.engine.edge_attribute("theft_prob", 0.0), 0.0, 1 - 1e-12))
         self.is_crossing = edge_values(self.engine, "kind") == "crossing"
+        self.crossing_ids = np.flatnonzero(self.is_crossing)
+        self.is_toll = (
+            np.array([bool(graph.edges[e].get("toll")) for e in self.engine.edges]) & ~self.is_crossing
+        )
+        self.edge_country = edge_values(self.engine, "country")
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
         self.tail_country = np.array([graph.nodes[u].get("country", "") for u, _, _ in self.engine.edges])
         self.wait_model, self.time_zones, self.live = wait_model, time_zones or {}, live_waits
         self.costs = costs or CostModel()
+        self.options = options or RouterOptions()
         self.gazetteer = gazetteer or Gazetteer(graph)
+        self.labels: dict[int, str] = {}  # node index -> label shown (see node_label)
         self.default_cargo_value = default_cargo_value
+        self.crossings = crossings if crossings is not None else bare_crossings(graph)
+        volume = self.crossings.set_index("crossing")["trucks_per_day"]
+        self.low_traffic = {b for b, v in volume.items() if v < self.options.low_traffic_trucks_per_day}
+        self.busy = ~crossing_mask(self.engine, self.low_traffic)  # every edge but low-traffic crossings
+        self.pricer = Pricer(self, self.costs, southbound_wait_min=self.options.southbound_wait_min)
+        self.finder = PathFinder(self)
+
+    def __copy__(self) -> Router:
+        """A shallow copy whose pricing reads the copy (e.g. its own ``live`` waits) while
+        sharing the compiled graph and the search caches."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.pricer = self.pricer.bound_to(new)
+        new.finder = self.finder.bound_to(new)
+        return new
 
     @classmethod
     def from_settings(
@@ -105,14 +172,16 @@ class Router:
         base = graph if graph is not None else load_network(settings=settings)
         risky = risk_network(settings, base, year)
         wait_model, _ = load_wait_model(model_file(settings))
-        zones = crossing_table(base, settings.processed_dir).set_index("crossing")["time_zone"].to_dict()
+        crossings = crossing_table(base, settings.processed_dir)
         return cls(
             risky,
             wait_model=wait_model,
-            time_zones=zones,
+            time_zones=crossings.set_index("crossing")["time_zone"].to_dict(),
             costs=CostModel.from_settings(settings),
             gazetteer=load_gazetteer(risky, settings),
             default_cargo_value=settings.cargo_value_usd,
+            crossings=crossings,
+            options=RouterOptions.from_settings(settings),
         )
 
     # ---- the request ----
@@ -131,8 +200,13 @@ class Router:
         via_port: str | None = None,
         max_theft_prob: float | None = None,
         alternatives: int = 3,
+        team: bool = False,
+        max_time_ratio: float | None = None,
+        depart_window_h: float | None = None,
+        pareto: bool = False,
     ) -> RoutePlan:
-        """Plan a route (see the module docstring and README for every option).
+        """Plan a route (see the module docstring and README for every option); ``pareto``
+        adds the exact time-risk front within the bound (:meth:`pareto`, slower on long lanes).
 
         Raises
         ------
@@ -141,58 +215,97 @@ class Router:
         NoRouteError
             No route satisfies the constraints; the message names the one that blocks.
         """
+        a, b = self.places(origin, destination)
+        check_objective(objective)
+        cargo = check_cargo_value(self.default_cargo_value if cargo_value is None else cargo_value)
+        when = read_departure(depart)
+        ratio = self.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
+        constraints = self.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
+        decision = self.decide(
+            a, b, depart=when, cargo=cargo, objective=objective, constraints=constraints,
+            forced=via_port is not None, team=team, ratio=ratio, budget=max_theft_prob,
+        )  # fmt: skip
+        chosen = decision.choice
+        shown = [chosen.recommended, chosen.fastest, chosen.safest]
+        extra = extras.detours(self, decision) if alternatives else []
+        alts = choice.alternatives(chosen, alternatives, self.overlap, shown, extra, objective)
+        front = extras.pareto(self, decision) if pareto else []
+        advice = extras.advise(
+            self, decision, objective, ratio, budget=max_theft_prob, window_h=depart_window_h
+        )
+        for route in {id(r): r for r in [*shown, *alts]}.values():
+            describe(self, route)
+        for label, route in (("fastest", chosen.fastest), ("safest", chosen.safest)):
+            route.label = label
+        chosen.recommended.label = "recommended"
+        for i, route in enumerate(alts, 1):
+            route.label = f"alternative {i}"
+        for route in [*shown, *alts, *front]:
+            route.vs_fastest = compare(route, chosen.fastest)
+        return RoutePlan(
+            a.name, b.name, when, cargo, objective, chosen.recommended, chosen.fastest, chosen.safest,
+            alts, front, advice, ratio, decision.notes,
+        )  # fmt: skip
+
+    def places(self, origin: str | tuple, destination: str | tuple) -> tuple[Place, Place]:
+        """Resolve both ends; they must be different nodes."""
         a, b = self.gazetteer.resolve(origin), self.gazetteer.resolve(destination)
         if a.node == b.node:
             msg = f"origin {a.name!r} and destination {b.name!r} are the same network node"
             raise InputError(msg)
-        if objective not in OBJECTIVES:
-            msg = f"objective {objective!r} is not one of {OBJECTIVES}"
-            raise InputError(msg)
-        cargo = check_cargo_value(self.default_cargo_value if cargo_value is None else cargo_value)
-        when = read_departure(depart)
-        constraints = self.constraints(a, b, avoid_states, avoid_areas, avoid_ports, via_port)
-        keep = (
-            np.logical_and.reduce([m for _, m in constraints])
-            if constraints
-            else np.ones(len(self.seconds), bool)
-        )
-        by_objective = {
-            o: self.candidates(o, a.node, b.node, keep, cargo, when) for o in {"fastest", "safest", objective}
-        }
-        if not by_objective[objective]:
-            raise self.no_route(a, b, constraints, cargo, when)
-        fastest = by_objective["fastest"][0][1]
-        pareto = self.pareto(a.node, b.node, keep, cargo, when, by_objective["fastest"])
-        safest = self.bounded_safest(fastest, [r for _, r in by_objective["safest"]] + pareto)
-        recommended = safest if objective == "safest" else by_objective[objective][0][1]
-        if max_theft_prob is not None:
-            recommended = self.within_budget(max_theft_prob, objective, by_objective, pareto, safest)
-        pool = sorted(
-            by_objective[objective] + [(self.score(objective, r, cargo), r) for r in pareto],
-            key=lambda item: item[0],
-        )
-        alts = self.alternatives(pool, [recommended, fastest, safest], alternatives)
-        for route in {id(r): r for r in [recommended, fastest, safest, *alts]}.values():
-            self.add_details(route)
-        for label, route in (("fastest", fastest), ("safest", safest)):
-            route.label = label
-        recommended.label = "recommended"
-        for i, route in enumerate(alts, 1):
-            route.label = f"alternative {i}"
-        for route in [recommended, fastest, safest, *alts, *pareto]:
-            route.vs_fastest = compare(route, fastest)
-        return RoutePlan(a.name, b.name, when, cargo, objective, recommended, fastest, safest, alts, pareto)
+        return a, b
 
-    def constraints(
+    def decide(  # noqa: PLR0913  (one request, keyword-only)
         self,
         a: Place,
         b: Place,
+        *,
+        depart: datetime | None,
+        cargo: float,
+        objective: str,
+        constraints: list[tuple[str, np.ndarray]] | None = None,
+        forced: bool = False,
+        team: bool = False,
+        ratio: float | None = None,
+        budget: float | None = None,
+    ) -> Decision:
+        """Price the route pool and choose: the core that :meth:`plan` and lane scoring share.
+
+        Crossings with little truck traffic are left out unless ``forced`` (a via-port) or no
+        other crossing gives a route; routes through them are flagged.
+        """
+        constraints = constraints or []
+        ratio = self.options.max_time_ratio if ratio is None else ratio
+        keep = self.keep_mask([m for _, m in constraints])
+        notes = []
+        quiet = keep if forced else keep & self.busy
+        paths = self.finder.pool(a.node, b.node, quiet, cargo, depart, team)
+        if not paths and not forced:
+            paths = self.finder.pool(a.node, b.node, keep, cargo, depart, team)
+            if paths:
+                notes.append("only crossings with little truck traffic give a route (flagged *)")
+        if not paths:
+            raise self.no_route(a, b, constraints, cargo, depart, team)
+        routes = [self.price(p, depart, cargo, team) for p in paths]
+        chosen = choice.choose(routes, objective, ratio, budget)
+        return Decision(chosen, paths, notes, a, b, cargo, depart, team, keep)
+
+    def price(self, path: PathSummary, depart: datetime | None, cargo: float, team: bool) -> Route:
+        """A path priced for a departure, flagged when its crossing has little truck traffic."""
+        route = self.pricer.price(path, depart, cargo, team=team)
+        route.low_traffic = path.bridge in self.low_traffic
+        return route
+
+    def constraints(
+        self,
         avoid_states: Iterable[str],
         avoid_areas: object | None,
         avoid_ports: Iterable[str],
         via_port: str | None,
     ) -> list[tuple[str, np.ndarray]]:
-        """Named keep-masks for the request's constraints."""
+        """Named keep-masks for the request's constraints (ports by port, bridge or BTS code)."""
+        from cargorisk.border import crossings_named  # noqa: PLC0415
+
         out = []
         states = list(avoid_states)
         if states:
@@ -200,240 +313,36 @@ class Router:
         if avoid_areas is not None:
             out.append(("avoid_areas", area_mask(self.engine, avoid_areas)))
         ports = list(avoid_ports)
-        port = edge_values(self.engine, "port_code")
         if ports:
-            out.append((f"avoid_ports={ports}", ~np.isin(port, list(port_codes(self.engine, ports)))))
+            bridges = {c for p in ports for c in crossings_named(p, self.crossings)["crossing"]}
+            out.append((f"avoid_ports={ports}", ~crossing_mask(self.engine, bridges)))
         if via_port is not None:
-            forced = port_codes(self.engine, [via_port])
-            out.append((f"via_port={via_port!r}", ~self.is_crossing | np.isin(port, list(forced))))
+            forced = set(crossings_named(via_port, self.crossings)["crossing"])
+            out.append((f"via_port={via_port!r}", ~self.is_crossing | crossing_mask(self.engine, forced)))
         return out
 
-    # ---- search ----
+    # ---- helpers ----
 
-    def weights(self, objective: str, cargo: float) -> np.ndarray:
-        """Additive search weight per edge."""
-        return self.costs.edge_weights(objective, self.seconds, self.risk, self.metres, cargo)
+    def keep_mask(self, masks: list[np.ndarray]) -> np.ndarray:
+        """The edges every mask keeps (all edges without masks)."""
+        return np.logical_and.reduce(masks) if masks else np.ones(len(self.seconds), dtype=bool)
 
-    def candidates(
-        self,
-        objective: str,
-        origin: object,
-        destination: object,
-        keep: np.ndarray,
-        cargo: float,
-        depart: datetime | None,
-        weights: np.ndarray | None = None,
-    ) -> list[tuple[float, Route]]:
-        """Best route per allowed crossing (or the one domestic route), best first."""
-        w = self.weights(objective, cargo) if weights is None else weights
-        roads = keep & ~self.is_crossing
-        best = self.engine.best_edges(w, roads)
-        start, end = self.engine.index[origin], self.engine.index[destination]
-        if self.graph.nodes[origin].get("country") == self.graph.nodes[destination].get("country"):
-            dist, pred = self.engine.search(w, [origin], keep=roads)
-            if not np.isfinite(dist[0][end]):
-                return []
-            route = self.build_route(self.engine.tree_edges(pred[0], start, end, best), depart, cargo)
-            return [(self.score(objective, route, cargo), route)]
-        fwd, fwd_pred = self.engine.search(w, [origin], keep=roads)
-        bwd, bwd_pred = self.engine.search(w, [destination], keep=roads, reverse=True)
-        out = []
-        origin_country = self.graph.nodes[origin].get("country")
-        for e in np.flatnonzero(keep & self.is_crossing & (self.tail_country == origin_country)):
-            i, j = self.engine.tail[e], self.engine.head[e]
-            if not (np.isfinite(fwd[0][i]) and np.isfinite(bwd[0][j])):
-                continue
-            first = self.engine.tree_edges(fwd_pred[0], start, i, best)
-            last = self.engine.tree_edges(bwd_pred[0], j, end, best, reverse=True)
-            route = self.build_route([*first, int(e), *last], depart, cargo)
-            out.append((self.score(objective, route, cargo), route))
-        return sorted(out, key=lambda item: item[0])
-
-    def score(self, objective: str, route: Route, cargo: float) -> float:
-        """Exact objective value of a built route."""
-        if objective == "fastest":
-            return route.total_h + 1e-9 * route.theft_prob
-        if objective == "safest":
-            return route.theft_prob + 1e-12 * route.total_h
-        return route.cost_usd
-
-    # ---- building a route ----
-
-    def build_route(self, edges: list[int], depart: datetime | None, cargo: float, label: str = "") -> Route:
-        """Totals, waits and tables for a path given as edge ids."""
-        seconds, risk = self.seconds[edges], self.risk[edges]
-        crossing = next((e for e in edges if self.is_crossing[e]), None)
-        port_code = bridge = port_arrival = None
-        wait_min = wait_p90 = 0.0
-        if crossing is not None:
-            data = self.graph.edges[self.engine.edges[crossing]]
-            port_code, bridge = data["port_code"], data["bridge"]
-            before = float(seconds[: edges.index(crossing)].sum())
-            port_arrival = depart + timedelta(seconds=before) if depart else None
-            wait_min, wait_p90 = self.wait_at(bridge, port_arrival)
-        km, driving_h = float(self.metres[edges].sum()) / 1000, float(seconds.sum()) / 3600
-        theft = float(-np.expm1(-risk.sum()))
-        total_h = driving_h + wait_min / 60
-        return Route(
-            label=label,
-            nodes=[self.engine.edges[edges[0]][0]] + [self.engine.edges[e][1] for e in edges],
-            edges=[self.engine.edges[e] for e in edges],
-            km=km,
-            driving_h=driving_h,
-            wait_min=wait_min,
-            wait_p90_min=wait_p90,
-            port_code=port_code,
-            crossing=bridge,
-            port_arrival=port_arrival,
-            arrival=depart + timedelta(hours=total_h) if depart else None,
-            theft_prob=theft,
-            expected_loss_usd=cargo * theft,
-            cost_usd=self.costs.route_cost(total_h, theft, km, cargo),
-            segments=NO_SEGMENTS,
-            riskiest=[],
-            ids=list(edges),
-        )
+    def node_label(self, index: int) -> str:
+        """The name shown for the node at ``index`` (the gazetteer's label, memoised)."""
+        index = int(index)
+        if index not in self.labels:
+            self.labels[index] = self.gazetteer.label(self.engine.nodes[index])
+        return self.labels[index]
 
     def add_details(self, route: Route) -> None:
-        """Fill a returned route's per-segment table and riskiest segments (skipped while searching)."""
-        ids = route.ids or [self.engine.edge_id[e] for e in route.edges]
-        route.segments = self.segments(ids, self.risk[ids])
-        route.riskiest = self.riskiest(route)
+        """Fill a route's road runs, riskiest runs and stop places (plans do it for theirs)."""
+        describe(self, route)
 
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
         pairs_b = {frozenset(e[:2]) for e in b.edges}
         shared = sum(self.graph.edges[e]["length"] for e in a.edges if frozenset(e[:2]) in pairs_b)
         return shared / 1000 / max(a.km, 1e-9)
-
-    def wait_at(self, bridge: str, arrival: datetime | None) -> tuple[float, float]:
-        """(expected wait, p90) in minutes at a crossing; a closed port adds the time until it opens."""
-        if self.wait_model is None:
-            return 0.0, 0.0
-        zone = self.time_zones.get(bridge, "America/Chicago")
-        if arrival is None:  # no departure time: the crossing's typical open-hours wait
-            from cargorisk.border.waits import quantiles  # noqa: PLC0415
-
-            mean = self.wait_model.level(bridge)
-            return mean, quantiles(mean)[1]
-        for hours in range(MAX_WAIT_FOR_OPENING_H):
-            at = arrival if hours == 0 else (arrival + timedelta(hours=hours)).replace(minute=0, second=0)
-            est = self.wait_model.predict_wait(bridge, at, zone, self.live)
-            if est.is_open:
-                extra = (at - arrival).total_seconds() / 60
-                return extra + est.mean_min, extra + est.p90_min
-        return float(MAX_WAIT_FOR_OPENING_H * 60), float(MAX_WAIT_FOR_OPENING_H * 60)
-
-    def segments(self, edges: list[int], risk: np.ndarray) -> pd.DataFrame:
-        """Road runs of a path: consecutive edges on the same road in the same state (the road
-        is an edge's first ``ref``, the most important of concurrent numbers), with from, to,
-        ref, state, km, hours, theft probability, share of the route's risk, and the positions
-        of their first and last edge in the route (``first``, ``last``)."""
-        ids = np.asarray(edges, dtype=np.int64)
-        road, state = self.road[ids], self.engine.text_attribute("state")[ids]
-        starts = np.flatnonzero(np.r_[True, (road[1:] != road[:-1]) | (state[1:] != state[:-1])])
-        lasts = np.r_[starts[1:] - 1, len(ids) - 1]
-        run_risk = np.add.reduceat(np.asarray(risk, dtype=float), starts)
-        label = self.gazetteer.label
-        return pd.DataFrame(
-            {
-                "from": [label(self.engine.nodes[i]) for i in self.engine.tail[ids[starts]]],
-                "to": [label(self.engine.nodes[i]) for i in self.engine.head[ids[lasts]]],
-                "ref": road[starts],
-                "state": state[starts],
-                "km": np.add.reduceat(self.metres[ids], starts) / 1000,
-                "hours": np.add.reduceat(self.seconds[ids], starts) / 3600,
-                "theft_prob": -np.expm1(-run_risk),
-                "risk_share": run_risk / (run_risk.sum() or 1.0),
-                "first": starts,
-                "last": lasts,
-            }
-        )
-
-    def riskiest(self, route: Route, top: int = 3) -> list[dict]:
-        """The road runs with the highest theft probability, with what drives their risk."""
-        out = []
-        for run in (
-            route.segments.sort_values("theft_prob", ascending=False).head(top).itertuples(index=False)
-        ):
-            # the run's kind of road is that of most of its km (a cuota may have a free bypass)
-            d = max(
-                (self.graph.edges[e] for e in route.edges[run.first : run.last + 1]),
-                key=lambda x: x["length"],
-            )
-            rate = -np.log1p(-run.theft_prob) / max(run.km, 1e-9) * 1e6  # thefts per million truck-km
-            drivers = [
-                f"{run.state or '?'} rate {rate:.2f} thefts per million truck-km",
-                road_kind(d),
-                f"{run.km:.0f} km",
-            ]
-            out.append(
-                {"from": run[0], "to": run.to, "ref": run.ref, "state": run.state,
-                 "theft_prob": float(run.theft_prob), "drivers": drivers}
-            )  # fmt: skip
-        return out
-
-    # ---- alternatives, Pareto, budget, failures ----
-
-    def alternatives(self, ranked: list[tuple[float, Route]], chosen: list[Route], n: int) -> list[Route]:
-        """Up to ``n`` distinct routes (<70% of their km shared with a route already shown), best
-        first, from the per-crossing bests and the Pareto set (so domestic lanes get some too)."""
-        picked: list[Route] = []
-        for _, route in ranked:
-            if len(picked) >= n:
-                break
-            if all(self.overlap(route, other) < OVERLAP_LIMIT for other in [*chosen, *picked]):
-                picked.append(route)
-        return picked
-
-    def pareto(
-        self,
-        origin: object,
-        destination: object,
-        keep: np.ndarray,
-        cargo: float,
-        depart: datetime | None,
-        fastest_per_crossing: list[tuple[float, Route]],
-    ) -> list[Route]:
-        """Non-dominated (total hours, theft probability) routes. Crossing waits are priced at
-        the hour the fastest path reaches each crossing, then held fixed during the search."""
-        times = self.seconds.copy()
-        for _, route in fastest_per_crossing:
-            for e in np.flatnonzero(self.is_crossing):
-                if self.graph.edges[self.engine.edges[e]].get("bridge") == route.crossing:
-                    times[e] += route.wait_min * 60
-        country = self.graph.nodes[origin].get("country")
-        direction = ~self.is_crossing | (self.tail_country == country)
-        found = pareto_paths(self.engine, times, self.risk, origin, destination, keep=keep & direction)
-        routes = [self.build_route(edges, depart, cargo) for _, _, edges in found]
-        return non_dominated(routes)
-
-    def bounded_safest(self, fastest: Route, pool: list[Route]) -> Route:
-        """Least theft probability among routes taking at most SAFEST_MAX_TIME_RATIO x the
-        fastest's hours (the unbounded minimum, often a huge detour, is the Pareto set's last)."""
-        limit = SAFEST_MAX_TIME_RATIO * fastest.total_h
-        within = [r for r in pool if r.total_h <= limit] or [fastest]
-        return min(within, key=lambda r: (r.theft_prob, r.total_h))
-
-    def within_budget(
-        self, budget: float, objective: str, by_objective: dict, pareto: list[Route], safest: Route
-    ) -> Route:
-        """The best route (by objective) whose theft probability is at most ``budget``."""
-        if not 0 <= budget <= 1:
-            msg = f"max_theft_prob {budget!r} must be a probability between 0 and 1"
-            raise InputError(msg)
-        pool = [r for routes in by_objective.values() for _, r in routes] + pareto
-        feasible = [r for r in pool if r.theft_prob <= budget]
-        if not feasible:
-            msg = (
-                f"no route has theft probability <= {budget:.2e} (max_theft_prob); "
-                f"the safest route has {safest.theft_prob:.2e}"
-            )
-            raise NoRouteError(msg)
-        key = {"fastest": lambda r: r.total_h, "safest": lambda r: r.theft_prob}.get(
-            objective, lambda r: r.cost_usd
-        )
-        return min(feasible, key=key)
 
     def no_route(
         self,
@@ -442,13 +351,12 @@ class Router:
         constraints: list[tuple[str, np.ndarray]],
         cargo: float,
         depart: datetime | None,
+        team: bool,
     ) -> NoRouteError:
         """A NoRouteError naming the constraint whose removal makes a route possible."""
-        everything = np.ones(len(self.seconds), dtype=bool)
         for name, _ in constraints:
-            rest = [m for other, m in constraints if other != name]
-            keep = np.logical_and.reduce(rest) if rest else everything
-            if self.candidates("fastest", a.node, b.node, keep, cargo, depart):
+            keep = self.keep_mask([m for other, m in constraints if other != name])
+            if self.finder.pool(a.node, b.node, keep, cargo, depart, team):
                 return NoRouteError(f"no route from {a.name} to {b.name} with {name}; relax that constraint")
         return NoRouteError(f"no road connects {a.name} and {b.name} on this network")
 
@@ -469,6 +377,21 @@ def input_stamp(settings: Settings) -> tuple:
     return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())
 
 
+def bare_crossings(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """Crossing names of a graph when no crossing table is given (volumes unknown: none low)."""
+    rows = {
+        d["bridge"]: {
+            "crossing": d["bridge"],
+            "port_code": d["port_code"],
+            "port_name": d.get("port_name", ""),
+        }
+        for *_, d in graph.edges(data=True)
+        if d.get("kind") == "crossing"
+    }
+    table = pd.DataFrame(list(rows.values()), columns=["crossing", "port_code", "port_name"])
+    return table.assign(trucks_12m=np.inf, trucks_per_day=np.inf)
+
+
 def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
     """An edge's geometry, or the straight line between its nodes."""
     line = graph.edges[edge].get("geometry")
@@ -477,23 +400,11 @@ def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
     return line
 
 
-def road_kind(data: dict) -> str:
-    """'toll road (cuota)' / 'free road (libre)' in Mexico, 'US road' / 'border crossing' otherwise."""
-    if data.get("kind") == "crossing":
-        return "border crossing"
-    if data.get("country") != "MX":
-        return "US road"
-    return "toll road (cuota)" if data.get("toll") else "free road (libre)"
-
-
-def non_dominated(routes: list[Route]) -> list[Route]:
-    """Routes not dominated in (total hours, theft probability), sorted by time, no repeats."""
-    routes = sorted(routes, key=lambda r: (r.total_h, r.theft_prob))
-    out: list[Route] = []
-    for r in routes:
-        if all(not (o.total_h <= r.total_h and o.theft_prob <= r.theft_prob) for o in out):
-            out.append(r)
-    return out
+def check_objective(objective: str) -> None:
+    """Refuse an unknown objective (one line)."""
+    if objective not in OBJECTIVES:
+        msg = f"objective {objective!r} is not one of {OBJECTIVES}"
+        raise InputError(msg)
 
 
 def read_departure(depart: datetime | str | None) -> datetime | None:

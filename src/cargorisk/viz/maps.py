@@ -169,19 +169,22 @@ def summary_box(plan: RoutePlan) -> str:
     """Fixed HTML box with one line per route (escaped)."""
     rows = "".join(
         f"<tr><td style='color:{ROUTE_COLOURS.get(r.label, ALT_COLOUR)}'><b>{esc(r.label)}</b></td>"
-        f"<td>{r.km:,.0f} km</td><td>{r.total_h:.1f} h</td><td>{r.wait_min:.0f} min</td>"
-        f"<td>{r.theft_prob:.1e}</td><td>USD {r.expected_loss_usd:,.0f}</td>"
+        f"<td>{r.km:,.0f} km</td><td>{r.driving_h:.1f} h</td><td>{r.break_h + r.rest_h:.1f} h</td>"
+        f"<td>{r.wait_min:.0f} min</td><td>{r.total_h:.1f} h</td>"
+        f"<td>{r.theft_prob:.1e}</td><td>USD {r.expected_loss_usd:,.0f}</td><td>USD {r.cost_usd:,.0f}</td>"
         f"<td>{esc(r.crossing or '-')}</td></tr>"
         for r in plan.routes()
     )
+    advice = f"<div>{esc(plan.advice.sentence())}</div>" if plan.advice else ""
     return (
         "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; z-index: 9999; "
         "background: white; padding: 8px 10px; border: 1px solid #888; font: 12px sans-serif; "
-        "max-width: 640px'>"
+        "max-width: 760px'>"
         f"<b>{esc(plan.origin)} &rarr; {esc(plan.destination)}</b> "
         f"&middot; cargo USD {plan.cargo_value_usd:,.0f}"
-        "<table style='margin-top:4px'><tr><th></th><th>km</th><th>hours</th><th>wait</th><th>P(theft)</th>"
-        f"<th>exp. loss</th><th>crossing</th></tr>{rows}</table></div>"
+        "<table style='margin-top:4px'><tr><th></th><th>km</th><th>driving</th><th>stops</th><th>wait</th>"
+        "<th>total</th><th>P(theft)</th><th>exp. loss</th><th>cost</th>"
+        f"<th>crossing</th></tr>{rows}</table>{advice}</div>"
     )
 
 

@@ -1,0 +1,123 @@
+"""Choosing the routes of a plan from a pool of priced routes.
+
+The fastest route is the pool's least total hours (door to door: driving, stops, border);
+routes arriving within a quarter of an hour of it count as arriving with it, and the cheapest
+of them is the fastest.
+Every other route shown lies within ``max_time_ratio`` x those hours, and its driving hours
+within the same ratio of the pool's least driving hours (so a long wait for a closed crossing
+never makes room for a long detour: waiting is not turned into kilometres): "safest" is the least
+theft probability there, the recommended route the best by the objective there (for
+"balanced", the least generalized cost, so it is never dearer than a route shown beside it),
+and alternatives are the next best that share less than 70% of their km with a route shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cargorisk.errors import InputError, NoRouteError
+from cargorisk.routing.plan import SAME_ARRIVAL_H, Route
+
+OVERLAP_LIMIT = 0.7
+KEYS: dict[str, Callable[[Route], tuple]] = {
+    "balanced": lambda r: (r.cost_usd, r.total_h),
+    "fastest": lambda r: (r.total_h, r.cost_usd),
+    "safest": lambda r: (r.theft_prob, r.total_h),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The routes a plan shows (before labels and details)."""
+
+    recommended: Route
+    fastest: Route
+    safest: Route
+    within: list[Route]  # the pool within the time bound, best by the objective first
+    limit_h: float  # total hours a route may take
+    driving_limit_h: float  # driving hours a route may take
+    ratio: float
+
+    def admits(self, route: Route) -> bool:
+        """Whether a route is within the plan's bound (total and driving hours)."""
+        return route is self.fastest or (
+            route.total_h <= self.limit_h and route.driving_h <= self.driving_limit_h
+        )
+
+
+def choose(pool: list[Route], objective: str, max_time_ratio: float, budget: float | None = None) -> Choice:
+    """Fastest, safest and recommended routes from ``pool`` (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        A bad ratio or budget.
+    NoRouteError
+        No route within the bound meets the theft budget.
+    """
+    if not max_time_ratio >= 1:
+        msg = f"max_time_ratio {max_time_ratio!r} must be at least 1 (1.5: half as long again as the fastest)"
+        raise InputError(msg)
+    quickest = min(r.total_h for r in pool)
+    # arrivals within a quarter of an hour are the same arrival: the cheaper route is the fastest
+    # (a detour that only fills the wait for a closed crossing never wins)
+    fastest = min((r for r in pool if r.total_h <= quickest + SAME_ARRIVAL_H), key=lambda r: r.cost_usd)
+    limit = max_time_ratio * fastest.total_h + 1e-9
+    driving = max_time_ratio * min(r.driving_h for r in pool) + 1e-9
+    admitted = [r for r in pool if r is fastest or (r.total_h <= limit and r.driving_h <= driving)]
+    within = sorted(admitted, key=KEYS[objective])  # the fastest always: it arrives first
+    safest = min(within, key=KEYS["safest"])
+    recommended = {"fastest": fastest, "safest": safest}.get(objective, within[0])
+    if budget is not None:
+        recommended = within_budget(within, objective, budget, safest, max_time_ratio)
+    return Choice(recommended, fastest, safest, within, limit, driving, max_time_ratio)
+
+
+def within_budget(within: list[Route], objective: str, budget: float, safest: Route, ratio: float) -> Route:
+    """The best route (by objective) whose theft probability is at most ``budget``."""
+    if not 0 <= budget <= 1:
+        msg = f"max_theft_prob {budget!r} must be a probability between 0 and 1"
+        raise InputError(msg)
+    feasible = [r for r in within if r.theft_prob <= budget]
+    if not feasible:
+        msg = (
+            f"no route has theft probability <= {budget:.2e} (max_theft_prob); the safest route "
+            f"within {ratio:g}x the fastest's hours has {safest.theft_prob:.2e} "
+            "(raise max_time_ratio to look further)"
+        )
+        raise NoRouteError(msg)
+    return min(feasible, key=KEYS[objective])
+
+
+def alternatives(
+    choice: Choice,
+    n: int,
+    overlap: Callable[[Route, Route], float],
+    shown: list[Route],
+    extra: list[Route] = (),  # type: ignore[assignment]
+    objective: str = "balanced",
+) -> list[Route]:
+    """Up to ``n`` routes from the bounded pool and ``extra`` candidates, best first, each
+    sharing less than 70% of its km with every route already shown. An extra candidate must be
+    within the bound and no better by the objective than the recommended route (which the
+    route pool, shared with lane scoring, decides)."""
+    key = KEYS[objective]
+    admitted = [r for r in extra if choice.admits(r) and key(r) >= key(choice.recommended)]
+    picked: list[Route] = []
+    for route in sorted([*choice.within, *admitted], key=key):
+        if len(picked) >= n:
+            break
+        if all(overlap(route, other) < OVERLAP_LIMIT for other in [*shown, *picked]):
+            picked.append(route)
+    return picked
+
+
+def non_dominated(routes: list[Route]) -> list[Route]:
+    """Routes not dominated in (total hours, theft probability), sorted by time, no repeats."""
+    routes = sorted(routes, key=lambda r: (r.total_h, r.theft_prob))
+    out: list[Route] = []
+    for r in routes:
+        if all(not (o.total_h <= r.total_h and o.theft_prob <= r.theft_prob) for o in out):
+            out.append(r)
+    return out

@@ -1,0 +1,65 @@
+"""Departure advice: would leaving later arrive earlier, or as early and for less?
+
+The paths of a plan do not depend on the hour (the search is time-independent); their waits
+and the driver's schedule do. The sweep re-prices the plan's paths for every hour of a window
+after the planned departure, chooses as the plan does, and keeps the departure that arrives
+first (a later start that arrives at the same time, within a quarter of an hour, wins when it
+is cheaper: less time parked in front of a closed crossing). Waiting is never turned into
+kilometres: a detour that only fills waiting time costs its km and arrives no earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
+
+MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
+
+
+def sweep(
+    choose_at: Callable[[datetime], Route], planned: Route, window_h: float, step_h: float = 1.0
+) -> Advice | None:
+    """The best departure in ``(planned.depart, planned.depart + window_h]``, or None.
+
+    ``choose_at(depart)`` prices the plan's paths for a departure and returns the route the
+    plan would recommend then.
+    """
+    if planned.depart is None or planned.arrival is None:
+        return None
+    best, best_key = None, arrival_key(planned, planned)
+    steps = int(window_h / step_h)
+    for k in range(1, steps + 1):
+        route = choose_at(planned.depart + timedelta(hours=k * step_h))
+        key = arrival_key(route, planned)
+        if key < best_key:
+            best, best_key = route, key
+    if best is None:
+        return None
+    earlier = (planned.arrival - best.arrival).total_seconds() / 3600
+    saving = planned.cost_usd - best.cost_usd
+    if earlier < SAME_ARRIVAL_H and saving < MIN_SAVING_USD:
+        return None
+    return Advice(best.depart, best, earlier, saving, reason(planned, best))
+
+
+def arrival_key(route: Route, planned: Route) -> tuple[float, float]:
+    """Sort key: arrival in quarter hours after the planned arrival, then cost."""
+    hours = (route.arrival - planned.arrival).total_seconds() / 3600
+    return (round(hours / SAME_ARRIVAL_H), route.cost_usd)
+
+
+def reason(planned: Route, better: Route) -> str:
+    """Why the later departure is better, in a dispatcher's words."""
+    if planned.closed_min >= 30 and planned.opens_at is not None:
+        return (
+            f"{planned.crossing} is closed when the truck would get there and opens "
+            f"{planned.opens_at:%a %H:%M %Z}"
+        )
+    if planned.wait_min - better.wait_min >= 15:
+        return (
+            f"the expected wait at {better.crossing} drops from {planned.wait_min:.0f} to "
+            f"{better.wait_min:.0f} min"
+        )
+    return f"{planned.total_h - better.total_h:.1f} h less on the road (breaks, rests and waits fall better)"

@@ -1,0 +1,106 @@
+"""What a plan says about a route: its road runs, its riskiest stretches, where the stops fall.
+
+Filled only for the routes a plan returns (searching and the departure sweep skip it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cargorisk.routing.plan import Route
+from cargorisk.routing.schedule import HOUR
+
+
+def describe(router: object, route: Route) -> None:
+    """Fill ``route.segments``, ``route.riskiest`` and ``route.stop_places`` (in place)."""
+    ids = route.ids or [router.engine.edge_id[e] for e in route.edges]
+    route.segments = segments(router, ids, router.risk[ids])
+    route.riskiest = riskiest(router, route)
+    route.stop_places = stop_places(router, route, ids)
+
+
+def segments(router: object, edges: list[int], risk: np.ndarray) -> pd.DataFrame:
+    """Road runs of a path: consecutive edges on the same road in the same state (the road is
+    an edge's first ``ref``, the most important of concurrent numbers), with from, to, ref,
+    state, km, hours, theft probability, share of the route's risk, and the positions of their
+    first and last edge in the route (``first``, ``last``)."""
+    engine = router.engine
+    ids = np.asarray(edges, dtype=np.int64)
+    road, state = router.road[ids], engine.text_attribute("state")[ids]
+    starts = np.flatnonzero(np.r_[True, (road[1:] != road[:-1]) | (state[1:] != state[:-1])])
+    lasts = np.r_[starts[1:] - 1, len(ids) - 1]
+    run_risk = np.add.reduceat(np.asarray(risk, dtype=float), starts)
+    label = router.node_label
+    return pd.DataFrame(
+        {
+            "from": [label(i) for i in engine.tail[ids[starts]]],
+            "to": [label(i) for i in engine.head[ids[lasts]]],
+            "ref": road[starts],
+            "state": state[starts],
+            "km": np.add.reduceat(router.metres[ids], starts) / 1000,
+            "hours": np.add.reduceat(router.seconds[ids], starts) / 3600,
+            "theft_prob": -np.expm1(-run_risk),
+            "risk_share": run_risk / (run_risk.sum() or 1.0),
+            "first": starts,
+            "last": lasts,
+        }
+    )
+
+
+def riskiest(router: object, route: Route, top: int = 3) -> list[dict]:
+    """The road runs with the highest theft probability, with what drives their risk."""
+    ids = np.asarray(route.ids or [router.engine.edge_id[e] for e in route.edges], dtype=np.int64)
+    runs = {
+        name: route.segments[name].to_numpy() for name in ("from", "to", "ref", "state", "km", "theft_prob")
+    }
+    first, last = route.segments["first"].to_numpy(), route.segments["last"].to_numpy()
+    out = []
+    for r in np.argsort(-runs["theft_prob"], kind="stable")[:top]:
+        # the run's kind of road is that of most of its km (a cuota may have a free bypass)
+        run_ids = ids[first[r] : last[r] + 1]
+        main = int(run_ids[np.argmax(router.metres[run_ids])])
+        p, km, state = float(runs["theft_prob"][r]), float(runs["km"][r]), runs["state"][r]
+        rate = -np.log1p(-p) / max(km, 1e-9) * 1e6  # thefts per million truck-km
+        drivers = [
+            f"{state or '?'} rate {rate:.2f} thefts per million truck-km",
+            road_kind(router, main),
+            f"{km:.0f} km",
+        ]
+        out.append(
+            {"from": runs["from"][r], "to": runs["to"][r], "ref": runs["ref"][r], "state": state,
+             "theft_prob": p, "drivers": drivers}
+        )  # fmt: skip
+    return out
+
+
+def stop_places(router: object, route: Route, ids: list[int]) -> list[dict]:
+    """Where each break and rest falls: the road, the nearest place and the clock time."""
+    cum = np.cumsum(router.seconds[np.asarray(ids, dtype=np.int64)])
+    out = []
+    for stop in route.stops:
+        i = min(int(np.searchsorted(cum, stop.at_s - 1e-6)), len(ids) - 1)
+        out.append(
+            {
+                "kind": stop.kind,
+                "hours": stop.hours,
+                "driving_h": round(stop.at_s / HOUR, 2),
+                "starts": (route.depart + pd.Timedelta(seconds=stop.start_s)).isoformat()
+                if route.depart
+                else None,
+                "road": str(router.road[ids[i]]),
+                "place": router.node_label(router.engine.head[ids[i]]),
+                "rule": stop.rule,
+            }
+        )
+    return out
+
+
+def road_kind(router: object, edge: int) -> str:
+    """'toll road (cuota)' / 'free road (libre)' in Mexico, 'US road' / 'border crossing' otherwise."""
+    if router.is_crossing[edge]:
+        return "border crossing"
+    toll = bool(router.is_toll[edge])
+    if router.edge_country[edge] != "MX":
+        return "US toll road" if toll else "US road"
+    return "toll road (cuota)" if toll else "free road (libre)"

@@ -1,0 +1,103 @@
+"""What a plan adds to the shared decision: more alternatives, the Pareto front, departure advice.
+
+None of these changes the recommended, fastest or safest route (lane scoring, which skips them,
+gives the same answer as ``route``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cargorisk.routing import choice
+from cargorisk.routing.departure import sweep
+from cargorisk.routing.pareto import pareto_paths
+from cargorisk.routing.plan import Route
+from cargorisk.routing.pool import mask_key
+
+if TYPE_CHECKING:
+    from cargorisk.routing.router import Decision, Router
+
+DETOUR_PENALTY = 1.4  # alternatives: roads already shown cost this much more in the search
+PARETO_LABELS = 12  # labels kept per node in the plan's Pareto front (the bounded variant)
+
+
+def detours(router: Router, decision: Decision) -> list[Route]:
+    """More distinct routes for the alternatives: the least-cost search again with the roads
+    of the routes already found made :data:`DETOUR_PENALTY` times dearer (the penalty
+    method), once per route shown; priced like every other route."""
+    a, b, cargo, depart, team, keep = (
+        decision.a, decision.b, decision.cargo, decision.depart, decision.team, decision.keep,
+    )  # fmt: skip
+    roads = keep & ~router.is_crossing
+    base, _ = router.finder.weights("balanced", cargo, roads, mask_key(keep))
+    used = np.zeros(len(base), bool)
+    out = []
+    for route in [decision.choice.recommended, decision.choice.fastest, decision.choice.safest]:
+        used[route.ids] = True
+        w = np.where(used & roads, base * DETOUR_PENALTY, base)
+        best = router.engine.best_edges(w, roads)
+        forward = router.finder.fresh_search(w, best, roads, a.node, reverse=False)
+        backward = (
+            None
+            if router.finder.domestic(a.node, b.node)
+            else router.finder.fresh_search(w, best, roads, b.node, reverse=True)
+        )
+        paths = router.finder.paths_from(
+            "balanced",
+            w,
+            forward,
+            backward,
+            origin=a.node,
+            destination=b.node,
+            keep=keep,
+            depart=depart,
+            team=team,
+        )
+        out += [router.price(router.finder.summary(p), depart, cargo, team) for p in paths[:1]]
+    return out
+
+
+def pareto(router: Router, decision: Decision) -> list[Route]:
+    """The exact front of (time, theft probability) within the plan's bound: label setting
+    over driving time plus each crossing's typical time in line (a crossing closed at the
+    truck's hour delays every crossing alike), pruned at ``max_time_ratio`` x the least such
+    time in the pool; its paths are then priced (schedule, waits) and kept when the plan
+    could show them."""
+    a, b = decision.a, decision.b
+    times = router.seconds.copy()
+    country = router.graph.nodes[a.node].get("country")
+    direction = "northbound" if country == "MX" else "southbound"
+    for e in np.flatnonzero(router.is_crossing):
+        bridge = router.graph.edges[router.engine.edges[e]]["bridge"]
+        times[e] += router.pricer.wait(bridge, direction, None).queue_min * 60
+    keep = decision.keep & (~router.is_crossing | (router.tail_country == country))
+    moving = min(r.driving_h + (r.wait_min - r.closed_min) / 60 for r in decision.choice.within)
+    limit = decision.choice.ratio * moving * 3600
+    found = pareto_paths(
+        router.engine, times, router.risk, a.node, b.node, keep=keep, max_time=limit, max_labels=PARETO_LABELS
+    )
+    summaries = [router.finder.summary(np.asarray(edges)) for _, _, edges in found]
+    routes = [router.price(summary, decision.depart, decision.cargo, decision.team) for summary in summaries]
+    return choice.non_dominated([r for r in routes if decision.choice.admits(r)])
+
+
+def advise(
+    router: Router,
+    decision: Decision,
+    objective: str,
+    ratio: float,
+    *,
+    budget: float | None,
+    window_h: float | None,
+) -> object:
+    """Departure advice for the recommended choice (see :mod:`~cargorisk.routing.departure`)."""
+
+    def choose_at(when: datetime) -> Route:
+        routes = [router.price(p, when, decision.cargo, decision.team) for p in decision.paths]
+        return choice.choose(routes, objective, ratio, budget).recommended
+
+    window = router.options.departure_window_h if window_h is None else float(window_h)
+    return sweep(choose_at, decision.choice.recommended, window)

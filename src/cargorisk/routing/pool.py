@@ -1,0 +1,289 @@
+"""The route pool: per search profile, the best paths through the best-ranked crossings.
+
+For each profile (fastest, least risk, least cost at 1, 10, 100 and 1,000 times the cargo
+value) one Dijkstra runs from the origin and, for a cross-border lane, one (reversed) to the
+destination; crossings are ranked by search cost plus the wait expected when the truck gets
+there (its driving time along the search tree, with the breaks and rests the schedule adds),
+and the best :data:`TOP_CROSSINGS` are built into paths.
+
+Searches are kept compact (:class:`Tree`: predecessors and the costs at the crossings) in
+memory-bounded least-recently-used caches, with the prepared weights and path summaries, so
+lanes that share an origin or destination share their searches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import cachetools
+import numpy as np
+
+from cargorisk.routing.pricing import PathSummary
+from cargorisk.routing.schedule import Clock
+
+RISK_AVERSION = 100.0  # the risk-averse profile prices theft at this many times the cargo value
+PROFILES = (
+    ("fastest", 1.0),
+    ("safest", 1.0),
+    ("balanced", 1.0),
+    ("balanced", RISK_AVERSION / 10),
+    ("balanced", RISK_AVERSION),
+    ("balanced", RISK_AVERSION * 10),
+)
+TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost plus wait)
+TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.15 MB on the national graph)
+PREPARED_CACHE_MB = 200  # weights and matrices kept (about 3 MB per profile and mask)
+SUMMARIES_CACHED = 4_000  # path summaries kept (about 3 kB each)
+
+
+class Tree:
+    """One Dijkstra's shortest-path tree, kept compact: the predecessor of every node, the
+    search cost at each crossing's end on this side (``cost``, aligned with the router's
+    ``crossing_ids``), and, computed on first use, the driving seconds to those ends and the
+    paths to the ones used."""
+
+    def __init__(
+        self, finder: PathFinder, dist: np.ndarray, pred: np.ndarray, source: int, best: np.ndarray, *,
+        reverse: bool,
+    ) -> None:  # fmt: skip
+        engine = finder.r.engine
+        self.pred = pred.astype(np.int32)
+        self.source, self.best, self.reverse = source, best, reverse
+        self.ends = (engine.head if reverse else engine.tail)[finder.r.crossing_ids]
+        self.cost = dist[self.ends]
+        self.seconds = finder.r.seconds
+        self.engine = engine
+        self.paths: dict[int, np.ndarray] = {}
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (for the cache's bound), with room for the few crossing paths it keeps
+        later (about 2 kB each)."""
+        return self.pred.nbytes + self.cost.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
+
+    def seconds_to(self, k: int) -> float:
+        """Driving seconds between the source and crossing end ``k`` along the tree (the
+        path is kept: the crossings a lane ranks are those it may take)."""
+        return float(self.seconds[self.edges(self.ends[k], keep=True)].sum())
+
+    def edges(self, node: int, *, keep: bool = False) -> np.ndarray:
+        """Edge ids of the tree path between the source and node index ``node`` (source ->
+        node forward; node -> source for a backward tree); empty when unreached. ``keep``
+        remembers the path (the crossings' ends, shared by many lanes)."""
+        if node in self.paths:
+            return self.paths[node]
+        start, end = (node, self.source) if self.reverse else (self.source, node)
+        found = np.asarray(
+            self.engine.tree_edges(self.pred, start, end, self.best, reverse=self.reverse), dtype=np.int64
+        )
+        if keep:
+            self.paths[node] = found
+        return found
+
+
+class PathFinder:
+    """Finds the pool's paths over a router's compiled graph (``r``: the router)."""
+
+    def __init__(self, router: object, caches: tuple | None = None) -> None:
+        self.r = router
+        self.trees, self.prepared, self.summaries = caches or (
+            cachetools.LRUCache(TREE_CACHE_MB * 2**20, getsizeof=lambda t: t.nbytes),
+            cachetools.LRUCache(PREPARED_CACHE_MB * 2**20, getsizeof=prepared_bytes),
+            cachetools.LRUCache(SUMMARIES_CACHED),
+        )
+
+    def bound_to(self, router: object) -> PathFinder:
+        """This finder for a copy of its router, sharing the caches (searches do not depend
+        on what a copy may change, e.g. live waits)."""
+        return PathFinder(router, (self.trees, self.prepared, self.summaries))
+
+    def clear(self) -> None:
+        """Empty every cache (benchmarks of cold requests)."""
+        for cache in (self.trees, self.prepared, self.summaries):
+            cache.clear()
+
+    def pool(
+        self,
+        origin: object,
+        destination: object,
+        keep: np.ndarray,
+        cargo: float,
+        depart: datetime | None,
+        team: bool,
+    ) -> list[PathSummary]:
+        """The distinct paths of every profile (see the module docstring)."""
+        key = mask_key(keep)
+        found: dict[bytes, PathSummary] = {}
+        for objective, factor in PROFILES:
+            value = cargo * factor if objective == "balanced" else 0.0  # only balanced prices the cargo
+            for edges in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
+                path_key = edges.tobytes()
+                if path_key not in found:
+                    found[path_key] = self.summary(edges, path_key)
+        return list(found.values())
+
+    def summary(self, edges: np.ndarray, path_key: bytes | None = None) -> PathSummary:
+        """The path's summary (cached by its edges)."""
+        path_key = edges.tobytes() if path_key is None else path_key
+        if path_key not in self.summaries:
+            self.summaries[path_key] = self.r.pricer.summarize(edges)
+        return self.summaries[path_key]
+
+    def profile_paths(
+        self,
+        objective: str,
+        cargo: float,
+        origin: object,
+        destination: object,
+        keep: np.ndarray,
+        key: str,
+        depart: datetime | None,
+        team: bool,
+    ) -> list[np.ndarray]:
+        """The best paths of one profile: the domestic one, or one per best-ranked crossing."""
+        roads = keep & ~self.r.is_crossing
+        w, _ = self.weights(objective, cargo, roads, key)
+        forward = self.search(objective, cargo, roads, key, origin, reverse=False)
+        backward = None
+        if not self.domestic(origin, destination):
+            backward = self.search(objective, cargo, roads, key, destination, reverse=True)
+        return self.paths_from(
+            objective, w, forward, backward,
+            origin=origin, destination=destination, keep=keep, depart=depart, team=team,
+        )  # fmt: skip
+
+    def domestic(self, origin: object, destination: object) -> bool:
+        """Whether both ends are in one country (no crossing on the way)."""
+        nodes = self.r.graph.nodes
+        return nodes[origin].get("country") == nodes[destination].get("country")
+
+    def paths_from(  # noqa: PLR0913  (the searches of one profile, and the request)
+        self,
+        objective: str,
+        w: np.ndarray,
+        forward: Tree,
+        backward: Tree | None,
+        *,
+        origin: object,
+        destination: object,
+        keep: np.ndarray,
+        depart: datetime | None,
+        team: bool,
+    ) -> list[np.ndarray]:
+        """Edge ids of paths from a forward tree (origin) and a backward one (destination,
+        None for a domestic lane): the direct path, or the best-ranked crossings' paths."""
+        index = self.r.engine.index
+        if backward is None:
+            found = forward.edges(index[destination])
+            return [found] if len(found) else []
+        country = self.r.graph.nodes[origin].get("country")
+        ids = self.r.crossing_ids
+        open_ = keep[ids] & (self.r.tail_country[ids] == country)
+        candidates = np.flatnonzero(open_ & np.isfinite(forward.cost) & np.isfinite(backward.cost))
+        # search cost without the wait: a lower bound, so crossings are priced in its order and
+        # the ranking stops when no crossing left can enter the best TOP_CROSSINGS (exact)
+        bound = forward.cost[candidates] + w[ids[candidates]] + backward.cost[candidates]
+        ranked: list[tuple[float, int]] = []
+        for j in np.argsort(bound, kind="stable"):
+            if len(ranked) == TOP_CROSSINGS and bound[j] > ranked[-1][0]:
+                break
+            k = int(candidates[j])
+            waiting = self.wait_weight(objective, int(ids[k]), forward.seconds_to(k), country, depart, team)
+            bisect.insort(ranked, (float(bound[j]) + waiting, k))
+            del ranked[TOP_CROSSINGS:]
+        return [
+            np.concatenate(
+                (
+                    forward.edges(forward.ends[k], keep=True),
+                    ids[k : k + 1],
+                    backward.edges(backward.ends[k], keep=True),
+                )
+            )
+            for _, k in ranked
+        ]
+
+    def wait_weight(
+        self, objective: str, edge: int, driving_s: float, country: str, depart: datetime | None, team: bool
+    ) -> float:
+        """The expected wait at a crossing edge, in the profile's weight units, for a truck
+        that has driven ``driving_s`` (breaks and rests added by the schedule) to get there."""
+        if objective == "safest":
+            return 0.0
+        clock = Clock(team=team)
+        clock.drive(driving_s, country)
+        arrival = depart + timedelta(seconds=clock.elapsed) if depart else None
+        bridge = self.r.graph.edges[self.r.engine.edges[edge]]["bridge"]
+        direction = "northbound" if country == "MX" else "southbound"
+        wait = self.r.pricer.wait(bridge, direction, arrival)
+        if objective == "fastest":
+            return wait.total_min * 60
+        return (
+            self.r.costs.time_usd_per_h * wait.queue_min + self.r.costs.rest_usd_per_h * wait.closed_min
+        ) / 60
+
+    def weights(
+        self, objective: str, cargo: float, roads: np.ndarray, key: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Search weights of a profile and the cheapest kept edge of every node pair (cached)."""
+
+        def make() -> tuple[np.ndarray, np.ndarray]:
+            money = self.r.pricer.operating + self.r.pricer.toll
+            w = self.r.costs.edge_weights(objective, self.r.seconds, self.r.risk, money, cargo)
+            return w, self.r.engine.best_edges(w, roads)
+
+        return cached(self.prepared, ("weights", objective, cargo, key), make)
+
+    def search(
+        self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
+    ) -> Tree:
+        """Dijkstra from (to, ``reverse``) a node over kept roads (cached)."""
+
+        def make() -> Tree:
+            w, best = self.weights(objective, cargo, roads, key)
+            matrix = cached(
+                self.prepared,
+                ("matrix", objective, cargo, key, reverse),
+                lambda: self.r.engine.prepared(w, roads, reverse=reverse),
+            )
+            return self.fresh_search(w, best, roads, node, reverse=reverse, matrix=matrix)
+
+        return cached(self.trees, (objective, cargo, key, node, reverse), make)
+
+    def fresh_search(
+        self,
+        w: np.ndarray,
+        best: np.ndarray,
+        roads: np.ndarray,
+        node: object,
+        *,
+        reverse: bool,
+        matrix: object | None = None,
+    ) -> Tree:
+        """A search as :meth:`search` describes, uncached (``matrix``: prepared for ``w``)."""
+        dist, pred = self.r.engine.search(w, [node], keep=roads, reverse=reverse, matrix=matrix)
+        return Tree(self, dist[0], pred[0], self.r.engine.index[node], best, reverse=reverse)
+
+
+def cached(cache: cachetools.LRUCache, key: tuple, make: Callable[[], object]) -> object:
+    """A value from a least-recently-used cache, made and stored on a miss."""
+    try:
+        return cache[key]
+    except KeyError:
+        value = make()
+        cache[key] = value
+        return value
+
+
+def prepared_bytes(value: object) -> int:
+    """Memory of a cached weights pair or prepared matrix (for the cache's bound)."""
+    if isinstance(value, tuple):
+        return sum(a.nbytes for a in value)
+    return value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+
+
+def mask_key(keep: np.ndarray) -> str:
+    """A short key for a keep-mask (searches are cached per mask)."""
+    return hashlib.blake2b(np.packbits(keep).tobytes(), digest_size=8).hexdigest()
