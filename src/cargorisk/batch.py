@@ -131,7 +131,7 @@ class LaneScorer:
         """Scores of one lane: the recommended route, the fastest, their difference, the top driver."""
         chosen = self.router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
         route, fastest = chosen.recommended, chosen.fastest
-        self.router.add_details(route)
+        self.router.add_details(route, full=False)  # the top risk driver
         top = route.riskiest[0] if route.riskiest else None
         return {
             "origin_name": a.name,

@@ -12,49 +12,47 @@ from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import HOUR
 
 
-def describe(router: object, route: Route) -> None:
-    """Fill ``route.segments``, ``route.riskiest`` and ``route.stop_places`` (in place)."""
-    ids = route.ids or [router.engine.edge_id[e] for e in route.edges]
-    route.segments = segments(router, ids, router.risk[ids])
-    route.riskiest = riskiest(router, route)
-    route.stop_places = stop_places(router, route, ids)
+def describe(router: object, route: Route, *, full: bool = True) -> None:
+    """Fill ``route.riskiest`` and, when ``full``, ``route.segments`` and ``route.stop_places``
+    (in place; lane scoring needs only the riskiest runs)."""
+    ids = np.asarray(route.ids or [router.engine.edge_id[e] for e in route.edges], dtype=np.int64)
+    found = runs(router, ids)
+    route.riskiest = riskiest(router, ids, found)
+    if full:
+        route.segments = pd.DataFrame(found)
+        route.stop_places = stop_places(router, route, ids)
 
 
-def segments(router: object, edges: list[int], risk: np.ndarray) -> pd.DataFrame:
-    """Road runs of a path: consecutive edges on the same road in the same state (the road is
-    an edge's first ``ref``, the most important of concurrent numbers), with from, to, ref,
-    state, km, hours, theft probability, share of the route's risk, and the positions of their
-    first and last edge in the route (``first``, ``last``)."""
+def runs(router: object, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Road runs of a path of edge ids: consecutive edges on the same road in the same state
+    (the road is an edge's first ``ref``, the most important of concurrent numbers), with
+    from, to, ref, state, km, hours, theft probability, share of the route's risk, and the
+    positions of their first and last edge in the route (``first``, ``last``); the columns of
+    ``Route.segments``."""
     engine = router.engine
-    ids = np.asarray(edges, dtype=np.int64)
     road, state = router.road[ids], engine.text_attribute("state")[ids]
     starts = np.flatnonzero(np.r_[True, (road[1:] != road[:-1]) | (state[1:] != state[:-1])])
     lasts = np.r_[starts[1:] - 1, len(ids) - 1]
-    run_risk = np.add.reduceat(np.asarray(risk, dtype=float), starts)
+    run_risk = np.add.reduceat(router.risk[ids], starts)
     label = router.node_label
-    return pd.DataFrame(
-        {
-            "from": [label(i) for i in engine.tail[ids[starts]]],
-            "to": [label(i) for i in engine.head[ids[lasts]]],
-            "ref": road[starts],
-            "state": state[starts],
-            "km": np.add.reduceat(router.metres[ids], starts) / 1000,
-            "hours": np.add.reduceat(router.seconds[ids], starts) / 3600,
-            "theft_prob": -np.expm1(-run_risk),
-            "risk_share": run_risk / (run_risk.sum() or 1.0),
-            "first": starts,
-            "last": lasts,
-        }
-    )
-
-
-def riskiest(router: object, route: Route, top: int = 3) -> list[dict]:
-    """The road runs with the highest theft probability, with what drives their risk."""
-    ids = np.asarray(route.ids or [router.engine.edge_id[e] for e in route.edges], dtype=np.int64)
-    runs = {
-        name: route.segments[name].to_numpy() for name in ("from", "to", "ref", "state", "km", "theft_prob")
+    return {
+        "from": np.array([label(i) for i in engine.tail[ids[starts]]], dtype=object),
+        "to": np.array([label(i) for i in engine.head[ids[lasts]]], dtype=object),
+        "ref": road[starts],
+        "state": state[starts],
+        "km": np.add.reduceat(router.metres[ids], starts) / 1000,
+        "hours": np.add.reduceat(router.seconds[ids], starts) / 3600,
+        "theft_prob": -np.expm1(-run_risk),
+        "risk_share": run_risk / (run_risk.sum() or 1.0),
+        "first": starts,
+        "last": lasts,
     }
-    first, last = route.segments["first"].to_numpy(), route.segments["last"].to_numpy()
+
+
+def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: int = 3) -> list[dict]:
+    """The road runs (see :func:`runs`) with the highest theft probability, with what drives
+    their risk."""
+    first, last = runs["first"], runs["last"]
     out = []
     for r in np.argsort(-runs["theft_prob"], kind="stable")[:top]:
         # the run's kind of road is that of most of its km (a cuota may have a free bypass)

@@ -334,9 +334,10 @@ class Router:
             self.labels[index] = self.gazetteer.label(self.engine.nodes[index])
         return self.labels[index]
 
-    def add_details(self, route: Route) -> None:
-        """Fill a route's road runs, riskiest runs and stop places (plans do it for theirs)."""
-        describe(self, route)
+    def add_details(self, route: Route, *, full: bool = True) -> None:
+        """Fill a route's riskiest runs and, when ``full``, its road runs and stop places
+        (plans do it for theirs)."""
+        describe(self, route, full=full)
 
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
