@@ -47,7 +47,12 @@ OUTPUT_TYPES = {
     "wait_min": "float64",
     "wait_source": "string",
     "theft_prob": "float64",
+    "theft_prob_low": "float64",
+    "theft_prob_high": "float64",
+    "one_in_trips": "float64",
     "expected_loss_usd": "float64",
+    "expected_loss_low_usd": "float64",
+    "expected_loss_high_usd": "float64",
     "operating_cost_usd": "float64",
     "toll_usd": "float64",
     "cost_usd": "float64",
@@ -133,6 +138,7 @@ class LaneScorer:
         route, fastest = chosen.recommended, chosen.fastest
         self.router.add_details(route, full=False)  # the top risk driver
         top = route.riskiest[0] if route.riskiest else None
+        low, high = route.theft_interval or (route.theft_prob, route.theft_prob)
         return {
             "origin_name": a.name,
             "destination_name": b.name,
@@ -148,7 +154,12 @@ class LaneScorer:
             "wait_min": route.wait_min,
             "wait_source": route.wait_source,
             "theft_prob": route.theft_prob,
+            "theft_prob_low": low,
+            "theft_prob_high": high,
+            "one_in_trips": round(1 / route.theft_prob) if route.theft_prob > 0 else None,
             "expected_loss_usd": route.expected_loss_usd,
+            "expected_loss_low_usd": low * cargo,
+            "expected_loss_high_usd": high * cargo,
             "operating_cost_usd": route.costs.operating_usd,
             "toll_usd": route.costs.toll_usd,
             "cost_usd": route.cost_usd,

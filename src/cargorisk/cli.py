@@ -15,7 +15,7 @@ import click
 
 from cargorisk._log import stage
 from cargorisk.config import Settings
-from cargorisk.errors import CargoRiskError
+from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.sources import build_sources, data_status, fetch_sources, load_table, select_sources
 
 sources_argument = click.argument("sources", nargs=-1)
@@ -236,11 +236,11 @@ def network_trace(settings: Settings) -> None:
 
 def print_backtest(summary: object) -> None:
     """The backtest summary as an aligned table."""
-    say(f"{'predictor':<17} {'poisson_dev':>11} {'mae':>8} {'spearman':>9} {'top5_hit':>9}")
+    say(f"{'set-up':<17} {'predictor':<17} {'poisson_dev':>11} {'mae':>8} {'spearman':>9} {'top5_hit':>9}")
     for name, row in summary.iterrows():  # type: ignore[attr-defined]
         say(
-            f"{name:<17} {row['poisson_deviance']:>11.2f} {row['mae']:>8.1f} {row['spearman']:>9.3f} "
-            f"{row['top5_hit_rate']:>9.2f}"
+            f"{row['setup']:<17} {name:<17} {row['poisson_deviance']:>11.2f} {row['mae']:>8.1f} "
+            f"{row['spearman']:>9.3f} {row['top5_hit_rate']:>9.2f}"
         )
 
 
@@ -276,6 +276,54 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
 
         report = train_edge_model(settings, load_network(settings=settings), incidents)
         say(report.summary())
+
+
+@app.command("calibrate")
+@click.option("--thefts", type=click.IntRange(min=0), help="Thefts in your loss history.")
+@click.option("--trips", type=click.FloatRange(min=0, min_open=True), help="Loaded trips in that history.")
+@click.option("--km", type=float, help="Loaded km of those trips in Mexico (a fleet history).")
+@click.option("--lane", nargs=2, help="ORIGIN DESTINATION: the trips all ran this lane.")
+@click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft model.")
+@click.option("--reset", is_flag=True, help="Drop the calibration (back to the prior).")
+@click.pass_obj
+def calibrate_cmd(
+    settings: Settings,
+    thefts: int | None,
+    trips: float | None,
+    km: float | None,
+    lane: tuple[str, str] | None,
+    year: int,
+    reset: bool,
+) -> None:
+    """Scale theft risk to your own losses (a Bayesian update; without options: show the
+    calibration in force). E.g. `cargorisk calibrate --thefts 3 --trips 1200 --km 1.1e6`."""
+    from cargorisk.risk.calibration import (  # noqa: PLC0415
+        CALIBRATION_FILE,
+        history_scale,
+        load_scale,
+        prior_scale,
+        save_scale,
+    )
+
+    if reset:
+        (settings.models_dir / CALIBRATION_FILE).unlink(missing_ok=True)
+    if thefts is not None or trips is not None:
+        if thefts is None or trips is None:
+            msg = "give both --thefts and --trips (and --km or --lane)"
+            raise InputError(msg)
+        scale = history_scale(settings, thefts=thefts, trips=trips, km=km, lane=lane or None, year=year)
+        say(f"wrote {save_scale(settings.models_dir, scale)}")
+    scale = load_scale(settings.models_dir, settings.theft_scale_prior_shape)
+    low, high = scale.interval()
+    if scale.basis == "prior":
+        prior = prior_scale(settings.theft_scale_prior_shape).interval()
+        say(f"no calibration in force: scale 1.00 (prior, 90% {prior[0]:.2f}-{prior[1]:.2f})")
+        return
+    say(
+        f"calibration in force ({scale.created}): {scale.thefts} thefts in {scale.trips:,.0f} trips "
+        f"({scale.basis}); the model expected {scale.expected:.2f}"
+    )
+    say(f"scale x{scale.mean:.2f} on every theft rate (90% {low:.2f}-{high:.2f})")
 
 
 @app.command("evaluate")

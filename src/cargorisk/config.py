@@ -75,6 +75,31 @@ class Settings:
         US cargo-theft rate: 3,625 thefts in 2024 (CargoNet annual report, US and Canada,
         all modes, so an upper bound for trucks on the road) over 297.7 billion combination-truck
         km (185 billion miles, FHWA Highway Statistics 2022, table VM-1) = 0.0122.
+    theft_report_rate
+        Share of carrier robberies that reach SESNSP's counts: 0.30. INEGI's business
+        victimization survey (ENVE 2018) found about 70% of 2017's robberies of cargo transport
+        unreported (La Jornada, 2020-09-03); two cross-checks are counts that are themselves
+        incomplete, so they bound the multiplier from below: Overhaul counted 20,746 cargo
+        thefts in 2023 against SESNSP's 9,181 (2.3x), an industry estimate of 15,937 for 2024
+        against the official 9,299 (1.7x; Revista Siniestro, 2025-06-30). For all business
+        crime ENVE 2024 gives 90.3% unreported. ENVIPE's unreported share by state would
+        refine this per state; its table was not available here (see ``neighbour_floor``).
+    loaded_share
+        Share of Mexican truck-km run loaded: 0.70, an assumption. IMT's field surveys of
+        trucks on the federal network (Estudio Estadistico de Campo del Autotransporte
+        Nacional; IMT Notas 34, 1997) measure the share running empty, but the figure could not
+        be retrieved here; 0.70 stands until it is. It divides the exposure: risk per
+        *loaded* truck-km.
+    neighbour_floor
+        A state's rate is at least this share of the median rate of its neighbouring states:
+        0.5. Reporting and classification of carrier robbery differ strongly between states
+        (Guanajuato's prosecutors report 18 a year while insurers count 696 insured heavy
+        vehicles stolen there in 2023, AMIS via El Financiero 2024-02-22), so a state far below
+        its neighbours is more likely under-reporting than safe. Set 0 to switch it off.
+    theft_scale_prior_shape
+        Uncertainty of the whole chain before a loss history calibrates it: the scale is
+        Gamma(8, 8), 90% interval 0.49-1.6, spanning the 1.7x-3.3x range of the reporting
+        multiplier's evidence above. ``cargorisk calibrate`` updates it.
     max_time_ratio
         "Safest" and the alternatives take at most this many times the fastest route's total
         hours: 1.5. A cross-border load is planned in driving days; half as long again is what
@@ -111,6 +136,10 @@ class Settings:
     max_snap_km: float = 25.0
     mx_truck_km_per_year: float = 45e9
     us_theft_per_million_truck_km: float = 0.0122
+    theft_report_rate: float = 0.30
+    loaded_share: float = 0.70
+    neighbour_floor: float = 0.5
+    theft_scale_prior_shape: float = 8.0
     max_time_ratio: float = 1.5
     low_traffic_trucks_per_day: float = 30.0
     southbound_wait_min: float = 9.3

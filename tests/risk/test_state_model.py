@@ -49,13 +49,13 @@ def test_panel_targets_and_lags(panel: pd.DataFrame) -> None:
 
 def test_backtest_same_folds_finite_metrics(panel: pd.DataFrame) -> None:
     folds, summary, predictions = evaluate(panel)
-    assert set(summary.index) == {"lightgbm", "last_year", "mean_3y", "empirical_bayes"}
+    assert set(summary.index) == {"lightgbm", "last_year", "mean_3y", "empirical_bayes", "blend"}
     per_predictor = folds.groupby("predictor")[["year", "n_states"]].agg(tuple)
     assert per_predictor.nunique().eq(1).all()  # every predictor scored on the same folds
     assert folds["year"].min() == 2020 and folds["year"].max() == 2024
     assert np.isfinite(folds[["poisson_deviance", "mae", "spearman", "top5_hit_rate"]]).all().all()
     assert (summary["spearman"] > 0.85).all()
-    assert len(predictions) == 4 * 5 * 32
+    assert len(predictions) == 5 * 5 * 32 * 21  # predictors x folds x states x (full year + 20 draws)
 
 
 def test_baselines(panel: pd.DataFrame) -> None:
@@ -82,7 +82,7 @@ def test_trained_card_and_predictions(trained: Settings, corridor: nx.MultiDiGra
     card = json.loads(model_path(trained).with_suffix(".card.json").read_text())
     assert card["training_window"] == [2018, 2024]
     assert card["features"] == FEATURES
-    assert card["default_predictor"] in {"lightgbm", "last_year", "mean_3y", "empirical_bayes"}
+    assert card["default_predictor"] in {"lightgbm", "last_year", "mean_3y", "empirical_bayes", "blend"}
     assert "sesnsp_state_year" in card["data_checksums"]
     assert (trained.models_dir / card["figure"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     pred = predict_states(trained, corridor, 2025).set_index("state")
@@ -152,6 +152,7 @@ def test_drivers_and_risk_cli(
             "last_year",
             "mean_3y",
             "empirical_bayes",
+            "blend",
         }
         assert main([*data, "risk", "states", "--year", "2040"]) == 1
     finally:

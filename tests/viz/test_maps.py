@@ -41,7 +41,8 @@ def test_html_is_offline_and_escaped(saved_map: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "cargorisk-summary" in text and "World Trade Bridge" in text
     assert "expected wait" in text and "hours: Mon" in text  # port popups
-    assert "theft rate, log10(incidents per million truck-km)" in text  # legend with units
+    assert "theft risk per 100 km: 1 in 10^x loaded trips" in text  # legend in a dispatcher's units
+    assert "loaded trips robbed per 100 km" in text  # road tooltips too
 
 
 @pytest.mark.skipif(

@@ -1,6 +1,8 @@
 """Turn predicted incidents per state into a theft rate and probability on every edge.
 
-Exposure (truck-km per state) is an assumption: the national figure
+The rates follow the calibration chain of :mod:`cargorisk.risk.calibration` (reporting rate,
+loaded share, neighbour floor, the user's calibration). Exposure (truck-km per state) is an
+assumption: the national figure
 ``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the
 corridor network's road km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more
 trucks than a two-lane road). Then, on each Mexican edge,
@@ -20,7 +22,9 @@ import shapely
 from scipy.stats import spearmanr
 
 from cargorisk.config import Settings
+from cargorisk.errors import InputError
 from cargorisk.network.admin import METRIC_CRS
+from cargorisk.risk.calibration import calibrated_rates, load_scale, neighbours
 from cargorisk.sources import load_table
 
 CLASS_WEIGHTS = {
@@ -123,19 +127,55 @@ def attach_risk(
 
     An edge crossing several states takes the length-weighted mean of their rates.
     """
-    state_km = edge_state_km(graph, load_table("mx_states", settings.processed_dir))
-    rates = state_rates(predicted, state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights))
-    rates["US"] = settings.us_theft_per_million_truck_km
+    states = load_table("mx_states", settings.processed_dir)
+    state_km = edge_state_km(graph, states)
+    chain = state_chain(graph, predicted, settings, states, state_km, weights)
+    rates = chain["rate"].copy()
+    scale = load_scale(settings.models_dir, settings.theft_scale_prior_shape)
+    rates["US"] = settings.us_theft_per_million_truck_km * scale.mean
     state_km["incidents"] = state_km["km"] * state_km["state"].map(rates).fillna(rates.median())
     per_edge = state_km.groupby(["u", "v", "key"])[["incidents", "km"]].sum()
     mexican_rate = (per_edge["incidents"] / per_edge["km"]).to_dict()
     out = graph.copy()
+    out.graph["theft_chain"] = chain
+    out.graph["theft_scale"] = scale
     for u, v, k, data in out.edges(keys=True, data=True):
-        rate = mexican_rate.get((u, v, k), settings.us_theft_per_million_truck_km)
+        rate = mexican_rate.get((u, v, k), rates["US"])
         rate *= (edge_multiplier or {}).get((u, v, k), 1.0)
         data["theft_rate"] = float(rate)
         data["theft_prob"] = float(-np.expm1(-rate * 1e-6 * data["length"] / 1000))
     return out
+
+
+def state_chain(
+    graph: nx.MultiDiGraph,
+    predicted: pd.DataFrame,
+    settings: Settings,
+    states: pd.DataFrame,
+    state_km: pd.DataFrame,
+    weights: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Per Mexican state, the chain from forecast reports to the rate per million loaded
+    truck-km (:func:`~cargorisk.risk.calibration.calibrated_rates`) with the settings' factors
+    and the calibration in force."""
+    for name in ("theft_report_rate", "loaded_share"):
+        value = getattr(settings, name)
+        if not 0 < value <= 1:
+            msg = f"{name}={value} must be a share in (0, 1]; set it with --set {name}=0.3"
+            raise InputError(msg)
+    if settings.theft_scale_prior_shape <= 0:
+        msg = f"theft_scale_prior_shape={settings.theft_scale_prior_shape} must be positive, e.g. 8"
+        raise InputError(msg)
+    exposure = state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights)
+    return calibrated_rates(
+        predicted.set_index("state")["predicted"],
+        exposure,
+        neighbours(states),
+        report_rate=settings.theft_report_rate,
+        loaded_share=settings.loaded_share,
+        neighbour_floor=settings.neighbour_floor,
+        scale=load_scale(settings.models_dir, settings.theft_scale_prior_shape).mean,
+    ).dropna(subset=["rate"])
 
 
 def exposure_sensitivity(

@@ -83,22 +83,20 @@ def federal_highway(federal: pd.DataFrame) -> pd.Series:
 
 
 def network_features(graph: nx.MultiDiGraph | None) -> pd.DataFrame:
-    """Road km, toll share and border flag per Mexican state, from the tagged road graph."""
+    """Road km, toll share and border flag per Mexican state, from the tagged road graph.
+
+    Without a graph (or without Mexican roads in it) the frame has no rows; the panel then
+    sets these features to 0.
+    """
+    edges = list(graph.edges(data=True)) if graph is not None else []
     rows = [
-        (d["state"], d["length"] / 2000, bool(d.get("toll")))
-        for *_, d in (graph.edges(data=True) if graph is not None else [])
-        if d.get("country") == "MX"
+        (d["state"], d["length"] / 2000, bool(d.get("toll"))) for *_, d in edges if d.get("country") == "MX"
     ]
-    frame = pd.DataFrame(rows, columns=["state", "km", "toll"])
+    frame = pd.DataFrame(rows, columns=["state", "km", "toll"]).astype({"km": float, "toll": bool})
     out = frame.groupby("state").agg(road_km=("km", "sum"))
-    out["toll_share"] = (
-        frame[frame["toll"]].groupby("state")["km"].sum().reindex(out.index).fillna(0) / out["road_km"]
-    )
-    ports = {
-        d["state"]
-        for *_, d in (graph.edges(data=True) if graph is not None else [])
-        if d.get("kind") == "crossing"
-    }
+    toll_km = frame.loc[frame["toll"]].groupby("state")["km"].sum()
+    out["toll_share"] = toll_km.reindex(out.index).fillna(0.0) / out["road_km"]
+    ports = {d["state"] for *_, d in edges if d.get("kind") == "crossing"}
     out["border_state"] = out.index.isin(ports).astype(int)
     return out
 

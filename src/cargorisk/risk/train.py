@@ -1,8 +1,9 @@
 """The training job behind ``cargorisk train`` and ``cargorisk evaluate``.
 
-Build the state panel, backtest LightGBM and the baselines on the same folds, choose the
-predictor with the lowest mean Poisson deviance as the default, fit it on every full year,
-and save it with its model card and a backtest figure.
+Build the state panel, backtest LightGBM, the baselines and their blend on the same folds
+(full-year and simulated partial-year lags), choose the default by the rule of
+:func:`~cargorisk.risk.evaluate.choose_default`, fit LightGBM on every full year, and save it
+with its model card (forecast interval, calibration chain) and a backtest figure.
 """
 
 from __future__ import annotations
@@ -18,9 +19,22 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from cargorisk.config import Settings
-from cargorisk.errors import InputError
-from cargorisk.risk.baselines import EmpiricalBayes, LastYear, MultiYearMean
-from cargorisk.risk.evaluate import run_folds, usable_rows
+from cargorisk.errors import InputError, ModelFileError
+from cargorisk.risk.calibration import CALIBRATION_FILE, coverage, dispersion
+from cargorisk.risk.evaluate import (
+    BASELINES,
+    DRAWS,
+    FULL_YEAR,
+    PARTIAL_YEAR,
+    SEED,
+    SPEARMAN_TOLERANCE,
+    GeometricBlend,
+    choose_default,
+    run_folds,
+    summarise,
+    usable_rows,
+)
+from cargorisk.risk.evaluate import METRICS as EVALUATION_METRICS
 from cargorisk.risk.features import FEATURE_DOC, FEATURES, build_state_panel, next_year_rows
 from cargorisk.risk.model import TheftRiskModel, load_model, read_card, save_model
 from cargorisk.sources.build import BUILD_LOG
@@ -29,11 +43,10 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "theft_risk"
 PREDICTORS: dict[str, Callable[[], BaseEstimator]] = {
     "lightgbm": lambda: TheftRiskModel(features=FEATURES),
-    "last_year": LastYear,
-    "mean_3y": MultiYearMean,
-    "empirical_bayes": EmpiricalBayes,
+    **BASELINES,
+    "blend": lambda: GeometricBlend(features=FEATURES),
 }
-METRICS = ["poisson_deviance", "mae", "spearman", "top5_hit_rate"]
+METRICS = list(EVALUATION_METRICS)
 
 
 @dataclass(frozen=True)
@@ -52,21 +65,30 @@ def model_path(settings: Settings) -> Path:
 
 
 def evaluate(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Backtest every predictor; return folds, summary (best first) and out-of-fold predictions."""
+    """Backtest every predictor in both set-ups (full-year and simulated partial-year lag).
+
+    Returns folds, summary and out-of-fold predictions, each with a ``setup`` column
+    (:data:`~cargorisk.risk.evaluate.FULL_YEAR` / :data:`~cargorisk.risk.evaluate.PARTIAL_YEAR`);
+    the summary is indexed by predictor, full-year rows first, best deviance first within a set-up.
+    """
     folds, predictions = run_folds(panel, PREDICTORS, None)
-    summary = folds.groupby("predictor")[METRICS].mean().sort_values("poisson_deviance")
-    return folds, summary, predictions
+    return folds, summarise(folds), predictions
 
 
 def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
-    """Backtest, choose the default, fit LightGBM on all full years and save model, card, figure."""
+    """Backtest, choose the default (see :func:`~cargorisk.risk.evaluate.choose_default`), fit
+    LightGBM on all full years and save model, card (with the forecast interval and the
+    calibration chain's factors) and figure."""
     from cargorisk.risk.plots import plot_backtest  # noqa: PLC0415  (matplotlib only when training)
 
     panel = build_state_panel(settings.processed_dir, graph)
     folds, summary, predictions = evaluate(panel)
     rows = usable_rows(panel)
     model = TheftRiskModel(features=FEATURES).fit(rows, rows["carrier"])
-    figure = plot_backtest(predictions, model_path(settings).with_name(f"{MODEL_NAME}_backtest.png"))
+    full_year = predictions[predictions["setup"] == FULL_YEAR]
+    figure = plot_backtest(full_year, model_path(settings).with_name(f"{MODEL_NAME}_backtest.png"))
+    choice = choose_default(summary)
+    deviance = summary.loc[summary["setup"] == PARTIAL_YEAR, "poisson_deviance"]
     card = {
         "target": "SESNSP 'Robo a transportista' (con + sin violencia) per state and year",
         "training_window": [int(rows["year"].min()), int(rows["year"].max())],
@@ -74,11 +96,24 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
         "feature_doc": {f: FEATURE_DOC[f] for f in FEATURES},
         "offset": "log of last year's count (the trees learn a multiplicative correction)",
         "backtest": {
+            "setups": {
+                FULL_YEAR: "test rows' lags are full-year counts of t-1, like the training rows'",
+                PARTIAL_YEAR: (
+                    "as the real forecast: t-1's counts binomially thinned to Jan-Jun (p = 6/12), "
+                    f"annualised x12/6, lag features recomputed; metrics averaged over {DRAWS} draws "
+                    f"(seed {SEED})"
+                ),
+            },
             "summary": summary.round(4).reset_index().to_dict(orient="records"),
             "folds": folds.round(4).to_dict(orient="records"),
+            "default_rule": (
+                f"lowest mean Poisson deviance in the {PARTIAL_YEAR} set-up among predictors whose mean "
+                f"Spearman is at most {SPEARMAN_TOLERANCE} below the best baseline's"
+            ),
+            "choice": {k: round(v, 4) if isinstance(v, float) else v for k, v in choice.items()},
         },
-        "default_predictor": str(summary.index[0]),
-        "lightgbm_beats_baselines": bool(summary.index[0] == "lightgbm"),
+        "default_predictor": choice["default"],
+        "lightgbm_beats_baselines": bool(deviance["lightgbm"] < deviance[list(BASELINES)].min()),
         "data_checksums": data_checksums(settings.processed_dir),
         "network": network_identity(graph),
         "exposure": {
@@ -86,10 +121,38 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
             "us_theft_per_million_truck_km": settings.us_theft_per_million_truck_km,
             "sources": "see cargorisk.config.Settings and README 'Theft risk'",
         },
+        "calibration_chain": {
+            "theft_report_rate": settings.theft_report_rate,
+            "loaded_share": settings.loaded_share,
+            "neighbour_floor": settings.neighbour_floor,
+            "theft_scale_prior_shape": settings.theft_scale_prior_shape,
+            "user_calibration": f"models/{CALIBRATION_FILE} when `cargorisk calibrate` has written it",
+            "sources": "see cargorisk.risk.calibration, cargorisk.config.Settings and README 'Theft risk'",
+        },
+        "interval": forecast_interval(predictions, choice["default"]),
         "figure": figure.name,
     }
     card_path = save_model(model, model_path(settings), card)
     return TrainResult(card_path, summary, folds, card["default_predictor"])
+
+
+def forecast_interval(predictions: pd.DataFrame, predictor: str) -> dict[str, object]:
+    """Dispersion of the default predictor's out-of-fold errors in the partial-year set-up (as
+    the real forecast) and the coverage of its 90% predictive interval on each held-out year
+    with the dispersion fitted on the other years (see :mod:`~cargorisk.risk.calibration`)."""
+    held_out = predictions[(predictions["setup"] == PARTIAL_YEAR) & (predictions["predictor"] == predictor)]
+    covered = []
+    for year, test in held_out.groupby("year"):
+        rest = held_out[held_out["year"] != year]
+        k_rest = dispersion(rest["observed"], rest["predicted"])
+        covered.append(coverage(test["observed"], test["predicted"], k_rest) * len(test))
+    return {
+        "dispersion_k": round(dispersion(held_out["observed"], held_out["predicted"]), 4),
+        "nominal": 0.9,
+        "coverage": round(sum(covered) / len(held_out), 4),
+        "held_out": f"{len(held_out)} state-years ({predictor}, {PARTIAL_YEAR}, every draw; "
+        "coverage of each year with k fitted on the others)",
+    }
 
 
 def network_identity(graph: nx.MultiDiGraph) -> dict[str, object]:
@@ -134,7 +197,12 @@ def predict_states(settings: Settings, graph: nx.MultiDiGraph, year: int) -> pd.
         raise InputError(msg)
     name = card["default_predictor"]
     history = usable_rows(panel)
-    predictor = model if name == "lightgbm" else PREDICTORS[name]().fit(history, history["carrier"])
+    if name == "lightgbm":
+        predictor = model
+    elif name == "blend":  # the saved model is its LightGBM part; the baseline is refitted
+        predictor = GeometricBlend(features=FEATURES, estimator=model).fit(history, history["carrier"])
+    else:
+        predictor = PREDICTORS[name]().fit(history, history["carrier"])
     out = rows[["cve_ent", "state"]].assign(predicted=predictor.predict(rows), predictor=name)
     if year in set(panel["year"]):
         out["observed"] = rows["carrier_observed_annual"].to_numpy()
@@ -162,7 +230,13 @@ def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.Mu
     from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
 
     predicted = predict_states(settings, graph, year)
-    return attach_risk(graph, predicted, settings, edge_multiplier=load_multipliers(settings, graph))
+    risky = attach_risk(graph, predicted, settings, edge_multiplier=load_multipliers(settings, graph))
+    interval = read_card(model_path(settings)).get("interval")
+    if not interval:
+        msg = f"model card {model_path(settings)}.card.json has no forecast interval; run `cargorisk train`"
+        raise ModelFileError(msg)
+    risky.graph["theft_dispersion"] = float(interval["dispersion_k"])
+    return risky
 
 
 def state_drivers(

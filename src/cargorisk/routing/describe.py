@@ -8,16 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cargorisk.risk.calibration import route_interval
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import HOUR
 
 
 def describe(router: object, route: Route, *, full: bool = True) -> None:
-    """Fill ``route.riskiest`` and, when ``full``, ``route.segments`` and ``route.stop_places``
-    (in place; lane scoring needs only the riskiest runs)."""
+    """Fill ``route.riskiest`` and ``route.theft_interval`` and, when ``full``,
+    ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
     ids = np.asarray(route.ids or [router.engine.edge_id[e] for e in route.edges], dtype=np.int64)
     found = runs(router, ids)
     route.riskiest = riskiest(router, ids, found)
+    route.theft_interval = route_interval(
+        -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
+    )
     if full:
         route.segments = pd.DataFrame(found)
         route.stop_places = stop_places(router, route, ids)

@@ -10,6 +10,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from cargorisk.risk.calibration import one_in
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import Stop
 
@@ -54,6 +55,9 @@ class Route:
     depart: datetime | None = None
     low_traffic: bool = False
     opens_at: datetime | None = None  # when a crossing closed at arrival opens (its local time)
+    risk_sq: float = 0.0  # sum over states of the squared risk in each (see calibration)
+    theft_interval: tuple[float, float] | None = None  # 90% interval of theft_prob (details)
+    cargo_value: float = 0.0
 
     @property
     def break_h(self) -> float:
@@ -89,7 +93,12 @@ class Route:
             "port_arrival": self.port_arrival.isoformat() if self.port_arrival else None,
             "arrival": self.arrival.isoformat() if self.arrival else None,
             "theft_prob": self.theft_prob,
+            "theft_prob_90": list(self.theft_interval) if self.theft_interval else None,
+            "one_in_trips": round(1 / self.theft_prob) if self.theft_prob > 0 else None,
             "expected_loss_usd": round(self.expected_loss_usd, 2),
+            "expected_loss_usd_90": [round(p * self.cargo_value, 2) for p in self.theft_interval]
+            if self.theft_interval
+            else None,
             "time_cost_usd": round(costs.time_usd + costs.rest_usd, 2),
             "operating_cost_usd": round(costs.operating_usd, 2),
             "toll_usd": round(costs.toll_usd, 2),
@@ -229,7 +238,7 @@ class RoutePlan:
         ]
         lines.append(
             f"{'route':<14} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "
-            f"{'crossing':<30} {'P(theft)':>9} {'loss':>6} {'operate':>8} {'tolls':>6} "
+            f"{'crossing':<30} {'P(theft)':>9} {'1 in':>7} {'loss':>6} {'operate':>8} {'tolls':>6} "
             f"{'cost USD':>9}  vs fastest"
         )
         for r in self.routes():
@@ -238,12 +247,14 @@ class RoutePlan:
             lines.append(
                 f"{r.label:<14} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h:>7.1f} "
                 f"{r.wait_min:>5.0f}m {r.total_h:>7.1f} {crossing:<30} {r.theft_prob:>9.2e} "
+                f"{one_in(r.theft_prob).removeprefix('1 in '):>7} "
                 f"{r.expected_loss_usd:>6,.0f} {costs.operating_usd:>8,.0f} {costs.toll_usd:>6,.0f} "
                 f"{r.cost_usd:>9,.0f}  {r.vs_fastest}"
             )
         lines += [f"note: {n}" for n in self.notes]
         if self.advice:
             lines.append(f"advice: {self.advice.sentence()}")
+        lines.append(risk_sentence(self.recommended))
         lines += schedule_lines(self.recommended)
         top = self.recommended.riskiest[:3]
         if top:
@@ -254,6 +265,17 @@ class RoutePlan:
                 for s in top
             ]
         return "\n".join(lines)
+
+
+def risk_sentence(route: Route) -> str:
+    """'theft risk: about 1 in 4,300 trips (90%: 1 in 9,100 to 1 in 2,000); expected loss ...'."""
+    text = f"theft risk of the {route.label} route: about {one_in(route.theft_prob)} trips"
+    loss = f"expected loss USD {route.expected_loss_usd:,.0f}"
+    if route.theft_interval and route.theft_interval[1] > route.theft_interval[0]:
+        low, high = route.theft_interval
+        text += f" (90%: {one_in(high)} to {one_in(low)})"
+        loss += f" (90%: {low * route.cargo_value:,.0f}-{high * route.cargo_value:,.0f})"
+    return f"{text}; {loss}"
 
 
 def schedule_lines(route: Route) -> list[str]:

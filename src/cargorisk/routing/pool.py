@@ -1,10 +1,10 @@
 """The route pool: per search profile, the best paths through the best-ranked crossings.
 
-For each profile (fastest, least risk, least cost at 1, 10, 100 and 1,000 times the cargo
-value) one Dijkstra runs from the origin and, for a cross-border lane, one (reversed) to the
-destination; crossings are ranked by search cost plus the wait expected when the truck gets
-there (its driving time along the search tree, with the breaks and rests the schedule adds),
-and the best :data:`TOP_CROSSINGS` are built into paths.
+For each profile (fastest, least risk, least cost at the cargo value and at the fixed risk
+prices of :data:`RISK_PRICES`) one Dijkstra runs from the origin and, for a cross-border lane,
+one (reversed) to the destination; crossings are ranked by search cost plus the wait expected
+when the truck gets there (its driving time along the search tree, with the breaks and rests
+the schedule adds), and the best :data:`TOP_CROSSINGS` are built into paths.
 
 Searches are kept compact (:class:`Tree`: predecessors and the costs at the crossings) in
 memory-bounded least-recently-used caches, with the prepared weights and path summaries, so
@@ -24,15 +24,13 @@ import numpy as np
 from cargorisk.routing.pricing import PathSummary
 from cargorisk.routing.schedule import Clock
 
-RISK_AVERSION = 100.0  # the risk-averse profile prices theft at this many times the cargo value
-PROFILES = (
-    ("fastest", 1.0),
-    ("safest", 1.0),
-    ("balanced", 1.0),
-    ("balanced", RISK_AVERSION / 10),
-    ("balanced", RISK_AVERSION),
-    ("balanced", RISK_AVERSION * 10),
-)
+# the least-cost search runs at the request's cargo value and at these fixed prices of theft
+# risk (USD per unit of -log(1 - p)): together with the fastest and the least-risk searches they
+# trace the time-risk trade-off at every scale (a route's risk is 1e-5 to 1e-2), so a plan for a
+# dear load still finds the safer routes within the time bound, and the searches at fixed
+# prices are shared by every lane whatever its cargo value
+RISK_PRICES = (1e4, 1e5, 1e6, 1e7)
+PROFILES = (("fastest", None), ("safest", None), ("balanced", None), *(("balanced", p) for p in RISK_PRICES))
 TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost plus wait)
 TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.15 MB on the national graph)
 PREPARED_CACHE_MB = 200  # weights and matrices kept (about 3 MB per profile and mask)
@@ -117,8 +115,8 @@ class PathFinder:
         """The distinct paths of every profile (see the module docstring)."""
         key = mask_key(keep)
         found: dict[bytes, PathSummary] = {}
-        for objective, factor in PROFILES:
-            value = cargo * factor if objective == "balanced" else 0.0  # only balanced prices the cargo
+        for objective, price in PROFILES:
+            value = (cargo if price is None else price) if objective == "balanced" else 0.0
             for edges in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
                 path_key = edges.tobytes()
                 if path_key not in found:

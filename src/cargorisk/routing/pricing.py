@@ -61,6 +61,7 @@ class PathSummary:
     operating_usd: float
     toll_usd: float
     risk: float  # sum of -log(1 - p) over the edges
+    risk_sq: float = 0.0  # sum over states of the squared risk in each (for the interval)
 
 
 class Pricer:
@@ -104,6 +105,7 @@ class Pricer:
             operating_usd=float(self.operating[ids].sum()),
             toll_usd=float(self.toll[ids].sum()),
             risk=float(r.risk[ids].sum()),
+            risk_sq=float(np.square(np.bincount(r.state_codes[ids], weights=r.risk[ids])).sum()),
         )
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:
@@ -157,6 +159,8 @@ class Pricer:
             direction=path.direction,
             team=team,
             depart=depart,
+            risk_sq=path.risk_sq,
+            cargo_value=cargo,
         )
 
     def wait(self, bridge: str, direction: str | None, arrival: datetime | None) -> Wait:

@@ -123,6 +123,10 @@ class Router:
             np.array([bool(graph.edges[e].get("toll")) for e in self.engine.edges]) & ~self.is_crossing
         )
         self.edge_country = edge_values(self.engine, "country")
+        self.state_codes = pd.factorize(self.engine.text_attribute("state"))[0].astype(np.int64)
+        scale = graph.graph.get("theft_scale")
+        self.theft_dispersion = float(graph.graph.get("theft_dispersion", np.inf))  # see calibration
+        self.theft_scale_shape = float(scale.shape) if scale is not None else np.inf
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
         self.tail_country = np.array([graph.nodes[u].get("country", "") for u, _, _ in self.engine.edges])

@@ -19,6 +19,7 @@ import shapely
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
+from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.viz.assets import inline_assets
 
@@ -36,13 +37,28 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+RISK_KM = 100.0  # the legend's unit: the chance that a loaded trip over this many km is robbed
+RISK_LEGEND = f"theft risk per {RISK_KM:.0f} km: 1 in 10^x loaded trips"
+
+
+def trips_per_theft(rate: np.ndarray | float) -> np.ndarray:
+    """N of "1 in N loaded trips" over :data:`RISK_KM` km at ``rate`` thefts per million km."""
+    return 1 / -np.expm1(-np.asarray(rate, dtype=float) * RISK_KM * 1e-6)
+
+
 def risk_colormap(graph: nx.MultiDiGraph) -> cm.LinearColormap:
-    """Colour scale on log10(theft rate), incidents per million truck-km."""
+    """Colour scale on x = log10 N of "1 in N loaded trips per 100 km", one step per decade."""
     rates = [d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0]
-    low, high = math.log10(min(rates)), math.log10(max(rates))
-    scale = cm.LinearColormap(RISK_COLOURS, vmin=low, vmax=high)
-    scale.caption = "theft rate, log10(incidents per million truck-km)"
-    return scale
+    n = trips_per_theft(np.array(rates))
+    low = math.floor(math.log10(n.min()))
+    high = max(math.ceil(math.log10(n.max())), low + 1)
+    exponents = [float(x) for x in range(low, high + 1)]
+    colours = cm.LinearColormap(RISK_COLOURS[::-1], vmin=0, vmax=1)
+    steps = [colours.rgba_floats_tuple(x) for x in np.linspace(0, 1, len(exponents))]
+    return cm.LinearColormap(
+        steps, index=exponents, vmin=exponents[0], vmax=exponents[-1], caption=RISK_LEGEND,
+        tick_labels=exponents,
+    )  # fmt: skip
 
 
 def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None) -> None:
@@ -91,10 +107,15 @@ def add_network(
     """The roads (see :func:`display_network`) coloured by theft rate, with escaped tooltips, as
     one GeoJSON layer (tooltip text travels as data, never as script source)."""
     net = display_network(graph, bounds)
-    net["colour"] = [scale(x) for x in net["log_rate"]]
+    lowest, highest = scale.index[0], scale.index[-1]
+    exponent = np.clip(np.log10(trips_per_theft(net["theft_rate"])), lowest, highest)
+    net["colour"] = [scale(float(x)) for x in exponent]
     net["tip"] = [
-        f"{esc(ref)} ({esc(state)}): {rate:.3f} per million truck-km"
-        for ref, state, rate in zip(net["ref"], net["state"], net["theft_rate"], strict=True)
+        f"{esc(ref)} ({esc(state)}): 1 in {n:,.0f} loaded trips robbed per {RISK_KM:.0f} km"
+        f" ({rate:.3f} per million truck-km)"
+        for ref, state, rate, n in zip(
+            net["ref"], net["state"], net["theft_rate"], trips_per_theft(net["theft_rate"]), strict=True
+        )
     ]
     folium.GeoJson(
         net[["colour", "tip", "geometry"]].to_json(),
@@ -171,21 +192,30 @@ def summary_box(plan: RoutePlan) -> str:
         f"<tr><td style='color:{ROUTE_COLOURS.get(r.label, ALT_COLOUR)}'><b>{esc(r.label)}</b></td>"
         f"<td>{r.km:,.0f} km</td><td>{r.driving_h:.1f} h</td><td>{r.break_h + r.rest_h:.1f} h</td>"
         f"<td>{r.wait_min:.0f} min</td><td>{r.total_h:.1f} h</td>"
-        f"<td>{r.theft_prob:.1e}</td><td>USD {r.expected_loss_usd:,.0f}</td><td>USD {r.cost_usd:,.0f}</td>"
-        f"<td>{esc(r.crossing or '-')}</td></tr>"
+        f"<td>{one_in(r.theft_prob)}{interval_words(r)}</td><td>USD {r.expected_loss_usd:,.0f}</td>"
+        f"<td>USD {r.cost_usd:,.0f}</td>"
+        f"<td>{esc((r.crossing or '-')[:24])}</td></tr>"
         for r in plan.routes()
     )
     advice = f"<div>{esc(plan.advice.sentence())}</div>" if plan.advice else ""
     return (
         "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; z-index: 9999; "
         "background: white; padding: 8px 10px; border: 1px solid #888; font: 12px sans-serif; "
-        "max-width: 760px'>"
+        "max-width: 900px; white-space: nowrap'>"
         f"<b>{esc(plan.origin)} &rarr; {esc(plan.destination)}</b> "
         f"&middot; cargo USD {plan.cargo_value_usd:,.0f}"
         "<table style='margin-top:4px'><tr><th></th><th>km</th><th>driving</th><th>stops</th><th>wait</th>"
-        "<th>total</th><th>P(theft)</th><th>exp. loss</th><th>cost</th>"
+        "<th>total</th><th>theft: 1 in N trips (90% N)</th><th>exp. loss</th><th>cost</th>"
         f"<th>crossing</th></tr>{rows}</table>{advice}</div>"
     )
+
+
+def interval_words(route: Route) -> str:
+    """' (5,100-40,000)': the 90% interval of N in "1 in N trips", or nothing."""
+    if not route.theft_interval or route.theft_interval[1] <= route.theft_interval[0]:
+        return ""
+    low, high = route.theft_interval
+    return f" ({one_in(high).removeprefix('1 in ')}-{one_in(low).removeprefix('1 in ')})"
 
 
 def route_map(

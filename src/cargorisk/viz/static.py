@@ -11,11 +11,15 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import networkx as nx
 import shapely
+from matplotlib.colors import LogNorm
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
+from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import RoutePlan
-from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS, display_network
+from cargorisk.viz.maps import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
+
+RISK_LEGEND_PNG = f"theft risk on {RISK_KM:.0f} km of road: 1 in N loaded trips (red: more often)"
 
 
 def route_png(
@@ -36,13 +40,15 @@ def route_png(
     pad = 1.0
     area = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
     net = display_network(graph, area)
+    net["trips_per_theft"] = trips_per_theft(net["theft_rate"])
     net.plot(
         ax=ax,
-        column="log_rate",
-        cmap="RdYlBu_r",
+        column="trips_per_theft",
+        cmap="RdYlBu",
+        norm=LogNorm(net["trips_per_theft"].min(), net["trips_per_theft"].max()),
         linewidth=0.8,
         legend=True,
-        legend_kwds={"label": "theft rate, log10(incidents per million truck-km)", "shrink": 0.6},
+        legend_kwds={"label": RISK_LEGEND_PNG, "shrink": 0.6},
     )
     for route in reversed(plan.routes()):
         geoms = [graph.edges[e].get("geometry") for e in route.edges]
@@ -52,7 +58,7 @@ def route_png(
             color=colour,
             linewidth=3.2 if route.label == "recommended" else 2.2,
             label=f"{route.label}: {route.km:,.0f} km, {route.total_h:.1f} h, "
-            f"P(theft) {route.theft_prob:.1e}",
+            f"theft {one_in(route.theft_prob)} trips",
         )
     ax.set(
         xlim=(area[0], area[2]),
