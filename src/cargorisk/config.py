@@ -98,8 +98,8 @@ class Settings:
         its neighbours is more likely under-reporting than safe. Set 0 to switch it off.
     theft_scale_prior_shape
         Uncertainty of the whole chain before a loss history calibrates it: the scale is
-        Gamma(8, 8), 90% interval 0.49-1.6, spanning the 1.7x-3.3x range of the reporting
-        multiplier's evidence above. ``cargorisk calibrate`` updates it.
+        Gamma(8, 8), 90% interval 0.50-1.64: its low end is the 1.7x cross-check of the reporting
+        multiplier (0.5 x 3.3), its high end 5.5x. ``cargorisk calibrate`` updates it.
     max_time_ratio
         "Safest" and the alternatives take at most this many times the fastest route's total
         hours: 1.5. A cross-border load is planned in driving days; half as long again is what

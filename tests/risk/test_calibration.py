@@ -161,3 +161,11 @@ def test_bad_chain_settings_are_one_line_errors(trained: Settings, national: nx.
     with pytest.raises(InputError, match=r"loaded_share=0.0 must be a share in \(0, 1\]"):
         risk_network(bad, national, 2025)
     assert predict_states(trained, national, 2025)["predicted"].gt(0).all()
+
+
+def test_related_indicators_kept_only_where_the_backtest_supports_them(trained: Settings) -> None:
+    card = json.loads((trained.models_dir / "theft_risk.card.json").read_text())
+    partial = {r["predictor"]: r for r in card["feature_ablation"] if r["setup"] == "partial-year lag"}
+    kept = partial["model features"]["poisson_deviance"]
+    assert kept < partial["with other robbery subtypes"]["poisson_deviance"]  # left out: they hurt
+    assert kept < partial["without federal highway crimes"]["poisson_deviance"]  # kept: it helps

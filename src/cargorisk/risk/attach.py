@@ -167,7 +167,7 @@ def state_chain(
         msg = f"theft_scale_prior_shape={settings.theft_scale_prior_shape} must be positive, e.g. 8"
         raise InputError(msg)
     exposure = state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights)
-    return calibrated_rates(
+    chain = calibrated_rates(
         predicted.set_index("state")["predicted"],
         exposure,
         neighbours(states),
@@ -176,6 +176,8 @@ def state_chain(
         neighbour_floor=settings.neighbour_floor,
         scale=load_scale(settings.models_dir, settings.theft_scale_prior_shape).mean,
     ).dropna(subset=["rate"])
+    chain.attrs["predicted"] = predicted  # the forecast it starts from (risk states shows both)
+    return chain
 
 
 def exposure_sensitivity(

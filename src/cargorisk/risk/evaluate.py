@@ -42,7 +42,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import mean_absolute_error, mean_poisson_deviance
 
 from cargorisk.risk.baselines import EmpiricalBayes, LastYear, MultiYearMean
-from cargorisk.risk.features import FEATURES, add_lags
+from cargorisk.risk.features import FEATURES, RELATED_GROUPS, add_lags
 from cargorisk.risk.model import TheftRiskModel
 
 MIN_TRAIN_YEARS = 2
@@ -339,3 +339,18 @@ def choose_default(
         "eligible": [str(n) for n in eligible.index],
         "excluded": [str(n) for n in part.index[~keep]],
     }
+
+
+def feature_ablation(panel: pd.DataFrame) -> pd.DataFrame:
+    """LightGBM in both set-ups with the model's features, with each group of related
+    indicators (:data:`~cargorisk.risk.features.RELATED_GROUPS`) added, and with each group
+    left out: the evidence for which related indicators the model keeps."""
+    variants = {"model features": list(FEATURES)}
+    for group, columns in RELATED_GROUPS.items():
+        if set(columns) <= set(FEATURES):
+            variants[f"without {group}"] = [f for f in FEATURES if f not in columns]
+        else:
+            variants[f"with {group}"] = [*FEATURES, *columns]
+    predictors = {name: (lambda f=chosen: TheftRiskModel(features=f)) for name, chosen in variants.items()}
+    folds, _ = run_folds(panel, predictors, None)
+    return summarise(folds)

@@ -30,6 +30,7 @@ from cargorisk.risk.evaluate import (
     SPEARMAN_TOLERANCE,
     GeometricBlend,
     choose_default,
+    feature_ablation,
     run_folds,
     summarise,
     usable_rows,
@@ -130,6 +131,7 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
             "sources": "see cargorisk.risk.calibration, cargorisk.config.Settings and README 'Theft risk'",
         },
         "interval": forecast_interval(predictions, choice["default"]),
+        "feature_ablation": feature_ablation(panel).round(4).reset_index().to_dict(orient="records"),
         "figure": figure.name,
     }
     card_path = save_model(model, model_path(settings), card)

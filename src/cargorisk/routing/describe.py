@@ -63,9 +63,9 @@ def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: 
         run_ids = ids[first[r] : last[r] + 1]
         main = int(run_ids[np.argmax(router.metres[run_ids])])
         p, km, state = float(runs["theft_prob"][r]), float(runs["km"][r]), runs["state"][r]
-        rate = -np.log1p(-p) / max(km, 1e-9) * 1e6  # thefts per million truck-km
+        rate = -np.log1p(-p) / max(km, 1e-9) * 1e6  # thefts per million loaded truck-km
         drivers = [
-            f"{state or '?'} rate {rate:.2f} thefts per million truck-km",
+            f"{state or '?'} rate {rate:.2f} thefts per million loaded truck-km",
             road_kind(router, main),
             f"{km:.0f} km",
         ]
