@@ -330,6 +330,19 @@ def calibrate_cmd(
     say(f"scale x{scale.mean:.2f} on every theft rate (90% {low:.2f}-{high:.2f})")
 
 
+@app.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
+@click.pass_obj
+def serve_cmd(settings: Settings, host: str, port: int, workers: int) -> None:
+    """The HTTP API (JSON, GeoJSON, lane books; docs at /docs). Listening beyond 127.0.0.1
+    needs CARGORISK_API_KEY, which clients send as the X-API-Key header."""
+    from cargorisk.service import serve  # noqa: PLC0415
+
+    serve(settings, host, port, workers)
+
+
 @app.command("evaluate")
 @click.option(
     "--json",
@@ -494,7 +507,6 @@ def border_waits(
 ) -> None:
     """Expected commercial wait at a crossing, with p50/p90 and whether it is open."""
     import json  # noqa: PLC0415
-    import math  # noqa: PLC0415
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
     from cargorisk.border import parse_time, read_live_waits, resolve_crossing  # noqa: PLC0415
@@ -507,19 +519,7 @@ def border_waits(
     live = read_live_waits(waits_file) if waits_file else None
     est = model.predict_wait(row.crossing, when, row.time_zone, live)
     if as_json:
-        doc = {
-            "port_code": row.port_code,
-            "crossing": est.crossing,
-            "local_time": est.local_time.isoformat(),
-            "open": est.is_open,
-            "mean_min": est.mean_min,
-            "p50_min": est.p50_min,
-            "p90_min": est.p90_min,
-            "source": est.source,
-        }
-        click.echo(
-            json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in doc.items()})
-        )
+        click.echo(json.dumps(est.as_record(row.port_code)))
         return
     head = f"{est.crossing} ({row.port_name}, {row.port_code}) at {est.local_time:%a %Y-%m-%d %H:%M %Z}: "
     if not est.is_open:

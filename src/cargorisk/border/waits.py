@@ -16,6 +16,7 @@ exponential-like queue), a documented assumption.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -46,6 +47,20 @@ class WaitEstimate:
     p50_min: float
     p90_min: float
     source: str  # "observed", "modelled", "live" or "closed"
+
+    def as_record(self, port_code: str) -> dict:
+        """JSON-ready fields (the CLI's ``--json`` and the HTTP API); NaN as None."""
+        values = {
+            "port_code": port_code,
+            "crossing": self.crossing,
+            "local_time": self.local_time.isoformat(),
+            "open": self.is_open,
+            "mean_min": self.mean_min,
+            "p50_min": self.p50_min,
+            "p90_min": self.p90_min,
+            "source": self.source,
+        }
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
 
 
 def observed_profiles(profile: pd.DataFrame, crossings: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -249,6 +249,30 @@ class Gazetteer:
             raise AmbiguousPlace(msg)
         return self.place_of(found[0], text)
 
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Places for an autocomplete: names equal to, starting with, or containing ``text``
+        (accents and case ignored), in that order; within each, cities on the road network
+        before named places and municipalities, then the shortest name."""
+        key = normalise(text)
+        if not key:
+            return []
+        source_rank = {"node": 0, "place": 1}
+        ranked = []
+        for name, found in self.index.items():
+            if name == key or name.startswith(key) or key in name:
+                kind = 0 if name == key else 1 if name.startswith(key) else 2
+                ranked += [((kind, source_rank.get(c.source, 2), len(c.label), c.label), c) for c in found]
+        out, seen = [], set()
+        for _, c in sorted(ranked, key=lambda item: item[0]):
+            if c.label not in seen:
+                seen.add(c.label)
+                node_country = self.graph.nodes[c.node].get("country") if c.node is not None else "MX"
+                country = c.country or node_country
+                out.append({"label": c.label, "name": c.name, "state": c.state, "country": country})
+            if len(out) == limit:
+                break
+        return out
+
     def not_found_message(self, text: str) -> str:
         close = difflib.get_close_matches(normalise(text.partition(",")[0]), self.index, n=3, cutoff=0.75)
         labels = sorted({c.label for k in close for c in self.index[k]})[:3]

@@ -1,0 +1,340 @@
+"""The HTTP API (FastAPI): the same planning code as the CLI and the Python API, over JSON.
+
+``cargorisk serve`` loads the network, the risk and wait models once at start-up (failing fast
+with the ``doctor`` message when data or models are missing) and serves:
+
+- ``POST /v1/route``: a route request -> the plan (as ``cargorisk route --json``) with each
+  route's geometry as GeoJSON; ``Accept: application/geo+json`` (or ``GET /v1/route.geojson``)
+  gives a FeatureCollection of the routes;
+- ``GET /v1/places?q=``: place suggestions for autocomplete;
+- ``GET /v1/ports``, ``GET /v1/border/waits?port=&at=``;
+- ``POST /v1/lanes``: a CSV or Parquet lane book (at most :data:`MAX_LANES` rows,
+  :data:`MAX_UPLOAD_BYTES`) -> the scored book as CSV (as ``score-lanes``);
+- ``GET /healthz``, and the OpenAPI docs at ``/docs`` with Swagger UI served locally (offline).
+
+Errors are JSON ``{"error": "<the CLI's one-line message>"}`` with status 400 (bad input), 404
+(unknown place or port), 409 (no route under the constraints), 413 (too large), 422 (request
+validation); bad input never gives 500.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import logging
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import shapely
+from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from cargorisk import __version__
+from cargorisk.config import Settings
+from cargorisk.errors import CargoRiskError, InputError, NoRouteError, PlaceNotFound
+
+log = logging.getLogger("cargorisk.service")
+MAX_LANES = 2_000  # rows per /v1/lanes request; larger books are for `score-lanes` or Dask
+MAX_UPLOAD_BYTES = 5 * 2**20
+MAX_TEXT = 200  # characters in a place or port name
+GEOJSON = "application/geo+json"
+SWAGGER_DIR = Path("node_modules") / "swagger-ui-dist"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+API_KEY_ENV = "CARGORISK_API_KEY"
+
+
+class RouteRequest(BaseModel):
+    """A route request: the options of ``cargorisk route``."""
+
+    origin: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Monterrey, NL"])
+    destination: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Dallas, TX"])
+    depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
+    cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
+    objective: Literal["balanced", "fastest", "safest"] = "balanced"
+    avoid_states: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(
+        default_factory=list, max_length=32
+    )
+    avoid_ports: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(default_factory=list, max_length=30)
+    via_port: str | None = Field(None, max_length=MAX_TEXT)
+    max_theft_prob: float | None = Field(None, gt=0, le=1)
+    alternatives: int = Field(3, ge=0, le=5)
+    team: bool = False
+    max_time_ratio: float | None = Field(None, ge=1, le=5)
+
+
+def status_of(exc: CargoRiskError) -> int:
+    """HTTP status for a cargorisk error (see the module docstring)."""
+    if isinstance(exc, PlaceNotFound):
+        return 404
+    if isinstance(exc, NoRouteError):
+        return 409
+    if isinstance(exc, InputError):
+        return 400
+    return 503  # data or model trouble on the server's side
+
+
+def error(status: int, message: str) -> JSONResponse:
+    """The JSON error body every endpoint uses."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+api = APIRouter()
+
+
+def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
+    """The app, with the router built now (raises the ``doctor`` errors when it cannot be)."""
+    from cargorisk.routing import Router  # noqa: PLC0415
+
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
+    app.state.settings, app.state.year = settings, year
+    app.state.router = Router.from_settings(settings, year)
+    app.state.api_key = os.environ.get(API_KEY_ENV)
+    if SWAGGER_DIR.is_dir():
+        app.mount("/static/swagger", StaticFiles(directory=SWAGGER_DIR), name="swagger")
+    app.middleware("http")(access_log)
+    app.add_exception_handler(CargoRiskError, cargorisk_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.include_router(api)
+    return app
+
+
+async def access_log(request: Request, call_next: object) -> Response:
+    """Request id, status and duration of every request (and the API key check)."""
+    request_id, start = uuid.uuid4().hex[:12], time.perf_counter()
+    key = request.app.state.api_key
+    if key and request.url.path.startswith("/v1/") and request.headers.get("x-api-key") != key:
+        response: Response = error(
+            401, f"InputError: send the API key in the X-API-Key header ({API_KEY_ENV})"
+        )
+    else:
+        response = await call_next(request)  # type: ignore[operator]
+    response.headers["X-Request-Id"] = request_id
+    log.info(
+        "request_id=%s method=%s path=%s status=%d ms=%.1f",
+        request_id, request.method, request.url.path, response.status_code,
+        (time.perf_counter() - start) * 1000,
+    )  # fmt: skip
+    return response
+
+
+async def cargorisk_error(_: Request, exc: CargoRiskError) -> JSONResponse:
+    """The CLI's one-line message with its status."""
+    return error(status_of(exc), f"{type(exc).__name__}: {exc}")
+
+
+async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with the first problem in one line."""
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(x) for x in first["loc"] if x != "body")
+    return error(422, f"InputError: {where or 'request'}: {first['msg']}")
+
+
+def router_of(request: Request) -> object:
+    """This request's copy of the shared router (a per-request copy: nothing mutable shared)."""
+    from cargorisk.routing import Router  # noqa: PLC0415
+
+    state = request.app.state
+    return (
+        Router.from_settings(state.settings, state.year) if state.router is None else copy.copy(state.router)
+    )
+
+
+def plan_of(request: Request, req: RouteRequest) -> object:
+    """The plan for a route request (the same ``Router.plan`` as the CLI)."""
+    return router_of(request).plan(
+        req.origin, req.destination, depart=req.depart, cargo_value=req.cargo_value,
+        objective=req.objective, avoid_states=req.avoid_states, avoid_ports=req.avoid_ports,
+        via_port=req.via_port, max_theft_prob=req.max_theft_prob, alternatives=req.alternatives,
+        team=req.team, max_time_ratio=req.max_time_ratio,
+    )  # fmt: skip
+
+
+def features(router: object, plan: object) -> dict:
+    """The plan's routes as a GeoJSON FeatureCollection (properties: the route's figures)."""
+    from cargorisk.batch import route_line  # noqa: PLC0415
+
+    items = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(route_line(router, route)),
+            "properties": {k: v for k, v in route.to_dict().items() if k not in ("nodes", "segments")},
+        }
+        for route in plan.routes()  # type: ignore[attr-defined]
+    ]
+    return {"type": "FeatureCollection", "features": items}
+
+
+def plan_response(request: Request, plan: object, accept: str) -> Response:
+    """The plan as JSON with each route's geometry, or as GeoJSON when asked for."""
+    collection = features(request.app.state.router, plan)
+    if GEOJSON in accept:
+        return JSONResponse(collection, media_type=GEOJSON)
+    body = plan.to_dict()  # type: ignore[attr-defined]
+    lines = {f["properties"]["label"]: f["geometry"] for f in collection["features"]}
+    for route in [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]:
+        route["geometry"] = lines.get(route["label"])
+    return JSONResponse(body)
+
+
+@api.get("/healthz")
+def healthz(request: Request) -> dict:
+    """Models loaded, data checksums, version."""
+    from cargorisk.risk.train import card_summary  # noqa: PLC0415
+
+    card = card_summary(request.app.state.settings)
+    graph = request.app.state.router.graph
+    return {
+        "status": "ok",
+        "version": __version__,
+        "network": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()},
+        "theft_model": {"default_predictor": card["default_predictor"], "model_sha256": card["model_sha256"]},
+        "data_checksums": card.get("data_checksums", {}),
+    }
+
+
+@api.post("/v1/route", responses={200: {"content": {GEOJSON: {}}}})
+def route(req: RouteRequest, request: Request) -> Response:
+    """Plan a route (the same request and answer as ``cargorisk route --json``)."""
+    return plan_response(request, plan_of(request, req), request.headers.get("accept", ""))
+
+
+@api.get("/v1/route.geojson")
+def route_geojson(
+    request: Request,
+    origin: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    destination: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    depart: Annotated[str | None, Query(max_length=40)] = None,
+    cargo_value: Annotated[float | None, Query(ge=0, le=1e10)] = None,
+    objective: Literal["balanced", "fastest", "safest"] = "balanced",
+) -> Response:
+    """The routes of a plan as a GeoJSON FeatureCollection."""
+    req = RouteRequest(
+        origin=origin, destination=destination, depart=depart, cargo_value=cargo_value, objective=objective
+    )
+    return plan_response(request, plan_of(request, req), GEOJSON)
+
+
+@api.get("/v1/places")
+def places(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    limit: Annotated[int, Query(ge=1, le=25)] = 8,
+) -> list:
+    """Places whose name equals, starts with or contains ``q``, best first."""
+    return request.app.state.router.gazetteer.suggest(q, limit)
+
+
+@api.get("/v1/ports")
+def ports(request: Request) -> list:
+    """The commercial crossings with their port, code, time zone and trucks per day."""
+    table = request.app.state.router.crossings
+    cols = [c for c in ("port_code", "port_name", "crossing", "time_zone", "trucks_per_day") if c in table]
+    return table[cols].to_dict(orient="records")
+
+
+@api.get("/v1/border/waits")
+def border_waits(
+    request: Request,
+    port: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    at: Annotated[str, Query(min_length=1, max_length=40)],
+) -> dict:
+    """Expected commercial wait at a crossing for an arrival time (ISO 8601 with offset)."""
+    from cargorisk.border import crossings_named, parse_time  # noqa: PLC0415
+
+    router = request.app.state.router
+    row = crossings_named(port, router.crossings).iloc[0]
+    estimate = router.wait_model.predict_wait(row["crossing"], parse_time(at), row["time_zone"])
+    return estimate.as_record(row["port_code"])
+
+
+@api.post("/v1/lanes")
+async def lanes(
+    request: Request, file: Annotated[UploadFile, File(description="CSV or Parquet")]
+) -> Response:
+    """Score a lane book (the columns and per-row errors of ``score-lanes``) -> CSV."""
+    from cargorisk.batch import LaneScorer  # noqa: PLC0415
+
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        limit = f"{MAX_UPLOAD_BYTES // 2**20} MB"
+        return error(413, f"InputError: upload larger than {limit}; use `cargorisk score-lanes`")
+    book = read_book(data, file.filename or "")
+    if len(book) > MAX_LANES:
+        msg = f"InputError: {len(book):,} lanes; at most {MAX_LANES:,} a request, use `cargorisk score-lanes`"
+        return error(413, msg)
+    scored = LaneScorer(router_of(request)).score_frame(book)
+    return Response(csv_safe(pd.DataFrame(scored.drop(columns="geometry"))), media_type="text/csv")
+
+
+@api.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """Swagger UI from the app itself (no CDN)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json", title="cargorisk API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )  # fmt: skip
+
+
+def read_book(data: bytes, name: str) -> pd.DataFrame:
+    """A lane book from uploaded bytes (Parquet by its magic number or name, else CSV), read
+    by the same reader as ``score-lanes`` (its one-line errors)."""
+    from cargorisk.batch import read_chunks  # noqa: PLC0415
+
+    suffix = ".parquet" if data[:4] == b"PAR1" or name.lower().endswith(".parquet") else ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"lanes{suffix}"
+        path.write_bytes(data)
+        chunks = list(read_chunks(path, MAX_LANES + 1))
+    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+
+
+def csv_safe(frame: pd.DataFrame) -> str:
+    """CSV text with cells a spreadsheet would run as a formula (``= + - @`` first) quoted with
+    a leading apostrophe; numbers are left alone."""
+    out = frame.copy()
+    for col in out.select_dtypes(include=["object", "string"]).columns:
+        out[col] = out[col].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
+    return out.to_csv(index=False)
+
+
+def check_host(host: str, api_key: str | None) -> None:
+    """Listening beyond the loopback address needs ``CARGORISK_API_KEY``."""
+    loopback = host in LOOPBACK
+    if not loopback:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+    if not loopback and not api_key:
+        msg = f"--host {host} listens beyond this machine; set {API_KEY_ENV} first (sent as X-API-Key)"
+        raise InputError(msg)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run the app with uvicorn (the CLI's ``serve``). Several workers each build their own
+    app from the environment (``CARGORISK_DATA_DIR`` and ``CARGORISK_MODELS_DIR`` are set from
+    ``settings``), so they share nothing mutable."""
+    import uvicorn  # noqa: PLC0415
+
+    check_host(host, os.environ.get(API_KEY_ENV))
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    os.environ["CARGORISK_DATA_DIR"] = str(settings.data_dir)
+    os.environ["CARGORISK_MODELS_DIR"] = str(settings.models_dir)
+    uvicorn.run("cargorisk.service:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+__all__ = ["MAX_LANES", "RouteRequest", "create_app", "serve"]
