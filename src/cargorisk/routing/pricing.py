@@ -62,6 +62,9 @@ class PathSummary:
     toll_usd: float
     risk: float  # sum of -log(1 - p) over the edges
     risk_sq: float = 0.0  # sum over states of the squared risk in each (for the interval)
+    nodes: list = dataclasses.field(default_factory=list)  # node ids along the path
+    edge_keys: list = dataclasses.field(default_factory=list)  # (u, v, key) of each edge
+    id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
 
 
 class Pricer:
@@ -106,6 +109,9 @@ class Pricer:
             toll_usd=float(self.toll[ids].sum()),
             risk=float(r.risk[ids].sum()),
             risk_sq=float(np.square(np.bincount(r.state_codes[ids], weights=r.risk[ids])).sum()),
+            nodes=r.engine.path_nodes(ids),
+            edge_keys=r.engine.edge_keys(ids),
+            id_list=ids.tolist(),
         )
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:
@@ -135,8 +141,8 @@ class Pricer:
         )
         return Route(
             label="",
-            nodes=self.r.engine.path_nodes(path.ids),
-            edges=self.r.engine.edge_keys(path.ids),
+            nodes=path.nodes,  # shared with every pricing of the path: read, never changed
+            edges=path.edge_keys,
             km=path.km,
             driving_h=path.driving_s / HOUR,
             wait_min=wait.total_min,
@@ -149,7 +155,7 @@ class Pricer:
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
             segments=NO_SEGMENTS,
-            ids=path.ids.tolist(),
+            ids=path.id_list,
             total_h=total_h,
             costs=cost,
             stops=list(clock.stops),

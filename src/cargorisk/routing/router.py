@@ -123,6 +123,8 @@ class Router:
             np.array([bool(graph.edges[e].get("toll")) for e in self.engine.edges]) & ~self.is_crossing
         )
         self.edge_country = edge_values(self.engine, "country")
+        tail, head = self.engine.tail.astype(np.int64), self.engine.head.astype(np.int64)
+        self.undirected_pair = np.minimum(tail, head) * len(self.engine.nodes) + np.maximum(tail, head)
         self.state_codes = pd.factorize(self.engine.text_attribute("state"))[0].astype(np.int64)
         scale = graph.graph.get("theft_scale")
         self.theft_dispersion = float(graph.graph.get("theft_dispersion", np.inf))  # see calibration
@@ -345,9 +347,9 @@ class Router:
 
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
-        pairs_b = {frozenset(e[:2]) for e in b.edges}
-        shared = sum(self.graph.edges[e]["length"] for e in a.edges if frozenset(e[:2]) in pairs_b)
-        return shared / 1000 / max(a.km, 1e-9)
+        ids_a, ids_b = (np.asarray(r.ids or [self.engine.edge_id[e] for e in r.edges]) for r in (a, b))
+        shared = np.isin(self.undirected_pair[ids_a], self.undirected_pair[ids_b])
+        return float(self.metres[ids_a][shared].sum()) / 1000 / max(a.km, 1e-9)
 
     def no_route(
         self,
