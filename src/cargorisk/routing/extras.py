@@ -93,7 +93,11 @@ def advise(
     budget: float | None,
     window_h: float | None,
 ) -> object:
-    """Departure advice for the recommended choice (see :mod:`~cargorisk.routing.departure`)."""
+    """Departure advice for the recommended choice (see :mod:`~cargorisk.routing.departure`);
+    none when no path of the plan crosses the border: then nothing in its prices depends on
+    the hour, so no later departure can arrive earlier or cost less."""
+    if all(p.bridge is None for p in decision.paths):
+        return None
 
     def choose_at(when: datetime) -> Route:
         routes = [router.price(p, when, decision.cargo, decision.team) for p in decision.paths]
