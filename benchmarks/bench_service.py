@@ -3,7 +3,7 @@ requests (a mix of valid lanes and bad input) sent N at a time; prints throughpu
 latency, answers by status and the server's memory before and after (goal: no 5xx, p95 under
 500 ms on 2 cores, memory flat).
 
-Usage: python benchmarks/bench_service.py [--requests 2000] [--concurrency 16] [--port 8765]
+Usage: python benchmarks/bench_service.py [--requests 2000] [--concurrency 16] [--port 8765] [--workers 1]
 (needs `make demo` first)
 """
 
@@ -34,11 +34,15 @@ GOAL_P95_MS = 500.0
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process (MB), from /proc."""
+    """Resident memory of a process and its children (the workers), MB, from /proc."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            total += int(line.split()[1]) / 1024
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else []:
+        total += rss_mb(int(child))
+    return total
 
 
 def wait_until_up(base: str, server: subprocess.Popen, timeout_s: float = 120) -> None:
@@ -75,10 +79,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     cli = Path(sys.executable).with_name("cargorisk")
-    server = subprocess.Popen([str(cli), "-q", "serve", "--port", str(args.port)], stderr=subprocess.DEVNULL)
+    command = [str(cli), "-q", "serve", "--port", str(args.port), "--workers", str(args.workers)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(base, server)
         with httpx.Client(base_url=base) as client:
@@ -97,7 +103,7 @@ def main() -> None:
     p50, p95, p99 = np.percentile(latency, [50, 95, 99])
     statuses = Counter(status for status, _ in results)
     rate = args.requests / elapsed
-    print(f"{args.requests} requests, {args.concurrency} at a time, 1 worker: {rate:.1f} req/s")
+    print(f"{args.requests} requests, {args.concurrency} at a time, workers {args.workers}: {rate:.1f} req/s")
     print(
         f"latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms; "
         f"p95 / goal {GOAL_P95_MS:.0f} ms = {p95 / GOAL_P95_MS:.2f}"
