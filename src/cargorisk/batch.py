@@ -216,9 +216,7 @@ def blank_to_none(value: object) -> object:
 
 def route_line(router: Router, route: Route) -> shapely.LineString:
     """The route as one LineString (lon, lat): its edges' lines joined, shared ends once."""
-    coords = shapely.get_coordinates(
-        router.lines[route.ids or [router.engine.edge_id[e] for e in route.edges]]
-    )
+    coords = shapely.get_coordinates(router.lines[router.edge_ids(route)])
     repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
     return shapely.LineString(coords[~repeated])
 

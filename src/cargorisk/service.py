@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
 
     settings = settings or Settings.from_env()
     app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
-    app.state.settings, app.state.year = settings, year
+    app.state.settings = settings
     app.state.router = Router.from_settings(settings, year)
     app.state.api_key = os.environ.get(API_KEY_ENV)
     if SWAGGER_DIR.is_dir():
@@ -141,12 +141,7 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
 
 def router_of(request: Request) -> object:
     """This request's copy of the shared router (a per-request copy: nothing mutable shared)."""
-    from cargorisk.routing import Router  # noqa: PLC0415
-
-    state = request.app.state
-    return (
-        Router.from_settings(state.settings, state.year) if state.router is None else copy.copy(state.router)
-    )
+    return copy.copy(request.app.state.router)
 
 
 def plan_of(request: Request, req: RouteRequest) -> object:

@@ -129,9 +129,9 @@ def attach_risk(
     """
     states = load_table("mx_states", settings.processed_dir)
     state_km = edge_state_km(graph, states)
-    chain = state_chain(graph, predicted, settings, states, state_km, weights)
-    rates = chain["rate"].copy()
     scale = load_scale(settings.models_dir, settings.theft_scale_prior_shape)
+    chain = state_chain(graph, predicted, settings, states, state_km, scale.mean, weights)
+    rates = chain["rate"].copy()
     rates["US"] = settings.us_theft_per_million_truck_km * scale.mean
     state_km["incidents"] = state_km["km"] * state_km["state"].map(rates).fillna(rates.median())
     per_edge = state_km.groupby(["u", "v", "key"])[["incidents", "km"]].sum()
@@ -153,11 +153,12 @@ def state_chain(
     settings: Settings,
     states: pd.DataFrame,
     state_km: pd.DataFrame,
+    scale: float,
     weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Per Mexican state, the chain from forecast reports to the rate per million loaded
     truck-km (:func:`~cargorisk.risk.calibration.calibrated_rates`) with the settings' factors
-    and the calibration in force."""
+    and the calibration in force (``scale``)."""
     for name in ("theft_report_rate", "loaded_share"):
         value = getattr(settings, name)
         if not 0 < value <= 1:
@@ -174,7 +175,7 @@ def state_chain(
         report_rate=settings.theft_report_rate,
         loaded_share=settings.loaded_share,
         neighbour_floor=settings.neighbour_floor,
-        scale=load_scale(settings.models_dir, settings.theft_scale_prior_shape).mean,
+        scale=scale,
     ).dropna(subset=["rate"])
     chain.attrs["predicted"] = predicted  # the forecast it starts from (risk states shows both)
     return chain

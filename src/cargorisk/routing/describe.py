@@ -16,7 +16,7 @@ from cargorisk.routing.schedule import HOUR
 def describe(router: object, route: Route, *, full: bool = True) -> None:
     """Fill ``route.riskiest`` and ``route.theft_interval`` and, when ``full``,
     ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
-    ids = np.asarray(route.ids or [router.engine.edge_id[e] for e in route.edges], dtype=np.int64)
+    ids = router.edge_ids(route)
     found = runs(router, ids)
     route.riskiest = riskiest(router, ids, found)
     route.theft_interval = route_interval(

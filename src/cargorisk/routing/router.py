@@ -345,9 +345,13 @@ class Router:
         (plans do it for theirs)."""
         describe(self, route, full=full)
 
+    def edge_ids(self, route: Route) -> np.ndarray:
+        """The route's compiled edge ids (from its ``(u, v, key)`` edges when it has none)."""
+        return np.asarray(route.ids or [self.engine.edge_id[e] for e in route.edges], dtype=np.int64)
+
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
-        ids_a, ids_b = (np.asarray(r.ids or [self.engine.edge_id[e] for e in r.edges]) for r in (a, b))
+        ids_a, ids_b = self.edge_ids(a), self.edge_ids(b)
         shared = np.isin(self.undirected_pair[ids_a], self.undirected_pair[ids_b])
         return float(self.metres[ids_a][shared].sum()) / 1000 / max(a.km, 1e-9)
 
