@@ -54,6 +54,13 @@ def test_route_equals_router_plan(client: TestClient, trained: Settings) -> None
     }
     assert got["geometry"]["type"] == "LineString" and len(got["geometry"]["coordinates"]) > 100
     assert got["theft_prob_90"][0] < got["theft_prob"] < got["theft_prob_90"][1]
+    pharma = client.post("/v1/route", json={**MTY_DALLAS, "cargo_type": "Pharma"}).json()
+    plan = Router.from_settings(trained, 2025).plan(
+        "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, cargo_type="pharma"
+    )
+    assert pharma["cargo_type"] == "pharma" and pharma["recommended"]["theft_prob"] == pytest.approx(
+        plan.recommended.theft_prob
+    )
 
 
 def test_route_as_geojson(client: TestClient) -> None:
@@ -91,6 +98,7 @@ def test_places_ports_and_waits(client: TestClient) -> None:
         ("post", "/v1/route", {**MTY_DALLAS, "depart": "soon"}, 400, "InputError"),
         ("post", "/v1/route", {**MTY_DALLAS, "cargo_value": -1}, 422, "cargo_value"),
         ("post", "/v1/route", {**MTY_DALLAS, "objective": "cheapest"}, 422, "objective"),
+        ("post", "/v1/route", {**MTY_DALLAS, "cargo_type": "gold"}, 400, "cargo type 'gold'"),
         ("post", "/v1/route", {**MTY_DALLAS, "origin": "x" * 500}, 422, "origin"),
         (
             "post",

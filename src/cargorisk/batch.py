@@ -1,9 +1,10 @@
 """Batch lane scoring: a book of lanes in, one scored row per lane out, in input order.
 
 Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``), optional
-``depart`` (ISO 8601 with offset), ``cargo_value`` (USD), ``objective`` (balanced, fastest,
-safest). Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never
-stops the others. Lanes are grouped by (objective, cargo value) so one Dijkstra run per origin
+``depart`` (ISO 8601 with offset), ``cargo_value`` (USD), ``cargo_type`` (see
+:mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced, fastest, safest).
+Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
+the others. Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin
 (and per crossing exit) serves every destination; identical lanes are scored once.
 """
 
@@ -22,6 +23,7 @@ import pandas as pd
 import shapely
 
 from cargorisk.errors import CargoRiskError, InputError
+from cargorisk.risk.cargo import GENERAL, cargo_type
 from cargorisk.routing.costs import check_cargo_value
 from cargorisk.routing.plan import Route
 from cargorisk.routing.router import Router, check_objective, read_departure
@@ -37,6 +39,7 @@ OUTPUT_TYPES = {
     "destination_name": "string",
     "objective": "string",
     "cargo_value_usd": "float64",
+    "cargo_type": "string",
     "km": "float64",
     "driving_h": "float64",
     "stops_h": "float64",
@@ -72,7 +75,7 @@ def check_header(columns: list[str], source: str = "input") -> None:
     if missing:
         msg = (
             f"{source} lacks columns {missing}; a lane book needs {list(REQUIRED)} "
-            "(optional: depart, cargo_value, objective)"
+            "(optional: depart, cargo_value, cargo_type, objective)"
         )
         raise InputError(msg)
 
@@ -105,7 +108,8 @@ class LaneScorer:
         return found
 
     def request(self, row: pd.Series) -> tuple:
-        """(origin Place, destination Place, depart, cargo, objective) from a row, or raise."""
+        """(origin Place, destination Place, depart, cargo, objective, cargo type) from a row,
+        or raise."""
         a, b = self.place(row.get("origin")), self.place(row.get("destination"))
         if a.node == b.node:
             msg = f"origin {a.name!r} and destination {b.name!r} are the same network node"
@@ -115,7 +119,8 @@ class LaneScorer:
         objective = blank_to_none(row.get("objective")) or "balanced"
         check_objective(objective)
         cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
-        return a, b, read_departure(depart), cargo, objective
+        kind = cargo_type(blank_to_none(row.get("cargo_type")))
+        return a, b, read_departure(depart), cargo, objective, kind
 
     # ---- rows ----
 
@@ -123,20 +128,23 @@ class LaneScorer:
         """One output row (never raises for bad input: the error goes in the row)."""
         out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": ""}
         try:
-            a, b, depart, cargo, objective = self.request(row)
-            key = (a.node, b.node, depart, cargo, objective)
+            a, b, depart, cargo, objective, kind = self.request(row)
+            key = (a.node, b.node, depart, cargo, objective, kind)
             if key not in self.memo:
-                self.memo[key] = self.score_lane(a, b, depart, cargo, objective)
+                self.memo[key] = self.score_lane(a, b, depart, cargo, objective, kind)
             out.update(self.memo[key], status="ok")
         except CargoRiskError as exc:
             out["error"] = f"{type(exc).__name__}: {exc}"
         return out
 
-    def score_lane(self, a: object, b: object, depart: datetime | None, cargo: float, objective: str) -> dict:
+    def score_lane(
+        self, a: object, b: object, depart: datetime | None, cargo: float, objective: str, kind: str = GENERAL
+    ) -> dict:
         """Scores of one lane: the recommended route, the fastest, their difference, the top driver."""
-        chosen = self.router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
+        router = self.router.for_cargo(kind)
+        chosen = router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
         route, fastest = chosen.recommended, chosen.fastest
-        self.router.add_details(route, full=False)  # the top risk driver
+        router.add_details(route, full=False)  # the top risk driver
         top = route.riskiest[0] if route.riskiest else None
         low, high = route.theft_interval or (route.theft_prob, route.theft_prob)
         return {
@@ -144,6 +152,7 @@ class LaneScorer:
             "destination_name": b.name,
             "objective": objective,
             "cargo_value_usd": cargo,
+            "cargo_type": kind,
             "km": route.km,
             "driving_h": route.driving_h,
             "stops_h": route.break_h + route.rest_h,
@@ -169,21 +178,22 @@ class LaneScorer:
             "delta_h": route.total_h - fastest.total_h,
             "delta_theft_pct": pct_change(route.theft_prob, fastest.theft_prob),
             "top_risk_driver": describe_driver(top),
-            "geometry": route_line(self.router, route),
+            "geometry": route_line(router, route),
         }
 
     def score_frame(self, lanes: pd.DataFrame) -> gpd.GeoDataFrame:
         """Score a DataFrame of lanes; output rows in input order."""
         check_header(list(lanes.columns))
         request = [
-            c for c in ("origin", "destination", "depart", "cargo_value", "objective") if c in lanes.columns
+            c
+            for c in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective")
+            if c in lanes.columns
         ]
-        text = [lanes[c].astype(str) for c in request]
-        keys = text[0].str.cat(text[1:], sep="\x1f")  # rows asking the same thing share one score
-        codes, uniques = pd.factorize(keys)
-        first = lanes.iloc[pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()]
+        codes, uniques = pd.factorize(request_keys(lanes, request))  # same request, one score
+        first = lanes.iloc[pd.Series(np.arange(len(lanes))).groupby(codes).first().to_numpy()]
         order = first.assign(_code=np.arange(len(first)))
-        sort_keys = [c for c in ("cargo_value", "origin") if c in order.columns]  # lanes sharing searches
+        # lanes that share searches one after the other
+        sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
         order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
         scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
@@ -193,6 +203,17 @@ class LaneScorer:
         frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
         frame["lane_id"] = lanes["lane_id"].to_numpy()
         return gpd.GeoDataFrame(frame[[*OUTPUT, "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+def request_keys(lanes: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One text key per row from its request cells: a null cell (None, NaN, NaT, NA) is its own
+    value and a cell's type is part of it, so two different requests never share a key."""
+
+    def cell(value: object) -> str:
+        return "\x00" if blank_to_none(value) is None else f"{type(value).__name__}:{value!r}"
+
+    parts = [lanes[c].map(cell).astype(object) for c in columns]
+    return pd.Series(["\x1f".join(cells) for cells in zip(*parts, strict=True)], index=lanes.index)
 
 
 def pct_change(value: float, base: float) -> float:
@@ -208,8 +229,8 @@ def describe_driver(segment: dict | None) -> str:
 
 
 def blank_to_none(value: object) -> object:
-    """None for missing, NaN or blank cells."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """None for missing (None, NaN, NaT, NA) or blank cells."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -230,7 +251,7 @@ def score_lanes(
     ----------
     lanes
         DataFrame with ``lane_id``, ``origin``, ``destination`` and optional ``depart``,
-        ``cargo_value``, ``objective``.
+        ``cargo_value``, ``cargo_type``, ``objective``.
     router
         A Router (default: ``Router.from_settings(Settings.from_env(**settings_overrides))``).
 

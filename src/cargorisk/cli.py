@@ -401,6 +401,29 @@ def risk_states(settings: Settings, year: int, as_json: bool) -> None:
     say("* raised to half the neighbouring states' median rate (reports far below them: see README)")
 
 
+@risk_group.command("cargo")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
+def risk_cargo(as_json: bool) -> None:
+    """Cargo types for --cargo-type and the cargo_type column: share of Mexican cargo thefts
+    (cited), assumed share of loaded trips, and the theft multiplier they give."""
+    import json  # noqa: PLC0415
+
+    from cargorisk.risk.cargo import THEFT_SOURCES, card_table  # noqa: PLC0415
+
+    rows = card_table()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    say(f"{'cargo type':<20} {'thefts %':>8} {'trips %':>8} {'theft x':>8}")
+    say(f"{'general':<20} {'':>8} {'':>8} {1.0:8.2f}")
+    for row in rows:
+        say(
+            f"{row['cargo_type']:<20} {row['theft_pct']:8.1f} {row['assumed_trips_pct']:8.1f} "
+            f"{row['multiplier']:8.2f}"
+        )
+    say("thefts: " + "; ".join(THEFT_SOURCES) + ". trips: assumed (no published breakdown).")
+
+
 @risk_group.command("explain")
 @click.argument("state")
 @click.option("--year", type=int, required=True, help="Year of the prediction.")
@@ -556,6 +579,13 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
 @click.option("--depart", help="Departure, ISO 8601 with offset (2026-03-02T06:00-06:00).")
 @click.option("--cargo-value", type=float, help="Declared cargo value, USD (default from settings).")
 @click.option(
+    "--cargo-type",
+    default="general",
+    show_default=True,
+    help="What the truck carries, e.g. food_beverage, electronics, pharma: scales theft risk "
+    "(the types and multipliers: `cargorisk risk cargo`).",
+)
+@click.option(
     "--objective", type=click.Choice(["balanced", "fastest", "safest"]), default="balanced", show_default=True
 )
 @click.option("--avoid-state", "avoid_states", multiple=True, help="State to avoid (repeatable).")
@@ -586,6 +616,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     destination: str,
     depart: str | None,
     cargo_value: float | None,
+    cargo_type: str,
     objective: str,
     avoid_states: tuple[str, ...],
     avoid_ports: tuple[str, ...],
@@ -616,6 +647,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
             destination,
             depart=depart,
             cargo_value=cargo_value,
+            cargo_type=cargo_type,
             objective=objective,
             avoid_states=avoid_states,
             avoid_ports=avoid_ports,
@@ -676,7 +708,8 @@ def score_lanes_cmd(
     engine: str,
     scheduler: str | None,
 ) -> None:
-    """Score a book of lanes (CSV/Parquet: lane_id, origin, destination[, depart, cargo_value, objective]).
+    """Score a book of lanes (CSV/Parquet: lane_id, origin, destination[, depart, cargo_value,
+    cargo_type, objective]).
 
     Every row is scored or gets its own error; exit code 3 when some rows failed.
     """

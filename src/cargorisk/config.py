@@ -100,6 +100,10 @@ class Settings:
         Uncertainty of the whole chain before a loss history calibrates it: the scale is
         Gamma(8, 8), 90% interval 0.50-1.64: its low end is the 1.7x cross-check of the reporting
         multiplier (0.5 x 3.3), its high end 5.5x. ``cargorisk calibrate`` updates it.
+    cargo_type_shape
+        Uncertainty of a cargo type's theft multiplier (:mod:`cargorisk.risk.cargo`): Gamma(2)
+        around it, 90% 0.18-2.4 times the value, because its share of loaded trips is assumed
+        (the shares of thefts are cited: Sensitech Q3 2021, Overhaul Q2 2023).
     max_time_ratio
         "Safest" and the alternatives take at most this many times the fastest route's total
         hours: 1.5. A cross-border load is planned in driving days; half as long again is what
@@ -140,6 +144,7 @@ class Settings:
     loaded_share: float = 0.70
     neighbour_floor: float = 0.5
     theft_scale_prior_shape: float = 8.0
+    cargo_type_shape: float = 2.0
     max_time_ratio: float = 1.5
     low_traffic_trucks_per_day: float = 30.0
     southbound_wait_min: float = 9.3

@@ -59,6 +59,7 @@ class RouteRequest(BaseModel):
     destination: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Dallas, TX"])
     depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
     cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
+    cargo_type: str = Field("general", max_length=40, examples=["food_beverage"])
     objective: Literal["balanced", "fastest", "safest"] = "balanced"
     avoid_states: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(
         default_factory=list, max_length=32
@@ -148,7 +149,8 @@ def plan_of(request: Request, req: RouteRequest) -> object:
     """The plan for a route request (the same ``Router.plan`` as the CLI)."""
     return router_of(request).plan(
         req.origin, req.destination, depart=req.depart, cargo_value=req.cargo_value,
-        objective=req.objective, avoid_states=req.avoid_states, avoid_ports=req.avoid_ports,
+        cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
+        avoid_ports=req.avoid_ports,
         via_port=req.via_port, max_theft_prob=req.max_theft_prob, alternatives=req.alternatives,
         team=req.team, max_time_ratio=req.max_time_ratio,
     )  # fmt: skip
@@ -210,12 +212,14 @@ def route_geojson(
     destination: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
     depart: Annotated[str | None, Query(max_length=40)] = None,
     cargo_value: Annotated[float | None, Query(ge=0, le=1e10)] = None,
+    cargo_type: Annotated[str, Query(max_length=40)] = "general",
     objective: Literal["balanced", "fastest", "safest"] = "balanced",
 ) -> Response:
     """The routes of a plan as a GeoJSON FeatureCollection."""
     req = RouteRequest(
-        origin=origin, destination=destination, depart=depart, cargo_value=cargo_value, objective=objective
-    )
+        origin=origin, destination=destination, depart=depart, cargo_value=cargo_value,
+        cargo_type=cargo_type, objective=objective,
+    )  # fmt: skip
     return plan_response(request, plan_of(request, req), GEOJSON)
 
 

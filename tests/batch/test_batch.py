@@ -166,7 +166,8 @@ def test_dask_engine_matches_local(
 
 def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
     """Several hundred random requests (night and weekend departures, both directions, all
-    objectives) through Router.plan and through score_lanes: the same route and figures."""
+    objectives, cargo types with empty cells among them) through Router.plan and through
+    score_lanes: the same route and figures, each on its own row."""
     names = sorted(
         {f"{d['name']}, {d['state']}" for _, d in router.graph.nodes(data=True) if d.get("kind") == "city"}
     )
@@ -184,6 +185,7 @@ def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
             ],
             "cargo_value": rng.choice([50_000, 500_000, 5_000_000], n),
             "objective": rng.choice(["balanced", "fastest", "safest"], n),
+            "cargo_type": rng.choice(np.array(["general", "pharma", "Auto parts", None, np.nan], object), n),
         }
     )
     scored = cargorisk.score_lanes(lanes, router).set_index("lane_id")
@@ -193,7 +195,7 @@ def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
         try:
             plan = router.plan(
                 lane.origin, lane.destination, depart=lane.depart, cargo_value=lane.cargo_value,
-                objective=lane.objective, alternatives=0,
+                objective=lane.objective, cargo_type=lane.cargo_type, alternatives=0,
             )  # fmt: skip
         except cargorisk.CargoRiskError as exc:
             assert row["status"] == "error" and type(exc).__name__ in row["error"]
@@ -206,5 +208,6 @@ def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
             rec.theft_prob
         )
         assert row["fastest_total_h"] == pytest.approx(plan.fastest.total_h)
+        assert row["cargo_type"] == plan.cargo_type
         compared += 1
     assert compared >= 200

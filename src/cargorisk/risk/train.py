@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, ModelFileError
 from cargorisk.risk.calibration import CALIBRATION_FILE, coverage, dispersion
+from cargorisk.risk.cargo import THEFT_SOURCES, card_table
 from cargorisk.risk.evaluate import (
     BASELINES,
     DRAWS,
@@ -129,6 +130,12 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
             "theft_scale_prior_shape": settings.theft_scale_prior_shape,
             "user_calibration": f"models/{CALIBRATION_FILE} when `cargorisk calibrate` has written it",
             "sources": "see cargorisk.risk.calibration, cargorisk.config.Settings and README 'Theft risk'",
+        },
+        "cargo_types": {
+            "multipliers": card_table(),
+            "theft_shares": list(THEFT_SOURCES),
+            "trip_shares": "assumed (no published breakdown of loaded trips by commodity)",
+            "cargo_type_shape": settings.cargo_type_shape,
         },
         "interval": forecast_interval(predictions, choice["default"]),
         "feature_ablation": feature_ablation(panel).round(4).reset_index().to_dict(orient="records"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,7 @@ import networkx as nx
 import pandas as pd
 
 from cargorisk.risk.calibration import one_in
+from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import Stop
 
@@ -172,6 +174,7 @@ class RoutePlan:
     advice: Advice | None = None
     max_time_ratio: float = 1.5
     notes: list[str] = field(default_factory=list)
+    cargo_type: str = "general"
 
     def routes(self) -> list[Route]:
         """Recommended, fastest, safest and alternatives, without repeats (same path)."""
@@ -190,6 +193,8 @@ class RoutePlan:
             "destination": self.destination,
             "depart": self.depart.isoformat() if self.depart else None,
             "cargo_value_usd": self.cargo_value_usd,
+            "cargo_type": self.cargo_type,
+            "theft_multiplier": round(multiplier(self.cargo_type), 3),
             "objective": self.objective,
             "max_time_ratio": self.max_time_ratio,
             "recommended": self.recommended.to_dict(),
@@ -210,7 +215,7 @@ class RoutePlan:
 
     def to_geodataframe(self, graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         """One row per edge of every route (column ``route``), EPSG:4326, for maps and GIS."""
-        rows = []
+        rows, m = [], multiplier(self.cargo_type)
         for route in self.routes():
             for order, (u, v, k) in enumerate(route.edges):
                 d = graph.edges[u, v, k]
@@ -223,7 +228,7 @@ class RoutePlan:
                         "ref": d.get("ref", ""),
                         "state": d.get("state", ""),
                         "km": d["length"] / 1000,
-                        "theft_prob": d.get("theft_prob", 0.0),
+                        "theft_prob": -math.expm1(m * math.log1p(-d.get("theft_prob", 0.0))),
                         "geometry": d.get("geometry"),
                     }
                 )
@@ -231,9 +236,11 @@ class RoutePlan:
 
     def summary(self) -> str:
         """A dispatcher-readable table of the routes, the advice and the recommended schedule."""
+        kind = f" {self.cargo_type} (theft x{multiplier(self.cargo_type):.2f})"
+        kind = "" if self.cargo_type == "general" else kind
         lines = [
-            f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}; "
-            f"objective {self.objective}"
+            f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}{kind}"
+            + f"; objective {self.objective}"
             + (f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}" if self.depart else "")
         ]
         lines.append(

@@ -26,6 +26,7 @@ import shapely
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
+from cargorisk.risk.cargo import GENERAL, cargo_type, combined_shape, multiplier
 from cargorisk.routing import choice, extras
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import OBJECTIVES, CostModel, check_cargo_value
@@ -44,6 +45,7 @@ class RouterOptions:
     low_traffic_trucks_per_day: float = 30.0
     southbound_wait_min: float = 9.3
     departure_window_h: float = 24.0
+    cargo_type_shape: float = 2.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RouterOptions:
@@ -53,6 +55,7 @@ class RouterOptions:
             settings.low_traffic_trucks_per_day,
             settings.southbound_wait_min,
             settings.departure_window_h,
+            settings.cargo_type_shape,
         )
 
 
@@ -144,6 +147,8 @@ class Router:
         self.busy = ~crossing_mask(self.engine, self.low_traffic)  # every edge but low-traffic crossings
         self.pricer = Pricer(self, self.costs, southbound_wait_min=self.options.southbound_wait_min)
         self.finder = PathFinder(self)
+        self.cargo = GENERAL
+        self.cargo_caches: dict[str, tuple] = {}  # cargo type -> its risk and search caches
 
     def __copy__(self) -> Router:
         """A shallow copy whose pricing reads the copy (e.g. its own ``live`` waits) while
@@ -152,6 +157,27 @@ class Router:
         new.__dict__.update(self.__dict__)
         new.pricer = self.pricer.bound_to(new)
         new.finder = self.finder.bound_to(new)
+        return new
+
+    def for_cargo(self, kind: str | None) -> Router:
+        """This router with the theft risk of a cargo type (:mod:`cargorisk.risk.cargo`): every
+        edge's risk times the type's multiplier, the interval widened by its uncertainty. The
+        general type is the router itself; the others are shallow copies whose searches are
+        cached per type (shared by every copy of this router)."""
+        kind = cargo_type(kind)
+        if kind == self.cargo:
+            return self
+        base = self if self.cargo == GENERAL else self.general
+        if kind == GENERAL:
+            return base
+        if kind not in base.cargo_caches:
+            caches = ({}, {}, {})
+            base.cargo_caches[kind] = (base.risk * multiplier(kind), caches)
+        risk, caches = base.cargo_caches[kind]
+        new = copy.copy(base)
+        new.general, new.cargo, new.risk = base, kind, risk
+        new.theft_scale_shape = combined_shape(base.theft_scale_shape, self.options.cargo_type_shape)
+        new.finder = PathFinder(new, caches)
         return new
 
     @classmethod
@@ -199,6 +225,7 @@ class Router:
         *,
         depart: datetime | str | None = None,
         cargo_value: float | None = None,
+        cargo_type: str | None = None,
         objective: str = "balanced",
         avoid_states: Iterable[str] = (),
         avoid_areas: object | None = None,
@@ -211,8 +238,9 @@ class Router:
         depart_window_h: float | None = None,
         pareto: bool = False,
     ) -> RoutePlan:
-        """Plan a route (see the module docstring and README for every option); ``pareto``
-        adds the exact time-risk front within the bound (:meth:`pareto`, slower on long lanes).
+        """Plan a route (see the module docstring and README for every option); ``cargo_type``
+        scales theft risk by the type's multiplier (:meth:`for_cargo`); ``pareto`` adds the exact
+        time-risk front within the bound (:meth:`pareto`, slower on long lanes).
 
         Raises
         ------
@@ -221,26 +249,25 @@ class Router:
         NoRouteError
             No route satisfies the constraints; the message names the one that blocks.
         """
-        a, b = self.places(origin, destination)
+        r = self.for_cargo(cargo_type)
+        a, b = r.places(origin, destination)
         check_objective(objective)
-        cargo = check_cargo_value(self.default_cargo_value if cargo_value is None else cargo_value)
+        cargo = check_cargo_value(r.default_cargo_value if cargo_value is None else cargo_value)
         when = read_departure(depart)
-        ratio = self.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
-        constraints = self.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
-        decision = self.decide(
+        ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
+        constraints = r.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
+        decision = r.decide(
             a, b, depart=when, cargo=cargo, objective=objective, constraints=constraints,
             forced=via_port is not None, team=team, ratio=ratio, budget=max_theft_prob,
         )  # fmt: skip
         chosen = decision.choice
         shown = [chosen.recommended, chosen.fastest, chosen.safest]
-        extra = extras.detours(self, decision) if alternatives else []
-        alts = choice.alternatives(chosen, alternatives, self.overlap, shown, extra, objective)
-        front = extras.pareto(self, decision) if pareto else []
-        advice = extras.advise(
-            self, decision, objective, ratio, budget=max_theft_prob, window_h=depart_window_h
-        )
+        extra = extras.detours(r, decision) if alternatives else []
+        alts = choice.alternatives(chosen, alternatives, r.overlap, shown, extra, objective)
+        front = extras.pareto(r, decision) if pareto else []
+        advice = extras.advise(r, decision, objective, ratio, budget=max_theft_prob, window_h=depart_window_h)
         for route in {id(r): r for r in [*shown, *alts]}.values():
-            describe(self, route)
+            describe(r, route)
         for label, route in (("fastest", chosen.fastest), ("safest", chosen.safest)):
             route.label = label
         chosen.recommended.label = "recommended"
@@ -250,7 +277,7 @@ class Router:
             route.vs_fastest = compare(route, chosen.fastest)
         return RoutePlan(
             a.name, b.name, when, cargo, objective, chosen.recommended, chosen.fastest, chosen.safest,
-            alts, front, advice, ratio, decision.notes,
+            alts, front, advice, ratio, decision.notes, r.cargo,
         )  # fmt: skip
 
     def places(self, origin: str | tuple, destination: str | tuple) -> tuple[Place, Place]:
