@@ -120,7 +120,7 @@ class LaneScorer:
         check_objective(objective)
         cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
         kind = cargo_type(blank_to_none(row.get("cargo_type")))
-        return a, b, read_departure(depart), cargo, objective, kind
+        return a, b, read_departure(depart, a), cargo, objective, kind
 
     # ---- rows ----
 

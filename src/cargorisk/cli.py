@@ -576,7 +576,10 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
 @app.command("route")
 @click.argument("origin")
 @click.argument("destination")
-@click.option("--depart", help="Departure, ISO 8601 with offset (2026-03-02T06:00-06:00).")
+@click.option(
+    "--depart",
+    help="Departure, ISO 8601 (2026-03-02T06:00-06:00); without an offset, the origin's local time.",
+)
 @click.option("--cargo-value", type=float, help="Declared cargo value, USD (default from settings).")
 @click.option(
     "--cargo-type",

@@ -14,6 +14,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router
+from cargorisk.routing.router import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
 DEPART = "2026-03-02T06:00-06:00"  # a Monday morning in Monterrey
@@ -222,6 +223,29 @@ def test_a_wider_bound_shows_wider_detours(router: Router) -> None:
         router.plan("Ciudad de México", "Veracruz, Ver.", max_time_ratio=0.5)
 
 
+def test_departure_without_offset_is_the_origins_local_time(router: Router) -> None:
+    """As in every trip planner: 06:00 from Tijuana is 06:00 Pacific, from Monterrey 06:00
+    Central (Mexico keeps no DST since 2022, the border strip follows the US), and the plan
+    says which zone it used."""
+    for origin, destination, zone, offset in [
+        ("Tijuana", "San Diego, CA", "America/Tijuana", -8),
+        ("Monterrey, NL", "Dallas, TX", "America/Monterrey", -6),
+        ("Ciudad Juárez", "El Paso, TX", "America/Ciudad_Juarez", -7),
+        ("Dallas, TX", "Monterrey, NL", "America/Chicago", -5),  # US summer time on 3 August
+    ]:
+        month = "08" if offset == -5 else "03"
+        plan = router.plan(origin, destination, depart=f"2026-{month}-03T06:00", alternatives=0)
+        assert plan.depart.utcoffset().total_seconds() / 3600 == offset, origin
+        assert plan.to_dict()["depart_zone"] == zone and f"({zone})" in plan.summary()
+    same = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-03T06:00-06:00", alternatives=0)
+    assert (
+        same.recommended.total_h
+        == router.plan(
+            "Monterrey, NL", "Dallas, TX", depart="2026-03-03T06:00", alternatives=0
+        ).recommended.total_h
+    )
+
+
 def test_bad_requests(router: Router) -> None:
     with pytest.raises(PlaceNotFound, match="did you mean 'Monterrey, Nuevo León'"):
         router.plan("Monterey", "Dallas, TX")
@@ -232,7 +256,7 @@ def test_bad_requests(router: Router) -> None:
     with pytest.raises(InputError, match="cannot read time 'next monday'"):
         router.plan("Monterrey, NL", "Dallas, TX", depart="next monday")
     with pytest.raises(InputError, match="needs a time zone"):
-        router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00")
+        read_departure("2026-03-02T06:00")  # without an origin to take the zone from
     with pytest.raises(InputError, match="unknown state 'Tamaulipa' to avoid; did you mean 'Tamaulipas'"):
         router.plan("Monterrey, NL", "Dallas, TX", avoid_states=["Tamaulipa"])
     with pytest.raises(PlaceNotFound, match="'Atlantis' is not a commercial crossing"):

@@ -192,6 +192,7 @@ class RoutePlan:
             "origin": self.origin,
             "destination": self.destination,
             "depart": self.depart.isoformat() if self.depart else None,
+            "depart_zone": zone_name(self.depart).strip(" ()") or None,
             "cargo_value_usd": self.cargo_value_usd,
             "cargo_type": self.cargo_type,
             "theft_multiplier": round(multiplier(self.cargo_type), 3),
@@ -241,7 +242,7 @@ class RoutePlan:
         lines = [
             f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}{kind}"
             + f"; objective {self.objective}"
-            + (f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}" if self.depart else "")
+            + (f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}{zone_name(self.depart)}" if self.depart else "")
         ]
         lines.append(
             f"{'route':<14} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "
@@ -304,3 +305,9 @@ def schedule_lines(route: Route) -> list[str]:
             f"{stop['road']}, {stop['place']} ({stop['rule']})"
         )
     return lines
+
+
+def zone_name(when: datetime | None) -> str:
+    """' (America/Monterrey)' for a time in a named IANA zone, else ''."""
+    key = getattr(when.tzinfo, "key", None) if when is not None else None
+    return f" ({key})" if key else ""

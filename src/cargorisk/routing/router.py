@@ -26,6 +26,7 @@ import shapely
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
+from cargorisk.network.timezones import localize
 from cargorisk.risk.cargo import GENERAL, cargo_type, combined_shape, multiplier
 from cargorisk.routing import choice, extras
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
@@ -253,7 +254,7 @@ class Router:
         a, b = r.places(origin, destination)
         check_objective(objective)
         cargo = check_cargo_value(r.default_cargo_value if cargo_value is None else cargo_value)
-        when = read_departure(depart)
+        when = read_departure(depart, a)
         ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
         constraints = r.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
         decision = r.decide(
@@ -445,15 +446,18 @@ def check_objective(objective: str) -> None:
         raise InputError(msg)
 
 
-def read_departure(depart: datetime | str | None) -> datetime | None:
-    """A timezone-aware departure (ISO 8601 text accepted), or None."""
+def read_departure(depart: datetime | str | None, origin: Place | None = None) -> datetime | None:
+    """A timezone-aware departure (ISO 8601 text accepted), or None. Without a UTC offset it is
+    the origin's local time (its IANA zone, :func:`~cargorisk.network.timezones.localize`)."""
     if depart is None:
         return None
     if isinstance(depart, str):
         from cargorisk.border.waits import parse_time  # noqa: PLC0415
 
         depart = parse_time(depart)
+    if isinstance(depart, datetime) and depart.tzinfo is None and origin is not None:
+        depart = localize(depart, origin.lon, origin.lat)
     if not isinstance(depart, datetime) or depart.tzinfo is None:
-        msg = f"departure {depart!r} needs a time zone, e.g. 2026-03-02T06:00-06:00"
+        msg = f"departure {str(depart)!r} needs a time zone, e.g. 2026-03-02T06:00-06:00"
         raise InputError(msg)
     return depart
