@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -85,3 +87,40 @@ def router(trained: Settings, national: nx.MultiDiGraph) -> Router:
 def corridor_router(trained: Settings, corridor: nx.MultiDiGraph) -> Router:
     """A Router over the embedded corridor network (the alternative graph)."""
     return Router.from_settings(trained, 2025, graph=corridor)
+
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+NETWORK_CUT = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[object]:
+    """Debian's headless Chromium via selenium, with every host name unresolvable (the network
+    cut off: only file:// and numeric loopback addresses load); skipped when not installed."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Debian chromium/chromium-driver not installed (make test installs them)")
+    from selenium import webdriver  # noqa: PLC0415
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        NETWORK_CUT,
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -41,6 +41,8 @@ from pydantic import BaseModel, Field
 from cargorisk import __version__
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, InputError, NoRouteError, PlaceNotFound
+from cargorisk.sources import load_table
+from cargorisk.web import add_page
 
 log = logging.getLogger("cargorisk.service")
 MAX_LANES = 2_000  # rows per /v1/lanes request; larger books are for `score-lanes` or Dask
@@ -72,6 +74,9 @@ class RouteRequest(BaseModel):
     max_time_ratio: float | None = Field(None, ge=1, le=5)
 
 
+RouteQuery = Annotated[RouteRequest, Query()]  # the same request as query parameters (GET)
+
+
 def status_of(exc: CargoRiskError) -> int:
     """HTTP status for a cargorisk error (see the module docstring)."""
     if isinstance(exc, PlaceNotFound):
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
     app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.router = Router.from_settings(settings, year)
+    app.state.states = load_table("mx_states", settings.processed_dir)
     app.state.api_key = os.environ.get(API_KEY_ENV)
     if SWAGGER_DIR.is_dir():
         app.mount("/static/swagger", StaticFiles(directory=SWAGGER_DIR), name="swagger")
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
     app.add_exception_handler(CargoRiskError, cargorisk_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.include_router(api)
+    add_page(app)
     return app
 
 
@@ -206,21 +213,48 @@ def route(req: RouteRequest, request: Request) -> Response:
 
 
 @api.get("/v1/route.geojson")
-def route_geojson(
-    request: Request,
-    origin: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
-    destination: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
-    depart: Annotated[str | None, Query(max_length=40)] = None,
-    cargo_value: Annotated[float | None, Query(ge=0, le=1e10)] = None,
-    cargo_type: Annotated[str, Query(max_length=40)] = "general",
-    objective: Literal["balanced", "fastest", "safest"] = "balanced",
-) -> Response:
-    """The routes of a plan as a GeoJSON FeatureCollection."""
-    req = RouteRequest(
-        origin=origin, destination=destination, depart=depart, cargo_value=cargo_value,
-        cargo_type=cargo_type, objective=objective,
-    )  # fmt: skip
+def route_geojson(request: Request, req: RouteQuery) -> Response:
+    """The routes of a plan as a GeoJSON FeatureCollection (the request as query parameters)."""
     return plan_response(request, plan_of(request, req), GEOJSON)
+
+
+@api.get("/v1/route/map.html", response_class=HTMLResponse)
+def route_map_html(request: Request, req: RouteQuery, download: bool = False) -> Response:
+    """The plan's map: the same offline folium map as ``route --map``, every asset inlined and
+    no tiles (nothing loaded from elsewhere)."""
+    from cargorisk.viz import map_html, route_map  # noqa: PLC0415
+
+    router, plan = router_of(request), plan_of(request, req)
+    states = request.app.state.states
+    fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states, tiles=None)
+    return HTMLResponse(map_html(fmap), headers=attachment("route.html") if download else None)
+
+
+@api.get("/v1/route/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+def route_map_png(request: Request, req: RouteQuery) -> Response:
+    """The plan's static map (as ``route --png``)."""
+    from cargorisk.viz import route_png  # noqa: PLC0415
+
+    plan = plan_of(request, req)
+    with tempfile.TemporaryDirectory() as folder:
+        path = route_png(plan, request.app.state.router.graph, Path(folder) / "route.png",
+                         states=request.app.state.states)  # fmt: skip
+        data = path.read_bytes()
+    return Response(data, media_type="image/png", headers=attachment("route.png"))
+
+
+@api.get("/v1/cargo-types")
+def cargo_types() -> list:
+    """The cargo types with their cited theft share, assumed trip share and multiplier."""
+    from cargorisk.risk.cargo import card_table  # noqa: PLC0415
+
+    general = {"cargo_type": "general", "label": "general freight", "multiplier": 1.0}
+    return [general, *card_table()]
+
+
+def attachment(name: str) -> dict[str, str]:
+    """Headers that make a browser save the response as ``name``."""
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
 @api.get("/v1/places")

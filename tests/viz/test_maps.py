@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from cargorisk.viz import route_map, route_png, save_map
 from cargorisk.viz.maps import ROUTE_COLOURS
 
 HOSTILE = "<script>alert(1)</script>"
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
 @pytest.fixture(scope="module")
@@ -45,44 +43,18 @@ def test_html_is_offline_and_escaped(saved_map: Path) -> None:
     assert "loaded trips robbed per 100 km" in text  # road tooltips too
 
 
-@pytest.mark.skipif(
-    not (CHROMIUM and DRIVER),
-    reason="Debian chromium/chromium-driver not installed (make test installs them)",
-)
-def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Path) -> None:
-    from selenium import webdriver  # noqa: PLC0415
+def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Path, chromium: object) -> None:
     from selenium.common.exceptions import NoAlertPresentException  # noqa: PLC0415
-    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
-    ):  # network cut off
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    try:
-        driver.get(saved_map.as_uri())
-        time.sleep(1.5)
-        shot = tmp_path / "shot.png"
-        driver.save_screenshot(str(shot))
-        logs = driver.get_log("browser")
-        assert driver.execute_script("return typeof L") == "object"
-        with pytest.raises(NoAlertPresentException):
-            driver.switch_to.alert  # noqa: B018  (the hostile label ran nothing)
-    finally:
-        driver.quit()
+    driver = chromium
+    driver.get(saved_map.as_uri())
+    time.sleep(1.5)
+    shot = tmp_path / "shot.png"
+    driver.save_screenshot(str(shot))
+    logs = driver.get_log("browser")
+    assert driver.execute_script("return typeof L") == "object"
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert  # noqa: B018  (the hostile label ran nothing)
     js_errors = [e["message"] for e in logs if e["level"] == "SEVERE" and e.get("source") != "network"]
     assert js_errors == []
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)

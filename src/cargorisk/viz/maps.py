@@ -288,11 +288,14 @@ def save_map(fmap: folium.Map, path: Path, *, offline: bool = True) -> Path:
     InputError
         The folder cannot be written (one line, naming the path).
     """
-    text = fmap.get_root().render()
-    if offline:
-        text = inline_assets(text)
-    write_text(Path(path), text)
+    write_text(Path(path), map_html(fmap, offline=offline))
     return Path(path)
+
+
+def map_html(fmap: folium.Map, *, offline: bool = True) -> str:
+    """The map as one HTML document; ``offline`` inlines every JS/CSS asset."""
+    text = fmap.get_root().render()
+    return inline_assets(text) if offline else text
 
 
 def write_text(path: Path, text: str) -> None:
