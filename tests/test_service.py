@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -73,6 +82,26 @@ def test_route_as_geojson(client: TestClient) -> None:
     assert [f["properties"]["km"] for f in got["features"]] == [
         f["properties"]["km"] for f in collection["features"]
     ]
+
+
+def test_map_html_png_and_query_requests(client: TestClient) -> None:
+    """GET takes the same request as query parameters (lists repeated); the map is the offline
+    folium map with no tiles, the PNG a real image; a bad request is the same JSON error."""
+    query = {**MTY_DALLAS, "avoid_states": ["Coahuila", "Chihuahua"], "cargo_type": "electronics"}
+    html = client.get("/v1/route/map.html", params=query)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "cargorisk-summary" in html.text and "tile.openstreetmap" not in html.text
+    assert '<script src="http' not in html.text  # every asset inlined
+    saved = client.get("/v1/route/map.html", params={**query, "download": "true"})
+    assert saved.headers["content-disposition"] == 'attachment; filename="route.html"'
+    png = client.get("/v1/route/map.png", params=query)
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n" and len(png.content) > 50_000
+    posted = client.post("/v1/route", json=query).json()
+    got = client.get("/v1/route.geojson", params=query).json()
+    assert got["features"][0]["properties"]["theft_prob"] == posted["recommended"]["theft_prob"]
+    assert posted["cargo_type"] == "electronics"
+    bad = client.get("/v1/route/map.html", params={**query, "origin": "Atlantis"})
+    assert bad.status_code == 404 and "PlaceNotFound" in bad.json()["error"]
 
 
 def test_places_ports_and_waits(client: TestClient) -> None:
@@ -148,3 +177,42 @@ def test_api_key_beyond_loopback(trained: Settings, monkeypatch: pytest.MonkeyPa
     assert keyed.get("/v1/ports").status_code == 401
     assert keyed.get("/v1/ports", headers={"X-API-Key": "secret"}).status_code == 200
     assert keyed.get("/healthz").status_code == 200  # health checks need no key
+
+
+def test_serve_fails_fast_and_shuts_down_gracefully(trained: Settings, tmp_path: Path) -> None:
+    """Start-up with no models is a one-line error naming what to run; SIGTERM while a request
+    is under way lets it finish, then the server exits."""
+    cli = Path(sys.executable).with_name("cargorisk")
+    env = {**os.environ, "CARGORISK_MODELS_DIR": str(tmp_path)}
+    empty = subprocess.run(
+        [str(cli), "--data-dir", str(trained.data_dir), "serve", "--port", "1"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert empty.returncode == 1 and "run `cargorisk train`" in empty.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env["CARGORISK_MODELS_DIR"] = str(trained.models_dir)
+    server = subprocess.Popen(
+        [str(cli), "--data-dir", str(trained.data_dir), "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(httpx.get, f"{base}/v1/route/map.png", params=MTY_DALLAS, timeout=60)
+            time.sleep(0.3)  # the request is under way
+            server.send_signal(signal.SIGTERM)
+            assert slow.result().status_code == 200
+        # uvicorn finishes, then exits by the signal it got (as a shell expects: status 143)
+        assert server.wait(timeout=60) in (0, -signal.SIGTERM)
+    finally:
+        server.kill()
+    log = server.stdout.read()
+    assert "no API key (loopback only)" in log and "request_id=" in log and "Finished server process" in log

@@ -334,13 +334,13 @@ def calibrate_cmd(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
-@click.pass_obj
-def serve_cmd(settings: Settings, host: str, port: int, workers: int) -> None:
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """The HTTP API (JSON, GeoJSON, lane books; docs at /docs). Listening beyond 127.0.0.1
     needs CARGORISK_API_KEY, which clients send as the X-API-Key header."""
     from cargorisk.service import serve  # noqa: PLC0415
 
-    serve(settings, host, port, workers)
+    serve(ctx.obj, host, port, workers, quiet=bool(ctx.meta.get("quiet")))
 
 
 @app.command("evaluate")

@@ -48,6 +48,7 @@ log = logging.getLogger("cargorisk.service")
 MAX_LANES = 2_000  # rows per /v1/lanes request; larger books are for `score-lanes` or Dask
 MAX_UPLOAD_BYTES = 5 * 2**20
 MAX_TEXT = 200  # characters in a place or port name
+GRACEFUL_S = 30  # seconds requests under way may take to finish after SIGTERM
 GEOJSON = "application/geo+json"
 SWAGGER_DIR = Path("node_modules") / "swagger-ui-dist"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -163,29 +164,37 @@ def plan_of(request: Request, req: RouteRequest) -> object:
     )  # fmt: skip
 
 
-def features(router: object, plan: object) -> dict:
-    """The plan's routes as a GeoJSON FeatureCollection (properties: the route's figures)."""
+def features(router: object, plan: object, body: dict | None = None) -> dict:
+    """The plan's routes as a GeoJSON FeatureCollection (properties: the route's figures from
+    ``body``, the plan's dict, made here when not given)."""
     from cargorisk.batch import route_line  # noqa: PLC0415
 
+    body = body or plan.to_dict()  # type: ignore[attr-defined]
+    figures = {r["label"]: r for r in plan_routes(body)}
     items = [
         {
             "type": "Feature",
             "geometry": shapely.geometry.mapping(route_line(router, route)),
-            "properties": {k: v for k, v in route.to_dict().items() if k not in ("nodes", "segments")},
+            "properties": {k: v for k, v in figures[route.label].items() if k not in ("nodes", "segments")},
         }
         for route in plan.routes()  # type: ignore[attr-defined]
     ]
     return {"type": "FeatureCollection", "features": items}
 
 
+def plan_routes(body: dict) -> list[dict]:
+    """The route dicts of a plan's dict: recommended, fastest, safest, alternatives."""
+    return [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
+
+
 def plan_response(request: Request, plan: object, accept: str) -> Response:
     """The plan as JSON with each route's geometry, or as GeoJSON when asked for."""
-    collection = features(request.app.state.router, plan)
+    body = plan.to_dict()  # type: ignore[attr-defined]
+    collection = features(request.app.state.router, plan, body)
     if GEOJSON in accept:
         return JSONResponse(collection, media_type=GEOJSON)
-    body = plan.to_dict()  # type: ignore[attr-defined]
     lines = {f["properties"]["label"]: f["geometry"] for f in collection["features"]}
-    for route in [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]:
+    for route in plan_routes(body):
         route["geometry"] = lines.get(route["label"])
     return JSONResponse(body)
 
@@ -355,19 +364,41 @@ def check_host(host: str, api_key: str | None) -> None:
         raise InputError(msg)
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool = False) -> None:
     """Run the app with uvicorn (the CLI's ``serve``). Several workers each build their own
     app from the environment (``CARGORISK_DATA_DIR`` and ``CARGORISK_MODELS_DIR`` are set from
-    ``settings``), so they share nothing mutable."""
+    ``settings``), so they share nothing mutable. On SIGTERM or Ctrl-C the server stops taking
+    connections and lets requests under way finish (at most :data:`GRACEFUL_S` seconds). The
+    access log (request id, status, duration) goes to stderr in every worker unless ``quiet``."""
     import uvicorn  # noqa: PLC0415
 
-    check_host(host, os.environ.get(API_KEY_ENV))
+    key = os.environ.get(API_KEY_ENV)
+    check_host(host, key)
+    log.warning(
+        "cargorisk %s on http://%s:%d/ (page at /, API docs at /docs); %s",
+        __version__, host, port,
+        f"the API needs the X-API-Key header ({API_KEY_ENV} is set)" if key else "no API key (loopback only)",
+    )  # fmt: skip
+    common = {
+        "host": host, "port": port, "timeout_graceful_shutdown": GRACEFUL_S,
+        "log_config": log_config(quiet), "log_level": "warning" if quiet else "info",
+    }  # fmt: skip
     if workers <= 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), **common)
         return
     os.environ["CARGORISK_DATA_DIR"] = str(settings.data_dir)
     os.environ["CARGORISK_MODELS_DIR"] = str(settings.models_dir)
-    uvicorn.run("cargorisk.service:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
+
+
+def log_config(quiet: bool) -> dict:
+    """uvicorn's logging set-up plus this module's access log (applied in every worker)."""
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    level = "WARNING" if quiet else "INFO"
+    config["loggers"]["cargorisk.service"] = {"handlers": ["default"], "level": level, "propagate": False}
+    return config
 
 
 __all__ = ["MAX_LANES", "RouteRequest", "create_app", "serve"]

@@ -20,30 +20,30 @@ from cargorisk.routing.pool import mask_key
 if TYPE_CHECKING:
     from cargorisk.routing.router import Decision, Router
 
-DETOUR_PENALTY = 1.4  # alternatives: roads already shown cost this much more in the search
 PARETO_LABELS = 12  # labels kept per node in the plan's Pareto front (the bounded variant)
 
 
 def detours(router: Router, decision: Decision) -> list[Route]:
     """More distinct routes for the alternatives: the least-cost search again with the roads
     of the routes already found made :data:`DETOUR_PENALTY` times dearer (the penalty
-    method), once per route shown; priced like every other route."""
+    method), once per route shown; priced like every other route. The penalised searches
+    are cached by the roads penalised (plans of one lane at other hours often show the same
+    routes)."""
     a, b, cargo, depart, team, keep = (
         decision.a, decision.b, decision.cargo, decision.depart, decision.team, decision.keep,
     )  # fmt: skip
     roads = keep & ~router.is_crossing
-    base, _ = router.finder.weights("balanced", cargo, roads, mask_key(keep))
+    key = ("balanced", cargo, mask_key(keep))
+    base, _ = router.finder.weights("balanced", cargo, roads, key[2])
     used = np.zeros(len(base), bool)
     out = []
     for route in [decision.choice.recommended, decision.choice.fastest, decision.choice.safest]:
         used[route.ids] = True
-        w = np.where(used & roads, base * DETOUR_PENALTY, base)
-        best = router.engine.best_edges(w, roads)
-        forward = router.finder.fresh_search(w, best, roads, a.node, reverse=False)
+        w, forward = router.finder.penalised_search(base, used, roads, key, a.node, reverse=False)
         backward = (
             None
             if router.finder.domestic(a.node, b.node)
-            else router.finder.fresh_search(w, best, roads, b.node, reverse=True)
+            else router.finder.penalised_search(base, used, roads, key, b.node, reverse=True)[1]
         )
         paths = router.finder.paths_from(
             "balanced",

@@ -109,7 +109,7 @@ class Route:
             "stops": self.stop_places,
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
-            "segments": self.segments.round(6).to_dict(orient="records"),
+            "segments": records(self.segments),
         }
 
 
@@ -311,3 +311,16 @@ def zone_name(when: datetime | None) -> str:
     """' (America/Monterrey)' for a time in a named IANA zone, else ''."""
     key = getattr(when.tzinfo, "key", None) if when is not None else None
     return f" ({key})" if key else ""
+
+
+def records(frame: pd.DataFrame, digits: int = 6) -> list[dict]:
+    """A frame's rows as dicts of plain values, floats rounded to ``digits``, missing values
+    None (several times faster than ``round().to_dict("records")`` on small frames)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, float):
+            return None if math.isnan(value) else round(value, digits)
+        return None if value is pd.NA else value
+
+    columns = [[plain(v) for v in frame[c].tolist()] for c in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]

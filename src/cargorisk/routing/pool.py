@@ -31,6 +31,7 @@ from cargorisk.routing.schedule import Clock
 # prices are shared by every lane whatever its cargo value
 RISK_PRICES = (1e4, 1e5, 1e6, 1e7)
 PROFILES = (("fastest", None), ("safest", None), ("balanced", None), *(("balanced", p) for p in RISK_PRICES))
+DETOUR_PENALTY = 1.4  # alternatives: roads already shown cost this much more in the search
 TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost plus wait)
 TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.15 MB on the national graph)
 PREPARED_CACHE_MB = 200  # weights and matrices kept (about 3 MB per profile and mask)
@@ -249,6 +250,23 @@ class PathFinder:
             return self.fresh_search(w, best, roads, node, reverse=reverse, matrix=matrix)
 
         return cached(self.trees, (objective, cargo, key, node, reverse), make)
+
+    def penalised_search(
+        self, base: np.ndarray, used: np.ndarray, roads: np.ndarray, key: tuple, node: object, *,
+        reverse: bool,
+    ) -> tuple[np.ndarray, Tree]:  # fmt: skip
+        """A search over ``base`` weights with the ``used`` roads made :data:`DETOUR_PENALTY`
+        times dearer (cached per ``key``, the base weights' key, and the used roads), and the
+        penalised weights."""
+        wkey = ("penalised", *key, mask_key(used))
+
+        def make_weights() -> tuple[np.ndarray, np.ndarray]:
+            w = np.where(used & roads, base * DETOUR_PENALTY, base)
+            return w, self.r.engine.best_edges(w, roads)
+
+        w, best = cached(self.prepared, wkey, make_weights)
+        search = lambda: self.fresh_search(w, best, roads, node, reverse=reverse)  # noqa: E731
+        return w, cached(self.trees, (*wkey, node, reverse), search)
 
     def fresh_search(
         self,

@@ -65,6 +65,17 @@ class PathSummary:
     nodes: list = dataclasses.field(default_factory=list)  # node ids along the path
     edge_keys: list = dataclasses.field(default_factory=list)  # (u, v, key) of each edge
     id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
+    # the driver's clock at the crossing, per team flag: it does not depend on the departure
+    clocks: dict[bool, Clock] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    def clock_at_crossing(self, team: bool) -> Clock:
+        """A fresh copy of the driver's clock after the stretches before the crossing."""
+        if team not in self.clocks:
+            clock = Clock(team=team)
+            for seconds, country in self.before:
+                clock.drive(seconds, country)
+            self.clocks[team] = clock
+        return self.clocks[team].copy()
 
 
 class Pricer:
@@ -116,9 +127,7 @@ class Pricer:
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:
         """The route for a departure: schedule, wait at the crossing, costs, risk."""
-        clock = Clock(team=team)
-        for seconds, country in path.before:
-            clock.drive(seconds, country)
+        clock = path.clock_at_crossing(team)
         wait, port_arrival = NO_WAIT, None
         if path.bridge is not None:
             port_arrival = depart + timedelta(seconds=clock.elapsed) if depart else None

@@ -22,6 +22,7 @@ day). The schedule never shortens a wait and never drives through a required res
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 HOUR = 3600.0
@@ -74,6 +75,10 @@ class Clock:
     since_rest: float = 0.0  # driving since the last rest
     on_duty: float = 0.0  # time since the last rest (driving and on duty)
     stops: list[Stop] = field(default_factory=list)
+
+    def copy(self) -> Clock:
+        """An independent copy (its own list of stops)."""
+        return dataclasses.replace(self, stops=list(self.stops))
 
     def drive(self, seconds: float, country: str) -> None:
         """Drive ``seconds`` under the rules of ``country``, stopping whenever they require."""
