@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from cargorisk.api_models import PlanOut
 from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
@@ -63,6 +64,9 @@ def test_route_equals_router_plan(client: TestClient, trained: Settings) -> None
     }
     assert got["geometry"]["type"] == "LineString" and len(got["geometry"]["coordinates"]) > 100
     assert got["theft_prob_90"][0] < got["theft_prob"] < got["theft_prob_90"][1]
+    PlanOut.model_validate(body)  # the OpenAPI document describes the real answer
+    schema = client.get("/openapi.json").json()
+    assert "PlanOut" in schema["components"]["schemas"] and "ErrorOut" in schema["components"]["schemas"]
     pharma = client.post("/v1/route", json={**MTY_DALLAS, "cargo_type": "Pharma"}).json()
     plan = Router.from_settings(trained, 2025).plan(
         "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, cargo_type="pharma"

@@ -39,6 +39,15 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from cargorisk import __version__
+from cargorisk.api_models import (
+    ERRORS,
+    CargoTypeOut,
+    HealthOut,
+    PlaceOut,
+    PlanOut,
+    PortOut,
+    WaitOut,
+)
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, InputError, NoRouteError, PlaceNotFound
 from cargorisk.sources import load_table
@@ -199,7 +208,7 @@ def plan_response(request: Request, plan: object, accept: str) -> Response:
     return JSONResponse(body)
 
 
-@api.get("/healthz")
+@api.get("/healthz", response_model=HealthOut)
 def healthz(request: Request) -> dict:
     """Models loaded, data checksums, version."""
     from cargorisk.risk.train import card_summary  # noqa: PLC0415
@@ -215,19 +224,19 @@ def healthz(request: Request) -> dict:
     }
 
 
-@api.post("/v1/route", responses={200: {"content": {GEOJSON: {}}}})
+@api.post("/v1/route", responses={200: {"model": PlanOut, "content": {GEOJSON: {}}}, **ERRORS})
 def route(req: RouteRequest, request: Request) -> Response:
     """Plan a route (the same request and answer as ``cargorisk route --json``)."""
     return plan_response(request, plan_of(request, req), request.headers.get("accept", ""))
 
 
-@api.get("/v1/route.geojson")
+@api.get("/v1/route.geojson", responses={200: {"content": {GEOJSON: {}}}, **ERRORS})
 def route_geojson(request: Request, req: RouteQuery) -> Response:
     """The routes of a plan as a GeoJSON FeatureCollection (the request as query parameters)."""
     return plan_response(request, plan_of(request, req), GEOJSON)
 
 
-@api.get("/v1/route/map.html", response_class=HTMLResponse)
+@api.get("/v1/route/map.html", response_class=HTMLResponse, responses=ERRORS)
 def route_map_html(request: Request, req: RouteQuery, download: bool = False) -> Response:
     """The plan's map: the same offline folium map as ``route --map``, every asset inlined and
     no tiles (nothing loaded from elsewhere)."""
@@ -239,7 +248,10 @@ def route_map_html(request: Request, req: RouteQuery, download: bool = False) ->
     return HTMLResponse(map_html(fmap), headers=attachment("route.html") if download else None)
 
 
-@api.get("/v1/route/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+PNG = {200: {"content": {"image/png": {}}}, **ERRORS}
+
+
+@api.get("/v1/route/map.png", response_class=Response, responses=PNG)
 def route_map_png(request: Request, req: RouteQuery) -> Response:
     """The plan's static map (as ``route --png``)."""
     from cargorisk.viz import route_png  # noqa: PLC0415
@@ -252,7 +264,7 @@ def route_map_png(request: Request, req: RouteQuery) -> Response:
     return Response(data, media_type="image/png", headers=attachment("route.png"))
 
 
-@api.get("/v1/cargo-types")
+@api.get("/v1/cargo-types", response_model=list[CargoTypeOut])
 def cargo_types() -> list:
     """The cargo types with their cited theft share, assumed trip share and multiplier."""
     from cargorisk.risk.cargo import card_table  # noqa: PLC0415
@@ -266,7 +278,7 @@ def attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@api.get("/v1/places")
+@api.get("/v1/places", response_model=list[PlaceOut], responses=ERRORS)
 def places(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
@@ -276,7 +288,7 @@ def places(
     return request.app.state.router.gazetteer.suggest(q, limit)
 
 
-@api.get("/v1/ports")
+@api.get("/v1/ports", response_model=list[PortOut])
 def ports(request: Request) -> list:
     """The commercial crossings with their port, code, time zone and trucks per day."""
     table = request.app.state.router.crossings
@@ -284,7 +296,7 @@ def ports(request: Request) -> list:
     return table[cols].to_dict(orient="records")
 
 
-@api.get("/v1/border/waits")
+@api.get("/v1/border/waits", response_model=WaitOut, responses=ERRORS)
 def border_waits(
     request: Request,
     port: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
@@ -299,7 +311,7 @@ def border_waits(
     return estimate.as_record(row["port_code"])
 
 
-@api.post("/v1/lanes")
+@api.post("/v1/lanes", responses={200: {"content": {"text/csv": {}}}, **ERRORS})
 async def lanes(
     request: Request, file: Annotated[UploadFile, File(description="CSV or Parquet")]
 ) -> Response:
