@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,3 +82,23 @@ def test_settings_reach_commands(tmp_path: Path, mirror: Path) -> None:
         == 0
     )
     assert (Settings(data_dir=tmp_path).raw_dir / "manifest.json").exists()
+
+
+def test_works_from_any_folder(
+    trained: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a folder outside the checkout: with the folders given, the same answer; without,
+    a one-line message naming the folder it looked in and how to point elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("CARGORISK_HOME", "CARGORISK_DATA_DIR", "CARGORISK_MODELS_DIR", "CARGORISK_MAPS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    folders = ["--data-dir", str(trained.data_dir), "--models-dir", str(trained.models_dir)]
+    request = ["route", "Monterrey, NL", "Dallas, TX", "--depart", "2026-03-02T06:00", "--json"]
+    assert main([*folders, "--maps-dir", "out", *request, "--map", "m.html"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out[: out.rindex("}") + 1])["recommended"]["crossing"] == "World Trade Bridge"
+    assert (tmp_path / "m.html").is_file()
+    monkeypatch.setattr("platformdirs.user_data_path", lambda _: tmp_path / "user")
+    assert main(request) == 1
+    err = capsys.readouterr().err
+    assert str(tmp_path / "user" / "data") in err and "--home" in err and len(err.strip().splitlines()) == 1

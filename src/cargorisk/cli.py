@@ -25,7 +25,15 @@ MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summaris
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress.")
 @click.option("-q", "--quiet", is_flag=True, help="Only print errors.")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Data folder (default: ./data).")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    help="Folder holding data/, models/ and maps/ (default: the checkout found upward from here, "
+    "else the per-user folder; see README 'Where things live').",
+)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Data folder (default: HOME/data).")
+@click.option("--models-dir", type=click.Path(path_type=Path), help="Models folder (default: HOME/models).")
+@click.option("--maps-dir", type=click.Path(path_type=Path), help="Maps folder (default: HOME/maps).")
 @click.option(
     "--set",
     "overrides",
@@ -36,12 +44,20 @@ MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summaris
 @click.version_option(package_name="cargorisk")
 @click.pass_context
 def app(
-    ctx: click.Context, verbose: bool, quiet: bool, data_dir: Path | None, overrides: tuple[str, ...]
+    ctx: click.Context,
+    verbose: bool,
+    quiet: bool,
+    home: Path | None,
+    data_dir: Path | None,
+    models_dir: Path | None,
+    maps_dir: Path | None,
+    overrides: tuple[str, ...],
 ) -> None:
     """Cargo-theft risk scoring and truck route planning across the Mexico-US border."""
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = Settings.from_env(data_dir=data_dir).with_overrides(overrides)
+    settings = Settings.from_env(home=home, data_dir=data_dir, models_dir=models_dir, maps_dir=maps_dir)
+    ctx.obj = settings.with_overrides(overrides)
     ctx.meta["quiet"] = quiet
 
 

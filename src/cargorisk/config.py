@@ -3,6 +3,15 @@
 Read once with :meth:`Settings.from_env` and pass the object along; nothing in the package
 reads environment variables elsewhere. Every field can be overridden by an environment
 variable named ``CARGORISK_<FIELD>`` (upper case), e.g. ``CARGORISK_DATA_DIR=/srv/data``.
+
+**Where things live**, one rule for the data, models and maps folders: an explicit value
+(``--data-dir``, ``--models-dir``, ``--maps-dir``; ``--home DIR`` for all three as
+``DIR/data``, ``DIR/models``, ``DIR/maps``), then ``CARGORISK_DATA_DIR`` / ``_MODELS_DIR`` /
+``_MAPS_DIR`` and ``CARGORISK_HOME``, then the cargorisk project folder found upward from the
+working folder (the checkout: the folder whose ``pyproject.toml`` names cargorisk), then a
+per-user folder (``platformdirs.user_data_path("cargorisk")``, e.g.
+``~/.local/share/cargorisk``). So a command run from any folder inside the checkout, or a
+notebook run from ``notebooks/``, finds the same data and models.
 """
 
 from __future__ import annotations
@@ -127,9 +136,9 @@ class Settings:
         Hours after the planned departure searched for a better one (departure advice): 24.
     """
 
-    data_dir: Path = field(default_factory=lambda: Path("data"))
-    models_dir: Path = field(default_factory=lambda: Path("models"))
-    maps_dir: Path = field(default_factory=lambda: Path("maps"))
+    data_dir: Path = field(default_factory=lambda: default_home() / "data")
+    models_dir: Path = field(default_factory=lambda: default_home() / "models")
+    maps_dir: Path = field(default_factory=lambda: default_home() / "maps")
     time_cost_usd_per_h: float = 57.64
     rest_cost_usd_per_h: float = 18.88
     operating_cost_usd_per_km_us: float = 0.498
@@ -166,13 +175,19 @@ class Settings:
         return self.data_dir / "network"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Build settings from defaults, then ``CARGORISK_*`` variables, then ``overrides``.
+    def from_env(
+        cls, environ: dict[str, str] | None = None, *, home: Path | str | None = None, **overrides: object
+    ) -> Settings:
+        """Build settings from defaults, then ``CARGORISK_*`` variables, then ``overrides``
+        (the folders by the rule in the module docstring).
 
         Parameters
         ----------
         environ
             Mapping to read variables from (default: ``os.environ``).
+        home
+            Folder holding ``data/``, ``models/`` and ``maps/`` (``--home``); wins over
+            ``CARGORISK_HOME`` and the project folder, not over a folder given on its own.
         **overrides
             Field values that win over the environment.
 
@@ -187,10 +202,21 @@ class Settings:
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
                 values[f.name] = _convert(f"{ENV_PREFIX}{f.name.upper()}", raw, f.type)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("data_dir", "models_dir", "maps_dir"):
+        explicit = {k: v for k, v in overrides.items() if v is not None}
+        base = (
+            Path(home)
+            if home is not None
+            else Path(env["CARGORISK_HOME"])
+            if env.get("CARGORISK_HOME")
+            else None
+        )
+        for name, sub in FOLDERS.items():
+            if base is not None and name not in explicit and (home is not None or name not in values):
+                values[name] = base / sub
+        values.update(explicit)
+        for name in FOLDERS:
             if name in values:
-                values[name] = Path(values[name])  # type: ignore[arg-type]
+                values[name] = Path(values[name]).expanduser().absolute()  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 
     def with_overrides(self, pairs: Iterable[str]) -> Settings:
@@ -206,6 +232,34 @@ class Settings:
                 raise InputError(msg)
             values[name] = _convert(f"--set {name}", raw.strip(), fields[name].type)
         return dataclasses.replace(self, **values)  # type: ignore[arg-type]
+
+
+FOLDERS = {"data_dir": "data", "models_dir": "models", "maps_dir": "maps"}
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The cargorisk project folder at or above ``start`` (the working folder): the first
+    whose ``pyproject.toml`` names the cargorisk project; None outside a checkout."""
+    here = (start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        marker = folder / "pyproject.toml"
+        try:
+            if marker.is_file() and 'name = "cargorisk"' in marker.read_text(errors="replace"):
+                return folder
+        except OSError:
+            continue
+    return None
+
+
+def default_home(start: Path | None = None) -> Path:
+    """Where data, models and maps live when nothing says otherwise: the project folder found
+    upward from the working folder, else the per-user data folder."""
+    root = project_root(start)
+    if root is not None:
+        return root
+    import platformdirs  # noqa: PLC0415
+
+    return platformdirs.user_data_path("cargorisk")
 
 
 def _convert(label: str, raw: str, type_name: object) -> object:

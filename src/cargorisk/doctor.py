@@ -129,6 +129,17 @@ def check_browser() -> Check:
     )
 
 
+def check_folders(settings: Settings) -> Check:
+    """The folders in use (see README 'Where things live'); a warning outside a checkout when
+    the per-user folder has no data yet."""
+    from cargorisk.config import project_root  # noqa: PLC0415
+
+    detail = f"data {settings.data_dir}, models {settings.models_dir}, maps {settings.maps_dir}"
+    if project_root() is None and not settings.processed_dir.is_dir():
+        return Check("folders", "warn", detail, "cd into the checkout, or give --home / CARGORISK_HOME")
+    return Check("folders", "ok", detail)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """All checks, in the order a newcomer would fix them."""
     python = Check(
@@ -137,7 +148,7 @@ def run_checks(settings: Settings) -> list[Check]:
         sys.version.split()[0],
         "use Python 3.11 or newer",
     )
-    checks = [python, check_data(settings)]
+    checks = [python, check_folders(settings), check_data(settings)]
     if checks[-1].status == "ok":
         checks.append(check_road_graph(settings))
     if checks[-1].status == "ok":

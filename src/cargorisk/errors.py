@@ -41,3 +41,8 @@ class ModelFileError(CargoRiskError):
 
 class NetworkBuildError(CargoRiskError):
     """A road graph cannot be built from the given input (empty, malformed, no CRS)."""
+
+
+# the end of every "missing" message: the folder may be right elsewhere (README 'Where things live')
+ELSEWHERE_DATA = " (or, if the data is built elsewhere, give --home or --data-dir, or set CARGORISK_HOME)"
+ELSEWHERE_MODELS = " (or, if the models are elsewhere, give --home or --models-dir, or set CARGORISK_HOME)"

@@ -51,6 +51,7 @@ from cargorisk.api_models import (
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, InputError, NoRouteError, PlaceNotFound
 from cargorisk.sources import load_table
+from cargorisk.viz.assets import asset_dir
 from cargorisk.web import add_page
 
 log = logging.getLogger("cargorisk.service")
@@ -59,7 +60,6 @@ MAX_UPLOAD_BYTES = 5 * 2**20
 MAX_TEXT = 200  # characters in a place or port name
 GRACEFUL_S = 30  # seconds requests under way may take to finish after SIGTERM
 GEOJSON = "application/geo+json"
-SWAGGER_DIR = Path("node_modules") / "swagger-ui-dist"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 API_KEY_ENV = "CARGORISK_API_KEY"
 
@@ -116,8 +116,9 @@ def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
     app.state.router = Router.from_settings(settings, year)
     app.state.states = load_table("mx_states", settings.processed_dir)
     app.state.api_key = os.environ.get(API_KEY_ENV)
-    if SWAGGER_DIR.is_dir():
-        app.mount("/static/swagger", StaticFiles(directory=SWAGGER_DIR), name="swagger")
+    swagger = asset_dir() / "swagger-ui-dist"  # served by the app: the docs work offline
+    if swagger.is_dir():
+        app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
     app.middleware("http")(access_log)
     app.add_exception_handler(CargoRiskError, cargorisk_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

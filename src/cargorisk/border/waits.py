@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.stats import gamma
 
 from cargorisk._io import write_bytes_atomic
-from cargorisk.errors import InputError, ModelFileError
+from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError
 from cargorisk.network.places import normalise
 
 GAMMA_SHAPE = 2.0
@@ -341,7 +341,7 @@ def shape_series(rows: list) -> pd.Series:
 def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
     """Load a model saved by :func:`save_wait_model`; ModelFileError if missing or damaged."""
     if not path.exists():
-        msg = f"border wait model {path} is missing; run `cargorisk train`"
+        msg = f"border wait model {path} is missing; run `cargorisk train`{ELSEWHERE_MODELS}"
         raise ModelFileError(msg)
     try:
         doc = json.loads(path.read_text())

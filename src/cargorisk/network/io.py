@@ -12,7 +12,7 @@ import networkx as nx
 import osmnx as ox
 
 from cargorisk._io import atomic_path, sha256_file
-from cargorisk.errors import DataSourceError, InputError, NetworkBuildError
+from cargorisk.errors import ELSEWHERE_DATA, DataSourceError, InputError, NetworkBuildError
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def table_signature(name: str, processed_dir: Path) -> str:
     path = processed_dir / f"{name}.parquet"
     if not path.is_file():
         msg = f"table {path} is not built; run `cargorisk data fetch` then `cargorisk data build`"
+        msg += ELSEWHERE_DATA
         raise DataSourceError(msg)
     return sha256_file(path)
 

@@ -23,7 +23,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cargorisk._io import atomic_path, sha256_file, write_bytes_atomic
-from cargorisk.errors import ModelFileError
+from cargorisk.errors import ELSEWHERE_MODELS, ModelFileError
 
 OFFSET_FLOOR = 0.5
 
@@ -265,7 +265,7 @@ def read_card(path: Path) -> dict:
     """Read and check a model card; raise ModelFileError when missing or unreadable."""
     card_path = path.with_suffix(".card.json")
     if not card_path.exists():
-        msg = f"model card {card_path} is missing; run `cargorisk train`"
+        msg = f"model card {card_path} is missing; run `cargorisk train`{ELSEWHERE_MODELS}"
         raise ModelFileError(msg)
     try:
         card = json.loads(card_path.read_text())

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from cargorisk._io import atomic_path, sha256_file, write_bytes_atomic
-from cargorisk.errors import DataSourceError
+from cargorisk.errors import ELSEWHERE_DATA, DataSourceError
 from cargorisk.sources._read import reading
 from cargorisk.sources.base import Source, Table
 from cargorisk.sources.fetch import read_manifest
@@ -177,7 +177,10 @@ def load_table(name: str, processed_dir: Path) -> pd.DataFrame:
     source, spec = find_table(name)
     path = processed_dir / f"{name}.parquet"
     if not path.exists():
-        msg = f"table {path} is not built; run `cargorisk data fetch` then `cargorisk data build {source.id}`"
+        msg = (
+            f"table {path} is not built; run `cargorisk data fetch` then `cargorisk data build {source.id}`"
+            f"{ELSEWHERE_DATA}"
+        )
         raise DataSourceError(msg)
     with reading(path):
         if "geometry" in spec.columns:
