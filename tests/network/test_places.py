@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,11 +48,51 @@ def test_typo_suggests_the_right_city(gazetteer: Gazetteer) -> None:
 
 
 def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
+    """A real tie (four municipalities called Guadalupe, none a city on the network) stays
+    ambiguous; a network city wins over municipalities of the same name."""
     with pytest.raises(AmbiguousPlace) as info:
-        gazetteer.resolve("Juárez")
+        gazetteer.resolve("Guadalupe")
     text = str(info.value)
-    assert "Ciudad Juárez, Chihuahua" in text and "Juárez, Nuevo León" in text
-    assert "add the state" in text
+    assert "Guadalupe, Nuevo León" in text and "Guadalupe, Zacatecas" in text and "add the state" in text
+    assert gazetteer.resolve("Juárez").name == "Ciudad Juárez, Chihuahua"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Laredo TX", "Laredo, Texas"),
+        ("el paso tx", "El Paso, Texas"),
+        ("Nvo Laredo", "Nuevo Laredo, Tamaulipas"),
+        ("Nvo. Laredo, Tamps", "Nuevo Laredo, Tamaulipas"),
+        ("Cd. Victoria Tamps", "Ciudad Victoria, Tamaulipas"),
+        ("Gral. Escobedo", "General Escobedo, Nuevo León"),
+        ("Toluca, Edo. de México", "Toluca, Estado de México"),
+        ("Toluca Edomex", "Toluca, Estado de México"),
+        ("CDMX", "Ciudad de México, Ciudad de México"),
+        ("Saltillo Coahuila", "Saltillo, Coahuila"),
+        ("San Antonio", "San Antonio, Texas"),  # the network city, not San Antonio, SLP
+        ("Lázaro Cárdenas", "Lázaro Cárdenas, Michoacán"),  # the port, not the two small towns
+        ("Matamoros", "Matamoros, Tamaulipas"),
+        ("Atlanta, GA", "Atlanta, Georgia"),
+        ("Denver", "Denver, Colorado"),
+        ("Seattle WA", "Seattle, Washington"),
+        ("Washington DC", "Washington, District of Columbia"),
+    ],
+)
+def test_names_as_people_type_them(national_gazetteer: Gazetteer, typed: str, expected: str) -> None:
+    place = national_gazetteer.resolve(typed)
+    assert place.name == expected and place.snap_km < 10
+
+
+def test_the_50_largest_us_metros_are_places(national_gazetteer: Gazetteer) -> None:
+    metros = pd.read_csv(Path(__file__).parents[2] / "data" / "network" / "us_metros.csv")
+    assert len(metros) == 50 and metros["metro_pop_2020_m"].is_monotonic_decreasing
+    for row in metros.itertuples(index=False):
+        place = national_gazetteer.resolve(f"{row.name}, {row.state}")
+        assert place.snap_km < 15, (row.name, place.snap_km)
+        assert national_gazetteer.graph.nodes[place.node]["country"] == "US"
+    with pytest.raises(AmbiguousPlace, match="Springfield, Missouri; Springfield, Illinois"):
+        national_gazetteer.resolve("Springfield")
 
 
 def test_point_in_the_ocean(gazetteer: Gazetteer) -> None:

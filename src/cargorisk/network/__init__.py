@@ -166,14 +166,25 @@ def corridor_ports(settings: Settings | None = None, folder: Path | None = None)
     return crossings
 
 
+def national_places(folder: Path) -> pd.DataFrame:
+    """The corridor's named places plus the US metros (``us_metros.csv``) not already among them."""
+    places = corridor_places(read_table(folder, "nodes.csv"))
+    metros = read_table(folder, "us_metros.csv")
+    known = set(zip(places["name"], places["state"], strict=True))
+    extra = metros[[(n, st) not in known for n, st in zip(metros["name"], metros["state"], strict=True)]]
+    extra = extra.assign(aliases=extra["aliases"].fillna("").astype(str))
+    return pd.concat([places, extra[places.columns]], ignore_index=True)
+
+
 def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> Gazetteer:
     """A gazetteer over ``graph``, every Mexican municipality and (on graphs other than the
-    corridor, whose nodes are those places) the corridor's named places (needs the built data)."""
+    corridor, whose nodes are those places) the corridor's named places and the 50 largest US
+    metros (needs the built data)."""
     settings = settings or Settings.from_env()
     names = load_table("mx_municipality_names", settings.processed_dir)
     polygons = load_table("mx_municipalities", settings.processed_dir)
     own = graph.graph.get("name") == CORRIDOR_NAME
-    places = None if own else corridor_places(read_table(network_dir(settings), "nodes.csv"))
+    places = None if own else national_places(network_dir(settings))
     return Gazetteer(
         graph, municipality_gazetteer(names, polygons), places=places, max_snap_km=settings.max_snap_km
     )

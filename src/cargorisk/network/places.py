@@ -39,7 +39,7 @@ STATE_ABBREVIATIONS = {
     "Guerrero": ["gro"],
     "Hidalgo": ["hgo"],
     "Jalisco": ["jal"],
-    "Estado de México": ["mex", "edomex", "mexico"],
+    "Estado de México": ["mex", "edomex", "mexico", "edo mex", "edo de mexico"],
     "Michoacán": ["mich"],
     "Morelos": ["mor"],
     "Nayarit": ["nay"],
@@ -57,24 +57,56 @@ STATE_ABBREVIATIONS = {
     "Veracruz": ["ver"],
     "Yucatán": ["yuc"],
     "Zacatecas": ["zac"],
-    "California": ["ca"],
-    "Arizona": ["az"],
-    "New Mexico": ["nm"],
-    "Texas": ["tx"],
-    "Oklahoma": ["ok"],
-    "Kansas": ["ks"],
-    "Missouri": ["mo"],
-    "Arkansas": ["ar"],
-    "Tennessee": ["tn"],
-    "Louisiana": ["la"],
-    "Mississippi": ["ms"],
     "Alabama": ["al"],
+    "Arizona": ["az"],
+    "Arkansas": ["ar"],
+    "California": ["ca"],
+    "Colorado": ["co"],
+    "Connecticut": ["ct"],
+    "Delaware": ["de"],
+    "District of Columbia": ["dc"],
+    "Florida": ["fl"],
     "Georgia": ["ga"],
-    "Kentucky": ["ky"],
-    "Indiana": ["in"],
+    "Georgia (USA)": ["ga", "georgia"],
+    "Idaho": ["id"],
     "Illinois": ["il"],
-    "Ohio": ["oh"],
+    "Indiana": ["in"],
+    "Iowa": ["ia"],
+    "Kansas": ["ks"],
+    "Kentucky": ["ky"],
+    "Louisiana": ["la"],
+    "Maine": ["me"],
+    "Maryland": ["md"],
+    "Massachusetts": ["ma"],
     "Michigan": ["mi"],
+    "Minnesota": ["mn"],
+    "Mississippi": ["ms"],
+    "Missouri": ["mo"],
+    "Montana": ["mt"],
+    "Nebraska": ["ne"],
+    "Nevada": ["nv"],
+    "New Hampshire": ["nh"],
+    "New Jersey": ["nj"],
+    "New Mexico": ["nm"],
+    "New York": ["ny"],
+    "North Carolina": ["nc"],
+    "North Dakota": ["nd"],
+    "Ohio": ["oh"],
+    "Oklahoma": ["ok"],
+    "Oregon": ["or"],
+    "Pennsylvania": ["pa"],
+    "Rhode Island": ["ri"],
+    "South Carolina": ["sc"],
+    "South Dakota": ["sd"],
+    "Tennessee": ["tn"],
+    "Texas": ["tx"],
+    "Utah": ["ut"],
+    "Vermont": ["vt"],
+    "Virginia": ["va"],
+    "Washington": ["wa"],
+    "West Virginia": ["wv"],
+    "Wisconsin": ["wi"],
+    "Wyoming": ["wy"],
 }
 
 
@@ -88,6 +120,30 @@ def normalise(text: str) -> str:
 def state_keys(state: str) -> set[str]:
     """Every way a state may be written as a qualifier."""
     return {normalise(state), *STATE_ABBREVIATIONS.get(state, [])}
+
+
+# words people abbreviate in Mexican place names (Cd. Juárez, Nvo. Laredo, Gral. Escobedo)
+WORD_ABBREVIATIONS = {"cd": "ciudad", "nvo": "nuevo", "nva": "nueva", "gral": "general", "sta": "santa",
+                      "sto": "santo", "sn": "san", "ft": "fort", "mt": "mount"}  # fmt: skip
+STATE_WORDS = {k for state in STATE_ABBREVIATIONS for k in state_keys(state)}
+
+
+def expand(name: str) -> str:
+    """A normalised name with abbreviated words written out: 'nvo laredo' -> 'nuevo laredo'."""
+    return " ".join(WORD_ABBREVIATIONS.get(w, w) for w in name.split())
+
+
+def split_state(text: str) -> tuple[str, str]:
+    """(name, state qualifier) of ``text``: after a comma, else trailing words that name a
+    state ('Laredo TX', 'Reynosa Tamps', 'Saltillo Coahuila'); the qualifier is '' when none."""
+    name, _, qualifier = text.partition(",")
+    if qualifier.strip():
+        return name, qualifier
+    words = normalise(text).split()
+    for n in (3, 2, 1):
+        if len(words) > n and " ".join(words[-n:]) in STATE_WORDS:
+            return " ".join(words[:-n]), " ".join(words[-n:])
+    return text, ""
 
 
 @dataclass(frozen=True)
@@ -235,12 +291,10 @@ class Gazetteer:
         return self.by_name(text)
 
     def by_name(self, text: str) -> Place:
-        name, _, qualifier = text.partition(",")
-        found = self.index.get(normalise(name), [])
-        if qualifier.strip():
-            wanted = normalise(qualifier)
-            found = [c for c in found if wanted in state_keys(c.state)]
-        found = dedupe(found)
+        """A name, optionally with its state (after a comma or as trailing words), abbreviated
+        words allowed; a network city or place wins over municipalities of the same name (a
+        freight user means the city on the network), real ties raise :class:`AmbiguousPlace`."""
+        found = self.lookup(text)
         if not found:
             raise PlaceNotFound(self.not_found_message(text))
         if len(found) > 1:
@@ -248,6 +302,21 @@ class Gazetteer:
             msg = f"{text!r} matches {len(found)} places: {listed}; add the state, e.g. {found[0].label!r}"
             raise AmbiguousPlace(msg)
         return self.place_of(found[0], text)
+
+    def lookup(self, text: str) -> list[Candidate]:
+        """The candidates for a name (see :meth:`by_name`), the dominant one alone when there
+        is one: the whole text as a name first, then with trailing state words."""
+        for name, qualifier in dict.fromkeys([(text, ""), split_state(text)]):
+            key = normalise(name)
+            found = self.index.get(key) or self.index.get(expand(key), [])
+            if qualifier.strip():
+                wanted = normalise(qualifier)
+                found = [c for c in found if wanted in state_keys(c.state)]
+            found = dedupe(found)
+            if found:
+                on_network = [c for c in found if c.source in ("node", "place")]
+                return on_network if len(on_network) == 1 else found
+        return []
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Places for an autocomplete: names equal to, starting with, or containing ``text``
@@ -343,11 +412,16 @@ def node_trees(graph: nx.MultiDiGraph) -> dict[str, tuple[list, cKDTree]]:
 
 
 def dedupe(candidates: list[Candidate]) -> list[Candidate]:
-    """One candidate per place: a named place wins over a node of the same name, and both win
-    over the municipality they lie in (same municipality code, or same state within 30 km)."""
+    """One candidate per place: a named place wins over a node of the same name within 30 km
+    (whatever the node's state is called), and both win over the municipality they lie in
+    (same municipality code, or same state within 30 km)."""
     places = [c for c in candidates if c.source == "place"]
-    labels = {c.label for c in places}
-    named = places + [c for c in candidates if c.source == "node" and c.label not in labels]
+
+    def is_a_place(node: Candidate) -> bool:
+        name = normalise(node.name)
+        return any(normalise(p.name) == name and km_between(p, node) <= SAME_PLACE_KM for p in places)
+
+    named = places + [c for c in candidates if c.source == "node" and not is_a_place(c)]
     covered = {c.cvegeo for c in named if c.cvegeo}
     rest = [
         c
