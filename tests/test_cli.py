@@ -49,8 +49,9 @@ def test_error_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_quiet_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-q", "--data-dir", str(tmp_path), "data", "status"]) == 0
-    assert capsys.readouterr().out == ""
+    assert main(["-q", "-v", "--data-dir", str(tmp_path), "data", "status"]) == 0
+    quiet = capsys.readouterr()
+    assert "tm_routes" in quiet.out and quiet.err == ""  # the answer, without -v's logs
     assert main(["data", "fetch", "--no-such-flag"]) == 2
     assert "No such option" in capsys.readouterr().err
     assert main(["--data-dir", str(tmp_path), "data", "fetch", "nope"]) == 1
@@ -102,3 +103,13 @@ def test_works_from_any_folder(
     assert main(request) == 1
     err = capsys.readouterr().err
     assert str(tmp_path / "user" / "data") in err and "--home" in err and len(err.strip().splitlines()) == 1
+
+
+def test_quiet_route_prints_the_answer_and_says_what_departure_it_assumed(
+    trained: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
+    folders = ["-q", "--data-dir", str(trained.data_dir)]
+    assert main([*folders, "route", "Monterrey, NL", "Dallas, TX", "--objective", "FASTEST"]) == 0
+    out = capsys.readouterr().out
+    assert "objective fastest; no departure given: typical border waits" in out and "recommended" in out

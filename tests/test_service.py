@@ -67,6 +67,8 @@ def test_route_equals_router_plan(client: TestClient, trained: Settings) -> None
     PlanOut.model_validate(body)  # the OpenAPI document describes the real answer
     schema = client.get("/openapi.json").json()
     assert "PlanOut" in schema["components"]["schemas"] and "ErrorOut" in schema["components"]["schemas"]
+    shouted = client.post("/v1/route", json={**MTY_DALLAS, "objective": " FASTEST"})
+    assert shouted.status_code == 200 and shouted.json()["objective"] == "fastest"
     pharma = client.post("/v1/route", json={**MTY_DALLAS, "cargo_type": "Pharma"}).json()
     plan = Router.from_settings(trained, 2025).plan(
         "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, cargo_type="pharma"

@@ -117,7 +117,7 @@ class LaneScorer:
         depart = blank_to_none(row.get("depart"))
         cargo = blank_to_none(row.get("cargo_value"))
         objective = blank_to_none(row.get("objective")) or "balanced"
-        check_objective(objective)
+        objective = check_objective(objective)
         cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
         kind = cargo_type(blank_to_none(row.get("cargo_type")))
         return a, b, read_departure(depart, a), cargo, objective, kind

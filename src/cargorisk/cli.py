@@ -24,7 +24,7 @@ MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summaris
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress.")
-@click.option("-q", "--quiet", is_flag=True, help="Only print errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No logs or progress bars: the answer and errors only.")
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
@@ -62,9 +62,8 @@ def app(
 
 
 def say(text: str) -> None:
-    """Print a result line unless ``--quiet`` was given."""
-    if not click.get_current_context().meta.get("quiet"):
-        click.echo(text)
+    """Print a line of the answer (``--quiet`` silences logs and progress, never the answer)."""
+    click.echo(text)
 
 
 @app.group("data")
@@ -531,8 +530,15 @@ def border_ports(settings: Settings) -> None:
 
 @border_group.command("waits")
 @click.option("--port", "port", required=True, help="Port, bridge or 4-digit port code (e.g. 'Laredo').")
-@click.option("--at", "at", required=True, help="Arrival time, ISO 8601 with offset: 2026-03-02T08:00-06:00.")
-@click.option("--local", is_flag=True, help="Read a time without offset as the port's local time.")
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    help="Arrival time, ISO 8601 (2026-03-02T08:00); without an offset, the port's local time.",
+)
+@click.option(
+    "--local", is_flag=True, hidden=True, help="Kept for old scripts: times without offset are local."
+)
 @click.option(
     "--waits",
     "waits_file",
@@ -546,21 +552,21 @@ def border_waits(
 ) -> None:
     """Expected commercial wait at a crossing, with p50/p90 and whether it is open."""
     import json  # noqa: PLC0415
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
 
-    from cargorisk.border import parse_time, read_live_waits, resolve_crossing  # noqa: PLC0415
+    from cargorisk.border import arrival_time, read_live_waits, resolve_crossing  # noqa: PLC0415
 
     _, table, model = border_context(settings)
     row = resolve_crossing(port, table)
-    when = parse_time(at)
-    if local and when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(row.time_zone))
+    when = arrival_time(at, row.time_zone)
     live = read_live_waits(waits_file) if waits_file else None
     est = model.predict_wait(row.crossing, when, row.time_zone, live)
     if as_json:
         click.echo(json.dumps(est.as_record(row.port_code)))
         return
-    head = f"{est.crossing} ({row.port_name}, {row.port_code}) at {est.local_time:%a %Y-%m-%d %H:%M %Z}: "
+    head = (
+        f"{est.crossing} ({row.port_name}, {row.port_code}) at "
+        f"{est.local_time:%a %Y-%m-%d %H:%M %Z} ({row.time_zone}): "
+    )
     if not est.is_open:
         say(head + f"commercial lanes closed ({est.source})")
     else:
@@ -605,7 +611,10 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
     "(the types and multipliers: `cargorisk risk cargo`).",
 )
 @click.option(
-    "--objective", type=click.Choice(["balanced", "fastest", "safest"]), default="balanced", show_default=True
+    "--objective",
+    type=click.Choice(["balanced", "fastest", "safest"], case_sensitive=False),
+    default="balanced",
+    show_default=True,
 )
 @click.option("--avoid-state", "avoid_states", multiple=True, help="State to avoid (repeatable).")
 @click.option("--avoid-port", "avoid_ports", multiple=True, help="Port or bridge to avoid (repeatable).")
@@ -710,7 +719,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
 @click.option(
     "--engine",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "dask"], case_sensitive=False),
     default="local",
     show_default=True,
     help="Local processes, or a Dask cluster.",

@@ -46,3 +46,12 @@ class NetworkBuildError(CargoRiskError):
 # the end of every "missing" message: the folder may be right elsewhere (README 'Where things live')
 ELSEWHERE_DATA = " (or, if the data is built elsewhere, give --home or --data-dir, or set CARGORISK_HOME)"
 ELSEWHERE_MODELS = " (or, if the models are elsewhere, give --home or --models-dir, or set CARGORISK_HOME)"
+
+
+def shown(value: object) -> str:
+    """A value as an error message shows it: text quoted, anything else as it prints (never a
+    Python repr such as ``np.float64(5.0)`` or ``datetime.datetime(...)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    item = getattr(value, "item", None)  # numpy scalars
+    return str(item() if callable(item) and getattr(value, "ndim", 1) == 0 else value)

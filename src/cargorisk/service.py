@@ -36,7 +36,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from cargorisk import __version__
 from cargorisk.api_models import (
@@ -82,6 +82,12 @@ class RouteRequest(BaseModel):
     alternatives: int = Field(3, ge=0, le=5)
     team: bool = False
     max_time_ratio: float | None = Field(None, ge=1, le=5)
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_any_case(cls, value: object) -> object:
+        """'FASTEST' and ' safest' name the same objective (as on the CLI and in lane books)."""
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 RouteQuery = Annotated[RouteRequest, Query()]  # the same request as query parameters (GET)
@@ -304,11 +310,12 @@ def border_waits(
     at: Annotated[str, Query(min_length=1, max_length=40)],
 ) -> dict:
     """Expected commercial wait at a crossing for an arrival time (ISO 8601 with offset)."""
-    from cargorisk.border import crossings_named, parse_time  # noqa: PLC0415
+    from cargorisk.border import arrival_time, crossings_named  # noqa: PLC0415
 
     router = request.app.state.router
     row = crossings_named(port, router.crossings).iloc[0]
-    estimate = router.wait_model.predict_wait(row["crossing"], parse_time(at), row["time_zone"])
+    at_port = arrival_time(at, row["time_zone"])
+    estimate = router.wait_model.predict_wait(row["crossing"], at_port, row["time_zone"])
     return estimate.as_record(row["port_code"])
 
 

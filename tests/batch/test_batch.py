@@ -211,3 +211,19 @@ def test_score_lanes_and_route_give_the_same_answer(router: Router) -> None:
         assert row["cargo_type"] == plan.cargo_type
         compared += 1
     assert compared >= 200
+
+
+def test_enumerations_ignore_case_and_spaces(router: Router) -> None:
+    lanes = pd.DataFrame(
+        {
+            "lane_id": ["a", "b", "c"],
+            "origin": ["Monterrey, NL"] * 3,
+            "destination": ["Dallas, TX"] * 3,
+            "objective": ["FASTEST", " safest", "Balanced "],
+            "cargo_type": [" PHARMA", "Food-Beverage", "general"],
+        }
+    )
+    out = cargorisk.score_lanes(lanes, router)
+    assert list(out["status"]) == ["ok"] * 3, list(out["error"])
+    assert list(out["objective"]) == ["fastest", "safest", "balanced"]
+    assert list(out["cargo_type"]) == ["pharma", "food_beverage", "general"]

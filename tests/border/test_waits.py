@@ -164,6 +164,11 @@ def test_border_cli(
     )
     doc = json.loads(capsys.readouterr().out)
     assert doc["crossing"] == "World Trade Bridge" and doc["open"] and doc["p90_min"] > doc["p50_min"]
+    # without an offset: the port's local time, and the answer names the zone
+    assert main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00"]) == 0
+    assert "08:00 CST (America/Chicago): expected wait" in capsys.readouterr().out
+    assert main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["local_time"] == doc["local_time"]
     assert (
         main(
             [
@@ -183,7 +188,7 @@ def test_border_cli(
     assert "expected wait 95 min" in capsys.readouterr().out
     for bad in (
         ["--port", "Nowhere", "--at", "2026-03-02T08:00-06:00"],
-        ["--port", "Laredo", "--at", "2026-03-02T08:00"],
+        ["--port", "Laredo", "--at", "02/03/2026 8am"],
         ["--port", "Laredo", "--at", "2026-03-02T08:00-06:00", "--waits", str(tmp_path / "none.json")],
     ):
         assert main([*data, "border", "waits", *bad]) == 1

@@ -5,6 +5,7 @@ from cargorisk.border.ports import crossing_table, crossings_named, port_time_zo
 from cargorisk.border.waits import (
     BorderWaitModel,
     WaitEstimate,
+    arrival_time,
     load_wait_model,
     parse_time,
     read_live_waits,
@@ -14,6 +15,7 @@ from cargorisk.border.waits import (
 __all__ = [
     "BorderWaitModel",
     "WaitEstimate",
+    "arrival_time",
     "crossing_table",
     "crossings_named",
     "evaluate_waits",

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.stats import gamma
 
 from cargorisk._io import write_bytes_atomic
-from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError
+from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
 from cargorisk.network.places import normalise
 
 GAMMA_SHAPE = 2.0
@@ -209,7 +209,7 @@ def quantiles(mean: float) -> tuple[float, float]:
 def to_local(when: datetime, time_zone: str) -> datetime:
     """Convert an aware datetime to the crossing's local time; refuse naive ones."""
     if not isinstance(when, datetime):
-        msg = f"{when!r} is not a datetime"
+        msg = f"{shown(when)} is not a datetime"
         raise InputError(msg)
     if when.tzinfo is None or when.utcoffset() is None:
         msg = (
@@ -218,6 +218,14 @@ def to_local(when: datetime, time_zone: str) -> datetime:
         )
         raise InputError(msg)
     return when.astimezone(ZoneInfo(time_zone))
+
+
+def arrival_time(text: str, time_zone: str) -> datetime:
+    """An arrival time at a port: ISO 8601, and without a UTC offset the port's local time."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    when = parse_time(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo(time_zone))
 
 
 def parse_time(text: str) -> datetime:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cargorisk.errors import InputError, NoRouteError
+from cargorisk.errors import InputError, NoRouteError, shown
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Route
 
 OVERLAP_LIMIT = 0.7
@@ -57,7 +57,8 @@ def choose(pool: list[Route], objective: str, max_time_ratio: float, budget: flo
         No route within the bound meets the theft budget.
     """
     if not max_time_ratio >= 1:
-        msg = f"max_time_ratio {max_time_ratio!r} must be at least 1 (1.5: half as long again as the fastest)"
+        msg = f"max_time_ratio {shown(max_time_ratio)} must be at least 1"
+        msg += " (1.5: half as long again as the fastest)"
         raise InputError(msg)
     quickest = min(r.total_h for r in pool)
     # arrivals within a quarter of an hour are the same arrival: the cheaper route is the fastest
@@ -77,7 +78,7 @@ def choose(pool: list[Route], objective: str, max_time_ratio: float, budget: flo
 def within_budget(within: list[Route], objective: str, budget: float, safest: Route, ratio: float) -> Route:
     """The best route (by objective) whose theft probability is at most ``budget``."""
     if not 0 <= budget <= 1:
-        msg = f"max_theft_prob {budget!r} must be a probability between 0 and 1"
+        msg = f"max_theft_prob {shown(budget)} must be a probability between 0 and 1"
         raise InputError(msg)
     feasible = [r for r in within if r.theft_prob <= budget]
     if not feasible:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cargorisk.config import Settings
-from cargorisk.errors import InputError
+from cargorisk.errors import InputError, shown
 
 OBJECTIVES = ("balanced", "fastest", "safest")
 TINY = 1e-9  # tie-break weight of the other objective in fastest / safest searches
@@ -84,7 +84,7 @@ class CostModel:
             return risk + TINY * 1e-6 * seconds  # ties by time, far below any route's risk
         if objective == "balanced":
             return self.time_usd_per_h * seconds / 3600 + money + cargo_value * risk
-        msg = f"objective {objective!r} is not one of {OBJECTIVES}"
+        msg = f"objective {shown(objective)} is not one of {OBJECTIVES}"
         raise InputError(msg)
 
     def breakdown(
@@ -112,9 +112,9 @@ def check_cargo_value(value: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        msg = f"cargo value {value!r} is not a number of USD"
+        msg = f"cargo value {shown(value)} is not a number of USD"
         raise InputError(msg) from None
     if not np.isfinite(number) or number < 0:
-        msg = f"cargo value {value!r} must be a non-negative amount of USD (e.g. 250000)"
+        msg = f"cargo value {shown(value)} must be a non-negative amount of USD (e.g. 250000)"
         raise InputError(msg)
     return number

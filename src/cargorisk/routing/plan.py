@@ -242,7 +242,11 @@ class RoutePlan:
         lines = [
             f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}{kind}"
             + f"; objective {self.objective}"
-            + (f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}{zone_name(self.depart)}" if self.depart else "")
+            + (
+                f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}{zone_name(self.depart)}"
+                if self.depart
+                else "; no departure given: typical border waits and no clock times (give --depart)"
+            )
         ]
         lines.append(
             f"{'route':<14} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "

@@ -252,7 +252,7 @@ class Router:
         """
         r = self.for_cargo(cargo_type)
         a, b = r.places(origin, destination)
-        check_objective(objective)
+        objective = check_objective(objective)
         cargo = check_cargo_value(r.default_cargo_value if cargo_value is None else cargo_value)
         when = read_departure(depart, a)
         ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
@@ -439,11 +439,14 @@ def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
     return line
 
 
-def check_objective(objective: str) -> None:
-    """Refuse an unknown objective (one line)."""
-    if objective not in OBJECTIVES:
-        msg = f"objective {objective!r} is not one of {OBJECTIVES}"
+def check_objective(objective: object) -> str:
+    """The objective named by ``objective`` (case and surrounding spaces ignored); an unknown one
+    is a one-line error."""
+    name = str(objective).strip().lower()
+    if name not in OBJECTIVES:
+        msg = f"objective {str(objective)!r} is not one of {', '.join(OBJECTIVES)}"
         raise InputError(msg)
+    return name
 
 
 def read_departure(depart: datetime | str | None, origin: Place | None = None) -> datetime | None:
