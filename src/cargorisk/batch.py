@@ -148,8 +148,8 @@ class LaneScorer:
         top = route.riskiest[0] if route.riskiest else None
         low, high = route.theft_interval or (route.theft_prob, route.theft_prob)
         return {
-            "origin_name": a.name,
-            "destination_name": b.name,
+            "origin_name": self.router.place_name(a),
+            "destination_name": self.router.place_name(b),
             "objective": objective,
             "cargo_value_usd": cargo,
             "cargo_type": kind,
@@ -202,7 +202,19 @@ class LaneScorer:
                 table[col] = None
         frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
         frame["lane_id"] = lanes["lane_id"].to_numpy()
-        return gpd.GeoDataFrame(frame[[*OUTPUT, "geometry"]], geometry="geometry", crs="EPSG:4326")
+        frame = pd.concat([frame[["lane_id"]], passthrough(lanes), frame.drop(columns="lane_id")], axis=1)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+def passthrough(lanes: pd.DataFrame) -> pd.DataFrame:
+    """The input's own columns, to carry into the output (so it joins back and can be fed in
+    again): all but ``lane_id`` and geometry, renamed ``input_<name>`` where an output column
+    has the name; text columns as strings (one Parquet schema for every chunk)."""
+    keep = [c for c in lanes.columns if c not in ("lane_id", "geometry")]
+    out = lanes[keep].reset_index(drop=True)
+    out.columns = [f"input_{c}" if c in OUTPUT_TYPES else c for c in keep]
+    text = [c for c, dtype in out.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
+    return out.astype(dict.fromkeys(text, "string")) if text else out
 
 
 def request_keys(lanes: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -329,7 +341,9 @@ class OutputWriter:
     def write(self, scored: gpd.GeoDataFrame) -> None:
         """Append one scored chunk."""
         if self.path.suffix.lower() == ".csv":
-            scored.drop(columns="geometry").to_csv(self.tmp, mode="a", header=self.rows == 0, index=False)
+            rounded(scored.drop(columns="geometry")).to_csv(
+                self.tmp, mode="a", header=self.rows == 0, index=False
+            )
         else:
             import pyarrow.parquet as pq  # noqa: PLC0415
 
@@ -347,6 +361,27 @@ class OutputWriter:
             self._context.__exit__(None, None, None)
         else:
             self._context.__exit__(type(error), error, error.__traceback__)
+
+
+# CSV precision per output column (full precision stays in Parquet): cents, 0.01 km and hours,
+# 0.1 min; probabilities and percentages to 4 significant figures
+DECIMALS = {"km": 2, "_h": 2, "_usd": 2, "_min": 1}
+SIGNIFICANT = ("theft_prob", "pct")
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The scored columns rounded for CSV (the input's own columns untouched)."""
+    out = frame.copy()
+    for col, kind in OUTPUT_TYPES.items():
+        if col not in out.columns or kind != "float64":
+            continue
+        values = pd.to_numeric(out[col], errors="coerce")
+        if any(key in col for key in SIGNIFICANT):
+            out[col] = values.map(lambda v: float(f"{v:.4g}") if pd.notna(v) else v)
+        else:
+            digits = next((d for suffix, d in DECIMALS.items() if col.endswith(suffix)), None)
+            out[col] = values.round(digits) if digits is not None else values
+    return out
 
 
 def typed(scored: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -388,7 +423,14 @@ def dask_client(scheduler: str | None, jobs: int) -> object:
 
     if scheduler:
         return Client(scheduler)
-    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    # no dashboard (no port to collide with), scheduler on a free port, its logs only with -v
+    quiet = logging.getLogger("cargorisk").getEffectiveLevel() > logging.INFO
+    for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker"):
+        logging.getLogger(name).setLevel(logging.ERROR if quiet else logging.INFO)
+    cluster = LocalCluster(
+        n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, scheduler_port=0,
+        silence_logs=logging.ERROR if quiet else logging.INFO,
+    )  # fmt: skip
     return Client(cluster)
 
 

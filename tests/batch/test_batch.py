@@ -227,3 +227,37 @@ def test_enumerations_ignore_case_and_spaces(router: Router) -> None:
     assert list(out["status"]) == ["ok"] * 3, list(out["error"])
     assert list(out["objective"]) == ["fastest", "safest", "balanced"]
     assert list(out["cargo_type"]) == ["pharma", "food_beverage", "general"]
+
+
+def test_output_carries_the_input_and_reads_at_a_glance(trained: Settings, tmp_path: Path) -> None:
+    """Every input column comes through (renamed where an output column has its name), so the
+    output joins back and can be scored again; CSV figures are rounded, Parquet keeps full
+    precision; a lat,lon origin is named by the place it snapped to."""
+    book = tmp_path / "lanes.csv"
+    book.write_text(
+        "lane_id,origin,destination,objective,customer,status\n"
+        'A,"Monterrey, NL","Dallas, TX",FASTEST,ACME,open\n'
+        'B,"25.75,-100.30",Laredo TX,,Globex,held\n'
+    )
+    settings = Settings.from_env(data_dir=trained.data_dir, models_dir=trained.models_dir)
+    assert score_file(book, tmp_path / "out.csv", settings=settings)["ok"] == 2
+    assert score_file(book, tmp_path / "out.parquet", settings=settings)["ok"] == 2
+    csv = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert list(csv.columns[:7]) == ["lane_id", "origin", "destination", "input_objective", "customer",
+                                     "input_status", "status"]  # fmt: skip
+    assert list(csv["customer"]) == ["ACME", "Globex"] and list(csv["input_objective"].fillna("")) == [
+        "FASTEST",
+        "",
+    ]
+    assert (
+        csv.loc[1, "origin_name"].endswith("(25.7500,-100.3000)")
+        and not csv.loc[1, "origin_name"][0].isdigit()
+    )
+    for col in ("km", "total_h", "cost_usd", "wait_min"):
+        assert all(len(v.partition(".")[2]) <= 2 for v in csv[col]), (col, list(csv[col]))
+    assert all(len(v.replace(".", "").lstrip("0").split("e")[0]) <= 4 for v in csv["theft_prob"])
+    parquet = gpd.read_parquet(tmp_path / "out.parquet")
+    assert parquet["customer"].tolist() == ["ACME", "Globex"]
+    assert parquet["km"].iloc[0] != round(parquet["km"].iloc[0], 2)  # full precision
+    again = score_file(tmp_path / "out.csv", tmp_path / "again.csv", settings=settings)
+    assert again["ok"] == 2  # the output is a lane book again

@@ -277,9 +277,16 @@ class Router:
         for route in [*shown, *alts, *front]:
             route.vs_fastest = compare(route, chosen.fastest)
         return RoutePlan(
-            a.name, b.name, when, cargo, objective, chosen.recommended, chosen.fastest, chosen.safest,
-            alts, front, advice, ratio, decision.notes, r.cargo,
+            r.place_name(a), r.place_name(b), when, cargo, objective, chosen.recommended, chosen.fastest,
+            chosen.safest, alts, front, advice, ratio, decision.notes, r.cargo,
         )  # fmt: skip
+
+    def place_name(self, place: Place) -> str:
+        """How a resolved place is shown: its name, or for coordinates the place they snapped
+        to with the coordinates ('near Monterrey (25.7000,-100.3000)')."""
+        if place.source != "coordinates":
+            return place.name
+        return f"{self.node_label(self.engine.index[place.node])} ({place.name})"
 
     def places(self, origin: str | tuple, destination: str | tuple) -> tuple[Place, Place]:
         """Resolve both ends; they must be different nodes."""
