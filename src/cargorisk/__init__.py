@@ -32,6 +32,11 @@ _LAZY = {
     "BorderWaitModel": "cargorisk.border",
     "score_lanes": "cargorisk.batch",
     "route_map": "cargorisk.viz",
+    "route_png": "cargorisk.viz",
+    "save_map": "cargorisk.viz",
+    "score_file": "cargorisk.batch",
+    "load_gazetteer": "cargorisk.network",
+    "create_app": "cargorisk.service",
 }
 
 
@@ -41,6 +46,11 @@ def __getattr__(name: str) -> object:
         return getattr(importlib.import_module(_LAZY[name]), name)
     msg = f"module 'cargorisk' has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    """The public API, lazy names included (``dir(cargorisk)``, tab completion)."""
+    return sorted(__all__)
 
 
 __all__ = [
@@ -59,8 +69,13 @@ __all__ = [
     "Settings",
     "TheftRiskModel",
     "__version__",
+    "create_app",
+    "load_gazetteer",
     "load_network",
     "resolve_place",
     "route_map",
+    "route_png",
+    "save_map",
+    "score_file",
     "score_lanes",
 ]

@@ -25,7 +25,7 @@ import shapely
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL, cargo_type
 from cargorisk.routing.costs import check_cargo_value
-from cargorisk.routing.plan import Route
+from cargorisk.routing.plan import Route, join_lines
 from cargorisk.routing.router import Router, check_objective, read_departure
 
 log = logging.getLogger(__name__)
@@ -249,9 +249,7 @@ def blank_to_none(value: object) -> object:
 
 def route_line(router: Router, route: Route) -> shapely.LineString:
     """The route as one LineString (lon, lat): its edges' lines joined, shared ends once."""
-    coords = shapely.get_coordinates(router.lines[router.edge_ids(route)])
-    repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
-    return shapely.LineString(coords[~repeated])
+    return join_lines(router.lines[router.edge_ids(route)])
 
 
 def score_lanes(

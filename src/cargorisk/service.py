@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-import shapely
 from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -180,18 +179,17 @@ def plan_of(request: Request, req: RouteRequest) -> object:
     )  # fmt: skip
 
 
-def features(router: object, plan: object, body: dict | None = None) -> dict:
+def features(plan: object, body: dict | None = None) -> dict:
     """The plan's routes as a GeoJSON FeatureCollection (properties: the route's figures from
     ``body``, the plan's dict, made here when not given)."""
-    from cargorisk.batch import route_line  # noqa: PLC0415
-
     body = body or plan.to_dict()  # type: ignore[attr-defined]
     figures = {r["label"]: r for r in plan_routes(body)}
+    hidden = ("nodes", "segments", "geometry")
     items = [
         {
             "type": "Feature",
-            "geometry": shapely.geometry.mapping(route_line(router, route)),
-            "properties": {k: v for k, v in figures[route.label].items() if k not in ("nodes", "segments")},
+            "geometry": figures[route.label]["geometry"],
+            "properties": {k: v for k, v in figures[route.label].items() if k not in hidden},
         }
         for route in plan.routes()  # type: ignore[attr-defined]
     ]
@@ -203,15 +201,11 @@ def plan_routes(body: dict) -> list[dict]:
     return [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
 
 
-def plan_response(request: Request, plan: object, accept: str) -> Response:
-    """The plan as JSON with each route's geometry, or as GeoJSON when asked for."""
+def plan_response(plan: object, accept: str) -> Response:
+    """The plan as JSON with each route's geometry (GeoJSON), or as a FeatureCollection."""
     body = plan.to_dict()  # type: ignore[attr-defined]
-    collection = features(request.app.state.router, plan, body)
     if GEOJSON in accept:
-        return JSONResponse(collection, media_type=GEOJSON)
-    lines = {f["properties"]["label"]: f["geometry"] for f in collection["features"]}
-    for route in plan_routes(body):
-        route["geometry"] = lines.get(route["label"])
+        return JSONResponse(features(plan, body), media_type=GEOJSON)
     return JSONResponse(body)
 
 
@@ -234,13 +228,13 @@ def healthz(request: Request) -> dict:
 @api.post("/v1/route", responses={200: {"model": PlanOut, "content": {GEOJSON: {}}}, **ERRORS})
 def route(req: RouteRequest, request: Request) -> Response:
     """Plan a route (the same request and answer as ``cargorisk route --json``)."""
-    return plan_response(request, plan_of(request, req), request.headers.get("accept", ""))
+    return plan_response(plan_of(request, req), request.headers.get("accept", ""))
 
 
 @api.get("/v1/route.geojson", responses={200: {"content": {GEOJSON: {}}}, **ERRORS})
 def route_geojson(request: Request, req: RouteQuery) -> Response:
     """The routes of a plan as a GeoJSON FeatureCollection (the request as query parameters)."""
-    return plan_response(request, plan_of(request, req), GEOJSON)
+    return plan_response(plan_of(request, req), GEOJSON)
 
 
 @api.get("/v1/route/map.html", response_class=HTMLResponse, responses=ERRORS)

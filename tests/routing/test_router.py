@@ -75,8 +75,17 @@ def test_plan_shows_every_cost_component_and_the_schedule(mty_dallas: RoutePlan,
     assert rec.segments["km"].sum() == pytest.approx(rec.km)
     assert rec.segments["risk_share"].sum() == pytest.approx(1.0)
     assert len(rec.riskiest) == 3 and all(r["drivers"] for r in rec.riskiest)
-    gdf = mty_dallas.to_geodataframe(router.graph)
+    gdf = mty_dallas.to_geodataframe()  # no graph needed: the plan keeps its lines
     assert gdf.crs == "EPSG:4326" and "recommended" in set(gdf["route"])
+    runs = gdf[gdf["route"] == "recommended"]
+    assert {"from", "to", "ref", "state", "km", "hours", "theft_prob", "risk_share"} <= set(gdf.columns)
+    assert runs["hours"].sum() == pytest.approx(rec.driving_h, rel=1e-6)
+    lengths = runs.to_crs(runs.estimate_utm_crs()).length / 1000
+    assert lengths.sum() == pytest.approx(rec.km, rel=0.05)  # the lines are the road's
+    assert len(mty_dallas.to_geodataframe(router.graph)) == len(gdf)
+    geometry = json.loads(mty_dallas.to_json())["recommended"]["geometry"]
+    assert geometry["type"] == "LineString" and len(geometry["coordinates"]) > 100
+    assert geometry["coordinates"][0] == pytest.approx(list(rec.line.coords[0]))
 
 
 def test_balanced_is_the_cheapest_shown_and_fastest_the_quickest(mty_dallas: RoutePlan) -> None:
@@ -221,6 +230,13 @@ def test_a_wider_bound_shows_wider_detours(router: Router) -> None:
     assert all(r.total_h <= tight.fastest.total_h + 1e-9 for r in tight.routes())
     with pytest.raises(InputError, match=r"max_time_ratio 0\.5 must be at least 1"):
         router.plan("Ciudad de México", "Veracruz, Ver.", max_time_ratio=0.5)
+
+
+def test_public_names_are_listed() -> None:
+    import cargorisk  # noqa: PLC0415
+
+    assert {"Router", "RoutePlan", "score_lanes", "load_network", "create_app"} <= set(dir(cargorisk))
+    assert all(getattr(cargorisk, name) is not None for name in cargorisk.__all__)
 
 
 def test_departure_without_offset_is_the_origins_local_time(router: Router) -> None:

@@ -17,6 +17,7 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     """Fill ``route.riskiest`` and ``route.theft_interval`` and, when ``full``,
     ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
     ids = router.edge_ids(route)
+    route.edge_lines = router.lines[ids]
     found = runs(router, ids)
     route.riskiest = riskiest(router, ids, found)
     route.theft_interval = route_interval(

@@ -9,8 +9,12 @@ from datetime import datetime
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
+from cargorisk.errors import InputError
 from cargorisk.risk.calibration import one_in
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
@@ -60,6 +64,13 @@ class Route:
     risk_sq: float = 0.0  # sum over states of the squared risk in each (see calibration)
     theft_interval: tuple[float, float] | None = None  # 90% interval of theft_prob (details)
     cargo_value: float = 0.0
+    # the line of each edge (lon, lat), filled with the plan's details: geometry without the graph
+    edge_lines: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def line(self) -> shapely.LineString | None:
+        """The route as one LineString (EPSG:4326), when the plan filled its details."""
+        return None if self.edge_lines is None else join_lines(self.edge_lines)
 
     @property
     def break_h(self) -> float:
@@ -110,6 +121,7 @@ class Route:
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
             "segments": records(self.segments),
+            "geometry": shapely.geometry.mapping(self.line) if self.edge_lines is not None else None,
         }
 
 
@@ -214,26 +226,20 @@ class RoutePlan:
         """The plan as JSON text."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
-    def to_geodataframe(self, graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
-        """One row per edge of every route (column ``route``), EPSG:4326, for maps and GIS."""
-        rows, m = [], multiplier(self.cargo_type)
+    def to_geodataframe(self, graph: nx.MultiDiGraph | None = None) -> gpd.GeoDataFrame:
+        """One row per road run of every route (column ``route``, then every column of
+        ``Route.segments``: from, to, ref, state, km, hours, theft_prob, risk_share, first,
+        last), with its line, EPSG:4326. ``graph`` is only needed for routes without details."""
+        frames = []
         for route in self.routes():
-            for order, (u, v, k) in enumerate(route.edges):
-                d = graph.edges[u, v, k]
-                rows.append(
-                    {
-                        "route": route.label,
-                        "order": order,
-                        "u": u,
-                        "v": v,
-                        "ref": d.get("ref", ""),
-                        "state": d.get("state", ""),
-                        "km": d["length"] / 1000,
-                        "theft_prob": -math.expm1(m * math.log1p(-d.get("theft_prob", 0.0))),
-                        "geometry": d.get("geometry"),
-                    }
-                )
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+            lines = route.edge_lines if route.edge_lines is not None else edge_lines_of(graph, route)
+            runs = route.segments.copy()
+            runs.insert(0, "route", route.label)
+            runs["geometry"] = [
+                join_lines(lines[a : b + 1]) for a, b in zip(runs["first"], runs["last"], strict=True)
+            ]
+            frames.append(runs)
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
 
     def summary(self) -> str:
         """A dispatcher-readable table of the routes, the advice and the recommended schedule."""
@@ -328,3 +334,24 @@ def records(frame: pd.DataFrame, digits: int = 6) -> list[dict]:
 
     columns = [[plain(v) for v in frame[c].tolist()] for c in frame.columns]
     return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def join_lines(lines: np.ndarray) -> shapely.LineString:
+    """Consecutive edge lines (lon, lat) as one LineString, shared ends once."""
+    coords = shapely.get_coordinates(np.asarray(lines, dtype=object))
+    repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
+    return shapely.LineString(coords[~repeated])
+
+
+def edge_lines_of(graph: nx.MultiDiGraph | None, route: Route) -> np.ndarray:
+    """A route's edge lines from the graph (straight between nodes where an edge has none)."""
+    if graph is None:
+        msg = "this plan has no route geometry; pass the router's graph: plan.to_geodataframe(router.graph)"
+        raise InputError(msg)
+    lines = []
+    for u, v, k in route.edges:
+        line = graph.edges[u, v, k].get("geometry")
+        if line is None:
+            line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)])
+        lines.append(line)
+    return np.array(lines, dtype=object)
