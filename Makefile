@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 JS     := node_modules/.installed
 CLI    := $(BIN)/cargorisk
 MIRROR := $(wildcard ../shared/data)
+CHROMIUM ?= chromium
 
 .PHONY: demo test lint bench browser clean-data
 
@@ -24,9 +25,12 @@ $(JS): package.json
 # Debian's Chromium and ChromeDriver for the map tests; installed when missing (the tests skip,
 # saying why, only where they cannot be installed).
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
-	    || echo "note: could not install chromium; the browser map test will be skipped"; }
+	@command -v $(CHROMIUM) >/dev/null && command -v chromedriver >/dev/null || { \
+	  log=$$(mktemp); \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >$$log 2>&1 \
+	  || { echo "note: could not install chromium, so the browser tests will be skipped; apt said:"; \
+	       tail -n 5 $$log | sed 's/^/    /'; }; \
+	  rm -f $$log; }
 
 demo: $(STAMP) $(JS)
 	$(CLI) data fetch $(if $(MIRROR),--mirror $(MIRROR))
