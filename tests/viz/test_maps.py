@@ -53,6 +53,17 @@ def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Pat
     driver.save_screenshot(str(shot))
     logs = driver.get_log("browser")
     assert driver.execute_script("return typeof L") == "object"
+    # the origin and destination markers are in the window and nothing covers them (legend,
+    # colour bar, layer control, summary box)
+    uncovered = driver.execute_script(
+        """return [...document.querySelectorAll('.leaflet-marker-pane > .awesome-marker')].map(m => {
+             const r = m.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+             const inside = x > 0 && y > 0 && x < innerWidth && y < innerHeight;
+             const top = document.elementFromPoint(x, y);
+             return inside && (top === m || m.contains(top)); });"""
+    )
+    assert len(uncovered) == 2 and all(uncovered), uncovered
+    assert driver.execute_script("return document.querySelector('.leaflet-control-layers-expanded')") is None
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert  # noqa: B018  (the hostile label ran nothing)
     js_errors = [e["message"] for e in logs if e["level"] == "SEVERE" and e.get("source") != "network"]

@@ -186,6 +186,10 @@ def add_ports(fmap: folium.Map, graph: nx.MultiDiGraph, plan: RoutePlan, wait_mo
     layer.add_to(fmap)
 
 
+FIT_PADDING_TOP_LEFT = (30, 90)  # px: room for the colour bar above the routes
+FIT_PADDING_BOTTOM_RIGHT = (30, 230)  # px: room for the summary box below them
+
+
 def summary_box(plan: RoutePlan) -> str:
     """Fixed HTML box with one line per route (escaped)."""
     rows = "".join(
@@ -263,9 +267,15 @@ def route_map(
             icon=folium.Icon(icon=icon),
         ).add_to(fmap)
     scale.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(summary_box(plan)))
-    fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
+    # keep the routes and their markers clear of the colour bar (top right) and the summary
+    # box (bottom left): fit them into the window minus those bands
+    fmap.fit_bounds(
+        [(min(lats), min(lons)), (max(lats), max(lons))],
+        padding_top_left=FIT_PADDING_TOP_LEFT,
+        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT,
+    )
     return fmap
 
 

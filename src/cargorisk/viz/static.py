@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib as mpl
@@ -10,13 +11,16 @@ mpl.use("Agg")
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import networkx as nx
+import numpy as np
 import shapely
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import RoutePlan
+from cargorisk.viz.assets import asset_dir
 from cargorisk.viz.maps import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
 
 RISK_LEGEND_PNG = f"theft risk on {RISK_KM:.0f} km of road: 1 in N loaded trips (red: more often)"
@@ -25,20 +29,16 @@ RISK_LEGEND_PNG = f"theft risk on {RISK_KM:.0f} km of road: 1 in N loaded trips 
 def route_png(
     plan: RoutePlan, graph: nx.MultiDiGraph, path: Path, *, states: gpd.GeoDataFrame | None = None
 ) -> Path:
-    """Draw states, the network by theft rate, and the plan's routes; write PNG atomically."""
-    fig, ax = plt.subplots(figsize=(9, 8))
-    if states is not None:
-        states.plot(ax=ax, color="#f2efe9", edgecolor="#999999", linewidth=0.5)
-    bounds = shapely.MultiLineString(
-        [
-            graph.edges[e]["geometry"]
-            for r in plan.routes()
-            for e in r.edges
-            if graph.edges[e].get("geometry") is not None
-        ]
-    ).bounds
-    pad = 1.0
-    area = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    """Draw Mexican and US states, the network by theft rate, the plan's routes, the origin,
+    destination and crossings with their names and the cities along the recommended route;
+    the legend (each route with its crossing) sits below the map, where it covers no route.
+    Written atomically."""
+    fig, ax = plt.subplots(figsize=(9, 9))
+    for layer in (states, us_states()):
+        if layer is not None:
+            layer.plot(ax=ax, color="#f2efe9", edgecolor="#999999", linewidth=0.5)
+    bounds = shapely.MultiLineString([g for r in plan.routes() for g in route_lines(graph, r)]).bounds
+    area = framed(bounds)
     net = display_network(graph, area)
     net["trips_per_theft"] = trips_per_theft(net["theft_rate"])
     net.plot(
@@ -48,26 +48,26 @@ def route_png(
         norm=LogNorm(net["trips_per_theft"].min(), net["trips_per_theft"].max()),
         linewidth=0.8,
         legend=True,
-        legend_kwds={"label": RISK_LEGEND_PNG, "shrink": 0.6},
+        legend_kwds={"label": RISK_LEGEND_PNG, "shrink": 0.5, "orientation": "horizontal", "pad": 0.01},
     )
     for route in reversed(plan.routes()):
-        geoms = [graph.edges[e].get("geometry") for e in route.edges]
-        colour = ROUTE_COLOURS.get(route.label, ALT_COLOUR)
-        gpd.GeoSeries([g for g in geoms if g is not None], crs="EPSG:4326").plot(
+        gpd.GeoSeries(route_lines(graph, route), crs="EPSG:4326").plot(
             ax=ax,
-            color=colour,
+            color=ROUTE_COLOURS.get(route.label, ALT_COLOUR),
             linewidth=3.2 if route.label == "recommended" else 2.2,
-            label=f"{route.label}: {route.km:,.0f} km, {route.total_h:.1f} h, "
-            f"theft {one_in(route.theft_prob)} trips",
+            label=f"{route.label} via {route.crossing or 'no crossing'}: {route.km:,.0f} km, "
+            f"{route.total_h:.1f} h, theft {one_in(route.theft_prob)} trips",
         )
-    ax.set(
-        xlim=(area[0], area[2]),
-        ylim=(area[1], area[3]),
-        title=f"{plan.origin} -> {plan.destination}",
-    )
-    ax.legend(loc="lower left", fontsize=8)
+    cbar = fig.axes[-1]  # the colour bar: plain numbers, no crowded minor labels
+    cbar.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
+    cbar.xaxis.set_minor_formatter(NullFormatter())
+    cbar.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    mark_places(ax, graph, plan)
+    ax.set(xlim=(area[0], area[2]), ylim=(area[1], area[3]), title=f"{plan.origin} -> {plan.destination}")
     ax.set_axis_off()
-    fig.tight_layout()
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="lower center", fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.95, bottom=0.03 + 0.022 * len(labels))
     try:
         with atomic_path(Path(path)) as tmp:
             fig.savefig(tmp, format="png", dpi=100)
@@ -77,3 +77,61 @@ def route_png(
     finally:
         plt.close(fig)
     return Path(path)
+
+
+def framed(bounds: tuple[float, float, float, float], pad: float = 1.0) -> tuple[float, ...]:
+    """The map's extent: the routes' bounds plus ``pad`` degrees, widened to a landscape-ish
+    frame (a north-south lane would otherwise leave most of the page blank)."""
+    x0, y0, x1, y1 = bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad
+    width = max(x1 - x0, (y1 - y0) / np.cos(np.radians((y0 + y1) / 2)))
+    centre = (x0 + x1) / 2
+    return centre - width / 2, y0, centre + width / 2, y1
+
+
+def route_lines(graph: nx.MultiDiGraph, route: object) -> list:
+    """The route's edge lines (its own when the plan kept them, else the graph's)."""
+    if route.edge_lines is not None:
+        return list(route.edge_lines)
+    return [graph.edges[e]["geometry"] for e in route.edges if graph.edges[e].get("geometry") is not None]
+
+
+def mark_places(ax: plt.Axes, graph: nx.MultiDiGraph, plan: RoutePlan, cities: int = 8) -> None:
+    """Origin, destination and each route's crossing as named markers; up to ``cities`` named
+    cities along the recommended route as labelled dots."""
+    rec = plan.recommended
+    xy = [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in rec.nodes]
+    names = [graph.nodes[n].get("name") if graph.nodes[n].get("kind") == "city" else None for n in rec.nodes]
+    along = [i for i, name in enumerate(names[1:-1], 1) if name]
+    step = max(1, len(along) // cities)
+    for i in along[::step][:cities]:
+        ax.plot(*xy[i], "o", color="#333333", markersize=3, zorder=5)
+        ax.annotate(names[i], xy[i], xytext=(3, 3), textcoords="offset points", fontsize=7, color="#333333")
+    for (x, y), name, style in ((xy[0], plan.origin, "^"), (xy[-1], plan.destination, "s")):
+        ax.plot(x, y, style, color="#111111", markersize=9, zorder=6)
+        ax.annotate(name, (x, y), xytext=(6, -10), textcoords="offset points", fontsize=9, weight="bold")
+    for crossing, (x, y) in crossings_of(graph, plan).items():
+        ax.plot(x, y, "D", color="#6a1b9a", markersize=6, zorder=6)
+        ax.annotate(crossing, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=7, color="#6a1b9a")
+
+
+def crossings_of(graph: nx.MultiDiGraph, plan: RoutePlan) -> dict[str, tuple[float, float]]:
+    """Where each route of the plan crosses the border (the crossing edge's first node)."""
+    out = {}
+    for route in plan.routes():
+        for u, v, k in route.edges:
+            if graph.edges[u, v, k].get("kind") == "crossing":
+                out[route.crossing or graph.edges[u, v, k].get("bridge", "")] = (
+                    graph.nodes[u]["x"], graph.nodes[u]["y"],
+                )  # fmt: skip
+                break
+    return out
+
+
+@functools.cache
+def us_states() -> gpd.GeoDataFrame | None:
+    """US state outlines (us-atlas: the Census Bureau's cartographic boundaries, public domain,
+    installed with the map assets), or None when not installed."""
+    source = asset_dir() / "us-atlas" / "states-10m.json"
+    if not source.is_file():
+        return None
+    return gpd.read_file(source, layer="states").set_crs("EPSG:4326", allow_override=True)
