@@ -17,6 +17,7 @@ from cargorisk.routing import Router
 from cargorisk.sources import load_table
 from cargorisk.viz import route_map, route_png, save_map
 from cargorisk.viz.maps import ROUTE_COLOURS
+from cargorisk.viz.static import crossings_of, framed, us_states
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -82,6 +83,17 @@ def test_png_and_unwritable_paths(router: Router, trained: Settings, tmp_path: P
     pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
     rgb = np.array([int(ROUTE_COLOURS["recommended"][i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(pixels - rgb).sum(axis=1) < 30).sum() > 100
+    cross = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00-06:00")
+    crossings = crossings_of(router.graph, cross)
+    assert "World Trade Bridge" in crossings and len(crossings) == len({r.crossing for r in cross.routes()})
+    png = route_png(cross, router.graph, tmp_path / "cross.png")
+    pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
+    purple = np.array([0x6A, 0x1B, 0x9A])  # the crossing markers
+    assert (np.abs(pixels - purple).sum(axis=1) < 30).sum() > 50
+    states = us_states()
+    assert states is not None and {"Texas", "California", "Arizona", "New Mexico"} <= set(states["name"])
+    x0, y0, x1, y1 = framed((-101.0, 25.0, -96.0, 33.0))
+    assert (x1 - x0) > (y1 - y0) > 9  # a north-south lane gets a landscape frame
     with pytest.raises(InputError, match=r"cannot write /proc/no/such\.html") as info:
         save_map(route_map(plan, router.graph), Path("/proc/no/such.html"))
     assert "\n" not in str(info.value)
