@@ -21,6 +21,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     temporary file is removed and ``dest`` keeps its previous content (or stays absent).
     """
     dest = Path(dest)
+    check_writable(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(dest)
@@ -34,9 +35,39 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     try:
         yield tmp
         tmp.replace(dest)
+    except OSError as exc:  # disk full, quota, a folder removed under us: one line, no partial file
+        tmp.unlink(missing_ok=True)
+        msg = f"cannot write {dest}: {exc.strerror or exc}; free some space or choose another folder"
+        raise InputError(msg) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_writable(dest: Path) -> None:
+    """Refuse to replace anything but a regular file: a directory, a device (``/dev/full``),
+    a FIFO or a socket at ``dest`` is a one-line error, never swapped for a file."""
+    if dest.exists() and not dest.is_file():
+        kind = "a directory" if dest.is_dir() else "not a regular file (a device, FIFO or socket)"
+        msg = f"cannot write {dest}: it is {kind}; give the path of a file to create or replace"
+        raise InputError(msg)
+
+
+def check_readable(path: Path, what: str, max_bytes: int) -> Path:
+    """A file a user points at: it exists, is a regular file (not a FIFO that would block or a
+    device that never ends) and is at most ``max_bytes`` long; else a one-line error."""
+    path = Path(path)
+    if not path.exists():
+        msg = f"{what} {path} does not exist"
+        raise InputError(msg)
+    if not path.is_file():
+        msg = f"{what} {path} is not a regular file; give the path of a saved file"
+        raise InputError(msg)
+    size = path.stat().st_size
+    if size > max_bytes:
+        msg = f"{what} {path} is {size / 2**20:,.1f} MB, more than the {max_bytes / 2**20:,.0f} MB limit"
+        raise InputError(msg)
+    return path
 
 
 def remove_stale_temps(dest: Path) -> None:

@@ -71,6 +71,10 @@ OUTPUT = list(OUTPUT_TYPES)
 
 def check_header(columns: list[str], source: str = "input") -> None:
     """One-line error, before any work, when a required column is missing."""
+    repeated = sorted({str(c) for c in columns if list(columns).count(c) > 1})
+    if repeated:
+        msg = f"{source} has the column(s) {repeated} more than once; keep one of each"
+        raise InputError(msg)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         msg = (
@@ -297,8 +301,7 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
         return
     try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8", encoding_errors="replace").columns
-        check_header(list(header), str(path))
+        check_header(csv_header(path), str(path))
         yield from pd.read_csv(
             path,
             dtype=str,
@@ -315,6 +318,18 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         detail = str(exc).splitlines()[0] if str(exc) else "malformed CSV"
         msg = f"lane file {path} is not a readable CSV ({detail}); fix that line (quotes, field count)"
         raise InputError(msg) from None
+
+
+def csv_header(path: Path) -> list[str]:
+    """The names in a CSV file's first line, as written (pandas would rename repeats)."""
+    import csv  # noqa: PLC0415
+
+    with Path(path).open(encoding="utf-8", errors="replace", newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if first is None:
+        msg = f"lane file {path} is empty"
+        raise InputError(msg)
+    return first
 
 
 class OutputWriter:
@@ -339,9 +354,7 @@ class OutputWriter:
     def write(self, scored: gpd.GeoDataFrame) -> None:
         """Append one scored chunk."""
         if self.path.suffix.lower() == ".csv":
-            rounded(scored.drop(columns="geometry")).to_csv(
-                self.tmp, mode="a", header=self.rows == 0, index=False
-            )
+            to_safe_csv(rounded(scored.drop(columns="geometry")), self.tmp, header=self.rows == 0)
         else:
             import pyarrow.parquet as pq  # noqa: PLC0415
 
@@ -380,6 +393,31 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
             digits = next((d for suffix, d in DECIMALS.items() if col.endswith(suffix)), None)
             out[col] = values.round(digits) if digits is not None else values
     return out
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with
+    an apostrophe, as OWASP advises for CSV injection; numbers are left alone."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
+            )
+    return out
+
+
+def to_safe_csv(frame: pd.DataFrame, target: object = None, *, header: bool = True) -> str | None:
+    """CSV of ``frame`` with formula-like cells neutralised and CRLF line ends, so a CR inside a
+    cell is quoted and never splits a row (RFC 4180); appended to ``target`` when given."""
+    safe = spreadsheet_safe(frame)
+    if target is None:
+        return safe.to_csv(index=False, lineterminator="\r\n")
+    safe.to_csv(target, mode="a", header=header, index=False, lineterminator="\r\n")
+    return None
 
 
 def typed(scored: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -465,6 +503,9 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
     Returns counts ``{"rows", "ok", "failed"}``. Raises InputError for an unreadable file, a
     missing column (before any work) or an unwritable output.
     """
+    if Path(output).resolve() == Path(source).resolve():
+        msg = f"score-lanes would overwrite its input {source}; write the scores to another file (-o)"
+        raise InputError(msg)
     chunks = read_chunks(Path(source), chunk_size)
     first = next(chunks, None)
     writer = OutputWriter(output)

@@ -463,7 +463,9 @@ def risk_explain(settings: Settings, state: str, year: int) -> None:
 
 @risk_group.command("edges")
 @click.option("--year", type=int, required=True, help="Year of the state predictions.")
-@click.option("--top", type=int, default=15, show_default=True, help="How many roads to list.")
+@click.option(
+    "--top", type=click.IntRange(1, 100_000), default=15, show_default=True, help="How many roads to list."
+)
 @click.pass_obj
 def risk_edges(settings: Settings, year: int, top: int) -> None:
     """The roads with the highest theft rate (incidents per million truck-km) for YEAR: each road

@@ -357,12 +357,10 @@ def read_book(data: bytes, name: str) -> pd.DataFrame:
 
 
 def csv_safe(frame: pd.DataFrame) -> str:
-    """CSV text with cells a spreadsheet would run as a formula (``= + - @`` first) quoted with
-    a leading apostrophe; numbers are left alone."""
-    out = frame.copy()
-    for col in out.select_dtypes(include=["object", "string"]).columns:
-        out[col] = out[col].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
-    return out.to_csv(index=False)
+    """CSV text as ``score-lanes`` writes it (rounded, formula-like cells neutralised)."""
+    from cargorisk.batch import rounded, to_safe_csv  # noqa: PLC0415
+
+    return to_safe_csv(rounded(frame))
 
 
 def check_host(host: str, api_key: str | None) -> None:

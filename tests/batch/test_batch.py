@@ -45,7 +45,7 @@ def test_score_lanes_api_scores_good_rows_and_reports_bad_ones(router: Router, b
     errors = dict(zip(out["lane_id"], out["error"], strict=True))
     assert "did you mean 'Monterrey, Nuevo León'" in errors["typo"]
     assert "cannot read time 'next monday'" in errors["bad-date"]
-    assert "cargo value '-10' must be a non-negative" in errors["negative"]
+    assert "cargo value '-10' must be an amount of USD from 0 to" in errors["negative"]
     assert "place is empty" in errors[""]
     assert "objective 'cheapest'" in errors["bad-objective"]
     assert errors["latin1"].startswith("PlaceNotFound")  # undecodable byte: that row only

@@ -20,6 +20,7 @@ from cargorisk.viz.maps import ROUTE_COLOURS
 from cargorisk.viz.static import crossings_of, framed, us_states
 
 HOSTILE = "<script>alert(1)</script>"
+TEMPLATE = "Dallas ${document.title='PWNED'} `x`"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def saved_map(router: Router, trained: Settings, tmp_path_factory: pytest.TempPa
         router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00-06:00", cargo_value=250_000)
     )
     plan.origin = HOSTILE  # a hostile place label must reach the page only as text
+    plan.destination = TEMPLATE  # and must not run inside folium's JavaScript template literals
     states = load_table("mx_states", trained.processed_dir)
     fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
     return save_map(fmap, tmp_path_factory.mktemp("maps") / "route.html")
@@ -36,7 +38,7 @@ def saved_map(router: Router, trained: Settings, tmp_path_factory: pytest.TempPa
 def test_html_is_offline_and_escaped(saved_map: Path) -> None:
     text = saved_map.read_text()
     assert '<script src="http' not in text and '<link rel="stylesheet" href="http' not in text
-    assert HOSTILE not in text
+    assert HOSTILE not in text and "${document.title" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "cargorisk-summary" in text and "World Trade Bridge" in text
     assert "expected wait" in text and "hours: Mon" in text  # port popups
@@ -54,6 +56,7 @@ def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Pat
     driver.save_screenshot(str(shot))
     logs = driver.get_log("browser")
     assert driver.execute_script("return typeof L") == "object"
+    assert driver.title != "PWNED"  # the ${...} in a label ran nothing
     # the origin and destination markers are in the window and nothing covers them (legend,
     # colour bar, layer control, summary box)
     uncovered = driver.execute_script(

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma
 
-from cargorisk._io import write_bytes_atomic
+from cargorisk._io import check_readable, write_bytes_atomic
 from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
 from cargorisk.network.places import normalise
 
@@ -231,16 +231,33 @@ def arrival_time(text: str, time_zone: str) -> datetime:
 def parse_time(text: str) -> datetime:
     """Parse an ISO 8601 timestamp with offset ('2026-03-02T08:00-06:00'); one-line errors."""
     try:
-        return datetime.fromisoformat(str(text).strip())
+        when = datetime.fromisoformat(str(text).strip())
     except ValueError:
         msg = f"cannot read time {text!r}; use ISO 8601 with a UTC offset, e.g. 2026-03-02T08:00-06:00"
         raise InputError(msg) from None
+    return check_time(when)
+
+
+YEARS = (2000, 2100)  # dates a plan can mean; far ones overflow the schedule's arithmetic
+
+
+def check_time(when: datetime) -> datetime:
+    """A date within :data:`YEARS`; else a one-line error naming it (0001-01-01 and 9999-12-31
+    would overflow when hours are added)."""
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        msg = f"time {when.isoformat()} is out of range; give a date in the years {YEARS[0]}-{YEARS[1]}"
+        raise InputError(msg)
+    return when
 
 
 # ---- live waits: CBP Border Wait Times JSON (bwt.cbp.gov/api/bwtnew), read from a file ----
 
 US_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
 UPDATE = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)\s*([A-Z]{3})", re.IGNORECASE)
+
+
+MAX_FEED_BYTES = 20 * 2**20  # the whole CBP feed is about 0.5 MB
+MAX_DELAY_MIN = 24 * 60  # a reading outside 0..24 h is not a wait
 
 
 def read_live_waits(path: Path) -> pd.DataFrame:
@@ -250,11 +267,9 @@ def read_live_waits(path: Path) -> pd.DataFrame:
     ``observed_at`` (UTC), ``delay_min`` (NaN without a reading), ``lanes_open``, ``status``.
     Only commercial standard lanes are read. Raises InputError for a file that is not such a feed.
     """
+    check_readable(path, "waits file", MAX_FEED_BYTES)
     try:
         ports = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"waits file {path} does not exist"
-        raise InputError(msg) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         msg = f"waits file {path} is not JSON ({exc.__class__.__name__}: {str(exc)[:80]})"
         raise InputError(msg) from None
@@ -271,6 +286,7 @@ def live_row(port: dict, path: Path) -> dict:
     """One crossing's commercial standard-lane reading."""
     lanes = (port.get("commercial_vehicle_lanes") or {}).get("standard_lanes") or {}
     delay = pd.to_numeric(str(lanes.get("delay_minutes", "")).strip() or "nan", errors="coerce")
+    delay = delay if 0 <= delay <= MAX_DELAY_MIN else float("nan")  # -999 and the like: no reading
     return {
         "port_code": str(port["port_number"])[:4],
         "crossing_name": port.get("crossing_name", ""),

@@ -196,9 +196,9 @@ def predict_states(settings: Settings, graph: nx.MultiDiGraph, year: int) -> pd.
             graph.graph.get("name", ""),
         )
     panel = build_state_panel(settings.processed_dir, graph)
-    rows = next_year_rows(panel, year)
+    years = sorted(panel["year"].unique())
+    rows = next_year_rows(panel, year) if years[3] <= year <= years[-1] + 1 else panel.iloc[:0]
     if rows.empty or rows["lag1"].isna().all():
-        years = sorted(panel["year"].unique())
         msg = (
             f"cannot predict year {year}: the data cover {years[0]}-{years[-1]}; "
             f"choose a year from {years[3]} to {years[-1] + 1}"

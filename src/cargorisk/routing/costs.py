@@ -107,14 +107,21 @@ class CostModel:
         )
 
 
+MAX_CARGO_USD = 1e10  # above any truck load: a larger value is a typo or an attack
+
+
 def check_cargo_value(value: float) -> float:
-    """A cargo value in USD must be a finite, non-negative number."""
+    """A cargo value in USD: a finite number from 0 to :data:`MAX_CARGO_USD` (a boolean is
+    not a number here, whatever Python says)."""
+    if isinstance(value, bool | np.bool_):
+        msg = f"cargo value {shown(value)} is not a number of USD"
+        raise InputError(msg)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"cargo value {shown(value)} is not a number of USD"
         raise InputError(msg) from None
-    if not np.isfinite(number) or number < 0:
-        msg = f"cargo value {shown(value)} must be a non-negative amount of USD (e.g. 250000)"
+    if not (np.isfinite(number) and 0 <= number <= MAX_CARGO_USD):
+        msg = f"cargo value {shown(value)} must be an amount of USD from 0 to {MAX_CARGO_USD:,.0f}"
         raise InputError(msg)
     return number

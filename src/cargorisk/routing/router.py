@@ -465,6 +465,10 @@ def read_departure(depart: datetime | str | None, origin: Place | None = None) -
         from cargorisk.border.waits import parse_time  # noqa: PLC0415
 
         depart = parse_time(depart)
+    if isinstance(depart, datetime):
+        from cargorisk.border.waits import check_time  # noqa: PLC0415
+
+        check_time(depart)
     if isinstance(depart, datetime) and depart.tzinfo is None and origin is not None:
         depart = localize(depart, origin.lon, origin.lat)
     if not isinstance(depart, datetime) or depart.tzinfo is None:

@@ -33,8 +33,12 @@ AREA_MARGIN_DEG = 2.0  # a route map draws the network this far around its route
 
 
 def esc(value: object) -> str:
-    """HTML-escaped text (quotes included)."""
-    return html.escape(str(value), quote=True)
+    """Text safe in map HTML and in the JavaScript template literals folium puts tooltips and
+    popups in: HTML-escaped (quotes included), and the characters a template literal acts on
+    (backtick, ``$`` of ``${...}``, backslash) as character references, which render as the
+    same characters."""
+    text = html.escape(str(value), quote=True)
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
 RISK_KM = 100.0  # the legend's unit: the chance that a loaded trip over this many km is robbed
