@@ -183,3 +183,99 @@ def test_csv_cells_cannot_run_as_formulas_or_split_rows(
     assert len(back) == 6  # no row split
     assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in back["lane_id"])
     assert list(back["lane_id"]) == [f"'{v}" if v[0] in "=+-@\t\r" else v for v in ids]
+
+
+def test_ragged_and_odd_rows_are_row_errors_not_lost_chunks(
+    trained: Settings, router: Router, tmp_path: Path
+) -> None:
+    """Finding 4: a CSV row with an extra field raised ParserError (with --chunk-size 500 and the
+    bad line at 1,502, 1,500 scored rows were thrown away); bytes or list cells in Parquet and a
+    corrupt Parquet file raised tracebacks."""
+    lines = ["lane_id,origin,destination"] + [f'L{i},Saltillo,"Monterrey, NL"' for i in range(1, 1501)]
+    lines.insert(1501, 'BAD,Saltillo,"Monterrey, NL",extra')
+    book = tmp_path / "l.csv"
+    book.write_text("\n".join(lines) + "\n")
+    counts = score_file(book, tmp_path / "o.csv", settings=trained, chunk_size=500)
+    assert counts == {"rows": 1501, "ok": 1500, "failed": 1}
+    out = pd.read_csv(tmp_path / "o.csv", dtype=str).set_index("lane_id")
+    assert "line 1502 has 4 fields, the header 3" in out.loc["BAD", "error"]
+    odd = pd.DataFrame({"lane_id": ["b", "l", "ok"], "origin": [b"Saltillo", "Saltillo", "Saltillo"],
+                        "destination": ["Monterrey, NL", ["Monterrey"], "Monterrey, NL"]})  # fmt: skip
+    scored = cargorisk.score_lanes(odd.astype(object), router)
+    assert list(scored["status"]) == ["error", "error", "ok"]
+    assert (
+        "origin holds bytes" in scored["error"].iloc[0]
+        and "destination holds list" in scored["error"].iloc[1]
+    )
+    broken = tmp_path / "broken.parquet"
+    pd.DataFrame({"lane_id": ["a"], "origin": ["x"], "destination": ["y"]}).to_parquet(broken)
+    broken.write_bytes(broken.read_bytes()[:-40])  # truncated
+    with pytest.raises(InputError, match="is not a readable Parquet file"):
+        score_file(broken, tmp_path / "b.csv", settings=trained)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda card: {**card, "default_predictor": "crystal_ball"},
+            "unknown default predictor 'crystal_ball'",
+        ),
+        (lambda card: 5, "is not a model card"),
+    ],
+)
+def test_edited_model_card_is_a_model_file_error(
+    trained: Settings, national: object, tmp_path: Path, edit: object, message: str
+) -> None:
+    """Finding 4: an edited card (unknown default predictor, replaced by `5`) raised a traceback."""
+    import shutil  # noqa: PLC0415
+
+    from cargorisk.errors import ModelFileError  # noqa: PLC0415
+    from cargorisk.risk import predict_states  # noqa: PLC0415
+
+    models = tmp_path / "models"
+    shutil.copytree(trained.models_dir, models)
+    card_path = models / "theft_risk.card.json"
+    card_path.write_text(json.dumps(edit(json.loads(card_path.read_text()))))
+    settings = Settings.from_env(data_dir=trained.data_dir, models_dir=models)
+    with pytest.raises(ModelFileError, match=message):
+        predict_states(settings, national, 2025)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("elasticity", float("nan")), ("volumes", -5.0), ("levels", float("inf"))]
+)
+def test_edited_wait_model_is_a_model_file_error(
+    trained: Settings, tmp_path: Path, field: str, value: float
+) -> None:
+    """Finding 5: a NaN elasticity printed "nan min" and then crashed `route`; negative volumes
+    gave 0-minute waits."""
+    from cargorisk.border import load_wait_model  # noqa: PLC0415
+    from cargorisk.errors import ModelFileError  # noqa: PLC0415
+
+    doc = json.loads((trained.models_dir / "border_waits.json").read_text())
+    if field == "elasticity":
+        doc[field] = value
+    else:
+        doc[field] = dict.fromkeys(doc[field], value)
+    path = tmp_path / "border_waits.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=f"invalid {field}"):
+        load_wait_model(path)
+
+
+def test_negative_edge_multiplier_is_a_model_file_error(
+    trained: Settings, national: object, tmp_path: Path
+) -> None:
+    """Finding 5: an edge-risk multiplier of -5 gave P(theft) 0."""
+    from cargorisk.errors import ModelFileError  # noqa: PLC0415
+    from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
+
+    models = tmp_path / "models"
+    models.mkdir()
+    u, v = next(iter(national.edges()))
+    pd.DataFrame(
+        {"u": [u], "v": [v], "state": ["x"], "km": [1.0], "density": [1.0], "multiplier": [-5.0]}
+    ).to_parquet(models / "edge_risk.parquet")
+    with pytest.raises(ModelFileError, match="negative or not finite"):
+        load_multipliers(Settings.from_env(data_dir=trained.data_dir, models_dir=models), national)

@@ -10,6 +10,7 @@ the others. Lanes are grouped by (objective, cargo value, type) so one Dijkstra 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -112,6 +113,15 @@ class LaneScorer:
         return found
 
     def request(self, row: pd.Series) -> tuple:
+        """See :meth:`parse`; a cell that is not a scalar (a list, bytes) is a row error."""
+        for name in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective"):
+            value = row.get(name)
+            if isinstance(value, bytes | list | dict | tuple | np.ndarray):
+                msg = f"{name} holds {type(value).__name__}, not text or a number"
+                raise InputError(msg)
+        return self.parse(row)
+
+    def parse(self, row: pd.Series) -> tuple:
         """(origin Place, destination Place, depart, cargo, objective, cargo type) from a row,
         or raise."""
         a, b = self.place(row.get("origin")), self.place(row.get("destination"))
@@ -131,6 +141,9 @@ class LaneScorer:
     def score_row(self, row: pd.Series) -> dict:
         """One output row (never raises for bad input: the error goes in the row)."""
         out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": ""}
+        if row.get(READ_ERROR):
+            out["error"] = f"InputError: {row[READ_ERROR]}"
+            return out
         try:
             a, b, depart, cargo, objective, kind = self.request(row)
             key = (a.node, b.node, depart, cargo, objective, kind)
@@ -190,7 +203,7 @@ class LaneScorer:
         check_header(list(lanes.columns))
         request = [
             c
-            for c in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective")
+            for c in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective", READ_ERROR)
             if c in lanes.columns
         ]
         codes, uniques = pd.factorize(request_keys(lanes, request))  # same request, one score
@@ -198,7 +211,8 @@ class LaneScorer:
         order = first.assign(_code=np.arange(len(first)))
         # lanes that share searches one after the other
         sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
-        order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
+        with contextlib.suppress(TypeError):  # unorderable cells (lists, bytes): input order
+            order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
         scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
         for col in [*OUTPUT, "geometry"]:
@@ -214,7 +228,7 @@ def passthrough(lanes: pd.DataFrame) -> pd.DataFrame:
     """The input's own columns, to carry into the output (so it joins back and can be fed in
     again): all but ``lane_id`` and geometry, renamed ``input_<name>`` where an output column
     has the name; text columns as strings (one Parquet schema for every chunk)."""
-    keep = [c for c in lanes.columns if c not in ("lane_id", "geometry")]
+    keep = [c for c in lanes.columns if c not in ("lane_id", "geometry", READ_ERROR)]
     out = lanes[keep].reset_index(drop=True)
     out.columns = [f"input_{c}" if c in OUTPUT_TYPES else c for c in keep]
     text = [c for c, dtype in out.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
@@ -292,32 +306,68 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         msg = f"lane file {path} does not exist"
         raise InputError(msg)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
+        import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
-        handle = pq.ParquetFile(path)
-        check_header(handle.schema_arrow.names, str(path))
-        for batch in handle.iter_batches(batch_size=chunk_size):
-            frame = batch.to_pandas()
-            yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+        try:
+            handle = pq.ParquetFile(path)
+            check_header(handle.schema_arrow.names, str(path))
+            for batch in handle.iter_batches(batch_size=chunk_size):
+                frame = batch.to_pandas()
+                yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+        except (pa.ArrowException, OSError) as exc:  # corrupt or truncated
+            msg = f"lane file {path} is not a readable Parquet file ({str(exc).splitlines()[0][:120]})"
+            raise InputError(msg) from None
         return
-    try:
-        check_header(csv_header(path), str(path))
-        yield from pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            chunksize=chunk_size,
-            encoding="utf-8",
-            encoding_errors="replace",
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        msg = f"lane file {path} is empty"
-        raise InputError(msg) from None
-    except pd.errors.ParserError as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else "malformed CSV"
-        msg = f"lane file {path} is not a readable CSV ({detail}); fix that line (quotes, field count)"
-        raise InputError(msg) from None
+    yield from read_csv_chunks(path, chunk_size)
+
+
+READ_ERROR = "_read_error"  # a row the reader could not take apart: its message (not an output)
+
+
+def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """CSV lanes as text, in chunks; a row with more or fewer fields than the header is kept
+    with its error in :data:`READ_ERROR` (scored as an error row), so one ragged line never
+    throws away the rows around it."""
+    import csv  # noqa: PLC0415
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            msg = f"lane file {path} is empty"
+            raise InputError(msg)
+        check_header(header, str(path))
+        rows: list[list[str]] = []
+        errors: list[str] = []
+        try:
+            for row in reader:
+                errors.append(ragged(row, len(header), reader.line_num))
+                rows.append((row + [""] * len(header))[: len(header)])
+                if len(rows) == chunk_size:
+                    yield text_frame(rows, header, errors)
+                    rows, errors = [], []
+        except csv.Error as exc:
+            msg = f"lane file {path} is not a readable CSV at line {reader.line_num} ({exc}); fix that line"
+            raise InputError(msg) from None
+        if rows:
+            yield text_frame(rows, header, errors)
+
+
+def ragged(row: list[str], fields: int, line: int) -> str:
+    """The error of a CSV row whose field count is not the header's ('' when it fits; a blank
+    line is an empty row, reported by the scorer)."""
+    if len(row) == fields or not row:
+        return ""
+    return f"line {line} has {len(row)} fields, the header {fields}; check its quotes and commas"
+
+
+def text_frame(rows: list[list[str]], header: list[str], errors: list[str]) -> pd.DataFrame:
+    """A chunk of CSV rows as text, with the read errors (when any) in :data:`READ_ERROR`."""
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if any(errors):
+        frame[READ_ERROR] = errors
+    return frame
 
 
 def csv_header(path: Path) -> list[str]:

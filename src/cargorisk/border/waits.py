@@ -382,7 +382,24 @@ def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
         model.observed_ = {
             c: pd.DataFrame(v).set_index(["month", "weekday", "hour"]) for c, v in doc["observed"].items()
         }
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         msg = f"border wait model {path} is damaged ({exc.__class__.__name__}); run `cargorisk train`"
         raise ModelFileError(msg) from None
+    check_wait_values(model, path)
     return model, doc["card"]
+
+
+def check_wait_values(model: BorderWaitModel, path: Path) -> None:
+    """Refuse an edited wait model whose numbers cannot be right: a non-finite elasticity,
+    negative or non-finite levels or volumes (they would print 'nan min' or 0-minute waits)."""
+    numbers = {
+        "elasticity": [model.elasticity_],
+        "levels": list(model.levels_.values()),
+        "volumes": list(model.volumes_.values()),
+    }
+    for name, values in numbers.items():
+        array = np.asarray(values, dtype=float)
+        if not np.isfinite(array).all() or (name != "elasticity" and (array < 0).any()):
+            msg = f"border wait model {path} has invalid {name} (not finite, or negative)"
+            msg += "; run `cargorisk train`"
+            raise ModelFileError(msg)

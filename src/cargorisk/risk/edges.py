@@ -23,7 +23,7 @@ import shapely
 
 from cargorisk._io import atomic_path, write_bytes_atomic
 from cargorisk.config import Settings
-from cargorisk.errors import InputError
+from cargorisk.errors import InputError, ModelFileError
 from cargorisk.network.admin import METRIC_CRS
 from cargorisk.risk.incidents import IncidentLog, read_incidents, road_segments, snap_incidents
 
@@ -248,13 +248,24 @@ def save_multipliers(
     return path
 
 
+REFIT = "run `cargorisk train --incidents FILE` again"
+
+
 def load_multipliers(settings: Settings, graph: nx.MultiDiGraph) -> dict[tuple, float]:
     """Edge multipliers by ``(u, v, key)`` (both directions) from ``models/edge_risk.parquet``;
     empty when no edge model was trained."""
     path = settings.models_dir / "edge_risk.parquet"
     if not path.exists():
         return {}
-    frame = pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path, columns=["u", "v", "multiplier"])
+    except (OSError, ValueError, KeyError) as exc:
+        msg = f"edge risk model {path} is damaged ({exc.__class__.__name__}); {REFIT}"
+        raise ModelFileError(msg) from None
+    values = pd.to_numeric(frame["multiplier"], errors="coerce")
+    if not (np.isfinite(values) & (values >= 0)).all():
+        msg = f"edge risk model {path} has multipliers that are negative or not finite; {REFIT}"
+        raise ModelFileError(msg)
     out = {}
     for row in frame.itertuples(index=False):
         for a, b in ((row.u, row.v), (row.v, row.u)):

@@ -272,6 +272,9 @@ def read_card(path: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError):
         msg = f"model card {card_path} is corrupt; run `cargorisk train` again"
         raise ModelFileError(msg) from None
+    if not isinstance(card, dict):
+        msg = f"model card {card_path} is not a model card (a JSON object); run `cargorisk train` again"
+        raise ModelFileError(msg)
     missing = {"model_file", "model_sha256", "features", "params"} - set(card)
     if missing:
         msg = f"model card {card_path} lacks {sorted(missing)}; run `cargorisk train` again"

@@ -204,7 +204,13 @@ def predict_states(settings: Settings, graph: nx.MultiDiGraph, year: int) -> pd.
             f"choose a year from {years[3]} to {years[-1] + 1}"
         )
         raise InputError(msg)
-    name = card["default_predictor"]
+    name = card.get("default_predictor")
+    if name not in ("lightgbm", "blend", *PREDICTORS):
+        msg = (
+            f"model card of {model_path(settings)} names an unknown default predictor {name!r}; "
+            "run `cargorisk train` again"
+        )
+        raise ModelFileError(msg)
     history = usable_rows(panel)
     if name == "lightgbm":
         predictor = model
