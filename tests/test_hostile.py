@@ -279,3 +279,71 @@ def test_negative_edge_multiplier_is_a_model_file_error(
     ).to_parquet(models / "edge_risk.parquet")
     with pytest.raises(ModelFileError, match="negative or not finite"):
         load_multipliers(Settings.from_env(data_dir=trained.data_dir, models_dir=models), national)
+
+
+ORPHAN = """
+import multiprocessing, os, sys, time
+from cargorisk.batch import exit_with_parent
+
+def child(parent):
+    exit_with_parent(parent, every_s=0.2)
+    time.sleep(600)
+
+if __name__ == "__main__":
+    p = multiprocessing.get_context("spawn").Process(target=child, args=(os.getpid(),))
+    p.start()
+    print(p.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """Finding 6: `kill -9` of a `score-lanes --jobs 2` parent left ~490 MB workers running."""
+    import signal  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as stat:  # noqa: PTH123
+            if stat.read().split()[2] == "Z":  # exited, waiting to be reaped
+                break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the worker outlived its parent by 10 s")
+
+
+def test_worker_death_and_unreachable_scheduler_are_one_line(
+    trained: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 4: a dead worker raised BrokenProcessPool; an unreachable Dask scheduler took
+    30 s and then an OSError traceback."""
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
+    from cargorisk import batch  # noqa: PLC0415
+    from cargorisk.errors import CargoRiskError  # noqa: PLC0415
+
+    book = tmp_path / "l.csv"
+    book.write_text('lane_id,origin,destination\nA,Saltillo,"Monterrey, NL"\n')
+    monkeypatch.setattr(batch, "SCHEDULER_TIMEOUT_S", 2)
+    with pytest.raises(InputError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
+        score_file(book, tmp_path / "o.csv", settings=trained, engine="dask", scheduler="tcp://127.0.0.1:9")
+
+    def broken(*_: object, **__: object) -> None:
+        raise BrokenProcessPool
+
+    monkeypatch.setattr(batch, "score_chunk", broken)
+    with pytest.raises(CargoRiskError, match="a worker process stopped"):
+        score_file(book, tmp_path / "o.csv", settings=trained)
+    assert not (tmp_path / "o.csv").exists()

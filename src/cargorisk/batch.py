@@ -14,7 +14,9 @@ import contextlib
 import itertools
 import logging
 import math
+import os
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
 
@@ -332,7 +334,7 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     import csv  # noqa: PLC0415
 
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)  # a quote left open is an error, not a swallowed file
         header = next(reader, None)
         if header is None:
             msg = f"lane file {path} is empty"
@@ -508,7 +510,14 @@ def dask_client(scheduler: str | None, jobs: int) -> object:
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            msg = (
+                f"cannot reach the Dask scheduler at {scheduler} within {SCHEDULER_TIMEOUT_S} s "
+                f"({exc.__class__.__name__}); check the address, or leave out --scheduler for a local cluster"
+            )
+            raise InputError(msg) from None
     # no dashboard (no port to collide with), scheduler on a free port, its logs only with -v
     quiet = logging.getLogger("cargorisk").getEffectiveLevel() > logging.INFO
     for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker"):
@@ -521,11 +530,37 @@ def dask_client(scheduler: str | None, jobs: int) -> object:
 
 
 WORKER: dict[str, Router] = {}
+SCHEDULER_TIMEOUT_S = 10
 
 
-def init_worker(settings: object, year: int) -> None:
-    """Build one Router per worker process."""
+def init_worker(settings: object, year: int, parent: int | None = None) -> None:
+    """Build one Router per worker process; the worker exits when ``parent`` (the scoring
+    process) dies, even by ``kill -9``, instead of lingering with its few hundred MB."""
+    if parent is not None:
+        exit_with_parent(parent)
     WORKER["router"] = Router.from_settings(settings, year)  # type: ignore[arg-type]
+
+
+def exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this process when ``parent`` is gone: Linux's parent-death signal where available,
+    and a watch thread (any platform, and the case where the parent died before the signal
+    was set)."""
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes  # noqa: PLC0415
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
@@ -575,7 +610,7 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
             pool = ProcessPoolExecutor(
                 max_workers=jobs,
                 initializer=init_worker,
-                initargs=(settings, year),
+                initargs=(settings, year, os.getpid()),
                 mp_context=multiprocessing.get_context("spawn"),
             )
         local = None if (pool or client) else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
@@ -589,6 +624,13 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
             counts["ok"] += int((scored["status"] == "ok").sum())
             log.info("chunk %d scored: %d rows so far, %d ok", number, counts["rows"], counts["ok"])
         counts["failed"] = counts["rows"] - counts["ok"]
+    except BrokenProcessPool:
+        writer.close(InputError("worker died"))
+        msg = (
+            f"a worker process stopped (killed, or out of memory) after {counts['rows']:,} rows; nothing "
+            "was written; run again with --jobs 1 or a smaller --chunk-size"
+        )
+        raise CargoRiskError(msg) from None
     except BaseException as exc:
         writer.close(exc)
         raise
