@@ -485,8 +485,10 @@ def geoparquet_table(scored: gpd.GeoDataFrame) -> object:
     from pyproj import CRS  # noqa: PLC0415
 
     frame = pd.DataFrame(scored.drop(columns="geometry"))
-    frame["geometry"] = shapely.to_wkb(scored.geometry.to_numpy())
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    # binary even when every row of the chunk failed (all None): one schema for every chunk
+    wkb = pa.array(shapely.to_wkb(scored.geometry.to_numpy()), type=pa.binary())
+    table = table.append_column("geometry", wkb)
     geo = {"version": "1.0.0", "primary_column": "geometry",
            "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["LineString"],
                                     "crs": CRS("EPSG:4326").to_json_dict()}}}  # fmt: skip

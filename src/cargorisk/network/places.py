@@ -9,6 +9,7 @@ accent-insensitive, optionally qualified by state (``"Juárez, Chihuahua"``, ``"
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Hashable
@@ -281,7 +282,8 @@ class Gazetteer:
         """Resolve a name or coordinate to a network node (see module docstring)."""
         if isinstance(query, tuple | list):
             return self.snap(float(query[0]), float(query[1]), str(query))
-        text = str(query).strip()
+        missing = query is None or (isinstance(query, float) and math.isnan(query))
+        text = "" if missing else str(query).strip()
         if not text:
             msg = "empty place name; give a city (e.g. 'Monterrey, NL') or 'lat,lon'"
             raise InputError(msg)
