@@ -132,6 +132,8 @@ def test_places_ports_and_waits(client: TestClient) -> None:
         ),
         ("post", "/v1/route", {**MTY_DALLAS, "depart": "soon"}, 400, "InputError"),
         ("post", "/v1/route", {**MTY_DALLAS, "cargo_value": -1}, 422, "cargo_value"),
+        ("post", "/v1/route", {**MTY_DALLAS, "cargo_value": True}, 422, "a boolean is not an amount"),
+        ("post", "/v1/route", {**MTY_DALLAS, "cargo_value": 10**400}, 422, "cargo_value"),
         ("post", "/v1/route", {**MTY_DALLAS, "objective": "cheapest"}, 422, "objective"),
         ("post", "/v1/route", {**MTY_DALLAS, "cargo_type": "gold"}, 400, "cargo type 'gold'"),
         ("post", "/v1/route", {**MTY_DALLAS, "origin": "x" * 500}, 422, "origin"),

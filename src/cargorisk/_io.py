@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -10,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cargorisk.errors import InputError
+
+# the file system refusing a write (disk full, quota, too large, read-only, I/O error): one line
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
 
 
 @contextlib.contextmanager
@@ -35,8 +39,10 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     try:
         yield tmp
         tmp.replace(dest)
-    except OSError as exc:  # disk full, quota, a folder removed under us: one line, no partial file
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
+        if exc.errno not in WRITE_ERRORS:  # not the file system's (e.g. a download that failed)
+            raise
         msg = f"cannot write {dest}: {exc.strerror or exc}; free some space or choose another folder"
         raise InputError(msg) from None
     except BaseException:

@@ -82,6 +82,15 @@ class RouteRequest(BaseModel):
     team: bool = False
     max_time_ratio: float | None = Field(None, ge=1, le=5)
 
+    @field_validator("cargo_value", mode="before")
+    @classmethod
+    def _no_boolean_money(cls, value: object) -> object:
+        """``true`` is not an amount of USD (JSON booleans would otherwise read as 1)."""
+        if isinstance(value, bool):
+            msg = "a boolean is not an amount of USD"
+            raise ValueError(msg)  # pydantic reports it as a 422
+        return value
+
     @field_validator("objective", mode="before")
     @classmethod
     def _objective_any_case(cls, value: object) -> object:
