@@ -130,7 +130,7 @@ def test_money_is_a_bounded_number(router: Router, value: object) -> None:
 
 
 def test_live_feed_readings_and_files_are_checked(
-    trained: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    trained: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Findings 5 and 6: a negative delay gave a negative total; /dev/zero and a FIFO as --waits
     read forever or hung."""
@@ -146,6 +146,7 @@ def test_live_feed_readings_and_files_are_checked(
     assert read_live_waits(path)["delay_min"].isna().all()  # not a reading
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
+    monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
     data = ["--data-dir", str(trained.data_dir)]
     for bad, message in (("/dev/zero", "not a regular file"), (str(fifo), "not a regular file"),
                          (str(tmp_path), "not a regular file")):  # fmt: skip
