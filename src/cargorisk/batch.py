@@ -1,8 +1,9 @@
 """Batch lane scoring: a book of lanes in, one scored row per lane out, in input order.
 
 Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``), optional
-``depart`` (ISO 8601 with offset), ``cargo_value`` (USD), ``cargo_type`` (see
-:mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced, fastest, safest).
+``depart`` (ISO 8601; without an offset, the origin's local time), ``cargo_value`` (USD),
+``cargo_type`` (see :mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced,
+fastest, safest).
 Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
 the others. Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin
 (and per crossing exit) serves every destination; identical lanes are scored once.
@@ -33,6 +34,7 @@ from cargorisk.routing.router import Router, check_objective, read_departure
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
+REQUEST = ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective")  # what a row asks
 # output columns, in order, with their types (text as string, the rest float)
 OUTPUT_TYPES = {
     "lane_id": "string",
@@ -116,7 +118,7 @@ class LaneScorer:
 
     def request(self, row: pd.Series) -> tuple:
         """See :meth:`parse`; a cell that is not a scalar (a list, bytes) is a row error."""
-        for name in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective"):
+        for name in REQUEST:
             value = row.get(name)
             if isinstance(value, bytes | list | dict | tuple | np.ndarray):
                 msg = f"{name} holds {type(value).__name__}, not text or a number"
@@ -203,11 +205,7 @@ class LaneScorer:
     def score_frame(self, lanes: pd.DataFrame) -> gpd.GeoDataFrame:
         """Score a DataFrame of lanes; output rows in input order."""
         check_header(list(lanes.columns))
-        request = [
-            c
-            for c in ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective", READ_ERROR)
-            if c in lanes.columns
-        ]
+        request = [c for c in (*REQUEST, READ_ERROR) if c in lanes.columns]
         codes, uniques = pd.factorize(request_keys(lanes, request))  # same request, one score
         first = lanes.iloc[pd.Series(np.arange(len(lanes))).groupby(codes).first().to_numpy()]
         order = first.assign(_code=np.arange(len(first)))
@@ -370,18 +368,6 @@ def text_frame(rows: list[list[str]], header: list[str], errors: list[str]) -> p
     if any(errors):
         frame[READ_ERROR] = errors
     return frame
-
-
-def csv_header(path: Path) -> list[str]:
-    """The names in a CSV file's first line, as written (pandas would rename repeats)."""
-    import csv  # noqa: PLC0415
-
-    with Path(path).open(encoding="utf-8", errors="replace", newline="") as handle:
-        first = next(csv.reader(handle), None)
-    if first is None:
-        msg = f"lane file {path} is empty"
-        raise InputError(msg)
-    return first
 
 
 class OutputWriter:

@@ -252,7 +252,7 @@ def route_map_html(request: Request, req: RouteQuery, download: bool = False) ->
     no tiles (nothing loaded from elsewhere)."""
     from cargorisk.viz import map_html, route_map  # noqa: PLC0415
 
-    router, plan = router_of(request), plan_of(request, req)
+    router, plan = request.app.state.router, plan_of(request, req)  # graph and wait model: read only
     states = request.app.state.states
     fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states, tiles=None)
     return HTMLResponse(map_html(fmap), headers=attachment("route.html") if download else None)
