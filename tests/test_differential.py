@@ -5,6 +5,7 @@ must equal `Router.plan` for that row alone; every other row must carry an error
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -48,7 +49,7 @@ ROW = st.fixed_dictionaries(
         "note": st.text(max_size=6),
     }
 )
-RUNS = {"examples": 0, "rows": 0, "ok": 0}
+RUNS: Counter = Counter()
 
 
 def blank(value: object) -> bool:
@@ -84,6 +85,38 @@ def test_every_ok_row_is_the_plan_for_that_row(
     form: str,
     chunk: int,
 ) -> None:
+    check_book(router, trained, tmp_path_factory, rows, form, chunk, jobs=1)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(ROW, min_size=4, max_size=12).map(lambda rs: rs + rs[: len(rs) // 2]),
+    form=st.sampled_from(["csv", "parquet"]),
+    chunk=st.integers(1, 3),
+)
+def test_two_workers_give_the_same_rows(
+    router: Router,
+    trained: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list,
+    form: str,
+    chunk: int,
+) -> None:
+    """``--jobs 2``: chunks split between two worker processes, each with its own router (read
+    from the snapshot), must give every row what the router gives it alone."""
+    check_book(router, trained, tmp_path_factory, rows, form, chunk, jobs=2)
+
+
+def check_book(
+    router: Router,
+    trained: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list,
+    form: str,
+    chunk: int,
+    jobs: int,
+) -> None:
+    """Score the book and compare every row with :func:`alone`."""
     lanes = pd.DataFrame(rows).assign(lane_id=[f"L{i}" for i in range(len(rows))])
     if form == "frame":
         out = cargorisk.score_lanes(lanes, router)
@@ -94,7 +127,7 @@ def test_every_ok_row_is_the_plan_for_that_row(
         source = folder / f"lanes.{form}"
         # CRLF rows, so a CR inside a cell is quoted (as score-lanes writes CSV)
         text.to_csv(source, index=False, lineterminator="\r\n") if form == "csv" else text.to_parquet(source)
-        score_file(source, folder / "out.parquet", settings=trained, chunk_size=chunk)
+        score_file(source, folder / "out.parquet", settings=trained, chunk_size=chunk, jobs=jobs)
         out = pd.read_parquet(folder / "out.parquet")
         expected = [
             {k: (None if v is None or v == "" else v) for k, v in r.items()} for r in text.to_dict("records")
@@ -110,15 +143,14 @@ def test_every_ok_row_is_the_plan_for_that_row(
         assert (got["crossing"] if isinstance(got["crossing"], str) else None) == rec.crossing, row
         assert got["km"] == pytest.approx(rec.km) and got["theft_prob"] == pytest.approx(rec.theft_prob), row
         assert got["cargo_type"] == plan.cargo_type and got["objective"] == plan.objective
-        RUNS["ok"] += 1
-    RUNS["examples"] += 1
-    RUNS["rows"] += len(lanes)
+        RUNS[f"ok, jobs {jobs}"] += 1
+    RUNS[f"books, jobs {jobs}"] += 1
+    RUNS[f"rows, jobs {jobs}"] += len(lanes)
 
 
 def test_differential_ran(request: pytest.FixtureRequest) -> None:
-    """Reports how many generated books and rows the differential test checked (run after it)."""
-    print(
-        f"differential: {RUNS['examples']} books, {RUNS['rows']} rows, "
-        f"{RUNS['ok']} ok rows equal to Router.plan"
-    )
-    assert RUNS["examples"] == 0 or RUNS["rows"] >= RUNS["examples"]
+    """Reports how many generated books and rows the differential tests checked (run after them)."""
+    for jobs in (1, 2):
+        books, rows, ok = (RUNS[f"{what}, jobs {jobs}"] for what in ("books", "rows", "ok"))
+        print(f"differential, jobs {jobs}: {books} books, {rows} rows, {ok} ok rows equal to Router.plan")
+    assert all(RUNS[f"rows, jobs {j}"] >= RUNS[f"books, jobs {j}"] for j in (1, 2))

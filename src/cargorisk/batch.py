@@ -27,10 +27,9 @@ import pandas as pd
 import shapely
 
 from cargorisk.errors import CargoRiskError, InputError
-from cargorisk.risk.cargo import GENERAL, cargo_type
-from cargorisk.routing.costs import check_cargo_value
+from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, join_lines
-from cargorisk.routing.router import Router, check_objective, read_departure
+from cargorisk.routing.router import Router
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
@@ -128,17 +127,15 @@ class LaneScorer:
     def parse(self, row: pd.Series) -> tuple:
         """(origin Place, destination Place, depart, cargo, objective, cargo type) from a row,
         or raise."""
-        a, b = self.place(row.get("origin")), self.place(row.get("destination"))
-        if a.node == b.node:
-            msg = f"origin {a.name!r} and destination {b.name!r} are the same network node"
-            raise InputError(msg)
-        depart = blank_to_none(row.get("depart"))
-        cargo = blank_to_none(row.get("cargo_value"))
-        objective = blank_to_none(row.get("objective")) or "balanced"
-        objective = check_objective(objective)
-        cargo = check_cargo_value(self.router.default_cargo_value if cargo is None else cargo)
-        kind = cargo_type(blank_to_none(row.get("cargo_type")))
-        return a, b, read_departure(depart, a), cargo, objective, kind
+        a, b = self.router.places(row.get("origin"), row.get("destination"), resolve=self.place)
+        depart, cargo, objective, kind = self.router.check_request(
+            a,
+            depart=blank_to_none(row.get("depart")),
+            cargo_value=blank_to_none(row.get("cargo_value")),
+            objective=blank_to_none(row.get("objective")) or "balanced",
+            cargo_type=blank_to_none(row.get("cargo_type")),
+        )
+        return a, b, depart, cargo, objective, kind
 
     # ---- rows ----
 
@@ -211,8 +208,8 @@ class LaneScorer:
         order = first.assign(_code=np.arange(len(first)))
         # lanes that share searches one after the other
         sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
-        with contextlib.suppress(TypeError):  # unorderable cells (lists, bytes): input order
-            order = order.sort_values(sort_keys, kind="stable") if sort_keys else order
+        if sort_keys:  # by each cell's key text: any cell orders (lists, bytes, mixed types)
+            order = order.sort_values(sort_keys, kind="stable", key=lambda column: column.map(cell_key))
         scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
         for col in [*OUTPUT, "geometry"]:
@@ -231,19 +228,33 @@ def passthrough(lanes: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in lanes.columns if c not in ("lane_id", "geometry", READ_ERROR)]
     out = lanes[keep].reset_index(drop=True)
     out.columns = [f"input_{c}" if c in OUTPUT_TYPES else c for c in keep]
-    text = [c for c, dtype in out.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
-    return out.astype(dict.fromkeys(text, "string")) if text else out
+    for column, dtype in out.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype):
+            out[column] = out[column].map(text_cell).astype("string")
+    return out
+
+
+def text_cell(value: object) -> str | None:
+    """A passed-through cell as text: bytes decoded (undecodable bytes replaced), lists and
+    other objects by their text, nulls kept null."""
+    if blank_to_none(value) is None and not isinstance(value, str):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)
 
 
 def request_keys(lanes: pd.DataFrame, columns: list[str]) -> pd.Series:
     """One text key per row from its request cells: a null cell (None, NaN, NaT, NA) is its own
     value and a cell's type is part of it, so two different requests never share a key."""
 
-    def cell(value: object) -> str:
-        return "\x00" if blank_to_none(value) is None else f"{type(value).__name__}:{value!r}"
-
-    parts = [lanes[c].map(cell).astype(object) for c in columns]
+    parts = [lanes[c].map(cell_key).astype(object) for c in columns]
     return pd.Series(["\x1f".join(cells) for cells in zip(*parts, strict=True)], index=lanes.index)
+
+
+def cell_key(value: object) -> str:
+    """A cell as key text: nulls (None, NaN, NaT, NA) one value, the type part of the rest."""
+    return "\x00" if blank_to_none(value) is None else f"{type(value).__name__}:{value!r}"
 
 
 def pct_change(value: float, base: float) -> float:

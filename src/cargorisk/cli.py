@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
+from cargorisk import sources as data_sources  # lazy: each command loads what it uses
 from cargorisk._log import stage
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, InputError
-from cargorisk.sources import build_sources, data_status, fetch_sources, load_table, select_sources
 
 sources_argument = click.argument("sources", nargs=-1)
 MAX_FILE_LINES = 10  # fetch output: above this many files, a source is summarised per action
@@ -86,7 +86,9 @@ def data_fetch(settings: Settings, sources: tuple[str, ...], mirror: Path | None
     SOURCES are source ids (mirror folder names); all when omitted.
     """
     with stage("fetch raw files") as note:
-        results = fetch_sources(select_sources(list(sources)), settings.raw_dir, mirror=mirror, force=force)
+        results = data_sources.fetch_sources(
+            data_sources.select_sources(list(sources)), settings.raw_dir, mirror=mirror, force=force
+        )
         note["result"] = f"{len(results)} files"
     for line in fetch_lines(results):
         say(line)
@@ -115,7 +117,9 @@ def fetch_lines(results: list) -> list[str]:
 def data_build(settings: Settings, sources: tuple[str, ...]) -> None:
     """Turn the fetched raw files into tidy parquet tables in data/processed/."""
     with stage("build tables") as note:
-        built = build_sources(select_sources(list(sources)), settings.raw_dir, settings.processed_dir)
+        built = data_sources.build_sources(
+            data_sources.select_sources(list(sources)), settings.raw_dir, settings.processed_dir
+        )
         note["result"] = f"{len(built)} tables"
     for t in built:
         say(f"built  {t.table:<28} {t.rows:>9,} rows  {t.period}")
@@ -125,7 +129,7 @@ def data_build(settings: Settings, sources: tuple[str, ...]) -> None:
 @click.pass_obj
 def data_status_cmd(settings: Settings) -> None:
     """Show each source and table: fetched or missing, built or not, rows, period covered."""
-    rows = data_status(settings.raw_dir, settings.processed_dir)
+    rows = data_sources.data_status(settings.raw_dir, settings.processed_dir)
     say(f"{'source':<34} {'table':<28} {'raw':<8} {'built':<6} {'rows':>9}  period")
     for r in rows:
         count = f"{r.rows:,}" if r.rows is not None else "-"
@@ -242,8 +246,8 @@ def network_trace(settings: Settings) -> None:
     folder = network_dir(settings)
     out = trace_corridor(
         folder,
-        load_table("mx_roads_dcw", settings.processed_dir),
-        load_table("us_roads_ne", settings.processed_dir),
+        data_sources.load_table("mx_roads_dcw", settings.processed_dir),
+        data_sources.load_table("us_roads_ne", settings.processed_dir),
     )
     traced = out["source"].str.startswith("traced").sum()
     say(f"wrote {folder / 'edge_geometry.csv'}: {traced} of {len(out)} roads traced over line layers")
@@ -372,7 +376,8 @@ def evaluate_cmd(settings: Settings, json_path: Path | None) -> None:
 
     from cargorisk._io import write_bytes_atomic  # noqa: PLC0415
     from cargorisk.network import load_network  # noqa: PLC0415
-    from cargorisk.risk import build_state_panel, evaluate  # noqa: PLC0415
+    from cargorisk.risk import build_state_panel  # noqa: PLC0415
+    from cargorisk.risk.train import evaluate  # noqa: PLC0415
 
     folds, summary, _ = evaluate(build_state_panel(settings.processed_dir, load_network(settings=settings)))
     print_backtest(summary)
@@ -693,7 +698,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     if map_path or png_path:
         from cargorisk.viz import route_map, route_png, save_map  # noqa: PLC0415
 
-        states = load_table("mx_states", settings.processed_dir)
+        states = data_sources.load_table("mx_states", settings.processed_dir)
         if map_path:
             fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
             say(f"wrote {save_map(fmap, map_path)}")
@@ -796,7 +801,7 @@ def map_risk(settings: Settings, output: Path, year: int) -> None:
     from cargorisk.viz.maps import risk_map, save_map  # noqa: PLC0415
 
     graph = risk_network(settings, load_network(settings=settings), year)
-    fmap = risk_map(graph, load_table("mx_states", settings.processed_dir))
+    fmap = risk_map(graph, data_sources.load_table("mx_states", settings.processed_dir))
     say(f"wrote {save_map(fmap, output)}")
 
 

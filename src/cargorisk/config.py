@@ -170,6 +170,11 @@ class Settings:
         return self.data_dir / "processed"
 
     @property
+    def cache_dir(self) -> Path:
+        """Folder of derived files that are rebuilt when missing: router snapshots (git-ignored)."""
+        return self.data_dir / "cache"
+
+    @property
     def network_dir(self) -> Path:
         """Folder of the embedded corridor network shipped with the project."""
         return self.data_dir / "network"
@@ -235,6 +240,13 @@ class Settings:
 
 
 FOLDERS = {"data_dir": "data", "models_dir": "models", "maps_dir": "maps"}
+
+
+def network_dir(settings: Settings) -> Path:
+    """The corridor network folder: ``settings.network_dir``, else the one in the source tree."""
+    if (settings.network_dir / "nodes.csv").exists():
+        return settings.network_dir
+    return Path(__file__).resolve().parents[2] / "data" / "network"
 
 
 def project_root(start: Path | None = None) -> Path | None:

@@ -55,3 +55,13 @@ def shown(value: object) -> str:
         return repr(value)
     item = getattr(value, "item", None)  # numpy scalars
     return str(item() if callable(item) and getattr(value, "ndim", 1) == 0 else value)
+
+
+def first_invalid(exc: Exception) -> str:
+    """The first problem of a pydantic ``ValidationError`` on one line: where in the document
+    (``levels.Ysleta Bridge``), why, and the value found (``levels.X (Input should be a finite
+    number: nan)``)."""
+    first = exc.errors()[0]  # type: ignore[attr-defined]
+    where = repr(".".join(str(p) for p in first["loc"]) or "the top level")[1:-1]  # control chars escaped
+    value = str(first.get("input")).replace("\n", " ")[:40]
+    return f"{where} ({first['msg']}: {value})"

@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, year: int = 2025) -> FastAPI:
     app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.router = Router.from_settings(settings, year)
+    app.state.router.graph  # noqa: B018  (a snapshot reads its graph now, not at the first map request)
     app.state.states = load_table("mx_states", settings.processed_dir)
     app.state.api_key = os.environ.get(API_KEY_ENV)
     swagger = asset_dir() / "swagger-ui-dist"  # served by the app: the docs work offline

@@ -90,7 +90,7 @@ def test_the_50_largest_us_metros_are_places(national_gazetteer: Gazetteer) -> N
     for row in metros.itertuples(index=False):
         place = national_gazetteer.resolve(f"{row.name}, {row.state}")
         assert place.snap_km < 15, (row.name, place.snap_km)
-        assert national_gazetteer.graph.nodes[place.node]["country"] == "US"
+        assert national_gazetteer.nodes[place.node]["country"] == "US"
     with pytest.raises(AmbiguousPlace, match="Springfield, Missouri; Springfield, Illinois"):
         national_gazetteer.resolve("Springfield")
 
@@ -120,4 +120,4 @@ def test_any_input_resolves_or_raises_a_cargorisk_error(gazetteer: Gazetteer, qu
     except CargoRiskError as exc:
         assert "\n" not in str(exc)
     else:
-        assert place.node in gazetteer.graph
+        assert place.node in gazetteer.nodes

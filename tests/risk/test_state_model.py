@@ -20,13 +20,12 @@ from cargorisk.risk import (
     LastYear,
     TheftRiskModel,
     build_state_panel,
-    evaluate,
     explain_states,
     load_model,
     predict_states,
 )
 from cargorisk.risk.evaluate import usable_rows
-from cargorisk.risk.train import model_path
+from cargorisk.risk.train import evaluate, model_path
 
 
 @pytest.fixture(scope="module")

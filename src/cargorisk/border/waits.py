@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from scipy.stats import gamma
+from scipy import special
 
 from cargorisk._io import check_readable, write_bytes_atomic
 from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
@@ -198,7 +198,7 @@ def fit_elasticity(levels: dict[str, float], volume: pd.Series) -> float:
 
 
 # quantiles of a gamma(shape k) variable with mean 1: the wait's quantiles scale with its mean
-P50_RATIO, P90_RATIO = (float(gamma.ppf(q, GAMMA_SHAPE, scale=1 / GAMMA_SHAPE)) for q in (0.5, 0.9))
+P50_RATIO, P90_RATIO = (float(special.gammaincinv(GAMMA_SHAPE, q) / GAMMA_SHAPE) for q in (0.5, 0.9))
 
 
 def quantiles(mean: float) -> tuple[float, float]:
@@ -283,18 +283,39 @@ def read_live_waits(path: Path) -> pd.DataFrame:
 
 
 def live_row(port: dict, path: Path) -> dict:
-    """One crossing's commercial standard-lane reading."""
-    lanes = (port.get("commercial_vehicle_lanes") or {}).get("standard_lanes") or {}
-    delay = pd.to_numeric(str(lanes.get("delay_minutes", "")).strip() or "nan", errors="coerce")
+    """One crossing's commercial standard-lane reading; a field of the wrong kind (a list where
+    the feed has text, text where it has lanes) is no reading, never an error."""
+    lanes = as_dict(as_dict(port.get("commercial_vehicle_lanes")).get("standard_lanes"))
+    delay = as_number(lanes.get("delay_minutes"))
     delay = delay if 0 <= delay <= MAX_DELAY_MIN else float("nan")  # -999 and the like: no reading
     return {
-        "port_code": str(port["port_number"])[:4],
-        "crossing_name": port.get("crossing_name", ""),
-        "observed_at": feed_time(port.get("date", ""), lanes.get("update_time", ""), path),
-        "delay_min": float(delay),
-        "lanes_open": pd.to_numeric(lanes.get("lanes_open"), errors="coerce"),
-        "status": str(lanes.get("operational_status", port.get("port_status", ""))).strip().lower(),
+        "port_code": as_text(port["port_number"])[:4],
+        "crossing_name": as_text(port.get("crossing_name")),
+        "observed_at": feed_time(as_text(port.get("date")), as_text(lanes.get("update_time")), path),
+        "delay_min": delay,
+        "lanes_open": as_number(lanes.get("lanes_open")),
+        "status": as_text(lanes.get("operational_status", port.get("port_status"))).lower(),
     }
+
+
+def as_dict(value: object) -> dict:
+    """A feed object, or an empty one for anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: object) -> str:
+    """A feed field as text: strings and numbers; anything else (lists, objects, null) is ''."""
+    if isinstance(value, str):
+        return value.strip()
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
+
+
+def as_number(value: object) -> float:
+    """A feed field as a number (the feed writes numbers as text); NaN when it is none."""
+    try:
+        return float(as_text(value) or "nan")
+    except ValueError:
+        return float("nan")
 
 
 def feed_time(date: str, update: str, path: Path) -> datetime | None:
@@ -311,8 +332,12 @@ def feed_time(date: str, update: str, path: Path) -> datetime | None:
     offset = US_ZONES.get(match.group(4).upper())
     if offset is None:
         return None
-    local = day.replace(hour=hour, minute=int(match.group(2)), tzinfo=timezone(timedelta(hours=offset)))
-    return local.astimezone(UTC)
+    try:
+        local = day.replace(hour=hour, minute=int(match.group(2)), tzinfo=timezone(timedelta(hours=offset)))
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError):
+        msg = f"waits file {path}: {date} {update!r} is not a time of day"
+        raise InputError(msg) from None
 
 
 def live_reading(live: pd.DataFrame | None, crossing: str, when: datetime) -> pd.Series | None:
@@ -363,43 +388,31 @@ def shape_series(rows: list) -> pd.Series:
 
 
 def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
-    """Load a model saved by :func:`save_wait_model`; ModelFileError if missing or damaged."""
+    """Load a model saved by :func:`save_wait_model`; ModelFileError if it is missing, damaged
+    or holds a value that cannot be right (every value is checked: :mod:`cargorisk.border.schema`)."""
+    from cargorisk.border.schema import read_wait_doc  # noqa: PLC0415  (pydantic: only when loading)
+
     if not path.exists():
         msg = f"border wait model {path} is missing; run `cargorisk train`{ELSEWHERE_MODELS}"
         raise ModelFileError(msg)
     try:
-        doc = json.loads(path.read_text())
-        model = BorderWaitModel(doc["elasticity"])
-        model.elasticity_, model.levels_, model.volumes_ = doc["elasticity"], doc["levels"], doc["volumes"]
-        model.reference_ = {c: tuple(v) for c, v in doc["reference"].items()}
-        model.season_ = pd.Series(doc["season"], index=range(1, 13))
-        model.shape_ = shape_series(doc["shape"])
-        model.own_shape_ = {c: shape_series(rows) for c, rows in doc["own_shape"].items()}
-        model.hour_shape_ = pd.Series({int(h): v for h, v in doc["hour_shape"].items()})
-        opened = {tuple(x) for x in doc["open_template"]}
-        index = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
-        model.open_template_ = pd.Series([k in opened for k in index], index=index)
-        model.observed_ = {
-            c: pd.DataFrame(v).set_index(["month", "weekday", "hour"]) for c, v in doc["observed"].items()
-        }
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raw = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         msg = f"border wait model {path} is damaged ({exc.__class__.__name__}); run `cargorisk train`"
         raise ModelFileError(msg) from None
-    check_wait_values(model, path)
-    return model, doc["card"]
-
-
-def check_wait_values(model: BorderWaitModel, path: Path) -> None:
-    """Refuse an edited wait model whose numbers cannot be right: a non-finite elasticity,
-    negative or non-finite levels or volumes (they would print 'nan min' or 0-minute waits)."""
-    numbers = {
-        "elasticity": [model.elasticity_],
-        "levels": list(model.levels_.values()),
-        "volumes": list(model.volumes_.values()),
+    doc = read_wait_doc(raw, path)
+    model = BorderWaitModel(doc.elasticity)
+    model.elasticity_, model.levels_, model.volumes_ = doc.elasticity, doc.levels, doc.volumes
+    model.reference_ = dict(doc.reference)
+    model.season_ = pd.Series(doc.season, index=range(1, 13))
+    model.shape_ = shape_series(doc.shape)
+    model.own_shape_ = {c: shape_series(rows) for c, rows in doc.own_shape.items()}
+    model.hour_shape_ = pd.Series(doc.hour_shape, dtype=float)
+    opened = set(doc.open_template)
+    index = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    model.open_template_ = pd.Series([k in opened for k in index], index=index)
+    model.observed_ = {
+        c: pd.DataFrame(v.model_dump()).set_index(["month", "weekday", "hour"])
+        for c, v in doc.observed.items()
     }
-    for name, values in numbers.items():
-        array = np.asarray(values, dtype=float)
-        if not np.isfinite(array).all() or (name != "elasticity" and (array < 0).any()):
-            msg = f"border wait model {path} has invalid {name} (not finite, or negative)"
-            msg += "; run `cargorisk train`"
-            raise ModelFileError(msg)
+    return model, doc.card

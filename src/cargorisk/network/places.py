@@ -14,14 +14,17 @@ import re
 import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceNotFound
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 EARTH_KM = 6371.0088
 COORDS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
@@ -204,7 +207,10 @@ class Gazetteer:
         places: pd.DataFrame | None = None,
         max_snap_km: float = 25.0,
     ) -> None:
-        self.graph, self.max_snap_km = graph, max_snap_km
+        # the node attributes and roads it reads, not the graph: a router snapshot loads it fast
+        self.nodes: dict[Hashable, dict] = {n: dict(d) for n, d in graph.nodes(data=True)}
+        self.roads = node_roads(graph)
+        self.max_snap_km = max_snap_km
         self.ids = list(graph.nodes)
         self.trees = node_trees(graph)
         self.index: dict[str, list[Candidate]] = {}
@@ -233,36 +239,28 @@ class Gazetteer:
             country = str(getattr(row, "country", "") or "")
             cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "", country)
             self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
-        named = [n for n in self.ids if graph.nodes[n].get("name") and graph.nodes[n].get("kind") != "port"]
+        named = [n for n in self.ids if self.nodes[n].get("name") and self.nodes[n].get("kind") != "port"]
         self.named = (named, cKDTree(unit_vectors(node_xy(graph, named)))) if named else None
 
     def label(self, node: Hashable) -> str:
         """A name to show for a node: its own name, else the municipality it lies in, else the
         nearest named place within :data:`NEAR_KM` (``'near San Antonio'``), else the roads that
         meet there (``'I-35 / US-287'``), else its id."""
-        data = self.graph.nodes[node]
+        data = self.nodes[node]
         if data.get("name"):
             return str(data["name"])
         municipality = self.municipality_names.get(str(data.get("cvegeo") or ""))
         if municipality:
             return municipality
         if self.named is not None:
-            chord, i = self.named[1].query(unit_vectors(node_xy(self.graph, [node]))[0])
+            chord, i = self.named[1].query(unit_vectors(np.array([[data["x"], data["y"]]]))[0])
             if chord_km(chord) <= NEAR_KM:
-                return f"near {self.graph.nodes[self.named[0][int(i)]]['name']}"
-        refs = sorted(
-            {
-                r
-                for *_, d in self.graph.edges(node, data=True)
-                for r in str(d.get("ref", "")).split(";")
-                if r and d.get("kind") == "road" and d.get("length_source") != "connector"
-            }
-        )
-        return " / ".join(refs[:2]) if refs else str(node)
+                return f"near {self.nodes[self.named[0][int(i)]]['name']}"
+        return self.roads.get(node) or str(node)
 
     def add_node(self, node: Hashable) -> None:
         """Index a named node under its name, its name without 'Ciudad', and its aliases."""
-        data = self.graph.nodes[node]
+        data = self.nodes[node]
         if not data.get("name"):
             return
         cand = Candidate(
@@ -337,7 +335,7 @@ class Gazetteer:
         for _, c in sorted(ranked, key=lambda item: item[0]):
             if c.label not in seen:
                 seen.add(c.label)
-                node_country = self.graph.nodes[c.node].get("country") if c.node is not None else "MX"
+                node_country = self.nodes[c.node].get("country") if c.node is not None else "MX"
                 country = c.country or node_country
                 out.append({"label": c.label, "name": c.name, "state": c.state, "country": country})
             if len(out) == limit:
@@ -396,6 +394,16 @@ NEAR_KM = 40.0  # an unnamed node is shown as 'near X' when a named place is thi
 def chord_km(chord: float | np.ndarray) -> float | np.ndarray:
     """Great-circle km from the chord between two points on the unit sphere."""
     return 2 * EARTH_KM * np.arcsin(np.minimum(1.0, chord / 2))
+
+
+def node_roads(graph: nx.MultiDiGraph) -> dict[Hashable, str]:
+    """The first two road numbers leaving each node (``'I-35 / US-287'``), sorted; connectors
+    and crossings left out: how an unnamed node far from any place is shown."""
+    refs: dict[Hashable, set[str]] = {}
+    for u, _, d in graph.edges(data=True):
+        if d.get("kind") == "road" and d.get("length_source") != "connector":
+            refs.setdefault(u, set()).update(r for r in str(d.get("ref", "")).split(";") if r)
+    return {n: " / ".join(sorted(found)[:2]) for n, found in refs.items() if found}
 
 
 def node_xy(graph: nx.MultiDiGraph, nodes: list) -> np.ndarray:

@@ -1,40 +1,25 @@
 """Theft risk: the state-level carrier-robbery model, its baselines and backtest, and the
 conversion to a theft rate and probability on every road edge."""
 
-from cargorisk.risk.attach import attach_risk, exposure_sensitivity, state_exposure
-from cargorisk.risk.baselines import EmpiricalBayes, LastYear, MultiYearMean
-from cargorisk.risk.evaluate import backtest, score
-from cargorisk.risk.features import FEATURES, build_state_panel
-from cargorisk.risk.model import TheftRiskModel, load_model, save_model
-from cargorisk.risk.train import (
-    TrainResult,
-    evaluate,
-    explain_states,
-    predict_states,
-    risk_network,
-    state_drivers,
-    train,
-)
+import lazy_loader
 
-__all__ = [
-    "FEATURES",
-    "EmpiricalBayes",
-    "LastYear",
-    "MultiYearMean",
-    "TheftRiskModel",
-    "TrainResult",
-    "attach_risk",
-    "backtest",
-    "build_state_panel",
-    "evaluate",
-    "explain_states",
-    "exposure_sensitivity",
-    "load_model",
-    "predict_states",
-    "risk_network",
-    "save_model",
-    "score",
-    "state_drivers",
-    "state_exposure",
-    "train",
-]
+# (the train function ``evaluate`` is imported from cargorisk.risk.train: the name is the module's)
+# submodules load on first use of a name (a router read from its snapshot starts fast)
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "attach": ["attach_risk", "exposure_sensitivity", "state_exposure"],
+        "baselines": ["EmpiricalBayes", "LastYear", "MultiYearMean"],
+        "evaluate": ["backtest", "score"],
+        "features": ["FEATURES", "build_state_panel"],
+        "model": ["TheftRiskModel", "load_model", "save_model"],
+        "train": [
+            "TrainResult",
+            "explain_states",
+            "predict_states",
+            "risk_network",
+            "state_drivers",
+            "train",
+        ],
+    },
+)

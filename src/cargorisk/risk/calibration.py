@@ -30,15 +30,17 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
-from cargorisk.network.admin import METRIC_CRS
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 CALIBRATION_FILE = "theft_risk.calibration.json"
 INTERVAL = (0.05, 0.95)  # a 90% interval
@@ -64,7 +66,7 @@ class Scale:
 
     def interval(self) -> tuple[float, float]:
         """The scale's 90% credible interval."""
-        low, high = stats.gamma.ppf(INTERVAL, self.shape, scale=1 / self.rate)
+        low, high = gamma_ppf(INTERVAL, self.shape) / self.rate
         return float(low), float(high)
 
 
@@ -116,6 +118,10 @@ def load_scale(models_dir: Path, prior_shape: float) -> Scale:
 
 def neighbours(states: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """Neighbouring states (polygons that touch or lie within 1 km of each other)."""
+    import geopandas as gpd  # noqa: PLC0415  (planning does not need it: keeps start-up fast)
+
+    from cargorisk.network.admin import METRIC_CRS  # noqa: PLC0415
+
     metric = states[["state", "geometry"]].to_crs(METRIC_CRS)
     grown = metric.assign(geometry=metric.buffer(1000))
     pairs = gpd.sjoin(grown, metric, predicate="intersects")
@@ -164,6 +170,8 @@ def dispersion(observed: np.ndarray, predicted: np.ndarray) -> float:
     mu^2 / k), by maximum likelihood, so that small and large states count alike (a method of
     moments estimate is ruled by the largest states' squared errors: on the backtest it gave
     k = 40 and a "90%" interval that covered 65% of the held-out counts)."""
+    from scipy import optimize, stats  # noqa: PLC0415  (scipy.stats takes 0.8 s to import)
+
     observed = np.asarray(observed, float)
     predicted = np.maximum(np.asarray(predicted, float), 1e-9)
 
@@ -176,6 +184,8 @@ def dispersion(observed: np.ndarray, predicted: np.ndarray) -> float:
 
 def coverage(observed: np.ndarray, predicted: np.ndarray, k: float) -> float:
     """Share of held-out counts inside their negative-binomial 90% predictive interval."""
+    from scipy import stats  # noqa: PLC0415
+
     predicted = np.maximum(np.asarray(predicted, float), 1e-9)
     p = k / (k + predicted)
     low, high = stats.nbinom.ppf(INTERVAL[0], k, p), stats.nbinom.ppf(INTERVAL[1], k, p)
@@ -193,8 +203,14 @@ def route_interval(risk: float, risk_sq: float, k: float, scale_shape: float) ->
         p = float(-np.expm1(-risk))
         return p, p
     shape = risk**2 / variance
-    low, high = stats.gamma.ppf(INTERVAL, shape, scale=risk / shape)
+    low, high = gamma_ppf(INTERVAL, shape) * (risk / shape)
     return float(-np.expm1(-low)), float(-np.expm1(-high))
+
+
+def gamma_ppf(q: tuple[float, float], shape: float) -> np.ndarray:
+    """Quantiles ``q`` of a Gamma(``shape``, scale 1): the inverse regularised incomplete gamma
+    function (what ``scipy.stats.gamma.ppf`` computes, without importing scipy.stats)."""
+    return special.gammaincinv(shape, np.asarray(q, dtype=float))
 
 
 def one_in(probability: float) -> str:

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cargorisk._io import atomic_path, sha256_file, write_bytes_atomic
 from cargorisk.errors import ELSEWHERE_MODELS, ModelFileError
+from cargorisk.risk.card import check_card
 
 OFFSET_FLOOR = 0.5
 
@@ -279,7 +280,7 @@ def read_card(path: Path) -> dict:
     if missing:
         msg = f"model card {card_path} lacks {sorted(missing)}; run `cargorisk train` again"
         raise ModelFileError(msg)
-    return card
+    return check_card(card, card_path)
 
 
 def load_model(path: Path, *, expected_features: list[str] | None = None) -> tuple[TheftRiskModel, dict]:

@@ -1,9 +1,15 @@
 """Routing: cost model, compiled shortest-path engine, Pareto search, constraints and the Router."""
 
-from cargorisk.routing.costs import CostModel
-from cargorisk.routing.engine import CSREngine
-from cargorisk.routing.pareto import pareto_paths
-from cargorisk.routing.plan import Route, RoutePlan
-from cargorisk.routing.router import Router
+import lazy_loader
 
-__all__ = ["CSREngine", "CostModel", "Route", "RoutePlan", "Router", "pareto_paths"]
+# submodules load on first use of a name (a router read from its snapshot starts fast)
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "costs": ["CostModel"],
+        "engine": ["CSREngine"],
+        "pareto": ["pareto_paths"],
+        "plan": ["Route", "RoutePlan"],
+        "router": ["Router"],
+    },
+)

@@ -9,7 +9,7 @@ whose structure never changes (masked pairs get ``inf``, which csgraph treats as
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import networkx as nx
 import numpy as np
@@ -54,10 +54,18 @@ class CSREngine:
         self.matrix = csr_matrix((np.ones(len(pair_tail)), (pair_tail, pair_head)), shape=(n, n))
         self.matrix.sort_indices()
         # csr_matrix orders entries by (row, col) exactly like the pairs, so data[i] is pair i
-        self.graph = graph
+        self._graph: nx.MultiDiGraph | Callable[[], nx.MultiDiGraph] = graph
         self.texts: dict[str, np.ndarray] = {}
         self.out_start = np.searchsorted(self.tail, np.arange(n + 1))  # edges of node i: out_start[i:i+2]
         self.pair_keys = pair_tail * n + pair_head  # ascending, like the pairs
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The compiled graph (a router read from its snapshot reads it from disk on first use:
+        :mod:`cargorisk.routing.snapshot`)."""
+        if not isinstance(self._graph, nx.Graph):
+            self._graph = self._graph()
+        return self._graph
 
     def text_attribute(self, name: str) -> np.ndarray:
         """A string edge attribute in compiled order (``""`` when missing), computed once."""

@@ -68,11 +68,10 @@ def pareto(router: Router, decision: Decision) -> list[Route]:
     could show them."""
     a, b = decision.a, decision.b
     times = router.seconds.copy()
-    country = router.graph.nodes[a.node].get("country")
+    country = router.country(a.node)
     direction = "northbound" if country == "MX" else "southbound"
     for e in np.flatnonzero(router.is_crossing):
-        bridge = router.graph.edges[router.engine.edges[e]]["bridge"]
-        times[e] += router.pricer.wait(bridge, direction, None).queue_min * 60
+        times[e] += router.pricer.wait(router.bridge[e], direction, None).queue_min * 60
     keep = decision.keep & (~router.is_crossing | (router.tail_country == country))
     moving = min(r.driving_h + (r.wait_min - r.closed_min) / 60 for r in decision.choice.within)
     limit = decision.choice.ratio * moving * 3600

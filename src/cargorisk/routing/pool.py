@@ -89,7 +89,7 @@ class PathFinder:
     def __init__(self, router: object, caches: tuple | None = None) -> None:
         self.r = router
         self.trees, self.prepared, self.summaries = caches or (
-            cachetools.LRUCache(TREE_CACHE_MB * 2**20, getsizeof=lambda t: t.nbytes),
+            cachetools.LRUCache(TREE_CACHE_MB * 2**20, getsizeof=tree_bytes),
             cachetools.LRUCache(PREPARED_CACHE_MB * 2**20, getsizeof=prepared_bytes),
             cachetools.LRUCache(SUMMARIES_CACHED),
         )
@@ -156,8 +156,7 @@ class PathFinder:
 
     def domestic(self, origin: object, destination: object) -> bool:
         """Whether both ends are in one country (no crossing on the way)."""
-        nodes = self.r.graph.nodes
-        return nodes[origin].get("country") == nodes[destination].get("country")
+        return self.r.country(origin) == self.r.country(destination)
 
     def paths_from(  # noqa: PLR0913  (the searches of one profile, and the request)
         self,
@@ -178,7 +177,7 @@ class PathFinder:
         if backward is None:
             found = forward.edges(index[destination])
             return [found] if len(found) else []
-        country = self.r.graph.nodes[origin].get("country")
+        country = self.r.country(origin)
         ids = self.r.crossing_ids
         open_ = keep[ids] & (self.r.tail_country[ids] == country)
         candidates = np.flatnonzero(open_ & np.isfinite(forward.cost) & np.isfinite(backward.cost))
@@ -214,7 +213,7 @@ class PathFinder:
         clock = Clock(team=team)
         clock.drive(driving_s, country)
         arrival = depart + timedelta(seconds=clock.elapsed) if depart else None
-        bridge = self.r.graph.edges[self.r.engine.edges[edge]]["bridge"]
+        bridge = self.r.bridge[edge]
         direction = "northbound" if country == "MX" else "southbound"
         wait = self.r.pricer.wait(bridge, direction, arrival)
         if objective == "fastest":
@@ -291,6 +290,11 @@ def cached(cache: cachetools.LRUCache, key: tuple, make: Callable[[], object]) -
         value = make()
         cache[key] = value
         return value
+
+
+def tree_bytes(tree: Tree) -> int:
+    """Memory of a cached search (the cache's size measure)."""
+    return tree.nbytes
 
 
 def prepared_bytes(value: object) -> int:

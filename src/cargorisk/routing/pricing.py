@@ -102,8 +102,7 @@ class Pricer:
         crossing = int(hits[0]) if len(hits) else None
         bridge = port = direction = None
         if crossing is not None:
-            data = r.graph.edges[r.engine.edges[ids[crossing]]]
-            bridge, port = data["bridge"], data["port_code"]
+            bridge, port = r.bridge[ids[crossing]], r.port_code[ids[crossing]]
             direction = "northbound" if r.tail_country[ids[crossing]] == "MX" else "southbound"
         cut = len(ids) if crossing is None else crossing
         return PathSummary(

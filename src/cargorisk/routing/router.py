@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +27,8 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
 from cargorisk.network.timezones import localize
-from cargorisk.risk.cargo import GENERAL, cargo_type, combined_shape, multiplier
+from cargorisk.risk.cargo import GENERAL, combined_shape, multiplier
+from cargorisk.risk.cargo import cargo_type as cargo_type_of
 from cargorisk.routing import choice, extras
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import OBJECTIVES, CostModel, check_cargo_value
@@ -117,7 +118,7 @@ class Router:
         if any("theft_prob" not in d for *_, d in graph.edges(data=True)):
             msg = "the graph has edges without theft_prob; attach risk first (cargorisk.risk.risk_network)"
             raise InputError(msg)
-        self.graph, self.engine = graph, CSREngine(graph)
+        self.engine = CSREngine(graph)
         self.seconds = self.engine.edge_attribute("travel_time")
         self.metres = self.engine.edge_attribute("length")
         self.risk = -np.log1p(-np.clip(self.engine.edge_attribute("theft_prob", 0.0), 0.0, 1 - 1e-12))
@@ -135,7 +136,12 @@ class Router:
         self.theft_scale_shape = float(scale.shape) if scale is not None else np.inf
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
-        self.tail_country = np.array([graph.nodes[u].get("country", "") for u, _, _ in self.engine.edges])
+        self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
+        self.tail_country = self.node_country[self.engine.tail]
+        self.bridge, self.port_code = (
+            edge_values(self.engine, "bridge"),
+            edge_values(self.engine, "port_code"),
+        )
         self.wait_model, self.time_zones, self.live = wait_model, time_zones or {}, live_waits
         self.costs = costs or CostModel()
         self.options = options or RouterOptions()
@@ -151,6 +157,16 @@ class Router:
         self.cargo = GENERAL
         self.cargo_caches: dict[str, tuple] = {}  # cargo type -> its risk and search caches
 
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The road graph (planning reads the compiled arrays; maps and area constraints read
+        the graph)."""
+        return self.engine.graph
+
+    def country(self, node: object) -> str:
+        """The country code of a node (``'MX'``, ``'US'``)."""
+        return str(self.node_country[self.engine.index[node]])
+
     def __copy__(self) -> Router:
         """A shallow copy whose pricing reads the copy (e.g. its own ``live`` waits) while
         sharing the compiled graph and the search caches."""
@@ -165,7 +181,7 @@ class Router:
         edge's risk times the type's multiplier, the interval widened by its uncertainty. The
         general type is the router itself; the others are shallow copies whose searches are
         cached per type (shared by every copy of this router)."""
-        kind = cargo_type(kind)
+        kind = cargo_type_of(kind)
         if kind == self.cargo:
             return self
         base = self if self.cargo == GENERAL else self.general
@@ -250,11 +266,11 @@ class Router:
         NoRouteError
             No route satisfies the constraints; the message names the one that blocks.
         """
-        r = self.for_cargo(cargo_type)
-        a, b = r.places(origin, destination)
-        objective = check_objective(objective)
-        cargo = check_cargo_value(r.default_cargo_value if cargo_value is None else cargo_value)
-        when = read_departure(depart, a)
+        a, b = self.places(origin, destination)
+        when, cargo, objective, kind = self.check_request(
+            a, depart=depart, cargo_value=cargo_value, objective=objective, cargo_type=cargo_type
+        )
+        r = self.for_cargo(kind)
         ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
         constraints = r.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
         decision = r.decide(
@@ -288,13 +304,28 @@ class Router:
             return place.name
         return f"{self.node_label(self.engine.index[place.node])} ({place.name})"
 
-    def places(self, origin: str | tuple, destination: str | tuple) -> tuple[Place, Place]:
-        """Resolve both ends; they must be different nodes."""
-        a, b = self.gazetteer.resolve(origin), self.gazetteer.resolve(destination)
+    def places(
+        self, origin: str | tuple, destination: str | tuple, resolve: Callable | None = None
+    ) -> tuple[Place, Place]:
+        """Resolve both ends (with ``resolve``, e.g. a memoising lookup, else the gazetteer);
+        they must be different nodes."""
+        resolve = resolve or self.gazetteer.resolve
+        a, b = resolve(origin), resolve(destination)
         if a.node == b.node:
             msg = f"origin {a.name!r} and destination {b.name!r} are the same network node"
             raise InputError(msg)
         return a, b
+
+    def check_request(
+        self, a: Place, *, depart: object, cargo_value: object, objective: object, cargo_type: object
+    ) -> tuple[datetime | None, float, str, str]:
+        """(departure, cargo value, objective, cargo type) of a request from ``a``, checked in
+        one order by every entry point (plan, lane books, the HTTP API), so a request with
+        several bad values gets the same error from each: objective, value, type, departure."""
+        objective = check_objective(objective)
+        cargo = check_cargo_value(self.default_cargo_value if cargo_value is None else cargo_value)
+        kind = cargo_type_of(cargo_type)
+        return read_departure(depart, a), cargo, objective, kind
 
     def decide(  # noqa: PLR0913  (one request, keyword-only)
         self,
@@ -409,8 +440,11 @@ class Router:
 
 @functools.lru_cache(maxsize=2)  # a router over the national graph holds a few hundred MB
 def shared_router(settings: Settings, year: int, stamp: tuple) -> Router:
-    """One router per settings, year and state of the input files (``stamp``) in this process."""
-    return Router.build(settings, year)
+    """One router per settings, year and state of the input files (``stamp``) in this process,
+    read from its snapshot when another process built it (:mod:`cargorisk.routing.snapshot`)."""
+    from cargorisk.routing.snapshot import load_router  # noqa: PLC0415
+
+    return load_router(settings, year)
 
 
 def input_stamp(settings: Settings) -> tuple:

@@ -1,23 +1,15 @@
 """Data layer: a registry of public sources, fetching (mirror or download), readers that
 turn the raw files into tidy tables, and their status."""
 
-from cargorisk.sources.base import Source, SourceFile, Table
-from cargorisk.sources.build import TableStatus, build_sources, data_status, load_table, verify_raw
-from cargorisk.sources.fetch import FetchResult, fetch_sources
-from cargorisk.sources.registry import SOURCES, find_table, select_sources
+import lazy_loader
 
-__all__ = [
-    "SOURCES",
-    "FetchResult",
-    "Source",
-    "SourceFile",
-    "Table",
-    "TableStatus",
-    "build_sources",
-    "data_status",
-    "fetch_sources",
-    "find_table",
-    "load_table",
-    "select_sources",
-    "verify_raw",
-]
+# submodules load on first use of a name (a router read from its snapshot starts fast)
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "base": ["Source", "SourceFile", "Table"],
+        "build": ["TableStatus", "build_sources", "data_status", "load_table", "verify_raw"],
+        "fetch": ["FetchResult", "fetch_sources"],
+        "registry": ["SOURCES", "find_table", "select_sources"],
+    },
+)

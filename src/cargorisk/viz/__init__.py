@@ -1,6 +1,12 @@
 """Maps for dispatchers: interactive folium HTML (offline-capable) and static PNG."""
 
-from cargorisk.viz.maps import map_html, route_map, save_map
-from cargorisk.viz.static import route_png
+import lazy_loader
 
-__all__ = ["map_html", "route_map", "route_png", "save_map"]
+# submodules load on first use of a name (a router read from its snapshot starts fast)
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "maps": ["map_html", "route_map", "save_map"],
+        "static": ["route_png"],
+    },
+)

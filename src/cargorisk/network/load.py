@@ -1,0 +1,149 @@
+"""Loading road graphs and the gazetteer: the national graph (cached on disk, keyed by its
+inputs' checksums), the corridor network, saved graphs, OSM extracts and line layers."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from cargorisk._io import sha256_file
+from cargorisk._log import stage
+from cargorisk.config import Settings, network_dir
+from cargorisk.errors import InputError
+from cargorisk.network.admin import AdminAreas, tag_admin
+from cargorisk.network.corridor import CORRIDOR_NAME, build_corridor, read_table
+from cargorisk.network.io import load_graph, read_cached_graph, table_signature, write_cached_graph
+from cargorisk.network.lines import from_lines
+from cargorisk.network.national import assemble_national, builder_signature
+from cargorisk.network.osm import from_osm_xml
+from cargorisk.network.places import Gazetteer, corridor_places, municipality_gazetteer
+from cargorisk.sources import load_table
+
+LINE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".zip")
+OSM_SUFFIXES = (".osm", ".xml", ".bz2")
+
+
+def load_network(
+    source: str | Path = "national", *, settings: Settings | None = None, tag: bool = True
+) -> nx.MultiDiGraph:
+    """Load a road graph.
+
+    Parameters
+    ----------
+    source
+        ``"national"`` (default: built from the Travel Mapping highway data, cached on disk and
+        rebuilt when the data changes), ``"corridor"`` (the embedded network), or a file:
+        ``.graphml`` (saved graph), ``.osm``/``.osm.bz2`` (OpenStreetMap XML) or a line layer
+        (``.gpkg``, ``.geojson``, ``.shp``, ``.parquet``).
+    settings
+        Where the corridor files and the built tables are (default: from environment).
+    tag
+        Add country/state/municipality tags (needs ``cargorisk data build``).
+    """
+    settings = settings or Settings.from_env()
+    if str(source) == "national":
+        return own_copy(cached_national(settings.processed_dir, network_dir(settings), tag))
+    if str(source) == "corridor":
+        return own_copy(cached_corridor(network_dir(settings), settings.processed_dir if tag else None))
+    path = Path(source)
+    if path.suffix == ".graphml":
+        graph = load_graph(path)
+    elif path.suffix in OSM_SUFFIXES:
+        graph = from_osm_xml(path)
+    elif path.suffix in LINE_SUFFIXES:
+        graph = from_lines(gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path))
+    else:
+        msg = f"unknown network source {str(source)!r}; use 'corridor', .graphml, .osm or a line layer"
+        raise InputError(msg)
+    return tag_admin(graph, AdminAreas.from_processed(settings.processed_dir)) if tag else graph
+
+
+@functools.lru_cache(maxsize=4)
+def cached_corridor(folder: Path, processed_dir: Path | None) -> nx.MultiDiGraph:
+    """Build (and tag, when ``processed_dir`` is given) the corridor network once per process."""
+    graph = build_corridor(folder)
+    return tag_admin(graph, AdminAreas.from_processed(processed_dir)) if processed_dir else graph
+
+
+def own_copy(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy the caller may change: nodes, edges and their attributes, and the graph metadata
+    (lists such as ``port_links``) copied, so the process-wide cache stays as built."""
+    out = graph.copy()
+    out.graph = copy.deepcopy(graph.graph)
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def cached_national(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
+    """The national graph, from the on-disk cache when its inputs are unchanged, else built."""
+    inputs = national_inputs(processed_dir, corridor_dir, tag)
+    path = processed_dir / ("national.graph.pickle" if tag else "national_untagged.graph.pickle")
+    graph = read_cached_graph(path, inputs)
+    if graph is None:
+        graph = build_national_network(processed_dir, corridor_dir, tag)
+        write_cached_graph(graph, path, inputs)
+    return graph
+
+
+def national_inputs(processed_dir: Path, corridor_dir: Path, tag: bool) -> dict[str, str]:
+    """Checksums the national graph depends on: its tables, the corridor's crossings and places,
+    and the source of the builder's modules."""
+    tables = ["tm_routes", "tm_waypoints"] + (["mx_states", "mx_municipalities"] if tag else [])
+    inputs = {name: table_signature(name, processed_dir) for name in tables}
+    inputs |= {f: sha256_file(corridor_dir / f) for f in ("nodes.csv", "crossings.csv")}
+    return inputs | {"builder": builder_signature()}
+
+
+def build_national_network(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
+    """Build the national graph from the built tables (see :mod:`cargorisk.network.national`)."""
+    with stage("build the national road graph") as note:
+        graph = assemble_national(
+            load_table("tm_routes", processed_dir),
+            load_table("tm_waypoints", processed_dir),
+            corridor_ports(folder=corridor_dir),
+            areas=AdminAreas.from_processed(processed_dir) if tag else None,
+            places=corridor_places(read_table(corridor_dir, "nodes.csv")),
+        )
+        note["result"] = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges"
+    return graph
+
+
+def corridor_ports(settings: Settings | None = None, folder: Path | None = None) -> pd.DataFrame:
+    """The commercial crossings (authored in the corridor network) with both ends' coordinates,
+    names and states: the input of :func:`join_at_ports` and of the national graph's ports."""
+    folder = folder or network_dir(settings or Settings.from_env())
+    nodes = read_table(folder, "nodes.csv").set_index("id")
+    crossings = read_table(folder, "crossings.csv")
+    for side in ("mx", "us"):
+        for column in ("lon", "lat", "name", "state"):
+            crossings[f"{side}_{column}"] = crossings[side].map(nodes[column])
+    return crossings
+
+
+def national_places(folder: Path) -> pd.DataFrame:
+    """The corridor's named places plus the US metros (``us_metros.csv``) not already among them."""
+    places = corridor_places(read_table(folder, "nodes.csv"))
+    metros = read_table(folder, "us_metros.csv")
+    known = set(zip(places["name"], places["state"], strict=True))
+    extra = metros[[(n, st) not in known for n, st in zip(metros["name"], metros["state"], strict=True)]]
+    extra = extra.assign(aliases=extra["aliases"].fillna("").astype(str))
+    return pd.concat([places, extra[places.columns]], ignore_index=True)
+
+
+def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> Gazetteer:
+    """A gazetteer over ``graph``, every Mexican municipality and (on graphs other than the
+    corridor, whose nodes are those places) the corridor's named places and the 50 largest US
+    metros (needs the built data)."""
+    settings = settings or Settings.from_env()
+    names = load_table("mx_municipality_names", settings.processed_dir)
+    polygons = load_table("mx_municipalities", settings.processed_dir)
+    own = graph.graph.get("name") == CORRIDOR_NAME
+    places = None if own else national_places(network_dir(settings))
+    return Gazetteer(
+        graph, municipality_gazetteer(names, polygons), places=places, max_snap_km=settings.max_snap_km
+    )
