@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from cargorisk.errors import InputError, PlaceNotFound
 from cargorisk.network.places import normalise
-from cargorisk.sources import load_table
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 TIME_ZONES = {
     "23": "America/Chicago",
@@ -46,6 +48,8 @@ def monthly_trucks(processed_dir: Path) -> pd.DataFrame:
 
     Columns ``port_code``, ``bridge`` (``None`` for BTS port totals), ``month``, ``trucks``.
     """
+    from cargorisk.sources import load_table  # noqa: PLC0415  (planning needs no table reader)
+
     bts = load_table("bts_port_month", processed_dir)
     bts = bts[bts["measure"] == "Trucks"][["port_code", "month", "value"]].rename(columns={"value": "trucks"})
     cbp = load_table("cbp_bridge_month", processed_dir)

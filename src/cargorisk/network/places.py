@@ -16,7 +16,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -25,6 +24,7 @@ from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceN
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import networkx as nx
 
 EARTH_KM = 6371.0088
 COORDS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")

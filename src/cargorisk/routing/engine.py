@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class CSREngine:
@@ -63,7 +66,7 @@ class CSREngine:
     def graph(self) -> nx.MultiDiGraph:
         """The compiled graph (a router read from its snapshot reads it from disk on first use:
         :mod:`cargorisk.routing.snapshot`)."""
-        if not isinstance(self._graph, nx.Graph):
+        if callable(self._graph):  # a snapshot's GraphFile (a networkx graph is not callable)
             self._graph = self._graph()
         return self._graph
 

@@ -6,9 +6,9 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -19,6 +19,9 @@ from cargorisk.risk.calibration import one_in
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import Stop
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
 

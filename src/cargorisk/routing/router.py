@@ -17,8 +17,8 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -37,6 +37,9 @@ from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.plan import Route, RoutePlan, compare
 from cargorisk.routing.pool import PathFinder
 from cargorisk.routing.pricing import PathSummary, Pricer
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
