@@ -340,6 +340,51 @@ def test_edited_theft_cards(
     CASES["edited theft model cards (a value anywhere replaced)"] += 1
 
 
+ID_KINDS = [
+    st.integers(-5, 40_000),
+    st.floats(),
+    st.text(max_size=4),
+    st.lists(st.integers(0, 9), max_size=2),
+]
+MULTIPLIER_KINDS = [st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans()]
+
+
+@st.composite
+def multiplier_files(draw: st.DrawFn) -> pd.DataFrame:
+    """An edge_risk.parquet: node ids of any kind (also lists), multipliers of any kind, nulls."""
+    n = draw(st.integers(1, 6))
+
+    def column(kinds: list) -> list:
+        return draw(st.lists(st.one_of(st.none(), draw(st.sampled_from(kinds))), min_size=n, max_size=n))
+
+    return pd.DataFrame(
+        {"u": column(ID_KINDS), "v": column(ID_KINDS), "multiplier": column(MULTIPLIER_KINDS)}
+    )
+
+
+@FUZZ
+@given(frame=multiplier_files())
+def test_edited_edge_multipliers(
+    trained: Settings, national: object, tmp_path_factory: pytest.TempPathFactory, frame: pd.DataFrame
+) -> None:
+    from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
+
+    models = tmp_path_factory.mktemp("edges")
+    try:
+        frame.to_parquet(models / "edge_risk.parquet")
+    except (pa.ArrowException, ValueError, TypeError):
+        return  # pyarrow cannot write such a column: no such file can exist
+    settings_ = Settings.from_env(data_dir=trained.data_dir, models_dir=models)
+    try:
+        found = load_multipliers(settings_, national)
+    except CargoRiskError as exc:
+        one_line(exc)
+        assert isinstance(exc, ModelFileError)
+    else:
+        assert all(math.isfinite(v) and v >= 0 for v in found.values())
+    CASES["edge multiplier files (ids and values of any kind)"] += 1
+
+
 # ---- map text run in a real browser ----
 
 PIECES = ["${", "}", "`", "\\", "'", '"', "<", ">", "</script>", "<script>", "document.title='PWNED'",

@@ -23,7 +23,7 @@ import shapely
 
 from cargorisk._io import atomic_path, write_bytes_atomic
 from cargorisk.config import Settings
-from cargorisk.errors import InputError, ModelFileError
+from cargorisk.errors import InputError, ModelFileError, shown
 from cargorisk.network.admin import METRIC_CRS
 from cargorisk.risk.incidents import IncidentLog, read_incidents, road_segments, snap_incidents
 
@@ -267,8 +267,13 @@ def load_multipliers(settings: Settings, graph: nx.MultiDiGraph) -> dict[tuple, 
         msg = f"edge risk model {path} has multipliers that are negative or not finite; {REFIT}"
         raise ModelFileError(msg)
     out = {}
-    for row in frame.itertuples(index=False):
+    for row, value in zip(frame.itertuples(index=False), values, strict=True):
         for a, b in ((row.u, row.v), (row.v, row.u)):
-            for k in graph.get_edge_data(a, b, default={}):
-                out[(a, b, k)] = float(row.multiplier)
+            try:
+                keys = graph.get_edge_data(a, b, default={})
+            except TypeError:  # a list or array where a node id belongs
+                msg = f"edge risk model {path} has a node id that is not one ({shown(a)}); {REFIT}"
+                raise ModelFileError(msg) from None
+            for k in keys:
+                out[(a, b, k)] = float(value)
     return out
