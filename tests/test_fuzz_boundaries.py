@@ -1,6 +1,7 @@
 """Generated cases at the boundaries of the hostile-input audit (issue 18) that test_fuzz.py does
 not reach: departures after parsing, every kind of output path, Parquet lane books of any column
-type, live-feed contents, edited model files, and map text run in a real browser.
+type, live-feed contents, edited model files (wait model, theft card, edge multipliers), and map text
+run in a real browser.
 
 Every test counts the cases it ran; ``test_boundaries_ran`` prints the table (``pytest -s``).
 """
