@@ -194,6 +194,9 @@ FIT_PADDING_TOP_LEFT = (30, 90)  # px: room for the colour bar above the routes
 FIT_PADDING_BOTTOM_RIGHT = (30, 230)  # px: room for the summary box below them
 
 
+CROSSING_CELL = "white-space: normal; min-width: 150px; max-width: 230px"  # whole names, wrapped
+
+
 def summary_box(plan: RoutePlan) -> str:
     """Fixed HTML box with one line per route (escaped)."""
     rows = "".join(
@@ -202,7 +205,7 @@ def summary_box(plan: RoutePlan) -> str:
         f"<td>{r.wait_min:.0f} min</td><td>{r.total_h:.1f} h</td>"
         f"<td>{one_in(r.theft_prob)}{interval_words(r)}</td><td>USD {r.expected_loss_usd:,.0f}</td>"
         f"<td>USD {r.cost_usd:,.0f}</td>"
-        f"<td>{esc((r.crossing or '-')[:24])}</td></tr>"
+        f"<td style='{CROSSING_CELL}'>{esc(r.crossing or '-')}</td></tr>"
         for r in plan.routes()
     )
     advice = f"<div>{esc(plan.advice.sentence())}</div>" if plan.advice else ""
