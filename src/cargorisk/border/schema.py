@@ -16,7 +16,8 @@ Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]  # an int or flo
 Minutes = Annotated[float, Strict(), Field(allow_inf_nan=False, ge=0)]
 Positive = Annotated[float, Strict(), Field(allow_inf_nan=False, gt=0)]
 Weekday = Annotated[int, Strict(), Field(ge=0, le=6)]
-Hour = Annotated[int, Field(ge=0, le=23)]  # also a JSON key ("4")
+Hour = Annotated[int, Strict(), Field(ge=0, le=23)]
+HourKey = Annotated[int, Field(ge=0, le=23)]  # a JSON object key: text such as "4"
 Month = Annotated[int, Strict(), Field(ge=1, le=12)]
 
 
@@ -34,7 +35,7 @@ class Observed(BaseModel):
     model_config = ConfigDict(extra="forbid")
     month: list[Month]
     weekday: list[Weekday]
-    hour: list[Annotated[int, Strict(), Field(ge=0, le=23)]]
+    hour: list[Hour]
     wait_min: list[Annotated[float, Strict(), AfterValidator(no_reading_or_minutes)]]
     is_open: list[Annotated[bool, Strict()]]
 
@@ -60,10 +61,10 @@ class WaitModelFile(BaseModel):
     volumes: dict[str, Minutes]  # trucks a year: from 0
     reference: dict[str, tuple[Positive, Minutes]]  # (level, trucks): the level is logged
     season: Annotated[list[Positive], Field(min_length=12, max_length=12)]
-    shape: list[tuple[Weekday, Annotated[int, Strict(), Field(ge=0, le=23)], Minutes]]
-    own_shape: dict[str, list[tuple[Weekday, Annotated[int, Strict(), Field(ge=0, le=23)], Minutes]]]
-    hour_shape: dict[Hour, Minutes]
-    open_template: list[tuple[Weekday, Annotated[int, Strict(), Field(ge=0, le=23)]]]
+    shape: list[tuple[Weekday, Hour, Minutes]]
+    own_shape: dict[str, list[tuple[Weekday, Hour, Minutes]]]
+    hour_shape: dict[HourKey, Minutes]
+    open_template: list[tuple[Weekday, Hour]]
     observed: dict[str, Observed]
     card: dict
 
