@@ -118,7 +118,10 @@ def data_build(settings: Settings, sources: tuple[str, ...]) -> None:
     """Turn the fetched raw files into tidy parquet tables in data/processed/."""
     with stage("build tables") as note:
         built = data_sources.build_sources(
-            data_sources.select_sources(list(sources)), settings.raw_dir, settings.processed_dir
+            data_sources.select_sources(list(sources)),
+            settings.raw_dir,
+            settings.processed_dir,
+            skip_unfetched=not sources,
         )
         note["result"] = f"{len(built)} tables"
     for t in built:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cargorisk.errors import DataSourceError
-from cargorisk.sources import SOURCES, fetch_sources, verify_raw
+from cargorisk.sources import SOURCES, build_sources, fetch_sources, load_table, verify_raw
 from cargorisk.sources import fetch as fetch_module
 
 SMALL = SOURCES["mx_geo_isaacarroyov"]
@@ -118,3 +118,25 @@ def test_corrupt_manifest(tmp_path: Path, mirror: Path) -> None:
     (raw / "manifest.json").write_text("{not json")
     with pytest.raises(DataSourceError, match=r"manifest\.json is corrupt"):
         fetch_sources([SMALL], raw, mirror=mirror)
+
+
+def test_mirror_only_source_skipped_without_mirror_read_from_one(mirror: Path, tmp_path: Path) -> None:
+    facts = SOURCES["published_facts"]
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    skipped = fetch_sources([facts], raw, mirror=None)
+    assert [r.action for r in skipped] == ["skipped (mirror only)"]
+    assert build_sources([facts], raw, processed, skip_unfetched=True) == []
+    with pytest.raises(DataSourceError, match="run `cargorisk data fetch published_facts`"):
+        build_sources([facts], raw, processed)
+    fetch_sources([facts], raw, mirror=mirror)
+    built = {t.table: t.rows for t in build_sources([facts], raw, processed)}
+    assert built == {
+        "facts_port_hours": 70,
+        "facts_port_seasons": 13,
+        "facts_theft_states": 89,
+        "facts_theft_time_place": 36,
+    }
+    hours = load_table("facts_port_hours", processed)
+    cited = ~hours.apply(lambda row: "NOT SOURCED" in " ".join(row), axis=1)
+    assert (hours.loc[cited, "source_url"].str.len() > 10).all()  # a URL or the feed it was read from
+    assert (hours == "").any().any()  # empty cells stay empty text, not NaN

@@ -70,3 +70,9 @@ class Source:
     tables: tuple[Table, ...]
     build: Builder
     caveats: str = ""
+
+    @property
+    def mirror_only(self) -> bool:
+        """True when no file has a public download (facts compiled by hand): a fetch without a
+        mirror skips the source and a full build leaves its tables out, with a warning."""
+        return all(spec.url is None for spec in self.files)

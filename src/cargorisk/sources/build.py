@@ -72,10 +72,18 @@ def verify_raw(source: Source, raw_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def build_sources(sources: list[Source], raw_dir: Path, processed_dir: Path) -> list[TableStatus]:
-    """Build every table of ``sources`` into ``processed_dir`` and return their status."""
+def build_sources(
+    sources: list[Source], raw_dir: Path, processed_dir: Path, *, skip_unfetched: bool = False
+) -> list[TableStatus]:
+    """Build every table of ``sources`` into ``processed_dir`` and return their status.
+
+    With ``skip_unfetched`` (a build of every source), a mirror-only source that was not
+    fetched (:attr:`~cargorisk.sources.base.Source.mirror_only`) is left out with a warning."""
     done = []
     for source in sources:
+        if skip_unfetched and source.mirror_only and raw_state(source, raw_dir) == "missing":
+            log.warning("%s was not fetched (mirror only); its tables are not built", source.id)
+            continue
         paths = verify_raw(source, raw_dir)
         tables = source.build(paths)
         for spec in source.tables:

@@ -26,7 +26,8 @@ TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What happened to one file: ``action`` is 'copied', 'downloaded' or 'up to date'."""
+    """What happened to one file: ``action`` is 'copied', 'downloaded', 'up to date' or, for a
+    source without public downloads fetched without a mirror, 'skipped (mirror only)'."""
 
     source: str
     file: str
@@ -81,6 +82,10 @@ def fetch_sources(
     manifest = read_manifest(raw_dir)
     results = []
     for source in sources:
+        if mirror is None and source.mirror_only:
+            log.warning("%s has no public download; skipped (fetch it with --mirror DIR)", source.id)
+            results.append(FetchResult(source.id, "*", "skipped (mirror only)", "", 0))
+            continue
         done: list[FetchResult] = []
         try:
             for spec in source.files:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cargorisk.errors import InputError
-from cargorisk.sources import bts, cbp, inegi, roads, sesnsp, travelmapping
+from cargorisk.sources import bts, cbp, facts, inegi, roads, sesnsp, travelmapping
 from cargorisk.sources.base import Source, Table
 
 SOURCES: dict[str, Source] = {
@@ -19,6 +19,7 @@ SOURCES: dict[str, Source] = {
         roads.MX_SOURCE,
         roads.US_SOURCE,
         travelmapping.SOURCE,
+        facts.SOURCE,
     )
 }
 
