@@ -7,7 +7,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "evaluate": ["evaluate_waits"],
-        "fit": ["model_file", "plot_heatmap", "train_wait_model"],
+        "fit": ["plot_heatmap", "train_wait_model"],
         "hours": ["PortHours", "Span", "build_port_hours"],
         "live": ["read_live_waits"],
         "names": ["crossings_named", "resolve_crossing"],
@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "WaitEstimate",
             "arrival_time",
             "load_wait_model",
+            "model_file",
             "parse_time",
             "save_wait_model",
         ],

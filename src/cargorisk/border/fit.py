@@ -16,20 +16,22 @@ from cargorisk._io import atomic_path
 from cargorisk.border.evaluate import evaluate_waits, season_check, uncertain_crossings
 from cargorisk.border.hours import PortHours, build_port_hours
 from cargorisk.border.ports import crossing_table
-from cargorisk.border.waits import GAMMA_SHAPE, BorderWaitModel, observed_profiles, open_spans, save_wait_model
+from cargorisk.border.waits import (
+    GAMMA_SHAPE,
+    BorderWaitModel,
+    model_file,
+    observed_profiles,
+    open_spans,
+    save_wait_model,
+)
 from cargorisk.config import Settings
 from cargorisk.errors import DataSourceError
-from cargorisk.network.places import normalise
+from cargorisk._text import normalise
 from cargorisk.sources import load_table
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # the published season facts' port texts and the crossings they are about
 SEASON_PORTS = {"Nogales": "Mariposa", "Pharr": "Pharr International Bridge", "Otay Mesa": "Otay Mesa Commercial"}
-
-
-def model_file(settings: Settings) -> Path:
-    """Where the fitted border wait model lives."""
-    return settings.models_dir / "border_waits.json"
 
 
 def facts_table(name: str, settings: Settings) -> pd.DataFrame | None:

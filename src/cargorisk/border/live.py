@@ -12,7 +12,7 @@ import pandas as pd
 
 from cargorisk._io import check_readable
 from cargorisk.errors import InputError
-from cargorisk.network.places import normalise
+from cargorisk._text import normalise
 
 LIVE_WINDOW = timedelta(hours=2)
 US_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}

@@ -18,7 +18,7 @@ import re
 import pandas as pd
 
 from cargorisk.errors import InputError, PlaceNotFound
-from cargorisk.network.places import WORD_ABBREVIATIONS, normalise
+from cargorisk._text import WORD_ABBREVIATIONS, normalise
 
 # Other names of each crossing (the graph's bridge name is the key). CBP feed names and port
 # numbers are those of the CBP Border Wait Times feed (bwt.cbp.gov, snapshot of 2026-09-09 in

@@ -33,11 +33,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.border.hours import DAY, PortHours, Span, build_port_hours
 from cargorisk.border.live import feed_hours, live_reading, read_live_waits
+from cargorisk.config import Settings
 from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
 
 GAMMA_SHAPE = 2.0
@@ -350,8 +350,19 @@ def fit_elasticity(levels: dict[str, float], volume: pd.Series) -> float:
     return float(np.clip(np.polyfit(x, y, 1)[0], 0.0, 1.5))
 
 
+def gamma_quantile(q: float, shape: int = int(GAMMA_SHAPE)) -> float:
+    """Quantile of a gamma(integer shape, scale 1) variable: bisection on its Erlang CDF
+    1 - exp(-x) sum_{i<k} x^i / i! (no scipy at import: `border waits` starts fast)."""
+    cdf = lambda x: 1 - math.exp(-x) * sum(x**i / math.factorial(i) for i in range(shape))  # noqa: E731
+    low, high = 0.0, 100.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if cdf(mid) < q else (low, mid)
+    return (low + high) / 2
+
+
 # quantiles of a gamma(shape k) variable with mean 1: the wait's quantiles scale with its mean
-P50_RATIO, P90_RATIO = (float(special.gammaincinv(GAMMA_SHAPE, q) / GAMMA_SHAPE) for q in (0.5, 0.9))
+P50_RATIO, P90_RATIO = (gamma_quantile(q) / GAMMA_SHAPE for q in (0.5, 0.9))
 
 
 def quantiles(mean: float) -> tuple[float, float]:
@@ -413,6 +424,11 @@ def reading_estimate(crossing: str, local: datetime, reading: pd.Series, facts: 
 
 
 # ---- persistence ----
+
+
+def model_file(settings: Settings) -> Path:
+    """Where the fitted border wait model lives."""
+    return settings.models_dir / "border_waits.json"
 
 
 def save_wait_model(model: BorderWaitModel, path: Path, card: dict, crossings: pd.DataFrame) -> Path:
