@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
@@ -84,6 +85,16 @@ def every_day_kind(spans: dict[str, SpanDoc]) -> dict[str, SpanDoc]:
     return spans
 
 
+def time_zone(name: str) -> str:
+    """An IANA time zone name ('America/Chicago')."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = "not an IANA time zone"
+        raise ValueError(msg) from None
+    return name
+
+
 Direction = Literal["northbound", "southbound", "mx_export"]
 Crossings = Annotated[list[Text], Field(min_length=1)]
 
@@ -95,7 +106,7 @@ class CrossingsDoc(BaseModel):
     crossing: Crossings
     port_code: list[Annotated[str, Strict(), Field(pattern=r"^\d{4}$")]]
     port_name: list[Text]
-    time_zone: list[Text]
+    time_zone: list[Annotated[str, Strict(), AfterValidator(time_zone)]]
     trucks_12m: list[Minutes]
     trucks_per_day: list[Minutes]
     growth_12m: list[Annotated[float, Strict()]]  # NaN where there is no year before
