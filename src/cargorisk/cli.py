@@ -597,7 +597,7 @@ def border_waits(
     )
     hours = f"hours that day {est.hours} ({est.hours_source}{'; assumed' if est.hours_assumed else ''})"
     if not est.is_open:
-        say(head + f"commercial lanes closed ({est.source}); {hours}")
+        say(head + f"commercial lanes closed{'' if est.source == 'closed' else f' ({est.source})'}; {hours}")
         return
     backlog = f", {est.backlog_min:.0f} of it the queue from the closure" if est.backlog_min >= 1 else ""
     say(

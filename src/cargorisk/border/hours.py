@@ -371,11 +371,15 @@ class PortHours:
         defaults for Dec 25, Jan 1 and US federal holidays, then the day type)."""
         spans = self.spans(crossing, direction)
         kinds = holidays_of(day)
-        for kind in kinds:
+        dated = [k for k in kinds if k not in ("mx_holiday", "us_holiday")]  # Dec 25 before 'Mexican holidays'
+        for kind in dated:
             if kind in spans:
                 return spans[kind]
         if {"dec25", "jan1"} & set(kinds):
             return CLOSED_DEFAULT
+        for kind in kinds:
+            if kind in spans:
+                return spans[kind]
         if "us_holiday" in kinds and direction == "northbound":
             sunday = spans["sunday"]
             return Span(sunday.intervals, f"default: Sunday hours on US federal holidays ({sunday.source})", True)
