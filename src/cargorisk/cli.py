@@ -490,10 +490,12 @@ def risk_edges(settings: Settings, year: int, top: int) -> None:
 
 def print_wait_evaluation(evaluation: object) -> None:
     """Border wait evaluation: held-out MAE (min) of the model and the three baselines."""
-    say(f"{'border wait test (MAE, min)':<48} {'model':>6} {'zero':>6} {'h-o-w':>6} {'volume':>7}  beats naive")
+    head = f"{'border wait test (MAE, min)':<48} {'model':>6} {'zero':>6} {'h-o-w':>6} {'volume':>7}"
+    say(head + "  beats naive")
     for row in evaluation.itertuples(index=False):  # type: ignore[attr-defined]
+        test = f"{row.test}, {row.crossing}"
         say(
-            f"{row.test + ', ' + row.crossing:<48} {row.model:>6.1f} {row.zero:>6.1f} {row.hour_of_week:>6.1f} "
+            f"{test:<48} {row.model:>6.1f} {row.zero:>6.1f} {row.hour_of_week:>6.1f} "
             f"{row.volume_only:>7.1f}  {'yes' if row.beats_naive else 'no'}"
         )
 
@@ -528,18 +530,26 @@ def border_ports(settings: Settings, direction: str) -> None:
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
     table, model = border_context(settings)
-    say(f"{'code':<5} {'crossing':<44} {'trucks/day':>10} {'growth':>7} {'Tue 10:00':>10}  {'Mon-Fri':<12} {'Sat':<12} {'Sun':<12}")
+    say(
+        f"{'code':<5} {'crossing':<44} {'trucks/day':>10} {'growth':>7} {'Tue 10:00':>10}  "
+        f"{'Mon-Fri':<12} {'Sat':<12} {'Sun':<12}"
+    )
     for row in table.itertuples(index=False):
-        est = model.predict_wait(row.crossing, datetime(2026, 3, 3, 10, tzinfo=ZoneInfo(row.time_zone)), row.time_zone)
+        est = model.predict_wait(
+            row.crossing, datetime(2026, 3, 3, 10, tzinfo=ZoneInfo(row.time_zone)), row.time_zone
+        )
         wait = f"{est.mean_min:.0f} min" if est.is_open else "closed"
         growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
         spans = model.hours_.spans(row.crossing, direction)
-        days = [spans[k].label() + ("*" if spans[k].assumed else "") for k in ("weekday", "saturday", "sunday")]
+        days = [
+            spans[k].label() + ("*" if spans[k].assumed else "") for k in ("weekday", "saturday", "sunday")
+        ]
         say(
-            f"{row.port_code:<5} {row.crossing[:44]:<44} {row.trucks_per_day:>10,.0f} {growth:>7} {wait:>10}  "
-            f"{days[0]:<12} {days[1]:<12} {days[2]:<12}"
+            f"{row.port_code:<5} {row.crossing[:44]:<44} {row.trucks_per_day:>10,.0f} {growth:>7} "
+            f"{wait:>10}  {days[0]:<12} {days[1]:<12} {days[2]:<12}"
         )
-        say(f"      wait {est.source.split(';')[0]}{'; uncertain' if row.crossing in model.uncertain_ else ''}; hours: {hours_sources(spans)}")
+        uncertain = "; uncertain" if row.crossing in model.uncertain_ else ""
+        say(f"      wait {est.source.split(';')[0]}{uncertain}; hours: {hours_sources(spans)}")
     say("* hours assumed (no source for that day); holidays: `cargorisk border waits --at <date>`")
 
 
@@ -601,7 +611,8 @@ def border_waits(
         return
     backlog = f", {est.backlog_min:.0f} of it the queue from the closure" if est.backlog_min >= 1 else ""
     say(
-        head + f"expected wait {est.mean_min:.0f} min (p50 {est.p50_min:.0f}, p90 {est.p90_min:.0f}{backlog}; "
+        head
+        + f"expected wait {est.mean_min:.0f} min (p50 {est.p50_min:.0f}, p90 {est.p90_min:.0f}{backlog}; "
         f"{est.source}); {hours}"
     )
 

@@ -64,14 +64,20 @@ def test_regular_hours_follow_each_ports_sources(table: PortHours) -> None:
     assert labels(table, "Bridge of the Americas") == ["06:00-14:00", "closed", "closed"]
     wtb = table.spans("World Trade Bridge")
     assert wtb["weekday"].source == "CBP Border Wait Times feed, 2026-09-09"
-    assert wtb["saturday"].source.startswith("CBP, 2017-07-28") and wtb["saturday"].url.startswith("https://www.cbp.gov")
+    assert wtb["saturday"].source.startswith("CBP, 2017-07-28") and wtb["saturday"].url.startswith(
+        "https://www.cbp.gov"
+    )
     assert not any(s.assumed for s in wtb.values())
 
 
 def test_mexican_customs_hours(table: PortHours) -> None:
     """Southbound (Mexican import) and Mexican export hours where a source gives them."""
     assert labels(table, "World Trade Bridge", "mx_export") == ["07:00-23:00", "08:00-15:00", "08:00-15:00"]
-    assert labels(table, "Pharr International Bridge", "southbound") == ["07:00-23:00", "07:00-16:00", "07:00-16:00"]
+    assert labels(table, "Pharr International Bridge", "southbound") == [
+        "07:00-23:00",
+        "07:00-16:00",
+        "07:00-16:00",
+    ]
     naco = table.spans("Naco", "southbound")
     assert naco["weekday"].assumed and naco["weekday"].source.startswith("as northbound")
 
@@ -116,10 +122,14 @@ def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
     assert colombia["weekday"].label() == "07:00-23:00" and "--waits file" in colombia["weekday"].source
     assert fed.spans("Ysleta Bridge")["weekday"].label() == "06:00-24:00"  # CBP's history stays
     local = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
-    assert fed.is_open("Colombia Solidarity Bridge", local) and not table.is_open("Colombia Solidarity Bridge", local)
+    assert fed.is_open("Colombia Solidarity Bridge", local) and not table.is_open(
+        "Colombia Solidarity Bridge", local
+    )
 
 
-def test_without_the_facts_table_hours_are_defaults_flagged_assumed(corridor: object, built: Settings) -> None:
+def test_without_the_facts_table_hours_are_defaults_flagged_assumed(
+    corridor: object, built: Settings
+) -> None:
     from cargorisk.border import crossing_table  # noqa: PLC0415
 
     crossings = crossing_table(corridor, built.processed_dir)

@@ -55,13 +55,21 @@ def test_names(table: pd.DataFrame, name: str, crossing: str) -> None:
 
 
 def test_cities_mean_every_bridge(table: pd.DataFrame) -> None:
-    assert set(crossings_named("Nuevo Laredo", table)["crossing"]) == {"World Trade Bridge", "Colombia Solidarity Bridge"}
-    assert set(crossings_named("El Paso / Ciudad Juárez", table)["crossing"]) == {"Ysleta Bridge", "Bridge of the Americas"}
+    assert set(crossings_named("Nuevo Laredo", table)["crossing"]) == {
+        "World Trade Bridge",
+        "Colombia Solidarity Bridge",
+    }
+    assert set(crossings_named("El Paso / Ciudad Juárez", table)["crossing"]) == {
+        "Ysleta Bridge",
+        "Bridge of the Americas",
+    }
     assert set(crossings_named("Matamoros", table)["port_code"]) == {"2301"}
 
 
 def test_unknown_names_suggest(table: pd.DataFrame) -> None:
-    with pytest.raises(PlaceNotFound, match=r"'Colombiaa' is not a commercial crossing; did you mean 'Colombia'"):
+    with pytest.raises(
+        PlaceNotFound, match=r"'Colombiaa' is not a commercial crossing; did you mean 'Colombia'"
+    ):
         resolve_crossing("Colombiaa", table)
     with pytest.raises(PlaceNotFound, match="run `cargorisk border ports`"):
         resolve_crossing("Vancouver", table)

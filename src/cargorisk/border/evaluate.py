@@ -57,7 +57,10 @@ def how_mean(train: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
     """Hour-of-week mean of the training cells (hour mean, then overall mean where missing)."""
     by_week = train.groupby(level=["weekday", "hour"])["wait_min"].mean()
     by_hour = train.groupby(level="hour")["wait_min"].mean()
-    values = [by_week.get((d, h), by_hour.get(h, train["wait_min"].mean())) for _, d, h in keys.itertuples(index=False)]
+    values = [
+        by_week.get((d, h), by_hour.get(h, train["wait_min"].mean()))
+        for _, d, h in keys.itertuples(index=False)
+    ]
     return np.asarray(values, dtype=float)
 
 
@@ -74,16 +77,14 @@ def open_cells(cells: pd.DataFrame) -> pd.DataFrame:
     return cells[cells["is_open"]]
 
 
-def leave_one_out(
-    observed: dict[str, pd.DataFrame], crossings: pd.DataFrame, hours: PortHours
-) -> list[dict]:
+def leave_one_out(observed: dict[str, pd.DataFrame], crossings: pd.DataFrame, hours: PortHours) -> list[dict]:
     """One row per held-out observed crossing (see module docstring)."""
     zones = crossings.set_index("crossing")["time_zone"]
     rows = []
-    for target in observed:
-        train = {c: cells for c, cells in observed.items() if c != target}
+    for target, cells in observed.items():
+        train = {c: other for c, other in observed.items() if c != target}
         model = BorderWaitModel(elasticity=None if len(train) > 1 else 0.5).fit(train, crossings, hours)
-        test = open_cells(observed[target])
+        test = open_cells(cells)
         keys = test.index.to_frame(index=False)
         pooled = pd.concat([open_cells(c) for c in train.values()])
         forecasts = {
@@ -92,13 +93,17 @@ def leave_one_out(
             "hour_of_week": how_mean(pooled, keys),
             "volume_only": np.full(len(test), model.level(target)),
         }
-        rows.append({"test": "leave one crossing out", "crossing": target, **score(test["wait_min"].to_numpy(), forecasts)})
+        rows.append(
+            {
+                "test": "leave one crossing out",
+                "crossing": target,
+                **score(test["wait_min"].to_numpy(), forecasts),
+            }
+        )
     return rows
 
 
-def time_ordered(
-    observed: dict[str, pd.DataFrame], crossings: pd.DataFrame, hours: PortHours
-) -> list[dict]:
+def time_ordered(observed: dict[str, pd.DataFrame], crossings: pd.DataFrame, hours: PortHours) -> list[dict]:
     """One row per observed crossing: fit on January-August, predict September-December."""
     zones = crossings.set_index("crossing")["time_zone"]
     months = lambda cells, train: cells[cells.index.get_level_values("month").isin(TRAIN_MONTHS) == train]  # noqa: E731
@@ -117,7 +122,13 @@ def time_ordered(
             "hour_of_week": how_mean(train, keys),
             "volume_only": np.full(len(test), train["wait_min"].mean()),
         }
-        rows.append({"test": "time-ordered (Sep-Dec)", "crossing": crossing, **score(test["wait_min"].to_numpy(), forecasts)})
+        rows.append(
+            {
+                "test": "time-ordered (Sep-Dec)",
+                "crossing": crossing,
+                **score(test["wait_min"].to_numpy(), forecasts),
+            }
+        )
     return rows
 
 

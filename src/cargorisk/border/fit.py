@@ -13,6 +13,7 @@ import networkx as nx
 import pandas as pd
 
 from cargorisk._io import atomic_path
+from cargorisk._text import normalise
 from cargorisk.border.evaluate import evaluate_waits, season_check, uncertain_crossings
 from cargorisk.border.hours import PortHours, build_port_hours
 from cargorisk.border.ports import crossing_table
@@ -26,12 +27,15 @@ from cargorisk.border.waits import (
 )
 from cargorisk.config import Settings
 from cargorisk.errors import DataSourceError
-from cargorisk._text import normalise
 from cargorisk.sources import load_table
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # the published season facts' port texts and the crossings they are about
-SEASON_PORTS = {"Nogales": "Mariposa", "Pharr": "Pharr International Bridge", "Otay Mesa": "Otay Mesa Commercial"}
+SEASON_PORTS = {
+    "Nogales": "Mariposa",
+    "Pharr": "Pharr International Bridge",
+    "Otay Mesa": "Otay Mesa Commercial",
+}
 
 
 def facts_table(name: str, settings: Settings) -> pd.DataFrame | None:
@@ -76,7 +80,9 @@ def train_wait_model(
     the crossing table, write heatmaps."""
     crossings = crossing_table(graph, settings.processed_dir)
     observed = observed_profiles(load_table("cbp_wait_profile", settings.processed_dir), crossings)
-    hours = PortHours(build_port_hours(facts_table("facts_port_hours", settings), crossings, open_spans(observed)))
+    hours = PortHours(
+        build_port_hours(facts_table("facts_port_hours", settings), crossings, open_spans(observed))
+    )
     evaluation = evaluate_waits(observed, crossings, hours)
     model = BorderWaitModel().fit(observed, crossings, hours)
     model.uncertain_ = uncertain_crossings(evaluation, crossings, list(observed))

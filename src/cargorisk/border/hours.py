@@ -38,9 +38,6 @@ from dateutil.easter import easter
 from cargorisk.border.names import contained, lookup, name_index, name_key
 
 DAY_TYPES = ("weekday", "saturday", "sunday")
-HOLIDAYS = (
-    "dec24", "dec25", "dec31", "jan1", "holy_thursday", "good_friday", "holy_saturday", "mx_holiday", "us_holiday",
-)  # fmt: skip
 DIRECTIONS = ("northbound", "southbound", "mx_export")
 DAY = 24 * 60
 FEED = "CBP Border Wait Times"
@@ -72,7 +69,12 @@ class Span:
 
     def as_doc(self) -> dict:
         """JSON form (the wait model file)."""
-        return {"open": [list(i) for i in self.intervals], "source": self.source, "assumed": self.assumed, "url": self.url}
+        return {
+            "open": [list(i) for i in self.intervals],
+            "source": self.source,
+            "assumed": self.assumed,
+            "url": self.url,
+        }
 
 
 CLOSED_DEFAULT = Span((), "default: closed Dec 25 and Jan 1 (as every crossing with a source)", assumed=True)
@@ -80,7 +82,7 @@ CLOSED_DEFAULT = Span((), "default: closed Dec 25 and Jan 1 (as every crossing w
 # ---- reading hours written as text ----
 
 CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|midnight|noon)"
-RANGE = re.compile(rf"(?<![\d:])({CLOCK})\s*(?:-|–|to)\s*({CLOCK})(?![\d:])", re.IGNORECASE)
+RANGE = re.compile(rf"(?<![\d:])({CLOCK})\s*(?:-|\u2013|to)\s*({CLOCK})(?![\d:])", re.IGNORECASE)
 UNTIL = re.compile(r"until\s+(\d{1,2}(?::\d{2})?)", re.IGNORECASE)
 DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 NOTHING = re.compile(r"not sourced|not listed|not stated|not specified|not given", re.IGNORECASE)
@@ -213,12 +215,16 @@ def build_port_hours(
 def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
     """Weekday, Saturday and Sunday spans of one crossing per direction from its facts rows."""
     regular = rows[rows.apply(is_regular, axis=1)] if len(rows) else rows
-    newest = regular.iloc[sorted(range(len(regular)), key=lambda i: date_rank(regular.iloc[i]["source_date"]), reverse=True)]
+    newest = regular.iloc[
+        sorted(range(len(regular)), key=lambda i: date_rank(regular.iloc[i]["source_date"]), reverse=True)
+    ]
     out: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
     for direction in DIRECTIONS:
         for day_type in DAY_TYPES:
             for _, row in newest.iterrows():
-                if direction not in directions_of(row) or (day_type != "weekday" and FEED in row["source_url"]):
+                if direction not in directions_of(row) or (
+                    day_type != "weekday" and FEED in row["source_url"]
+                ):
                     continue
                 hours = parse_hours(row_text(row, day_type, direction))
                 if hours is not None:
@@ -227,7 +233,9 @@ def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
         weekday = out[direction].get("weekday")
         for day_type in ("saturday", "sunday"):
             if day_type not in out[direction] and weekday is not None and FEED in weekday.source:
-                out[direction][day_type] = replace(weekday, source=weekday.source + " (one string for all days)")
+                out[direction][day_type] = replace(
+                    weekday, source=weekday.source + " (one string for all days)"
+                )
     fill_defaults(out)
     return out
 
@@ -238,7 +246,9 @@ def fill_defaults(spans: dict[str, dict[str, Span]]) -> None:
     north.setdefault("weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True))
     for day_type in ("saturday", "sunday"):
         weekday = north["weekday"]
-        north.setdefault(day_type, Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url))
+        north.setdefault(
+            day_type, Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
+        )
     for direction in ("southbound", "mx_export"):
         for day_type in DAY_TYPES:
             if day_type not in spans[direction]:
@@ -284,7 +294,9 @@ def holiday_rules(
         for field in ("weekday_hours", "holiday_or_special", "notes"):
             named = about[i]
             for clause in str(row[field]).split(";"):
-                named = contained(name_key(clause), index) or named  # 'Juarez aduanas close ...; Holy Thu ...'
+                named = (
+                    contained(name_key(clause), index) or named
+                )  # 'Juarez aduanas close ...; Holy Thu ...'
                 for holiday, hours in clause_rules(clause):
                     out += [(c, holiday, Span(hours, **cite(row))) for c in named]
     return out
@@ -344,7 +356,9 @@ def is_mexican_holiday(day: date) -> bool:
 
 def holidays_of(day: date) -> list[str]:
     """The holiday kinds ``day`` is, most specific first."""
-    found = {(12, 24): "dec24", (12, 25): "dec25", (12, 31): "dec31", (1, 1): "jan1"}.get((day.month, day.day))
+    found = {(12, 24): "dec24", (12, 25): "dec25", (12, 31): "dec31", (1, 1): "jan1"}.get(
+        (day.month, day.day)
+    )
     kinds = [found] if found else []
     offset = (day - easter(day.year)).days
     kinds += {-3: ["holy_thursday"], -2: ["good_friday"], -1: ["holy_saturday"]}.get(offset, [])
@@ -371,7 +385,9 @@ class PortHours:
         defaults for Dec 25, Jan 1 and US federal holidays, then the day type)."""
         spans = self.spans(crossing, direction)
         kinds = holidays_of(day)
-        dated = [k for k in kinds if k not in ("mx_holiday", "us_holiday")]  # Dec 25 before 'Mexican holidays'
+        dated = [
+            k for k in kinds if k not in ("mx_holiday", "us_holiday")
+        ]  # Dec 25 before 'Mexican holidays'
         for kind in dated:
             if kind in spans:
                 return spans[kind]
@@ -382,7 +398,9 @@ class PortHours:
                 return spans[kind]
         if "us_holiday" in kinds and direction == "northbound":
             sunday = spans["sunday"]
-            return Span(sunday.intervals, f"default: Sunday hours on US federal holidays ({sunday.source})", True)
+            return Span(
+                sunday.intervals, f"default: Sunday hours on US federal holidays ({sunday.source})", True
+            )
         return spans[day_type(day)]
 
     def spans(self, crossing: str, direction: str = "northbound") -> dict[str, Span]:
@@ -427,7 +445,10 @@ class PortHours:
         return cls(
             {
                 c: {
-                    d: {k: Span(tuple(tuple(i) for i in s["open"]), s["source"], s["assumed"], s["url"]) for k, s in spans.items()}
+                    d: {
+                        k: Span(tuple(tuple(i) for i in s["open"]), s["source"], s["assumed"], s["url"])
+                        for k, s in spans.items()
+                    }
                     for d, spans in dirs.items()
                 }
                 for c, dirs in doc.items()

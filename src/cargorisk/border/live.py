@@ -11,15 +11,24 @@ from pathlib import Path
 import pandas as pd
 
 from cargorisk._io import check_readable
-from cargorisk.errors import InputError
 from cargorisk._text import normalise
+from cargorisk.errors import InputError
 
 LIVE_WINDOW = timedelta(hours=2)
 US_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
 UPDATE = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)\s*([A-Z]{3})", re.IGNORECASE)
 MAX_FEED_BYTES = 20 * 2**20  # the whole CBP feed is about 0.5 MB
 MAX_DELAY_MIN = 24 * 60  # a reading outside 0..24 h is not a wait
-COLUMNS = ["port_code", "crossing_name", "observed_at", "delay_min", "fast_delay_min", "lanes_open", "status", "hours"]
+COLUMNS = [
+    "port_code",
+    "crossing_name",
+    "observed_at",
+    "delay_min",
+    "fast_delay_min",
+    "lanes_open",
+    "status",
+    "hours",
+]
 
 
 def read_live_waits(path: Path) -> pd.DataFrame:
@@ -131,5 +140,3 @@ def feed_hours(live: pd.DataFrame, crossings: object) -> dict[str, str]:
         if texts:
             out[crossing] = texts[0]
     return out
-
-

@@ -17,8 +17,8 @@ import re
 
 import pandas as pd
 
-from cargorisk.errors import InputError, PlaceNotFound
 from cargorisk._text import WORD_ABBREVIATIONS, normalise
+from cargorisk.errors import InputError, PlaceNotFound
 
 # Other names of each crossing (the graph's bridge name is the key). CBP feed names and port
 # numbers are those of the CBP Border Wait Times feed (bwt.cbp.gov, snapshot of 2026-09-09 in
@@ -47,7 +47,9 @@ NAMES: dict[str, tuple[str, ...]] = {
     ),
     "Del Rio International Bridge": ("Del Rio", "Puente Ciudad Acuna", "230201"),
     "Starr-Camargo Bridge": ("Rio Grande City", "Starr Camargo", "Puente Camargo", "230701"),
-    "Progreso International Bridge": ("Progreso", "Progreso Progreso International Bridge", "B&P Bridge", "230901"),
+    "Progreso International Bridge": (
+        "Progreso", "Progreso Progreso International Bridge", "B&P Bridge", "230901",
+    ),
     "Roma-Ciudad Miguel Alemán International Bridge": ("Roma", "Roma-Miguel Aleman", "231001"),
     "Ysleta Bridge": (
         "Ysleta", "El Paso Ysleta", "Zaragoza", "Ysleta-Zaragoza", "Puente Zaragoza", "Zaragoza-Ysleta",
@@ -57,7 +59,9 @@ NAMES: dict[str, tuple[str, ...]] = {
         "BOTA", "El Paso Bridge of the Americas (BOTA)", "Cordova", "Puente Cordova", "Cordova-Americas",
         "Puente de las Americas", "Puente Libre", "240201",
     ),
-    "Presidio-Ojinaga International Bridge": ("Presidio", "Presidio Port of Entry", "Puente Ojinaga", "240301"),
+    "Presidio-Ojinaga International Bridge": (
+        "Presidio", "Presidio Port of Entry", "Puente Ojinaga", "240301",
+    ),
     "Marcelino Serna Bridge": ("Tornillo", "Marcelino Serna Tornillo", "Tornillo-Guadalupe", "240401"),
     "Columbus": ("Columbus-Palomas", "Puerto Palomas", "240601"),
     "Santa Teresa": ("Santa Teresa Port of Entry", "San Jeronimo", "Santa Teresa-San Jeronimo", "240801"),
@@ -75,7 +79,10 @@ CITIES: dict[str, tuple[str, ...]] = {
     "Nuevo Laredo": ("World Trade Bridge", "Colombia Solidarity Bridge"),
     "Reynosa": ("Pharr International Bridge",),
     "Piedras Negras": ("Camino Real International Bridge",),
-    "Matamoros": ("Veterans International Bridge at Los Tomates", "Free Trade International Bridge (Los Indios)"),
+    "Matamoros": (
+        "Veterans International Bridge at Los Tomates",
+        "Free Trade International Bridge (Los Indios)",
+    ),
     "Ciudad Acuna": ("Del Rio International Bridge",),
     "Camargo": ("Starr-Camargo Bridge",),
     "Nuevo Progreso": ("Progreso International Bridge",),
@@ -93,11 +100,36 @@ CITIES: dict[str, tuple[str, ...]] = {
 }
 # words that say what kind of place a name is, not which one ('Puente Colombia' = 'Colombia')
 FILLER = frozenset(
-    "bridge bridges international internacional puente garita poe port of entry commercial cargo "
-    "crossing the at de del la las los facility lot aduana texas tx".split()
+    {
+        "bridge",
+        "bridges",
+        "international",
+        "internacional",
+        "puente",
+        "garita",
+        "poe",
+        "port",
+        "of",
+        "entry",
+        "commercial",
+        "cargo",
+        "crossing",
+        "the",
+        "at",
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "facility",
+        "lot",
+        "aduana",
+        "texas",
+        "tx",
+    }
 )
 KEEP_FILLER = frozenset({"los indios", "los tomates", "del rio", "de las americas"})
-PAIR = re.compile(r"\s*[-–/]\s*|\s+(?:to|y|and)\s+")
+PAIR = re.compile(r"\s*[-\u2013/]\s*|\s+(?:to|y|and)\s+")
 
 
 def name_key(text: str) -> str:
@@ -119,7 +151,9 @@ def name_index(table: pd.DataFrame) -> dict[str, frozenset[str]]:
     pairs: list[tuple[str, str]] = []
     for row in table.itertuples(index=False):
         names = [row.crossing, row.port_name, row.port_code, *NAMES.get(row.crossing, ())]
-        names += [getattr(row, side) for side in ("mx_name", "us_name") if isinstance(getattr(row, side, None), str)]
+        names += [
+            getattr(row, side) for side in ("mx_name", "us_name") if isinstance(getattr(row, side, None), str)
+        ]
         pairs += [(n, row.crossing) for n in names]
     pairs += [(city, c) for city, crossings in CITIES.items() for c in crossings if c in known]
     index: dict[str, set[str]] = {}
@@ -178,7 +212,11 @@ def not_found(query: str, table: pd.DataFrame) -> str:
     names = sorted(set(table["crossing"]) | set(table["port_name"]) | set(CITIES) | set(names_of(table)))
     keys = {name_key(n): n for n in names}
     close = difflib.get_close_matches(name_key(query), list(keys), n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(repr(keys[c]) for c in close)}?" if close else "run `cargorisk border ports`"
+    hint = (
+        f"did you mean {' or '.join(repr(keys[c]) for c in close)}?"
+        if close
+        else "run `cargorisk border ports`"
+    )
     return f"{query!r} is not a commercial crossing; {hint}"
 
 

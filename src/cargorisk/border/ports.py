@@ -60,7 +60,9 @@ def seasonality(series: pd.Series) -> list[float]:
     per_day = series / series.index.days_in_month
     trend = per_day.rolling(12, center=True).mean()
     ratio = (per_day / ((trend + trend.shift(-1)) / 2)).dropna()
-    recent = ratio[(ratio.index > series.index.max() - pd.DateOffset(years=SEASON_YEARS)) & (ratio.index.year != 2020)]
+    recent = ratio[
+        (ratio.index > series.index.max() - pd.DateOffset(years=SEASON_YEARS)) & (ratio.index.year != 2020)
+    ]
     index = recent.groupby(recent.index.month).median().reindex(range(1, 13))
     if index.isna().all() or not index.mean() > 0:
         return [1.0] * 12
@@ -96,8 +98,9 @@ def crossing_table(graph: nx.MultiDiGraph, processed_dir: Path) -> pd.DataFrame:
     """Every crossing of ``graph`` with its nodes, coordinates, time zone and truck volumes.
 
     Columns: ``crossing`` (the bridge name, unique), ``port_code``, ``port_name``, ``mx_node``,
-    ``us_node``, ``mx_name``, ``us_name`` (the two ends' node names), ``mx_lon``, ``mx_lat``, ``us_lon``, ``us_lat``, ``time_zone``, ``trucks_12m``,
-    ``trucks_per_day``, ``growth_12m``, ``seasonality`` (12 factors), ``volume_source``.
+    ``us_node``, ``mx_name``, ``us_name`` (the two ends' node names), ``mx_lon``, ``mx_lat``,
+    ``us_lon``, ``us_lat``, ``time_zone``, ``trucks_12m``, ``trucks_per_day``, ``growth_12m``,
+    ``seasonality`` (12 factors), ``volume_source``.
     """
     rows = []
     for u, v, d in graph.edges(data=True):

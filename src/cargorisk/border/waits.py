@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -147,8 +146,12 @@ class BorderWaitModel:
         self.reference_ = {c: (self.levels_[c], float(volume[c])) for c in observed}
         self.observed_ = observed
         self.volumes_ = volume.astype(float).to_dict()
-        self.seasons_ = {row.crossing: [float(f) for f in row.seasonality] for row in crossings.itertuples(index=False)}
-        self.hours_ = hours if hours is not None else PortHours(build_port_hours(None, crossings, open_spans(observed)))
+        self.seasons_ = {
+            row.crossing: [float(f) for f in row.seasonality] for row in crossings.itertuples(index=False)
+        }
+        self.hours_ = (
+            hours if hours is not None else PortHours(build_port_hours(None, crossings, open_spans(observed)))
+        )
         self.uncertain_: set[str] = set()
         self.memo().clear()
         self.carry_over_h_ = self.carry_over_h if self.carry_over_h is not None else fit_carry_over(self)
@@ -257,7 +260,16 @@ class BorderWaitModel:
         flags = "; wait uncertain" * uncertain + "; hours assumed" * span.assumed
         p50, p90 = quantiles(mean)
         return WaitEstimate(
-            crossing, local, True, mean, p50, p90, source + flags, **facts, uncertain=uncertain, backlog_min=backlog
+            crossing,
+            local,
+            True,
+            mean,
+            p50,
+            p90,
+            source + flags,
+            **facts,
+            uncertain=uncertain,
+            backlog_min=backlog,
         )
 
     def mean_wait(self, crossing: str, local: datetime) -> tuple[float, str]:
@@ -289,7 +301,10 @@ class BorderWaitModel:
         """Hours the crossing was closed before opening at minute ``opened`` of ``day`` (0 when
         it was open through midnight, at most a week)."""
         for back in range(8):
-            ends = [b - back * DAY for a, b in self.hours_.span(crossing, day - timedelta(days=back), direction).intervals]
+            ends = [
+                b - back * DAY
+                for a, b in self.hours_.span(crossing, day - timedelta(days=back), direction).intervals
+            ]
             ends = [e for e in ends if e <= opened]
             if ends:
                 return (opened - max(ends)) / 60

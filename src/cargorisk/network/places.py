@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
