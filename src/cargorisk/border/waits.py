@@ -231,6 +231,14 @@ class BorderWaitModel:
         key = ("hours", id(live))
         return self.cached(key, lambda: self.hours_.with_feed(feed_hours(live, self.hours_.table)))  # type: ignore[return-value]
 
+    def hours(
+        self, crossing: str, day: date, direction: str = "northbound", live: pd.DataFrame | None = None
+    ) -> Span:
+        """A crossing's hours on a local date with their source: ``direction`` 'northbound'
+        (CBP), 'southbound' (Mexican import customs) or 'mx_export' (Mexican export customs, what
+        a transfer crossing needs before the drayage leg)."""
+        return self.port_hours(live).span(crossing, day, direction)
+
     def predict_wait(
         self,
         crossing: str,
