@@ -379,10 +379,20 @@ class PortHours:
 
     def __init__(self, table: HoursTable) -> None:
         self.table = table
+        self.memo: dict[tuple[str, date, str], Span] = {}
 
     def span(self, crossing: str, day: date, direction: str = "northbound") -> Span:
         """The span of ``crossing`` on a local date (a sourced holiday rule first, then the
         defaults for Dec 25, Jan 1 and US federal holidays, then the day type)."""
+        key = (crossing, day, direction)
+        if key not in self.memo:
+            if len(self.memo) >= 100_000:  # keyed by date: keep the memory bounded
+                self.memo.clear()
+            self.memo[key] = self.resolve(crossing, day, direction)
+        return self.memo[key]
+
+    def resolve(self, crossing: str, day: date, direction: str) -> Span:
+        """:meth:`span` without the cache."""
         spans = self.spans(crossing, direction)
         kinds = holidays_of(day)
         dated = [

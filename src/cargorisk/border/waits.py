@@ -42,6 +42,7 @@ from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
 GAMMA_SHAPE = 2.0
 PRIOR_ELASTICITY = 0.5
 NAN = float("nan")
+MEMO_LIMIT = 20_000  # cached lookups per model (about 8 MB at most, measured)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class BorderWaitModel:
         """``compute()`` once per key."""
         memo = self.memo()
         if key not in memo:
+            if len(memo) >= MEMO_LIMIT:  # estimates are keyed by time: keep the memory bounded
+                memo.clear()
             memo[key] = compute()  # type: ignore[operator]
         return memo[key]
 
@@ -254,7 +257,16 @@ class BorderWaitModel:
         (Mexican customs hours; the wait itself is the router's southbound assumption).
         """
         local = to_local(when, time_zone)
-        reading = live_reading(live, crossing, when) if direction == "northbound" else None
+        if live is None:  # the estimate depends on its arguments only: look it up once
+            key = ("estimate", crossing, local, direction)
+            return self.cached(key, lambda: self.estimate(crossing, local, None, direction))  # type: ignore[return-value]
+        return self.estimate(crossing, local, live, direction)
+
+    def estimate(
+        self, crossing: str, local: datetime, live: pd.DataFrame | None, direction: str
+    ) -> WaitEstimate:
+        """:meth:`predict_wait` at a local time, without the cache."""
+        reading = live_reading(live, crossing, local) if direction == "northbound" else None
         span = self.port_hours(live).span(crossing, local.date(), direction)
         facts = {"hours": span.label(), "hours_source": span.source, "hours_assumed": span.assumed}
         if reading is not None:
@@ -282,7 +294,10 @@ class BorderWaitModel:
 
     def mean_wait(self, crossing: str, local: datetime) -> tuple[float, str]:
         """The observed cell's mean where CBP kept one open, else level x shape x season."""
-        month, weekday, hour = local.month, local.weekday(), local.hour
+        key = ("mean", crossing, local.month, local.weekday(), local.hour)
+        return self.cached(key, lambda: self._mean_wait(crossing, local.month, local.weekday(), local.hour))  # type: ignore[return-value]
+
+    def _mean_wait(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[float, str]:
         observed = self.observed_.get(crossing)
         if observed is not None and (month, weekday, hour) in observed.index:
             row = observed.loc[(month, weekday, hour)]
@@ -308,6 +323,10 @@ class BorderWaitModel:
     def closure_h(self, crossing: str, day: date, opened: int, direction: str) -> float:
         """Hours the crossing was closed before opening at minute ``opened`` of ``day`` (0 when
         it was open through midnight, at most a week)."""
+        key = ("closure", crossing, day, opened, direction)
+        return self.cached(key, lambda: self._closure_h(crossing, day, opened, direction))  # type: ignore[return-value]
+
+    def _closure_h(self, crossing: str, day: date, opened: int, direction: str) -> float:
         for back in range(8):
             ends = [
                 b - back * DAY
