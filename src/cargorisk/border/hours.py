@@ -214,30 +214,42 @@ def build_port_hours(
 
 def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
     """Weekday, Saturday and Sunday spans of one crossing per direction from its facts rows."""
-    regular = rows[rows.apply(is_regular, axis=1)] if len(rows) else rows
-    newest = regular.iloc[
-        sorted(range(len(regular)), key=lambda i: date_rank(regular.iloc[i]["source_date"]), reverse=True)
-    ]
+    newest = newest_first(rows[rows.apply(is_regular, axis=1)] if len(rows) else rows)
     out: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
     for direction in DIRECTIONS:
         for day_type in DAY_TYPES:
-            for _, row in newest.iterrows():
-                if direction not in directions_of(row) or (
-                    day_type != "weekday" and FEED in row["source_url"]
-                ):
-                    continue
-                hours = parse_hours(row_text(row, day_type, direction))
-                if hours is not None:
-                    out[direction][day_type] = Span(hours, **cite(row))
-                    break
+            found = first_stated(newest, direction, day_type)
+            if found is not None:
+                out[direction][day_type] = found
         weekday = out[direction].get("weekday")
-        for day_type in ("saturday", "sunday"):
-            if day_type not in out[direction] and weekday is not None and FEED in weekday.source:
-                out[direction][day_type] = replace(
-                    weekday, source=weekday.source + " (one string for all days)"
-                )
+        if weekday is not None and FEED in weekday.source:  # the feed's string covers every day
+            all_days = replace(weekday, source=weekday.source + " (one string for all days)")
+            for day_type in ("saturday", "sunday"):
+                out[direction].setdefault(day_type, all_days)
     fill_defaults(out)
     return out
+
+
+def newest_order(rows: pd.DataFrame) -> list[int]:
+    """Positions of facts rows by source date, the most recent first ('n.d.' last)."""
+    return sorted(range(len(rows)), key=lambda i: date_rank(rows.iloc[i]["source_date"]), reverse=True)
+
+
+def newest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """Facts rows by source date, the most recent first."""
+    return rows.iloc[newest_order(rows)]
+
+
+def first_stated(rows: pd.DataFrame, direction: str, day_type: str) -> Span | None:
+    """The hours of the first row that states them for a direction and day type (the feed's
+    one string is read as weekday hours here)."""
+    for _, row in rows.iterrows():
+        if direction not in directions_of(row) or (day_type != "weekday" and FEED in row["source_url"]):
+            continue
+        hours = parse_hours(row_text(row, day_type, direction))
+        if hours is not None:
+            return Span(hours, **cite(row))
+    return None
 
 
 def fill_defaults(spans: dict[str, dict[str, Span]]) -> None:
@@ -287,9 +299,8 @@ def holiday_rules(
 ) -> list[tuple[str, str, Span]]:
     """(crossing, holiday, span) from the holiday statements of the facts rows, newest first."""
     index = name_index(crossings)
-    order = sorted(range(len(facts)), key=lambda i: date_rank(facts.iloc[i]["source_date"]), reverse=True)
     out = []
-    for i in order:
+    for i in newest_order(facts):
         row = facts.iloc[i]
         for field in ("weekday_hours", "holiday_or_special", "notes"):
             named = about[i]
