@@ -272,8 +272,14 @@ def print_backtest(summary: object) -> None:
     type=click.Path(path_type=Path),
     help="Your incident CSV (lat, lon, datetime[, violent, value_usd]) for edge-level risk.",
 )
+@click.option(
+    "--municipal",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="SESNSP's official municipal file (IDM_NM_*.csv, latin1) for current municipal shares "
+    "(default: the built 2015-2020 municipal table).",
+)
 @click.pass_obj
-def train_cmd(settings: Settings, incidents: Path | None) -> None:
+def train_cmd(settings: Settings, incidents: Path | None, municipal: Path | None) -> None:
     """Backtest and fit the theft-risk model on the built data; save it with its model card."""
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import train  # noqa: PLC0415
@@ -281,7 +287,7 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
     with stage("load the corridor network"):
         graph = load_network(settings=settings)
     with stage("backtest and train the theft model") as note:
-        result = train(settings, graph)
+        result = train(settings, graph, municipal_file=municipal)
         note["result"] = f"default predictor {result.default}"
     print_backtest(result.summary)
     partial = result.summary[result.summary["setup"] == "partial-year lag"]["poisson_deviance"]

@@ -1,15 +1,17 @@
 """Turn predicted incidents per state into a theft rate and probability on every edge.
 
-The rates follow the calibration chain of :mod:`cargorisk.risk.calibration` (reporting rate,
-loaded share, neighbour floor, the user's calibration). Exposure (truck-km per state) is an
-assumption: the national figure
-``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the
-corridor network's road km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more
-trucks than a two-lane road). Then, on each Mexican edge,
-``theft_rate`` = state incidents / state truck-km (incidents per million truck-km) and
-``theft_prob`` = 1 - exp(-rate * km), the chance that one truck trip over the edge is robbed.
-US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states (or the
-border) takes the length-weighted mean of the rates along it.
+The state rates follow the calibration chain of :mod:`cargorisk.risk.calibration` (the
+reported forecast, the estimated incidence of :mod:`cargorisk.risk.reporting`, loaded
+truck-km, the user's calibration). Exposure (truck-km per state) is an assumption: the national
+figure ``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the road
+graph's km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more trucks than a
+two-lane road). Within a state, the rate varies by stretch: each edge's rate is its state's
+times a relative rate with exposure-weighted mean 1 per state (:func:`spread_multipliers`, from
+the municipal spread of :mod:`cargorisk.risk.spread`, or the user's incident model when trained).
+Then, on each Mexican edge, ``theft_rate`` is in incidents per million loaded truck-km and
+``theft_prob`` = 1 - exp(-rate * km), the chance that one loaded truck trip over the edge is
+robbed. US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states
+(or the border) takes the length-weighted mean of the state rates along it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from scipy.stats import spearmanr
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.network.admin import METRIC_CRS
-from cargorisk.risk.calibration import calibrated_rates, load_scale, neighbours
+from cargorisk.risk.calibration import calibrated_rates, load_scale
+from cargorisk.risk.spread import MunicipalSpread, stretch_features, stretch_multipliers
 from cargorisk.sources import load_table
 
 CLASS_WEIGHTS = {
@@ -107,6 +110,7 @@ def attach_risk(
     predicted: pd.DataFrame,
     settings: Settings,
     *,
+    incidence: pd.Series | None = None,
     weights: dict[str, float] | None = None,
     edge_multiplier: dict[tuple, float] | None = None,
 ) -> nx.MultiDiGraph:
@@ -117,20 +121,24 @@ def attach_risk(
     graph
         Tagged road graph (edges carry ``country`` and ``state``).
     predicted
-        Predicted incidents per state for the year (columns ``state``, ``predicted``).
+        Predicted SESNSP reports per state for the year (columns ``state``, ``predicted``).
     settings
         Exposure and US-rate assumptions; where the built state polygons are.
+    incidence
+        Estimated robberies per state (reported or not; :func:`~cargorisk.risk.reporting.incidence`);
+        without it every state reports at the national rate ``theft_report_rate``.
     weights
         Class weights for the exposure split (default :data:`CLASS_WEIGHTS`).
     edge_multiplier
-        Optional relative risk per edge ``(u, v, key)`` from an edge-level model; 1 when absent.
+        Relative rate per edge ``(u, v, key)`` within its state (:func:`spread_multipliers` or
+        an edge-level incident model); 1 when absent.
 
     An edge crossing several states takes the length-weighted mean of their rates.
     """
     states = load_table("mx_states", settings.processed_dir)
     state_km = edge_state_km(graph, states)
     scale = load_scale(settings.models_dir, settings.theft_scale_prior_shape)
-    chain = state_chain(graph, predicted, settings, states, state_km, scale.mean, weights)
+    chain = state_chain(graph, predicted, settings, state_km, scale.mean, incidence, weights)
     rates = chain["rate"].copy()
     rates["US"] = settings.us_theft_per_million_truck_km * scale.mean
     state_km["incidents"] = state_km["km"] * state_km["state"].map(rates).fillna(rates.median())
@@ -147,13 +155,13 @@ def attach_risk(
     return out
 
 
-def state_chain(
+def state_chain(  # noqa: PLR0913  (the chain's inputs, as attach_risk passes them)
     graph: nx.MultiDiGraph,
     predicted: pd.DataFrame,
     settings: Settings,
-    states: pd.DataFrame,
     state_km: pd.DataFrame,
     scale: float,
+    incidence: pd.Series | None = None,
     weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Per Mexican state, the chain from forecast reports to the rate per million loaded
@@ -167,18 +175,45 @@ def state_chain(
     if settings.theft_scale_prior_shape <= 0:
         msg = f"theft_scale_prior_shape={settings.theft_scale_prior_shape} must be positive, e.g. 8"
         raise InputError(msg)
+    reported = predicted.set_index("state")["predicted"]
+    if incidence is None:
+        incidence = reported / settings.theft_report_rate
     exposure = state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights)
     chain = calibrated_rates(
-        predicted.set_index("state")["predicted"],
+        reported,
+        incidence,
         exposure,
-        neighbours(states),
         report_rate=settings.theft_report_rate,
         loaded_share=settings.loaded_share,
-        neighbour_floor=settings.neighbour_floor,
         scale=scale,
     ).dropna(subset=["rate"])
     chain.attrs["predicted"] = predicted  # the forecast it starts from (risk states shows both)
     return chain
+
+
+def edge_exposure(edges: pd.DataFrame, weights: dict[str, float] | None = None) -> np.ndarray:
+    """Relative truck-km of each edge of :func:`~cargorisk.risk.spread.mexican_edges`: km times
+    its class weight, as :func:`state_exposure` splits the national figure."""
+    weights = CLASS_WEIGHTS if weights is None else weights
+    return edges["km"].to_numpy() * edges["highway"].map(lambda h: weights.get(h, 1.0)).to_numpy(dtype=float)
+
+
+def stretch_table(
+    graph: nx.MultiDiGraph, spread: MunicipalSpread, metros: np.ndarray, weights: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """Every Mexican edge with its features, share of its state's robberies, municipality's
+    share and relative rate (``multiplier``, exposure-weighted mean 1 per state)."""
+    edges = stretch_features(graph, metros)
+    shares = spread.edge_shares(edges)
+    edges = edges.join(shares)
+    edges["multiplier"] = stretch_multipliers(shares, edges, edge_exposure(edges, weights))
+    return edges
+
+
+def spread_multipliers(table: pd.DataFrame) -> dict[tuple, float]:
+    """``{(u, v, key): multiplier}`` of a :func:`stretch_table`."""
+    keys = zip(table["u"], table["v"], table["key"], strict=True)
+    return dict(zip(keys, table["multiplier"].astype(float), strict=True))
 
 
 def exposure_sensitivity(
