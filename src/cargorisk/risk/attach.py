@@ -6,8 +6,12 @@ truck-km, the user's calibration). Exposure (truck-km per state) is an assumptio
 figure ``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the road
 graph's km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more trucks than a
 two-lane road). Within a state, the rate varies by stretch: each edge's rate is its state's
-times a relative rate with exposure-weighted mean 1 per state (:func:`spread_multipliers`, from
-the municipal spread of :mod:`cargorisk.risk.spread`, or the user's incident model when trained).
+times a relative rate per truck-km with exposure-weighted mean 1 per state
+(:func:`spread_multipliers`, from the municipal spread of :mod:`cargorisk.risk.spread` and the
+modelled truck traffic of :mod:`cargorisk.risk.traffic`, or the user's incident model when
+trained). The traffic model ranks roads within a state; the state totals keep the class-weighted
+split, because a gravity model without counts misjudges long-haul through traffic in remote
+states (its distance decay is chosen on municipal robbery counts, which favour local trips).
 Then, on each Mexican edge, ``theft_rate`` is in incidents per million loaded truck-km and
 ``theft_prob`` = 1 - exp(-rate * km), the chance that one loaded truck trip over the edge is
 robbed. US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states
@@ -191,22 +195,17 @@ def state_chain(  # noqa: PLR0913  (the chain's inputs, as attach_risk passes th
     return chain
 
 
-def edge_exposure(edges: pd.DataFrame, weights: dict[str, float] | None = None) -> np.ndarray:
-    """Relative truck-km of each edge of :func:`~cargorisk.risk.spread.mexican_edges`: km times
-    its class weight, as :func:`state_exposure` splits the national figure."""
-    weights = CLASS_WEIGHTS if weights is None else weights
-    return edges["km"].to_numpy() * edges["highway"].map(lambda h: weights.get(h, 1.0)).to_numpy(dtype=float)
-
-
 def stretch_table(
-    graph: nx.MultiDiGraph, spread: MunicipalSpread, metros: np.ndarray, weights: dict[str, float] | None = None
+    graph: nx.MultiDiGraph, spread: MunicipalSpread, metros: np.ndarray, traffic: pd.Series
 ) -> pd.DataFrame:
     """Every Mexican edge with its features, share of its state's robberies, municipality's
-    share and relative rate (``multiplier``, exposure-weighted mean 1 per state)."""
-    edges = stretch_features(graph, metros)
+    share and relative rate per truck-km (``multiplier``, exposure-weighted mean 1 per state;
+    exposure within the state: km times the modelled trucks, ``traffic`` by ``(u, v, key)``,
+    :func:`~cargorisk.risk.traffic.edge_traffic`)."""
+    edges = stretch_features(graph, metros, traffic)
     shares = spread.edge_shares(edges)
     edges = edges.join(shares)
-    edges["multiplier"] = stretch_multipliers(shares, edges, edge_exposure(edges, weights))
+    edges["multiplier"] = stretch_multipliers(shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy())
     return edges
 
 
@@ -235,25 +234,37 @@ def exposure_sensitivity(
     }
 
 
-def road_risk_table(graph: nx.MultiDiGraph) -> pd.DataFrame:
-    """Each numbered road within each state, once (both directions and graph edges of one
-    road merged): ``ref``, ``state``, ``km``, ``theft_rate`` (km-weighted, incidents per
-    million truck-km) and ``theft_prob`` (of one truck trip over the whole stretch), highest
-    rate first. Crossing edges are left out."""
+def stretch_risk_table(graph: nx.MultiDiGraph, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each road within each Mexican municipality once (both directions and graph edges of one
+    road merged): ``ref``, ``municipality`` (``names`` by cvegeo, else the code), ``state``,
+    ``km``, ``theft_rate`` (km-weighted, per million loaded truck-km), ``theft_prob`` (of one
+    loaded trip over the whole stretch), ``trucks_per_day`` (km-weighted, modelled) and
+    ``state_share`` (the stretch's part of its state's expected robberies: rate x km x trucks),
+    highest rate first. Crossing and US edges are left out."""
     rows, seen = [], set()
     for u, v, d in graph.edges(data=True):
         key = (frozenset((u, v)), d.get("ref"), d.get("osmid"))
-        if key in seen or d.get("kind") == "crossing":
+        if key in seen or d.get("country") != "MX":
             continue
         seen.add(key)
-        km = d["length"] / 1000
-        rows.append((d.get("ref", ""), d.get("state", ""), km, d.get("theft_rate", 0.0) * km))
-    table = pd.DataFrame(rows, columns=["ref", "state", "km", "incidents_per_mkm_km"])
-    table = table.groupby(["ref", "state"], as_index=False)[["km", "incidents_per_mkm_km"]].sum()
-    table["theft_rate"] = table["incidents_per_mkm_km"] / table["km"]
-    table["theft_prob"] = -np.expm1(-table["incidents_per_mkm_km"] * 1e-6)
+        km, rate = d["length"] / 1000, d.get("theft_rate", 0.0)
+        trucks = d.get("trucks_per_day", 1.0)
+        rows.append((d.get("ref", ""), d.get("cvegeo", ""), d.get("state", ""), km, rate * km, trucks * km, rate * km * trucks))
+    cols = ["ref", "cvegeo", "state", "km", "rate_km", "trucks_km", "robberies"]
+    table = pd.DataFrame(rows, columns=cols).groupby(["ref", "cvegeo", "state"], as_index=False).sum()
+    table["theft_rate"] = table["rate_km"] / table["km"]
+    table["theft_prob"] = -np.expm1(-table["rate_km"] * 1e-6)
+    table["trucks_per_day"] = table["trucks_km"] / table["km"]
+    table["state_share"] = table["robberies"] / table.groupby("state")["robberies"].transform("sum")
+    table.insert(1, "municipality", table["cvegeo"].map(names or {}).fillna(table["cvegeo"]))
     table["rank_rate"] = table["theft_rate"].round(3)
-    ranked = table.sort_values(["rank_rate", "km"], ascending=False).drop(
-        columns=["incidents_per_mkm_km", "rank_rate"]
-    )
-    return ranked.reset_index(drop=True)
+    ranked = table.sort_values(["rank_rate", "km"], ascending=False)
+    return ranked.drop(columns=["rate_km", "trucks_km", "robberies", "rank_rate"]).reset_index(drop=True)
+
+
+def municipal_shares(graph: nx.MultiDiGraph, state: str) -> pd.Series:
+    """Each municipality's share of ``state``'s expected robberies on the graph's roads
+    (rate x km x modelled trucks), largest first, indexed by cvegeo."""
+    table = stretch_risk_table(graph)
+    part = table[table["state"] == state]
+    return part.groupby("cvegeo")["state_share"].sum().sort_values(ascending=False)

@@ -62,26 +62,29 @@ from cargorisk.sources import load_table
 SIGNALS = [
     "log_reported",
     "log_violent_vehicle",
-    "log_homicide",
     "log_federal_property",
+    "log_federal_highway",
     "log_truck_km",
-    "log_neighbour_reported",
 ]
+# Tried and left out, because the held-out lists ordered better without them (README "Theft
+# risk"; leave_one_list_out with variants): intentional homicides, the neighbours' reports.
+CANDIDATES = [*SIGNALS, "log_homicide", "log_neighbour_reported"]
 SIGNAL_DOC = {
     "log_reported": "log(1 + SESNSP carrier robberies reported in the year)",
     "log_violent_vehicle": "log(1 + violent car and truck robberies, SESNSP fuero comun)",
     "log_homicide": "log(1 + intentional homicides, SESNSP fuero comun)",
     "log_federal_property": "log(1 + federal property crimes, SESNSP fuero federal: robbery on federal highways is one)",
+    "log_federal_highway": "log(1 + federal crimes under the communication-routes laws (CPF vias de comunicacion, L.V.G.C.))",
     "log_truck_km": "log of the state's truck-km a year (the exposure split of the calibration chain)",
     "log_neighbour_reported": "mean log(1 + carrier robberies reported) of the neighbouring states",
 }
 REPORTING_FILE = "theft_reporting.json"
-PRIOR_BETA = np.array([1.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # incidence proportional to reports
 RIDGE = 3.0
 Z90 = 1.6448536269514722
 EXCLUDED_SOURCES = ("SESNSP", "CANACAR")  # the official series itself; a combined figure only
 ALIASES = {"edomex": "Estado de México", "cdmx": "Ciudad de México", "distrito federal": "Ciudad de México"}
-FEDERAL_PROPERTY = "PATRIMONIALES"
+FEDERAL_PROPERTY = ("PATRIMONIALES",)
+FEDERAL_HIGHWAY = ("VIAS DE COMUNICACION Y CORRESPONDENCIA", "LEY DE VIAS GENERALES DE COMUNICACION (L.V.G.C.)")
 VIOLENT_VEHICLE = "Robo de coche de 4 ruedas Con violencia"
 
 
@@ -107,25 +110,31 @@ def state_signals(processed_dir: Path, truck_km: pd.Series, adjacency: dict[str,
     vehicle = annual(common[common["modalidad"] == VIOLENT_VEHICLE], "state")
     homicide = annual(common[common["subtipo"] == "Homicidio doloso"], "state")
     federal = load_table("sesnsp_federal_state_month", processed_dir)
-    federal = federal[federal["tipo"] == FEDERAL_PROPERTY]
-    names = common.groupby("cve_ent")["state"].first()
-    grouped = federal.groupby([federal["cve_ent"].map(names).rename("state"), federal["month"].dt.year.rename("year")])
-    property_crime = grouped["incidents"].sum() * 12 / grouped["month"].nunique()
+    federal = federal.assign(state=federal["cve_ent"].map(common.groupby("cve_ent")["state"].first()))
     out = pd.DataFrame(
         {
             "log_reported": np.log1p(carrier),
             "log_violent_vehicle": np.log1p(vehicle.reindex(carrier.index).fillna(0.0)),
             "log_homicide": np.log1p(homicide.reindex(carrier.index).fillna(0.0)),
-            "log_federal_property": np.log1p(property_crime.reindex(carrier.index)),
+            "log_federal_property": np.log1p(federal_annual(federal, FEDERAL_PROPERTY).reindex(carrier.index)),
+            "log_federal_highway": np.log1p(federal_annual(federal, FEDERAL_HIGHWAY).reindex(carrier.index)),
         }
     )
     out.index.names = ["state", "year"]
-    out["log_federal_property"] = out.groupby("state")["log_federal_property"].ffill()
+    for name in ("log_federal_property", "log_federal_highway"):
+        out[name] = out.groupby("state")[name].ffill()
     out["log_truck_km"] = np.log(out.index.get_level_values("state").map(truck_km).to_numpy(dtype=float))
     out["log_neighbour_reported"] = out.groupby(level="year")["log_reported"].transform(
         lambda v: neighbour_mean(v.droplevel("year"), adjacency).to_numpy()
     )
-    return out[SIGNALS]
+    return out[CANDIDATES]
+
+
+def federal_annual(federal: pd.DataFrame, types: tuple[str, ...]) -> pd.Series:
+    """Fuero-federal crimes of ``types`` per (state, year), annualised by the months published."""
+    rows = federal[federal["tipo"].isin(types)]
+    grouped = rows.groupby(["state", rows["month"].dt.year.rename("year")])
+    return grouped["incidents"].sum() * 12 / grouped["month"].nunique()
 
 
 def neighbour_mean(values: pd.Series, adjacency: dict[str, list[str]]) -> pd.Series:
@@ -190,7 +199,7 @@ def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -
     year is kept once: the one naming the most states, then the longest period. For every
     state a list leaves out, a censored row (``listed`` False) whose ``value`` is the list's
     smallest. Left out: the official SESNSP rows (the reports themselves), regions and
-    combined figures, and periods before ``first_year`` (no signals).
+    combined figures. A period before ``first_year`` is measured against that year's signals.
     """
     by_name = {plain(s): s for s in states} | ALIASES
     kept, skipped = [], []
@@ -201,7 +210,7 @@ def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -
         reason = (
             "official SESNSP series (the reports themselves)" if row.source_org.startswith(EXCLUDED_SOURCES)
             else "not one state (region or combined figure)" if state is None
-            else f"before {first_year} (no signals)" if not years or min(years) < first_year
+            else "no year in the period" if not years
             else ""
         )  # fmt: skip
         value = row.count or row.share_pct
@@ -209,8 +218,9 @@ def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -
             skipped.append({"source": row.source_org, "period": row.period, "state": row.state, "reason": reason})
             continue
         kind = "count" if row.count else "share"
+        signal_years = tuple(max(y, first_year) for y in years)  # before the data: its first year's
         kept.append({"source": row.source_org, "period": str(years[0]) if len(years) == 1 and "for comparison" in row.state else row.period,
-                     "kind": kind, "state": state, "years": years, "value": float(str(value).strip("~ "))})  # fmt: skip
+                     "kind": kind, "state": state, "years": signal_years, "value": float(str(value).strip("~ "))})  # fmt: skip
     found = pd.DataFrame(kept)
     found["list"] = found["source"] + " | " + found["period"] + " | " + found["kind"]
     return censor(one_list_per_year(found), states), pd.DataFrame(skipped)
@@ -236,6 +246,11 @@ def censor(found: pd.DataFrame, states: list[str]) -> pd.DataFrame:
                                   "state": missing, "years": [first["years"]] * len(missing),
                                   "value": group["value"].min(), "list": name, "listed": False}))  # fmt: skip
     return pd.concat(rows, ignore_index=True)
+
+
+def prior_beta(names: list[str]) -> np.ndarray:
+    """The ridge prior's centre: incidence proportional to reports (1 on ``log_reported``)."""
+    return np.array([1.0 if n == "log_reported" else 0.0 for n in names])
 
 
 def design(measurements: pd.DataFrame, signals: pd.DataFrame) -> np.ndarray:
@@ -301,10 +316,13 @@ class ReportingModel:
     Parameters
     ----------
     ridge
-        Strength of the prior pulling ``beta`` towards :data:`PRIOR_BETA` (uniform reporting).
+        Strength of the prior pulling ``beta`` towards :func:`prior_beta` (uniform reporting).
+    signals
+        The signals used (default :data:`SIGNALS`; a subset for the ablation).
     """
 
     ridge: float = RIDGE
+    signals: list[str] = field(default_factory=lambda: list(SIGNALS))
     states_: list[str] = field(default_factory=list)
     lists_: list[str] = field(default_factory=list)
     beta_: np.ndarray | None = None
@@ -321,7 +339,7 @@ class ReportingModel:
         return Rows(
             state=pd.Index(self.states_).get_indexer(measurements["state"]),
             group=pd.Index(self.lists_).get_indexer(measurements["list"]),
-            x=design(measurements, signals),
+            x=design(measurements, signals[self.signals]),
             y=np.log(measurements["value"].to_numpy(dtype=float)),
             listed=measurements["listed"].to_numpy(dtype=bool),
             n_states=len(self.states_),
@@ -333,7 +351,8 @@ class ReportingModel:
         self.states_ = sorted(signals.index.get_level_values("state").unique())
         self.lists_ = sorted(measurements["list"].unique())
         rows = self.rows(measurements, signals)
-        n_beta = len(SIGNALS)
+        n_beta = len(self.signals)
+        centre = prior_beta(self.signals)
 
         def unpack(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
             return p[:n_beta], p[n_beta : n_beta + rows.n_groups], float(np.exp(p[-2])), float(np.exp(p[-1]))
@@ -344,11 +363,11 @@ class ReportingModel:
             beta, a, sigma, tau = unpack(p)
             last[0], joint, curvature = posterior_u(rows, a[rows.group] + rows.x @ beta, sigma, tau, last[0])
             evidence = joint.sum() - rows.n_states * np.log(tau) - 0.5 * np.log(curvature).sum()
-            return -float(evidence) + 0.5 * self.ridge * float(np.sum((beta - PRIOR_BETA) ** 2))
+            return -float(evidence) + 0.5 * self.ridge * float(np.sum((beta - centre) ** 2))
 
-        start_a = [float(np.mean(rows.y[(rows.group == g) & rows.listed] - rows.x[(rows.group == g) & rows.listed] @ PRIOR_BETA))
+        start_a = [float(np.mean(rows.y[(rows.group == g) & rows.listed] - rows.x[(rows.group == g) & rows.listed] @ centre))
                    for g in range(rows.n_groups)]  # fmt: skip
-        start = np.r_[PRIOR_BETA, start_a, np.log(0.7), np.log(0.7)]
+        start = np.r_[centre, start_a, np.log(0.7), np.log(0.7)]
         found = optimize.minimize(loss, start, method="L-BFGS-B")
         beta, a, sigma, tau = unpack(found.x)
         u, _, curvature = posterior_u(rows, a[rows.group] + rows.x @ beta, sigma, tau)
@@ -365,8 +384,8 @@ class ReportingModel:
         """What prediction needs, JSON-ready (the lists' intercepts are documentation)."""
         return {
             "ridge": self.ridge,
-            "signals": SIGNALS,
-            "beta": dict(zip(SIGNALS, np.round(self.beta_, 6).tolist(), strict=True)),
+            "signals": self.signals,
+            "beta": dict(zip(self.signals, np.round(self.beta_, 6).tolist(), strict=True)),
             "sigma": round(self.sigma_, 6),
             "tau": round(self.tau_, 6),
             "lists": dict(zip(self.lists_, np.round(self.a_, 4).tolist(), strict=True)),
@@ -380,12 +399,13 @@ class ReportingModel:
     @classmethod
     def from_dict(cls, saved: dict) -> ReportingModel:
         """The inverse of :meth:`to_dict` (the intercepts are kept for the card only)."""
-        if saved.get("signals") != SIGNALS:
-            msg = f"reporting model signals {saved.get('signals')} differ from this version's; run `cargorisk train`"
+        if not set(saved.get("signals", [])) <= set(CANDIDATES):
+            msg = f"reporting model signals {saved.get('signals')} are not this version's; run `cargorisk train`"
             raise ModelFileError(msg)
         states = saved["states"]
-        out = cls(ridge=float(saved["ridge"]), states_=sorted(states), lists_=sorted(saved["lists"]))
-        out.beta_ = np.array([float(saved["beta"][s]) for s in SIGNALS])
+        out = cls(ridge=float(saved["ridge"]), signals=list(saved["signals"]), states_=sorted(states),
+                  lists_=sorted(saved["lists"]))  # fmt: skip
+        out.beta_ = np.array([float(saved["beta"][s]) for s in out.signals])
         out.a_ = np.array([float(saved["lists"][n]) for n in out.lists_])
         out.sigma_, out.tau_ = float(saved["sigma"]), float(saved["tau"])
         for name, key in (("u_", "u"), ("sd_", "sd"), ("birge_", "birge"), ("n_sources_", "sources")):
@@ -394,7 +414,7 @@ class ReportingModel:
 
     def log_incidence(self, rows: pd.DataFrame) -> pd.Series:
         """``theta`` per state (index) from its signals ``rows`` (columns :data:`SIGNALS`)."""
-        return pd.Series(rows[SIGNALS].to_numpy() @ self.beta_, index=rows.index) + self.u_.reindex(rows.index).fillna(0.0)
+        return pd.Series(rows[self.signals].to_numpy() @ self.beta_, index=rows.index) + self.u_.reindex(rows.index).fillna(0.0)
 
 
 def birge_ratios(rows: Rows, fitted: np.ndarray, sigma: float) -> np.ndarray:
@@ -470,16 +490,23 @@ def baseline_scores(signals: pd.DataFrame, years: tuple[int, ...], adjacency: di
 
 
 def leave_one_list_out(
-    measurements: pd.DataFrame, signals: pd.DataFrame, adjacency: dict[str, list[str]], ridge: float = RIDGE
+    measurements: pd.DataFrame,
+    signals: pd.DataFrame,
+    adjacency: dict[str, list[str]],
+    variants: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Each list held out in turn: the share of its pairs ordered right by the model refitted
-    without it and by the baselines (:func:`baseline_scores`). One row per list and a total."""
+    without it (``variants``: name -> signals, default the model's) and by the baselines
+    (:func:`baseline_scores`). One row per list and predictor, and a total per predictor."""
+    variants = variants or {"model": list(SIGNALS)}
     rows = []
     for name, held_out in measurements.groupby("list"):
-        model = ReportingModel(ridge=ridge).fit(measurements[measurements["list"] != name], signals)
+        rest = measurements[measurements["list"] != name]
         years = held_out["years"].iloc[0]
         own = pd.concat([signals.xs(y, level="year") for y in years]).groupby(level=0).mean()
-        scores = {"model": model.log_incidence(own), **baseline_scores(signals, years, adjacency)}
+        scores = {label: ReportingModel(signals=chosen).fit(rest, signals).log_incidence(own)
+                  for label, chosen in variants.items()}  # fmt: skip
+        scores |= baseline_scores(signals, years, adjacency)
         for predictor, score in scores.items():
             correct, total = concordance(score, held_out)
             rows.append({"list": name, "predictor": predictor, "correct": correct, "pairs": total})
@@ -529,8 +556,22 @@ def load_reporting(models_dir: Path) -> SavedReporting | None:
         saved = json.loads(path.read_text())
         table = saved["signals_table"]
         signals = pd.DataFrame(table["rows"], columns=table["columns"])
-        signals = signals.astype({"year": int}).set_index(["state", "year"])[SIGNALS].astype(float)
+        signals = signals.astype({"year": int}).set_index(["state", "year"])[CANDIDATES].astype(float)
         return SavedReporting(ReportingModel.from_dict(saved["model"]), signals, saved["adjacency"], saved)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError):
         msg = f"reporting model {path} is damaged; run `cargorisk train` again"
         raise ModelFileError(msg) from None
+
+
+def state_table(chain: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame:
+    """What ``cargorisk risk states`` shows, per state: ``cve_ent``, ``state``, ``predicted``
+    (reported forecast), ``observed`` (where known), ``incidence`` with ``low`` / ``high``,
+    ``correction``, ``sources`` and the routing ``rate``, highest rate first. Without a
+    reporting model the incidence is the reports over the national rate, without interval."""
+    predicted = chain.attrs["predicted"]
+    out = predicted.join(chain[["thefts", "correction", "rate"]], on="state").rename(columns={"thefts": "incidence"})
+    if table is not None:
+        out = out.join(table[["low", "high", "sources"]], on="state")
+    else:
+        out = out.assign(low=out["incidence"], high=out["incidence"], sources=0)
+    return out.sort_values("rate", ascending=False).reset_index(drop=True)

@@ -6,7 +6,7 @@ Two fitted steps, no multiplier set by hand:
 1. **Stretch model** (a disaggregation regression). A Mexican road edge ``e`` carries
    ``km_e * exp(x_e . beta)`` expected robberies up to its state's level, where ``x_e`` are
    the edge's features (:data:`STRETCH_FEATURES`: toll or free, road kind, junctions within
-   10 km, distance to the nearest metro area). A municipality's expected count is the sum over
+   10 km, distance to the nearest metro area, modelled truck traffic). A municipality's expected count is the sum over
    its edges, and within a state-year the municipal counts are multinomial with those
    expectations as weights, so ``beta`` is fitted by maximum likelihood on the municipal counts
    (with a small ridge penalty) and says nothing about a state's total. Robberies are counted
@@ -43,13 +43,14 @@ from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
 
 SPREAD_FILE = "theft_spread.json"
-STRETCH_FEATURES = ["free_road", "trunk", "minor_road", "log_junctions_10km", "log_metro_km"]
+STRETCH_FEATURES = ["free_road", "trunk", "minor_road", "log_junctions_10km", "log_metro_km", "log_trucks"]
 STRETCH_DOC = {
     "free_road": "free road (libre) rather than a toll road (cuota)",
     "trunk": "a numbered federal highway that is not an expressway (class trunk)",
     "minor_road": "a secondary or tertiary road (state or local systems)",
     "log_junctions_10km": "log(1 + junctions within 10 km): how built-up and connected the area is",
     "log_metro_km": "log(1 + km to the nearest metro area: a municipality of 500,000 people or more)",
+    "log_trucks": "log of the modelled trucks a day on the road (cargorisk.risk.traffic)",
 }
 METRO_POPULATION = 500_000  # a municipality this large is a metro area's core
 JUNCTION_RADIUS_M = 10_000.0
@@ -109,9 +110,12 @@ def junction_points(graph: nx.MultiDiGraph) -> np.ndarray:
     return np.column_stack(METRIC.transform(lon, lat))
 
 
-def stretch_features(graph: nx.MultiDiGraph, metros: np.ndarray) -> pd.DataFrame:
-    """:func:`mexican_edges` with the columns of :data:`STRETCH_FEATURES`."""
+def stretch_features(graph: nx.MultiDiGraph, metros: np.ndarray, traffic: pd.Series) -> pd.DataFrame:
+    """:func:`mexican_edges` with the columns of :data:`STRETCH_FEATURES` and ``trucks`` (a
+    year, both directions: ``traffic`` by ``(u, v, key)``, :func:`~cargorisk.risk.traffic.edge_traffic`)."""
     edges = mexican_edges(graph)
+    keys = pd.MultiIndex.from_frame(edges[["u", "v", "key"]])
+    trucks = traffic.reindex(keys).to_numpy(dtype=float)
     mid = edges[["mx", "my"]].to_numpy()
     junctions = junction_points(graph)
     counts = (
@@ -126,6 +130,8 @@ def stretch_features(graph: nx.MultiDiGraph, metros: np.ndarray) -> pd.DataFrame
         minor_road=edges["highway"].isin(["secondary", "tertiary"]).astype(float),
         log_junctions_10km=np.log1p(counts),
         log_metro_km=np.log1p(metro_m / 1000),
+        trucks=trucks,
+        log_trucks=np.log(np.maximum(trucks, 1.0) / 365),
     )
 
 

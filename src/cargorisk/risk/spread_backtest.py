@@ -1,8 +1,8 @@
 """Backtest of the municipal spread (:mod:`cargorisk.risk.spread`): predict a year's municipal
 carrier-robbery counts from the years before it, against baselines.
 
-The spread's own choices (neighbour prior, weight of recent years) are selected on a
-validation year (the year before the test year, fitted on the years before it) and then scored
+The spread's own choices (neighbour prior, weight of recent years, and the traffic model's
+distance decay, :mod:`cargorisk.risk.traffic`) are selected on a validation year (the year before the test year, fitted on the years before it) and then scored
 once on the test year, so the test year never chooses anything. Predictions are made for the
 municipalities that have road edges on the graph (the others carry no road and no route).
 
@@ -100,6 +100,16 @@ def predictions(
     return out
 
 
+def stretch_validation(edges: pd.DataFrame, municipal: pd.DataFrame, year: int) -> dict[str, float]:
+    """Metrics of the stretch model alone (no municipal signal) on validation ``year``, fitted
+    on the years before with the state totals known: how well the edge features, traffic
+    among them, place the robberies (this chooses the traffic model's decay)."""
+    table = municipal_table(edges, municipal)
+    model = fit_before({}, edges, municipal, {}, year)
+    flat = predictions(table, edges, model, year, known_total=True)["stretch model only"]
+    return score(table[year].to_numpy(), flat, table["road_km"].to_numpy())
+
+
 def select_variant(edges: pd.DataFrame, municipal: pd.DataFrame, adjacency: dict, year: int) -> pd.DataFrame:
     """Poisson deviance and Spearman of each spread variant on validation ``year`` (fitted on
     the years before, state totals known), best deviance first."""
@@ -113,17 +123,12 @@ def select_variant(edges: pd.DataFrame, municipal: pd.DataFrame, adjacency: dict
 
 
 def backtest_spread(
-    edges: pd.DataFrame, municipal: pd.DataFrame, adjacency: dict, test_year: int = 2019
-) -> tuple[pd.DataFrame, dict]:
-    """Select the variant on ``test_year - 1``, then score every predictor on ``test_year``.
-
-    Returns the table (one row per predictor and state-total set-up, with :data:`METRICS`) and
-    the chosen variant with the validation table.
-    """
-    validation = select_variant(edges, municipal, adjacency, test_year - 1)
-    chosen = {k: validation.loc[0, k] for k in ("neighbours", "decay")}
-    chosen = {"neighbours": bool(chosen["neighbours"]), "decay": float(chosen["decay"])}
-    model = fit_before(chosen, edges, municipal, adjacency, test_year)
+    edges: pd.DataFrame, municipal: pd.DataFrame, adjacency: dict, test_year: int, variant: dict
+) -> pd.DataFrame:
+    """Score every predictor on ``test_year`` with the spread ``variant`` (chosen on the year
+    before by :func:`select_variant`) fitted on the years before: one row per predictor and
+    state-total set-up, with :data:`METRICS`."""
+    model = fit_before(variant, edges, municipal, adjacency, test_year)
     table = municipal_table(edges, municipal)
     observed, km = table[test_year].to_numpy(), table["road_km"].to_numpy()
     rows = []
@@ -131,14 +136,4 @@ def backtest_spread(
         for name, predicted in predictions(table, edges, model, test_year, known_total=known).items():
             label = f"{name} (state total known)" if known else name
             rows.append({"predictor": label, **score(observed, predicted, km)})
-    result = pd.DataFrame(rows).set_index("predictor")
-    info = {
-        "test_year": test_year,
-        "validation_year": test_year - 1,
-        "chosen": chosen,
-        "validation": validation.round(4).to_dict(orient="records"),
-        "municipalities": len(table),
-        "test_robberies_on_road_municipalities": float(observed.sum()),
-        "test_robberies_all": float(municipal.loc[municipal["year"] == test_year, "incidents"].sum()),
-    }
-    return result, info
+    return pd.DataFrame(rows).set_index("predictor")

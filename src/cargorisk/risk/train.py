@@ -26,6 +26,7 @@ from cargorisk.config import Settings
 from cargorisk.errors import DataSourceError, InputError, ModelFileError
 from cargorisk.risk.calibration import CALIBRATION_FILE, coverage, dispersion, effective_dispersion, neighbours
 from cargorisk.risk.cargo import THEFT_SOURCES, card_table
+from cargorisk.risk.exposure import attach_stop_risk, fit_exposure, load_exposure, save_exposure
 from cargorisk.risk.evaluate import (
     BASELINES,
     DRAWS,
@@ -62,7 +63,8 @@ from cargorisk.risk.spread import (
     save_spread,
     stretch_features,
 )
-from cargorisk.risk.spread_backtest import backtest_spread
+from cargorisk.risk.spread_backtest import backtest_spread, select_variant, stretch_validation
+from cargorisk.risk.traffic import DECAYS_H, edge_traffic, municipal_zones
 from cargorisk.sources import load_table
 from cargorisk.sources.build import BUILD_LOG
 from cargorisk.sources.sesnsp import municipal_year_from_official, read_official_monthly
@@ -155,6 +157,7 @@ def train(settings: Settings, graph: nx.MultiDiGraph, *, municipal_file: Path | 
             "loaded_share": settings.loaded_share,
             "reporting_model": train_reporting(settings, graph),
             "municipal_spread": train_spread(settings, graph, municipal_file),
+            "exposure": train_exposure(settings),
             "theft_scale_prior_shape": settings.theft_scale_prior_shape,
             "user_calibration": f"models/{CALIBRATION_FILE} when `cargorisk calibrate` has written it",
             "sources": "see cargorisk.risk.calibration, cargorisk.config.Settings and README 'Theft risk'",
@@ -273,8 +276,11 @@ def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.Mu
     edge-level multipliers when ``cargorisk train --incidents`` has produced them).
 
     Graph attributes: ``theft_chain`` (per state), ``theft_incidence`` (the reporting model's
-    table, or ``None``), ``theft_dispersion`` (the route interval's gamma shape) and
-    ``theft_dispersion_by_state`` (the same per state: wider where sources disagree).
+    table, or ``None``), ``theft_dispersion`` (the route interval's gamma shape),
+    ``theft_dispersion_by_state`` (the same per state: wider where sources disagree) and
+    ``theft_exposure`` (:class:`~cargorisk.risk.exposure.ExposureModel`, when trained). Mexican
+    edges carry ``trucks_per_day`` (:mod:`~cargorisk.risk.traffic`), nodes ``parked_risk_per_h``
+    (:func:`~cargorisk.risk.exposure.stop_risk`).
     """
     from cargorisk.risk.attach import attach_risk, spread_multipliers, stretch_table  # noqa: PLC0415
     from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
@@ -283,8 +289,9 @@ def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.Mu
     table = estimate_incidence(settings, predicted, year)
     multipliers = load_multipliers(settings, graph)
     saved = load_spread(settings.models_dir)
+    traffic = saved_traffic(settings, graph, saved.card) if saved is not None else None
     if not multipliers and saved is not None:
-        multipliers = spread_multipliers(stretch_table(graph, saved.model, saved.metros))
+        multipliers = spread_multipliers(stretch_table(graph, saved.model, saved.metros, traffic))
     risky = attach_risk(
         graph,
         predicted,
@@ -300,6 +307,11 @@ def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.Mu
     sd = table["sd_log"] if table is not None else pd.Series(0.0, index=predicted["state"])
     by_state = pd.Series(effective_dispersion(k, sd), index=sd.index)
     weight = risky.graph["theft_chain"]["thefts"].reindex(by_state.index).fillna(0.0)
+    if traffic is not None:
+        nx.set_edge_attributes(risky, (traffic / 365).round(1).to_dict(), "trucks_per_day")
+    exposure = load_exposure(settings.models_dir)
+    if exposure is not None:
+        attach_stop_risk(risky, exposure)
     risky.graph["theft_incidence"] = table
     risky.graph["theft_dispersion_by_state"] = by_state.to_dict()
     risky.graph["theft_dispersion"] = float(1 / np.average(1 / by_state, weights=weight))
@@ -339,8 +351,8 @@ def train_reporting(settings: Settings, graph: nx.MultiDiGraph) -> dict[str, obj
     overall = evaluation[evaluation["list"] == "all lists"].set_index("predictor")["concordance"]
     card = {
         "fitted": True,
-        "signal_doc": SIGNAL_DOC,
-        "beta": dict(zip(SIGNAL_DOC, np.round(model.beta_, 4).tolist(), strict=True)),
+        "signal_doc": {name: SIGNAL_DOC[name] for name in model.signals},
+        "beta": dict(zip(model.signals, np.round(model.beta_, 4).tolist(), strict=True)),
         "sigma": round(model.sigma_, 4),
         "tau": round(model.tau_, 4),
         "lists": sorted(measurements["list"].unique()),
@@ -352,6 +364,20 @@ def train_reporting(settings: Settings, graph: nx.MultiDiGraph) -> dict[str, obj
     }
     path = save_reporting(settings.models_dir, model, signals, adjacency, card)
     return {**{k: card[k] for k in ("fitted", "beta", "held_out_concordance")}, "file": path.name}
+
+
+def train_exposure(settings: Settings) -> dict[str, object]:
+    """Fit the exposure model (hour of day, parked share, place factors) on the published
+    patterns and save it (``models/theft_exposure.json``); return its card summary."""
+    try:
+        facts = load_table("facts_theft_time_place", settings.processed_dir)
+    except DataSourceError as exc:
+        log.warning("%s: no exposure model", exc)
+        return {"fitted": False, "reason": str(exc)}
+    model, card = fit_exposure(facts)
+    path = save_exposure(settings.models_dir, model, card)
+    parked = {c: round(m.parked, 4) for c, m in model.countries.items()}
+    return {"fitted": True, "parked_share": parked, "file": path.name}
 
 
 def municipal_counts(settings: Settings, municipal_file: Path | None) -> tuple[pd.DataFrame, str]:
@@ -370,7 +396,8 @@ def municipal_counts(settings: Settings, municipal_file: Path | None) -> tuple[p
 
 
 def train_spread(settings: Settings, graph: nx.MultiDiGraph, municipal_file: Path | None = None) -> dict[str, object]:
-    """Backtest the municipal spread on the last full year, fit it on every year, save it
+    """Choose the traffic model's decay and the spread's variant on the year before the last
+    full year, backtest on the last full year, fit on every year and save
     (``models/theft_spread.json``); return its card summary."""
     try:
         counts, origin = municipal_counts(settings, municipal_file)
@@ -378,23 +405,51 @@ def train_spread(settings: Settings, graph: nx.MultiDiGraph, municipal_file: Pat
         log.warning("%s: no municipal spread, risk is even within each state", exc)
         return {"fitted": False, "reason": str(exc)}
     centroids = load_table("mx_municipalities", settings.processed_dir)
+    zones = municipal_zones(counts, centroids)
+    ports = load_table("bts_ports", settings.processed_dir)[["port_code", "trucks_last_12m"]]
     metros = metro_points(counts, centroids)
-    edges = stretch_features(graph, metros)
     adjacency = municipal_adjacency(centroids)
     full = counts.groupby("year")["months_covered"].max()
     test_year = int(full[full == 12].index.max())
-    table, info = backtest_spread(edges, counts, adjacency, test_year)
-    model = MunicipalSpread(**info["chosen"]).fit(edges, counts, adjacency)
+    candidates = []
+    for decay in DECAYS_H:
+        traffic = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, decay)
+        edges = stretch_features(graph, metros, traffic)
+        candidates.append((stretch_validation(edges, counts, test_year - 1) | {"decay_h": decay}, edges))
+    traffic_choice = pd.DataFrame([c[0] for c in candidates]).sort_values("poisson_deviance").reset_index(drop=True)
+    decay_h = float(traffic_choice.loc[0, "decay_h"])
+    edges = candidates[DECAYS_H.index(decay_h)][1]
+    validation = select_variant(edges, counts, adjacency, test_year - 1)
+    chosen = {"neighbours": bool(validation.loc[0, "neighbours"]), "decay": float(validation.loc[0, "decay"])}
+    table = backtest_spread(edges, counts, adjacency, test_year, chosen)
+    model = MunicipalSpread(**chosen).fit(edges, counts, adjacency)
     card = {
         "counts": origin,
         "years": [int(counts["year"].min()), int(counts["year"].max())],
         "fitted_parameters": describe(model),
-        "backtest": {**info, "table": table.round(4).reset_index().to_dict(orient="records")},
+        "traffic": {"decay_h": decay_h, "zones": zones.round(5).to_dict(orient="list"),
+                    "ports": ports.to_dict(orient="list")},  # fmt: skip
+        "backtest": {
+            "test_year": test_year,
+            "validation_year": test_year - 1,
+            "chosen": {**chosen, "traffic_decay_h": decay_h},
+            "traffic_validation": traffic_choice.round(4).to_dict(orient="records"),
+            "validation": validation.round(4).to_dict(orient="records"),
+            "municipalities": int(edges["cvegeo"].nunique()),
+            "table": table.round(4).reset_index().to_dict(orient="records"),
+        },
         "network": network_identity(graph),
     }
     path = save_spread(settings.models_dir, model, metros, card)
     return {"fitted": True, "counts": origin, "backtest_year": test_year, "file": path.name,
             "rate_ratio": card["fitted_parameters"]["rate_ratio"]}  # fmt: skip
+
+
+def saved_traffic(settings: Settings, graph: nx.MultiDiGraph, saved: dict) -> pd.Series:
+    """The traffic model of a saved spread's card, on ``graph``."""
+    spec = saved["traffic"]
+    zones, ports = pd.DataFrame(spec["zones"]), pd.DataFrame(spec["ports"])
+    return edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, float(spec["decay_h"]))
 
 
 def state_drivers(
