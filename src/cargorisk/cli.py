@@ -487,7 +487,8 @@ def risk_explain(settings: Settings, state: str, year: int) -> None:
     if incidence is not None:
         row = incidence.loc[state]
         say(
-            f"estimated incidence {row['incidence']:,.0f} robberies (90%: {row['low']:,.0f}-{row['high']:,.0f}), "
+            f"estimated incidence {row['incidence']:,.0f} robberies "
+            f"(90%: {row['low']:,.0f}-{row['high']:,.0f}), "
             f"x{row['correction']:.1f} its reports at the national reporting rate; "
             f"{int(row['sources'])} published source(s) name it"
         )
@@ -502,11 +503,19 @@ def risk_explain(settings: Settings, state: str, year: int) -> None:
 @risk_group.command("edges")
 @click.option("--year", type=int, required=True, help="Year of the state predictions.")
 @click.option(
-    "--top", type=click.IntRange(1, 100_000), default=15, show_default=True, help="How many stretches to list."
+    "--top",
+    type=click.IntRange(1, 100_000),
+    default=15,
+    show_default=True,
+    help="How many stretches to list.",
 )
 @click.option("--state", "state", help="Only this state's stretches.")
+@click.option(
+    "--min-km", type=click.FloatRange(min=0), default=10.0, show_default=True,
+    help="Leave out stretches shorter than this (a few hundred metres of city street say little).",
+)  # fmt: skip
 @click.pass_obj
-def risk_edges(settings: Settings, year: int, top: int, state: str | None) -> None:
+def risk_edges(settings: Settings, year: int, top: int, state: str | None, min_km: float) -> None:
     """The road stretches with the highest theft rate for YEAR: each road within each
     municipality once, with its rate, the chance that one loaded trip over it is robbed, its
     modelled trucks a day and its share of its state's robberies."""
@@ -523,10 +532,12 @@ def risk_edges(settings: Settings, year: int, top: int, state: str | None) -> No
             msg = f"unknown state {state!r}; choose from {sorted(set(table['state']))}"
             raise InputError(msg)
         table = table[table["state"] == state]
+    table = table[table["km"] >= min_km]
     say(f"{'road':<14} {'municipality':<24} {'state':<18} {'km':>6} {'rate/Mkm':>9} {'P(theft)':>9} "
         f"{'trucks/d':>8} {'state %':>7}")  # fmt: skip
     for r in table.head(top).itertuples(index=False):
-        say(f"{r.ref[:14]:<14} {r.municipality[:24]:<24} {r.state[:18]:<18} {r.km:>6,.0f} {r.theft_rate:>9.3f} "
+        say(f"{r.ref[:14]:<14} {r.municipality[:24]:<24} {r.state[:18]:<18} {r.km:>6,.0f} "
+            f"{r.theft_rate:>9.3f} "
             f"{r.theft_prob:>9.2e} {r.trucks_per_day:>8,.0f} {r.state_share:>7.1%}")  # fmt: skip
 
 

@@ -159,7 +159,7 @@ def attach_risk(
     return out
 
 
-def state_chain(  # noqa: PLR0913  (the chain's inputs, as attach_risk passes them)
+def state_chain(
     graph: nx.MultiDiGraph,
     predicted: pd.DataFrame,
     settings: Settings,
@@ -205,7 +205,9 @@ def stretch_table(
     edges = stretch_features(graph, metros, traffic)
     shares = spread.edge_shares(edges)
     edges = edges.join(shares)
-    edges["multiplier"] = stretch_multipliers(shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy())
+    edges["multiplier"] = stretch_multipliers(
+        shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy()
+    )
     return edges
 
 
@@ -249,7 +251,17 @@ def stretch_risk_table(graph: nx.MultiDiGraph, names: dict[str, str] | None = No
         seen.add(key)
         km, rate = d["length"] / 1000, d.get("theft_rate", 0.0)
         trucks = d.get("trucks_per_day", 1.0)
-        rows.append((d.get("ref", ""), d.get("cvegeo", ""), d.get("state", ""), km, rate * km, trucks * km, rate * km * trucks))
+        rows.append(
+            (
+                d.get("ref", ""),
+                d.get("cvegeo", ""),
+                d.get("state", ""),
+                km,
+                rate * km,
+                trucks * km,
+                rate * km * trucks,
+            )
+        )
     cols = ["ref", "cvegeo", "state", "km", "rate_km", "trucks_km", "robberies"]
     table = pd.DataFrame(rows, columns=cols).groupby(["ref", "cvegeo", "state"], as_index=False).sum()
     table["theft_rate"] = table["rate_km"] / table["km"]

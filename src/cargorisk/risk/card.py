@@ -77,3 +77,109 @@ def check_card(card: object, path: Path) -> dict:
         msg = f"model card {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
         raise ModelFileError(msg) from None
     return card  # type: ignore[return-value]
+
+
+# ---- the models below the state forecast (theft_spread.json, theft_reporting.json, theft_exposure.json) ----
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0)]
+Share = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1)]
+
+
+class SpreadParameters(BaseModel):
+    """The fitted municipal spread (:mod:`cargorisk.risk.spread`)."""
+
+    features: Annotated[list[Feature], Field(min_length=1)]
+    beta: dict[str, Finite]
+    alpha: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    theta: dict[str, NonNegative]
+    neighbours: bool
+    decay: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)]
+    ridge: NonNegative
+    years: tuple[int, int]
+
+
+class TrafficSpec(BaseModel):
+    """The traffic model's inputs (:mod:`cargorisk.risk.traffic`)."""
+
+    decay_h: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    floor_quantile: Annotated[float, Field(allow_inf_nan=False, ge=0, lt=1)]
+    zones: dict[str, list]
+    ports: dict[str, list]
+
+
+class SpreadFile(BaseModel):
+    """``theft_spread.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: SpreadParameters
+    metros_m: Annotated[list[tuple[Finite, Finite]], Field(min_length=1)]
+    traffic: TrafficSpec
+
+
+class ReportingState(BaseModel):
+    """One state's posterior in the reporting model."""
+
+    u: Finite
+    sd: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    birge: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    sources: Annotated[int, Field(ge=0)]
+
+
+class ReportingParameters(BaseModel):
+    """The fitted reporting model (:mod:`cargorisk.risk.reporting`)."""
+
+    ridge: NonNegative
+    signals: Annotated[list[Feature], Field(min_length=1)]
+    beta: dict[str, Finite]
+    sigma: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    tau: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    lists: dict[str, Finite]
+    states: Annotated[dict[str, ReportingState], Field(min_length=1)]
+
+
+class ReportingFile(BaseModel):
+    """``theft_reporting.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: ReportingParameters
+    signals_table: dict[str, list]
+    adjacency: dict[str, list[str]]
+
+
+class CountryExposureCard(BaseModel):
+    """One country's exposure parameters (:mod:`cargorisk.risk.exposure`)."""
+
+    model_config = ConfigDict(extra="allow")
+    hourly: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    hourly_low: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    hourly_high: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    parked: Share
+    parked_low: Share
+    parked_high: Share
+    secured_factor: NonNegative
+    unsecured_factor: NonNegative
+
+
+class ExposureParameters(BaseModel):
+    """The fitted exposure model."""
+
+    parked_per_driving_hour: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    countries: dict[str, CountryExposureCard]
+
+
+class ExposureFile(BaseModel):
+    """``theft_exposure.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: ExposureParameters
+
+
+def check_model_file(schema: type[BaseModel], saved: object, path: Path) -> dict:
+    """``saved`` when it matches ``schema``; else ModelFileError naming the first bad value."""
+    try:
+        schema.model_validate(saved)
+    except ValidationError as exc:
+        msg = f"model file {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
+        raise ModelFileError(msg) from None
+    return saved  # type: ignore[return-value]

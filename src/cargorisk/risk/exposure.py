@@ -48,6 +48,7 @@ from scipy import optimize, special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import ModelFileError
+from cargorisk.risk.card import ExposureFile, check_model_file
 
 EXPOSURE_FILE = "theft_exposure.json"
 PARKED_PER_DRIVING_HOUR = 9.0 / 14.0  # NOM-087 cycle: 2 x 0.5 h breaks + 8 h rest per 14 h driving
@@ -98,11 +99,13 @@ def hour_buckets(facts: pd.DataFrame, country: str) -> tuple[pd.DataFrame, pd.Da
         labels, values = row.bucket.split(" / "), percentages(row.value)
         hours = [bucket_hours(b) for b in labels]
         if not values or len(values) != len(labels) or None in hours:
-            unused.append({"source": f"{row.source_org}, {row.period}", "bucket": row.bucket, "value": row.value,
+            source = f"{row.source_org}, {row.period}"
+            unused.append({"source": source, "bucket": row.bucket, "value": row.value,
                            "reason": "no numeric share per bucket"})  # fmt: skip
             continue
         for (start, end), share in zip(hours, values, strict=True):
-            used.append({"source": f"{row.source_org}, {row.period}", "start": start, "end": end, "share": share,
+            source = f"{row.source_org}, {row.period}"
+            used.append({"source": source, "start": start, "end": end, "share": share,
                          "url": row.source_url})  # fmt: skip
     return pd.DataFrame(used, columns=["source", "start", "end", "share", "url"]), pd.DataFrame(unused)
 
@@ -182,7 +185,9 @@ class CountryExposure:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready."""
-        return {k: (np.round(v, 6).tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+        return {
+            k: (np.round(v, 6).tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()
+        }
 
 
 def fit_country(facts: pd.DataFrame, country: str) -> tuple[CountryExposure, dict]:
@@ -194,7 +199,9 @@ def fit_country(facts: pd.DataFrame, country: str) -> tuple[CountryExposure, dic
     parked = parked_shares(facts, country)
     phi = logit_mean(parked["parked"]) if len(parked) else 0.0
     split = parked[(parked["secured"] > 0)]
-    secured = float(split["secured"].sum() / (split["secured"] + split["unsecured"]).sum()) if len(split) else 0.5
+    secured = (
+        float(split["secured"].sum() / (split["secured"] + split["unsecured"]).sum()) if len(split) else 0.5
+    )
     # per-hour factors with SECURED_HOURS_SHARE of parked hours secured, mean 1 over parked hours
     secured_factor = secured / SECURED_HOURS_SHARE
     unsecured_factor = (1 - secured) / (1 - SECURED_HOURS_SHARE)
@@ -228,7 +235,9 @@ class ExposureModel:
     countries: dict[str, CountryExposure]
     parked_per_driving_hour: float = PARKED_PER_DRIVING_HOUR
 
-    def transit_multiplier(self, country: str, hour: np.ndarray | int, traffic: np.ndarray | None = None) -> np.ndarray:
+    def transit_multiplier(
+        self, country: str, hour: np.ndarray | int, traffic: np.ndarray | None = None
+    ) -> np.ndarray:
         """Multiplier of an edge's risk in transit at local ``hour`` (0-23): the hour's theft
         share over its traffic share (flat without ``traffic``: 24 shares), normalised so that
         the traffic-weighted mean over the day is 1; 1 for a country without a profile."""
@@ -252,7 +261,13 @@ class ExposureModel:
         if profile is None:
             return np.zeros_like(np.asarray(rate, dtype=float))
         factor = profile.secured_factor if place == "secured" else profile.unsecured_factor
-        per_h = profile.parked * np.asarray(rate, float) * 1e-6 * np.asarray(speed_kph, float) / self.parked_per_driving_hour
+        per_h = (
+            profile.parked
+            * np.asarray(rate, float)
+            * 1e-6
+            * np.asarray(speed_kph, float)
+            / self.parked_per_driving_hour
+        )
         return per_h * factor
 
     def to_dict(self) -> dict[str, object]:
@@ -267,7 +282,7 @@ class ExposureModel:
         for code, spec in saved["countries"].items():
             arrays = {k: np.array(spec[k], dtype=float) for k in ("hourly", "hourly_low", "hourly_high")}
             if any(a.shape != (24,) for a in arrays.values()) or not np.isclose(arrays["hourly"].sum(), 1.0):
-                msg = f"exposure model: {code}'s hourly shares are not 24 shares summing to 1; run `cargorisk train`"
+                msg = f"exposure model: {code}'s hourly shares are not 24 summing to 1; run `cargorisk train`"
                 raise ModelFileError(msg)
             countries[code] = CountryExposure(**{**spec, **arrays})
         return cls(countries, float(saved["parked_per_driving_hour"]))
@@ -284,7 +299,9 @@ def fit_exposure(facts: pd.DataFrame) -> tuple[ExposureModel, dict]:
 def save_exposure(models_dir: Path, model: ExposureModel, card: dict) -> Path:
     """Write ``models/theft_exposure.json`` (atomically)."""
     path = models_dir / EXPOSURE_FILE
-    write_bytes_atomic(path, (json.dumps({**card, "model": model.to_dict()}, indent=1, default=str) + "\n").encode())
+    write_bytes_atomic(
+        path, (json.dumps({**card, "model": model.to_dict()}, indent=1, default=str) + "\n").encode()
+    )
     return path
 
 
@@ -294,7 +311,9 @@ def load_exposure(models_dir: Path) -> ExposureModel | None:
     if not path.exists():
         return None
     try:
-        return ExposureModel.from_dict(json.loads(path.read_text())["model"])
+        return ExposureModel.from_dict(
+            check_model_file(ExposureFile, json.loads(path.read_text()), path)["model"]
+        )
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
         msg = f"exposure model {path} is damaged; run `cargorisk train` again"
         raise ModelFileError(msg) from None
@@ -313,8 +332,7 @@ def stop_risk(graph: nx.MultiDiGraph, model: ExposureModel) -> pd.DataFrame:
             continue
         speed = d["length"] / 1000 / max(d["travel_time"], 1e-9) * 3600
         for node in (u, v):
-            rate, kph = rows.get(node, (0.0, 0.0))
-            if d.get("theft_rate", 0.0) >= rate:
+            if d.get("theft_rate", 0.0) >= rows.get(node, (0.0, 0.0))[0]:
                 rows[node] = (float(d.get("theft_rate", 0.0)), speed)
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["rate", "speed_kph"])
     country = pd.Series({n: graph.nodes[n].get("country", "") for n in frame.index})

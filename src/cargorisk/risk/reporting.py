@@ -16,8 +16,9 @@ keeps two quantities apart:
 **Model.** On the log scale, the state's incidence in year ``t`` is
 ``theta[s, t] = signals[s, t] . beta + u[s]``, ``u[s] ~ N(0, tau^2)``, where the signals
 (:data:`SIGNALS`) are the state's own SESNSP reports and independent indicators of the same
-crime (violent vehicle robbery, intentional homicide, federal property crimes from the
-fuero-federal series, the state's truck traffic, its neighbours' reports). Every published
+crime (violent vehicle robbery, federal property crimes and federal crimes on communication
+routes from the fuero-federal series, the state's truck traffic; homicides and the neighbours'
+reports were tried and left out: the held-out lists ordered better without them). Every published
 state figure (``facts_theft_states``: Overhaul, SensiGuard, FreightWatch, ANERPV, AMIS, AMESIS,
 Blac, the FGR's federal-road counts) is one noisy measurement of its own scope:
 ``log value = a[list] + theta[s, t] + e``, ``e ~ N(0, sigma^2)``, with an intercept ``a`` of
@@ -57,6 +58,7 @@ from scipy import optimize, special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import ModelFileError
+from cargorisk.risk.card import ReportingFile, check_model_file
 from cargorisk.sources import load_table
 
 SIGNALS = [
@@ -73,8 +75,10 @@ SIGNAL_DOC = {
     "log_reported": "log(1 + SESNSP carrier robberies reported in the year)",
     "log_violent_vehicle": "log(1 + violent car and truck robberies, SESNSP fuero comun)",
     "log_homicide": "log(1 + intentional homicides, SESNSP fuero comun)",
-    "log_federal_property": "log(1 + federal property crimes, SESNSP fuero federal: robbery on federal highways is one)",
-    "log_federal_highway": "log(1 + federal crimes under the communication-routes laws (CPF vias de comunicacion, L.V.G.C.))",
+    "log_federal_property": "log(1 + federal property crimes, SESNSP fuero federal: "
+    "robbery on federal highways is one)",
+    "log_federal_highway": "log(1 + federal crimes under the communication-routes laws "
+    "(CPF vias de comunicacion, L.V.G.C.))",
     "log_truck_km": "log of the state's truck-km a year (the exposure split of the calibration chain)",
     "log_neighbour_reported": "mean log(1 + carrier robberies reported) of the neighbouring states",
 }
@@ -84,7 +88,10 @@ Z90 = 1.6448536269514722
 EXCLUDED_SOURCES = ("SESNSP", "CANACAR")  # the official series itself; a combined figure only
 ALIASES = {"edomex": "Estado de México", "cdmx": "Ciudad de México", "distrito federal": "Ciudad de México"}
 FEDERAL_PROPERTY = ("PATRIMONIALES",)
-FEDERAL_HIGHWAY = ("VIAS DE COMUNICACION Y CORRESPONDENCIA", "LEY DE VIAS GENERALES DE COMUNICACION (L.V.G.C.)")
+FEDERAL_HIGHWAY = (
+    "VIAS DE COMUNICACION Y CORRESPONDENCIA",
+    "LEY DE VIAS GENERALES DE COMUNICACION (L.V.G.C.)",
+)
 VIOLENT_VEHICLE = "Robo de coche de 4 ruedas Con violencia"
 
 
@@ -116,7 +123,9 @@ def state_signals(processed_dir: Path, truck_km: pd.Series, adjacency: dict[str,
             "log_reported": np.log1p(carrier),
             "log_violent_vehicle": np.log1p(vehicle.reindex(carrier.index).fillna(0.0)),
             "log_homicide": np.log1p(homicide.reindex(carrier.index).fillna(0.0)),
-            "log_federal_property": np.log1p(federal_annual(federal, FEDERAL_PROPERTY).reindex(carrier.index)),
+            "log_federal_property": np.log1p(
+                federal_annual(federal, FEDERAL_PROPERTY).reindex(carrier.index)
+            ),
             "log_federal_highway": np.log1p(federal_annual(federal, FEDERAL_HIGHWAY).reindex(carrier.index)),
         }
     )
@@ -191,7 +200,9 @@ def months_of(period: str) -> int:
     return 12
 
 
-def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_measurements(
+    facts: pd.DataFrame, states: list[str], first_year: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published state figures as measurements, and the rows left out with the reason.
 
     Each kept row is one state's value in one published list (``list``: source, period and
@@ -215,12 +226,16 @@ def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -
         )  # fmt: skip
         value = row.count or row.share_pct
         if reason or not value:
-            skipped.append({"source": row.source_org, "period": row.period, "state": row.state, "reason": reason})
+            skipped.append(
+                {"source": row.source_org, "period": row.period, "state": row.state, "reason": reason}
+            )
             continue
         kind = "count" if row.count else "share"
         signal_years = tuple(max(y, first_year) for y in years)  # before the data: its first year's
-        kept.append({"source": row.source_org, "period": str(years[0]) if len(years) == 1 and "for comparison" in row.state else row.period,
-                     "kind": kind, "state": state, "years": signal_years, "value": float(str(value).strip("~ "))})  # fmt: skip
+        period = str(years[0]) if "for comparison" in row.state else row.period
+        value = float(str(value).strip("~ "))
+        kept.append({"source": row.source_org, "period": period, "kind": kind, "state": state,
+                     "years": signal_years, "value": value})  # fmt: skip
     found = pd.DataFrame(kept)
     found["list"] = found["source"] + " | " + found["period"] + " | " + found["kind"]
     return censor(one_list_per_year(found), states), pd.DataFrame(skipped)
@@ -229,8 +244,9 @@ def read_measurements(facts: pd.DataFrame, states: list[str], first_year: int) -
 def one_list_per_year(found: pd.DataFrame) -> pd.DataFrame:
     """Of a source's lists that cover the same year, the one naming most states (then the
     longest period): overlapping lists of one source are not independent measurements."""
-    info = found.groupby("list").agg(source=("source", "first"), period=("period", "first"),
-                                     year=("years", lambda y: y.iloc[0][-1]), n=("state", "size"))  # fmt: skip
+    grouped = found.groupby("list")
+    info = grouped.agg(source=("source", "first"), period=("period", "first"), n=("state", "size"))
+    info["year"] = grouped["years"].first().map(lambda y: y[-1])
     info["months"] = info["period"].map(months_of)
     best = info.sort_values(["n", "months"], ascending=False).groupby(["source", "year"]).head(1)
     return found[found["list"].isin(best.index)].reset_index(drop=True)
@@ -365,8 +381,8 @@ class ReportingModel:
             evidence = joint.sum() - rows.n_states * np.log(tau) - 0.5 * np.log(curvature).sum()
             return -float(evidence) + 0.5 * self.ridge * float(np.sum((beta - centre) ** 2))
 
-        start_a = [float(np.mean(rows.y[(rows.group == g) & rows.listed] - rows.x[(rows.group == g) & rows.listed] @ centre))
-                   for g in range(rows.n_groups)]  # fmt: skip
+        listed = [(rows.group == g) & rows.listed for g in range(rows.n_groups)]
+        start_a = [float(np.mean(rows.y[m] - rows.x[m] @ centre)) for m in listed]
         start = np.r_[centre, start_a, np.log(0.7), np.log(0.7)]
         found = optimize.minimize(loss, start, method="L-BFGS-B")
         beta, a, sigma, tau = unpack(found.x)
@@ -400,7 +416,7 @@ class ReportingModel:
     def from_dict(cls, saved: dict) -> ReportingModel:
         """The inverse of :meth:`to_dict` (the intercepts are kept for the card only)."""
         if not set(saved.get("signals", [])) <= set(CANDIDATES):
-            msg = f"reporting model signals {saved.get('signals')} are not this version's; run `cargorisk train`"
+            msg = f"reporting model signals {saved.get('signals')} are unknown here; run `cargorisk train`"
             raise ModelFileError(msg)
         states = saved["states"]
         out = cls(ridge=float(saved["ridge"]), signals=list(saved["signals"]), states_=sorted(states),
@@ -414,7 +430,9 @@ class ReportingModel:
 
     def log_incidence(self, rows: pd.DataFrame) -> pd.Series:
         """``theta`` per state (index) from its signals ``rows`` (columns :data:`SIGNALS`)."""
-        return pd.Series(rows[self.signals].to_numpy() @ self.beta_, index=rows.index) + self.u_.reindex(rows.index).fillna(0.0)
+        return pd.Series(rows[self.signals].to_numpy() @ self.beta_, index=rows.index) + self.u_.reindex(
+            rows.index
+        ).fillna(0.0)
 
 
 def birge_ratios(rows: Rows, fitted: np.ndarray, sigma: float) -> np.ndarray:
@@ -475,14 +493,16 @@ def concordance(score: pd.Series, held_out: pd.DataFrame) -> tuple[int, int]:
     return int(correct), int(total)
 
 
-def baseline_scores(signals: pd.DataFrame, years: tuple[int, ...], adjacency: dict[str, list[str]]) -> dict[str, pd.Series]:
+def baseline_scores(
+    signals: pd.DataFrame, years: tuple[int, ...], adjacency: dict[str, list[str]]
+) -> dict[str, pd.Series]:
     """The baselines' state scores over ``years``: SESNSP reports alone, and the neighbour floor
     (reports per truck-km raised to half the neighbours' median, times the truck-km)."""
     rows = pd.concat([signals.xs(y, level="year") for y in years]).groupby(level=0).mean()
     reported = np.expm1(rows["log_reported"])
     per_km = reported / np.exp(rows["log_truck_km"])
-    floor = pd.Series({s: 0.5 * float(np.median(per_km.reindex(adjacency.get(s, [])).dropna())) if adjacency.get(s) else 0.0
-                       for s in rows.index})  # fmt: skip
+    near = {s: per_km.reindex(adjacency.get(s, [])).dropna() for s in rows.index}
+    floor = pd.Series({s: 0.5 * float(np.median(v)) if len(v) else 0.0 for s, v in near.items()})
     return {
         "SESNSP reports": rows["log_reported"],
         "neighbour floor": np.log(np.maximum(per_km, floor) * np.exp(rows["log_truck_km"]) + 1e-9),
@@ -521,7 +541,11 @@ def leave_one_list_out(
 
 
 def save_reporting(
-    models_dir: Path, model: ReportingModel, signals: pd.DataFrame, adjacency: dict[str, list[str]], card: dict
+    models_dir: Path,
+    model: ReportingModel,
+    signals: pd.DataFrame,
+    adjacency: dict[str, list[str]],
+    card: dict,
 ) -> Path:
     """Write the model, the signals it predicts from, the state adjacency and its card to
     ``models/theft_reporting.json`` (atomically)."""
@@ -553,7 +577,7 @@ def load_reporting(models_dir: Path) -> SavedReporting | None:
     if not path.exists():
         return None
     try:
-        saved = json.loads(path.read_text())
+        saved = check_model_file(ReportingFile, json.loads(path.read_text()), path)
         table = saved["signals_table"]
         signals = pd.DataFrame(table["rows"], columns=table["columns"])
         signals = signals.astype({"year": int}).set_index(["state", "year"])[CANDIDATES].astype(float)
@@ -569,7 +593,9 @@ def state_table(chain: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame
     ``correction``, ``sources`` and the routing ``rate``, highest rate first. Without a
     reporting model the incidence is the reports over the national rate, without interval."""
     predicted = chain.attrs["predicted"]
-    out = predicted.join(chain[["thefts", "correction", "rate"]], on="state").rename(columns={"thefts": "incidence"})
+    out = predicted.join(chain[["thefts", "correction", "rate"]], on="state").rename(
+        columns={"thefts": "incidence"}
+    )
     if table is not None:
         out = out.join(table[["low", "high", "sources"]], on="state")
     else:

@@ -6,7 +6,8 @@ Two fitted steps, no multiplier set by hand:
 1. **Stretch model** (a disaggregation regression). A Mexican road edge ``e`` carries
    ``km_e * exp(x_e . beta)`` expected robberies up to its state's level, where ``x_e`` are
    the edge's features (:data:`STRETCH_FEATURES`: toll or free, road kind, junctions within
-   10 km, distance to the nearest metro area, modelled truck traffic). A municipality's expected count is the sum over
+   10 km, distance to the nearest metro area, modelled truck traffic). A municipality's
+   expected count is the sum over
    its edges, and within a state-year the municipal counts are multinomial with those
    expectations as weights, so ``beta`` is fitted by maximum likelihood on the municipal counts
    (with a small ridge penalty) and says nothing about a state's total. Robberies are counted
@@ -41,6 +42,7 @@ from scipy.spatial import cKDTree
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
+from cargorisk.risk.card import SpreadFile, check_model_file
 
 SPREAD_FILE = "theft_spread.json"
 STRETCH_FEATURES = ["free_road", "trunk", "minor_road", "log_junctions_10km", "log_metro_km", "log_trucks"]
@@ -65,7 +67,9 @@ def metro_points(municipal: pd.DataFrame, centroids: pd.DataFrame) -> np.ndarray
     """Metric coordinates (EPSG:6372, m) of the metro cores: municipalities whose latest
     population is at least :data:`METRO_POPULATION` (``municipal``: ``sesnsp_municipal_year``;
     ``centroids``: ``mx_municipalities`` with ``cvegeo``, ``lon``, ``lat``)."""
-    latest = municipal.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+    latest = (
+        municipal.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+    )
     cores = centroids[centroids["cvegeo"].isin(latest[latest >= METRO_POPULATION].index)]
     if cores.empty:
         msg = "no municipal population in the municipal table; build sesnsp_municipal_datacivica"
@@ -160,7 +164,9 @@ class MunicipalData:
     def weights(self, beta: np.ndarray) -> np.ndarray:
         """``S_m = sum over the municipality's edges of km exp(x . beta)``."""
         x = self.edges[STRETCH_FEATURES].to_numpy(dtype=float)
-        return np.bincount(self.mun_of_edge, self.edges["km"].to_numpy() * np.exp(x @ beta), len(self.municipalities))
+        return np.bincount(
+            self.mun_of_edge, self.edges["km"].to_numpy() * np.exp(x @ beta), len(self.municipalities)
+        )
 
     def state_sum(self, values: np.ndarray) -> np.ndarray:
         """Per municipality, the sum of ``values`` over its state's municipalities."""
@@ -313,9 +319,13 @@ class MunicipalSpread:
     def from_dict(cls, saved: dict) -> MunicipalSpread:
         """The inverse of :meth:`to_dict`."""
         if saved.get("features") != STRETCH_FEATURES:
-            msg = f"spread model features {saved.get('features')} differ from this version's; run `cargorisk train`"
+            msg = (
+                f"spread model features {saved.get('features')} are not this version's; run `cargorisk train`"
+            )
             raise ModelFileError(msg)
-        out = cls(neighbours=bool(saved["neighbours"]), decay=float(saved["decay"]), ridge=float(saved["ridge"]))
+        out = cls(
+            neighbours=bool(saved["neighbours"]), decay=float(saved["decay"]), ridge=float(saved["ridge"])
+        )
         out.beta_ = np.array([float(saved["beta"][f]) for f in STRETCH_FEATURES])
         out.alpha_ = float(saved["alpha"])
         out.theta_ = pd.Series({str(k): float(v) for k, v in saved["theta"].items()}, dtype=float)
@@ -381,7 +391,7 @@ def load_spread(models_dir: Path) -> SavedSpread | None:
     if not path.exists():
         return None
     try:
-        saved = json.loads(path.read_text())
+        saved = check_model_file(SpreadFile, json.loads(path.read_text()), path)
         metros = np.array(saved["metros_m"], dtype=float).reshape(-1, 2)
         return SavedSpread(MunicipalSpread.from_dict(saved["model"]), metros, saved)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
@@ -392,7 +402,9 @@ def load_spread(models_dir: Path) -> SavedSpread | None:
 def describe(model: MunicipalSpread) -> dict[str, object]:
     """The fitted parameters for the card: beta as rate ratios per feature unit, alpha."""
     return {
-        "rate_ratio": {f: round(float(np.exp(b)), 4) for f, b in zip(STRETCH_FEATURES, model.beta_, strict=True)},
+        "rate_ratio": {
+            f: round(float(np.exp(b)), 4) for f, b in zip(STRETCH_FEATURES, model.beta_, strict=True)
+        },
         "feature_doc": STRETCH_DOC,
         "alpha": round(float(model.alpha_), 4),
         "neighbours": model.neighbours,

@@ -2,7 +2,8 @@
 carrier-robbery counts from the years before it, against baselines.
 
 The spread's own choices (neighbour prior, weight of recent years, and the traffic model's
-distance decay, :mod:`cargorisk.risk.traffic`) are selected on a validation year (the year before the test year, fitted on the years before it) and then scored
+distance decay, :mod:`cargorisk.risk.traffic`) are selected on a validation year (the year
+before the test year, fitted on the years before it) and then scored
 once on the test year, so the test year never chooses anything. Predictions are made for the
 municipalities that have road edges on the graph (the others carry no road and no route).
 

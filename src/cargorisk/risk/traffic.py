@@ -15,11 +15,12 @@ counts:
 
 Every trip is assigned to its fastest path (all-or-nothing, Mexican roads only). Cross-border
 trips keep their counted number; domestic trips are scaled so that all trips together drive
-``Settings.mx_truck_km_per_year`` on Mexican roads. A road that no fastest path uses still
-carries the traffic of the quietest tenth of used roads (:data:`FLOOR_QUANTILE`): local trips
-are not modelled. ``T`` is not set by hand: :func:`~cargorisk.risk.train.train_spread` picks,
-from :data:`DECAYS_H`, the one whose traffic lets the stretch model place a validation year's
-municipal robberies best. The result ranks roads within a state (the stretch multipliers of
+``Settings.mx_truck_km_per_year`` on Mexican roads. Local trips are not modelled, so every road
+carries at least a floor: a quantile of the used roads' traffic (:func:`apply_floor`). Neither
+``T`` nor the floor is set by hand: :func:`~cargorisk.risk.train.train_spread` picks, from
+:data:`DECAYS_H` and :data:`FLOOR_QUANTILES`, the pair whose traffic lets the stretch model
+place a validation year's municipal robberies best. The result ranks roads within a state
+(the stretch multipliers of
 :mod:`cargorisk.risk.attach`); the state totals of truck-km keep their class-weighted split.
 """
 
@@ -38,8 +39,8 @@ from scipy.spatial import cKDTree
 from cargorisk.risk.spread import METRIC
 
 ORIGINS = 150  # the most populous municipality nodes that send domestic trips
-FLOOR_QUANTILE = 0.10
-DECAYS_H = (1.0, 2.0, 5.0, 12.0)  # candidate distance decays T (hours) for the profile likelihood
+DECAYS_H = (1.0, 2.0, 5.0, 12.0)  # candidate distance decays T (hours)
+FLOOR_QUANTILES = (0.1, 0.25, 0.5)  # candidate floors: a quantile of the used roads' traffic
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class RoadMatrix:
         n = len(nodes)
         keys = frame["t"].to_numpy(np.int64) * n + frame["h"].to_numpy(np.int64)
         order = np.argsort(keys)
-        matrix = csr_matrix((frame["s"].to_numpy()[order], (frame["t"].to_numpy()[order], frame["h"].to_numpy()[order])),
+        tails, heads = frame["t"].to_numpy()[order], frame["h"].to_numpy()[order]
+        matrix = csr_matrix((frame["s"].to_numpy()[order], (tails, heads)),
                             shape=(n, n))  # fmt: skip
         return cls(nodes, matrix, keys[order], frame["km"].to_numpy()[order])
 
@@ -102,7 +104,13 @@ def subtree_sums(pred: np.ndarray, dist: np.ndarray, demand: np.ndarray) -> np.n
 
 
 def pair_flows(
-    roads: RoadMatrix, sources: np.ndarray, trips: np.ndarray, targets: pd.Series, decay_h: float, *, share: bool
+    roads: RoadMatrix,
+    sources: np.ndarray,
+    trips: np.ndarray,
+    targets: pd.Series,
+    decay_h: float,
+    *,
+    share: bool,
 ) -> np.ndarray:
     """Trips on each node pair of :attr:`RoadMatrix.pair_keys`, from every source to every
     target node ``j``: ``trips[s] * targets[j] * exp(-t_sj / T)``, the weights normalised
@@ -112,7 +120,11 @@ def pair_flows(
     index, weight = targets.index.to_numpy(), targets.to_numpy(dtype=float)
     for row, source in enumerate(sources):
         hours = dist[row, index] / 3600
-        w = np.where(np.isfinite(hours) & (index != source), weight * np.exp(-np.nan_to_num(hours, posinf=1e9) / decay_h), 0.0)
+        w = np.where(
+            np.isfinite(hours) & (index != source),
+            weight * np.exp(-np.nan_to_num(hours, posinf=1e9) / decay_h),
+            0.0,
+        )
         if share:
             w = w / max(w.sum(), 1e-300)
         demand = np.zeros(len(roads.nodes))
@@ -134,15 +146,26 @@ def port_trips(graph: nx.MultiDiGraph, roads: RoadMatrix, ports: pd.DataFrame) -
             if mx in index:
                 ends.setdefault(str(d.get("port_code")), set()).add(index[mx])
     trucks = ports.set_index(ports["port_code"].astype(str))["trucks_last_12m"].fillna(0.0)
-    rows = [(node, 2 * float(trucks.get(code, 0.0)) / len(nodes)) for code, nodes in ends.items() for node in nodes]
+    rows = [
+        (node, 2 * float(trucks.get(code, 0.0)) / len(nodes))
+        for code, nodes in ends.items()
+        for node in nodes
+    ]
     return pd.Series(dict(rows), dtype=float)
+
+
+def apply_floor(traffic: pd.Series, quantile: float) -> pd.Series:
+    """``traffic`` raised to the ``quantile`` of its positive values (local trips)."""
+    used = traffic[traffic > 0]
+    return traffic.clip(lower=float(np.quantile(used, quantile)) if len(used) else 1.0)
 
 
 def edge_traffic(
     graph: nx.MultiDiGraph, zones: pd.DataFrame, ports: pd.DataFrame, truck_km: float, decay_h: float
 ) -> pd.Series:
     """Trucks a year (both directions) on every Mexican edge ``(u, v, key)`` (see the module
-    docstring); ``truck_km``: the national truck-km a year the flows are scaled to."""
+    docstring; no floor: see :func:`apply_floor`); ``truck_km``: the national truck-km a year
+    the flows are scaled to."""
     roads = RoadMatrix.build(graph)
     weights = zone_weights(graph, roads, zones)
     border = port_trips(graph, roads, ports)
@@ -156,19 +179,35 @@ def edge_traffic(
     reverse = np.searchsorted(roads.pair_keys, heads * n + tails)
     has_reverse = roads.pair_keys[np.minimum(reverse, len(roads.pair_keys) - 1)] == heads * n + tails
     both = directed + np.where(has_reverse, directed[np.minimum(reverse, len(directed) - 1)], 0.0)
-    floor = np.quantile(both[both > 0], FLOOR_QUANTILE) if (both > 0).any() else 1.0
-    both = np.maximum(both, floor)
     index = {node: i for i, node in enumerate(roads.nodes)}
     keys = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("country") == "MX"]
     tail = np.array([index[u] for u, _, _ in keys], dtype=np.int64)
     head = np.array([index[v] for _, v, _ in keys], dtype=np.int64)
     values = both[roads.pair_ids(tail, head)]
-    return pd.Series(values, index=pd.MultiIndex.from_tuples(keys, names=["u", "v", "key"]), dtype=float)
+    traffic = pd.Series(values, index=pd.MultiIndex.from_tuples(keys, names=["u", "v", "key"]), dtype=float)
+    return along_roads(graph, traffic)
+
+
+def along_roads(graph: nx.MultiDiGraph, traffic: pd.Series) -> pd.Series:
+    """Each edge at least the median traffic of its road (first ``ref``) within its
+    municipality: all-or-nothing assignment leaves one carriageway or a ramp of a divided road
+    empty while its twin carries the trucks, and both are the same road to a thief."""
+    road = np.array(
+        [
+            f"{str(graph.edges[e].get('ref', '')).split(';')[0]}|{graph.edges[e].get('cvegeo', '')}"
+            for e in traffic.index
+        ]
+    )
+    used = traffic.where(traffic > 0)
+    median = used.groupby(road).transform("median").fillna(0.0)
+    return np.maximum(traffic, median)
 
 
 def municipal_zones(municipal: pd.DataFrame, centroids: pd.DataFrame) -> pd.DataFrame:
     """``lon``, ``lat``, ``population`` of every municipality with a population (the latest
     year's) in ``municipal`` (``sesnsp_municipal_year``), at its centroid (``mx_municipalities``)."""
-    latest = municipal.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+    latest = (
+        municipal.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+    )
     zones = centroids[["cvegeo", "lon", "lat"]].assign(population=lambda d: d["cvegeo"].map(latest))
     return zones.dropna(subset=["population"]).reset_index(drop=True)

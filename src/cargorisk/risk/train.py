@@ -24,9 +24,14 @@ from sklearn.base import BaseEstimator
 
 from cargorisk.config import Settings
 from cargorisk.errors import DataSourceError, InputError, ModelFileError
-from cargorisk.risk.calibration import CALIBRATION_FILE, coverage, dispersion, effective_dispersion, neighbours
+from cargorisk.risk.calibration import (
+    CALIBRATION_FILE,
+    coverage,
+    dispersion,
+    effective_dispersion,
+    neighbours,
+)
 from cargorisk.risk.cargo import THEFT_SOURCES, card_table
-from cargorisk.risk.exposure import attach_stop_risk, fit_exposure, load_exposure, save_exposure
 from cargorisk.risk.evaluate import (
     BASELINES,
     DRAWS,
@@ -42,6 +47,7 @@ from cargorisk.risk.evaluate import (
     usable_rows,
 )
 from cargorisk.risk.evaluate import METRICS as EVALUATION_METRICS
+from cargorisk.risk.exposure import attach_stop_risk, fit_exposure, load_exposure, save_exposure
 from cargorisk.risk.features import FEATURE_DOC, FEATURES, build_state_panel, next_year_rows
 from cargorisk.risk.model import TheftRiskModel, load_model, read_card, save_model
 from cargorisk.risk.reporting import (
@@ -64,7 +70,7 @@ from cargorisk.risk.spread import (
     stretch_features,
 )
 from cargorisk.risk.spread_backtest import backtest_spread, select_variant, stretch_validation
-from cargorisk.risk.traffic import DECAYS_H, edge_traffic, municipal_zones
+from cargorisk.risk.traffic import DECAYS_H, FLOOR_QUANTILES, apply_floor, edge_traffic, municipal_zones
 from cargorisk.sources import load_table
 from cargorisk.sources.build import BUILD_LOG
 from cargorisk.sources.sesnsp import municipal_year_from_official, read_official_monthly
@@ -384,18 +390,24 @@ def municipal_counts(settings: Settings, municipal_file: Path | None) -> tuple[p
     """Municipal carrier-robbery counts: the official file when given (population joined from
     the built table when present), else the built ``sesnsp_municipal_year``."""
     if municipal_file is None:
-        return load_table("sesnsp_municipal_year", settings.processed_dir), "sesnsp_municipal_year (Data Civica copy)"
+        return load_table(
+            "sesnsp_municipal_year", settings.processed_dir
+        ), "sesnsp_municipal_year (Data Civica copy)"
     counts = municipal_year_from_official(read_official_monthly(Path(municipal_file)))
     try:
         built = load_table("sesnsp_municipal_year", settings.processed_dir)
-        latest = built.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+        latest = (
+            built.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+        )
         counts["population"] = counts["cvegeo"].map(latest)
     except DataSourceError:
         log.warning("no municipal population: metro areas need the built sesnsp_municipal_year")
     return counts, f"official file {Path(municipal_file).name}"
 
 
-def train_spread(settings: Settings, graph: nx.MultiDiGraph, municipal_file: Path | None = None) -> dict[str, object]:
+def train_spread(
+    settings: Settings, graph: nx.MultiDiGraph, municipal_file: Path | None = None
+) -> dict[str, object]:
     """Choose the traffic model's decay and the spread's variant on the year before the last
     full year, backtest on the last full year, fit on every year and save
     (``models/theft_spread.json``); return its card summary."""
@@ -413,12 +425,17 @@ def train_spread(settings: Settings, graph: nx.MultiDiGraph, municipal_file: Pat
     test_year = int(full[full == 12].index.max())
     candidates = []
     for decay in DECAYS_H:
-        traffic = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, decay)
-        edges = stretch_features(graph, metros, traffic)
-        candidates.append((stretch_validation(edges, counts, test_year - 1) | {"decay_h": decay}, edges))
-    traffic_choice = pd.DataFrame([c[0] for c in candidates]).sort_values("poisson_deviance").reset_index(drop=True)
-    decay_h = float(traffic_choice.loc[0, "decay_h"])
-    edges = candidates[DECAYS_H.index(decay_h)][1]
+        raw = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, decay)
+        for floor in FLOOR_QUANTILES:
+            edges = stretch_features(graph, metros, apply_floor(raw, floor))
+            scores = stretch_validation(edges, counts, test_year - 1)
+            candidates.append(({**scores, "decay_h": decay, "floor_quantile": floor}, edges))
+    best = min(range(len(candidates)), key=lambda i: candidates[i][0]["poisson_deviance"])
+    traffic_choice = (
+        pd.DataFrame([c[0] for c in candidates]).sort_values("poisson_deviance").reset_index(drop=True)
+    )
+    decay_h, floor_q = candidates[best][0]["decay_h"], candidates[best][0]["floor_quantile"]
+    edges = candidates[best][1]
     validation = select_variant(edges, counts, adjacency, test_year - 1)
     chosen = {"neighbours": bool(validation.loc[0, "neighbours"]), "decay": float(validation.loc[0, "decay"])}
     table = backtest_spread(edges, counts, adjacency, test_year, chosen)
@@ -427,12 +444,16 @@ def train_spread(settings: Settings, graph: nx.MultiDiGraph, municipal_file: Pat
         "counts": origin,
         "years": [int(counts["year"].min()), int(counts["year"].max())],
         "fitted_parameters": describe(model),
-        "traffic": {"decay_h": decay_h, "zones": zones.round(5).to_dict(orient="list"),
-                    "ports": ports.to_dict(orient="list")},  # fmt: skip
+        "traffic": {
+            "decay_h": decay_h,
+            "floor_quantile": floor_q,
+            "zones": zones.round(5).to_dict(orient="list"),
+            "ports": ports.to_dict(orient="list"),
+        },
         "backtest": {
             "test_year": test_year,
             "validation_year": test_year - 1,
-            "chosen": {**chosen, "traffic_decay_h": decay_h},
+            "chosen": {**chosen, "traffic_decay_h": decay_h, "traffic_floor_quantile": floor_q},
             "traffic_validation": traffic_choice.round(4).to_dict(orient="records"),
             "validation": validation.round(4).to_dict(orient="records"),
             "municipalities": int(edges["cvegeo"].nunique()),
@@ -449,7 +470,8 @@ def saved_traffic(settings: Settings, graph: nx.MultiDiGraph, saved: dict) -> pd
     """The traffic model of a saved spread's card, on ``graph``."""
     spec = saved["traffic"]
     zones, ports = pd.DataFrame(spec["zones"]), pd.DataFrame(spec["ports"])
-    return edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, float(spec["decay_h"]))
+    raw = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, float(spec["decay_h"]))
+    return apply_floor(raw, float(spec["floor_quantile"]))
 
 
 def state_drivers(

@@ -81,7 +81,8 @@ MUNICIPAL_YEAR = Table(
         "incidents": "carrier robberies ('Robo a transportista', with and without violence) "
         "recorded in the months covered [count]",
         "months_covered": "months of the year counted (12; 5 for Jan-May 2020)",
-        "population": "CONAPO municipal population (Data Civica's join; NaN from the official file) [persons]",
+        "population": "CONAPO municipal population (Data Civica's join; NaN from the official file) "
+        "[persons]",
     },
     period="year",
 )
