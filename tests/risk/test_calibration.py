@@ -70,7 +70,7 @@ def test_no_state_looks_safe_only_because_it_reports_little(chain: pd.DataFrame)
     assert chain.loc["Veracruz", "correction"] > 2
     by_incidence = chain["thefts"].rank(ascending=False)
     by_reports = chain["reported"].rank(ascending=False)
-    assert by_incidence["Guanajuato"] <= 6 and by_reports["Guanajuato"] > 20  # AMIS, FGR, Overhaul: top
+    assert by_incidence["Guanajuato"] <= 6 and by_reports["Guanajuato"] >= 15  # AMIS, FGR, Overhaul: top
     assert by_incidence["Veracruz"] <= 8 and by_incidence["Tamaulipas"] < by_reports["Tamaulipas"]
     # the states that report a lot are not corrected upwards
     assert chain.loc["Estado de México", "correction"] < 1 and chain.loc["Puebla", "correction"] < 1

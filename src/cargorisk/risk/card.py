@@ -5,6 +5,7 @@ Descriptive fields (the target, the backtest tables, the data checksums) pass as
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -71,12 +72,7 @@ class TheftCard(BaseModel):
 def check_card(card: object, path: Path) -> dict:
     """``card`` when every field the code reads is valid; else ModelFileError naming the first
     bad value and where it is."""
-    try:
-        TheftCard.model_validate(card)
-    except ValidationError as exc:
-        msg = f"model card {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
-        raise ModelFileError(msg) from None
-    return card  # type: ignore[return-value]
+    return check_model_file(TheftCard, card, path, what="model card")
 
 
 # ---- the models below the state forecast (theft_spread.json, theft_reporting.json, theft_exposure.json) ----
@@ -175,11 +171,24 @@ class ExposureFile(BaseModel):
     model: ExposureParameters
 
 
-def check_model_file(schema: type[BaseModel], saved: object, path: Path) -> dict:
+def check_model_file(schema: type[BaseModel], saved: object, path: Path, what: str = "model file") -> dict:
     """``saved`` when it matches ``schema``; else ModelFileError naming the first bad value."""
     try:
         schema.model_validate(saved)
     except ValidationError as exc:
-        msg = f"model file {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
+        msg = f"{what} {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
         raise ModelFileError(msg) from None
     return saved  # type: ignore[return-value]
+
+
+def read_model_json(path: Path, schema: type[BaseModel]) -> dict | None:
+    """The JSON model file at ``path`` checked against ``schema``; ``None`` when it does not
+    exist (not trained); ModelFileError when it is damaged or invalid."""
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        msg = f"model file {path} is damaged; run `cargorisk train` again"
+        raise ModelFileError(msg) from None
+    return check_model_file(schema, saved, path)

@@ -48,7 +48,7 @@ from scipy import optimize, special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import ModelFileError
-from cargorisk.risk.card import ExposureFile, check_model_file
+from cargorisk.risk.card import ExposureFile, read_model_json
 
 EXPOSURE_FILE = "theft_exposure.json"
 PARKED_PER_DRIVING_HOUR = 9.0 / 14.0  # NOM-087 cycle: 2 x 0.5 h breaks + 8 h rest per 14 h driving
@@ -284,7 +284,8 @@ class ExposureModel:
             if any(a.shape != (24,) for a in arrays.values()) or not np.isclose(arrays["hourly"].sum(), 1.0):
                 msg = f"exposure model: {code}'s hourly shares are not 24 summing to 1; run `cargorisk train`"
                 raise ModelFileError(msg)
-            countries[code] = CountryExposure(**{**spec, **arrays})
+            known = {k: spec[k] for k in CountryExposure.__dataclass_fields__ if k in spec}
+            countries[code] = CountryExposure(**{**known, **arrays})
         return cls(countries, float(saved["parked_per_driving_hour"]))
 
 
@@ -307,16 +308,8 @@ def save_exposure(models_dir: Path, model: ExposureModel, card: dict) -> Path:
 
 def load_exposure(models_dir: Path) -> ExposureModel | None:
     """The saved exposure model, or ``None`` when ``cargorisk train`` did not write one."""
-    path = models_dir / EXPOSURE_FILE
-    if not path.exists():
-        return None
-    try:
-        return ExposureModel.from_dict(
-            check_model_file(ExposureFile, json.loads(path.read_text()), path)["model"]
-        )
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-        msg = f"exposure model {path} is damaged; run `cargorisk train` again"
-        raise ModelFileError(msg) from None
+    saved = read_model_json(models_dir / EXPOSURE_FILE, ExposureFile)
+    return None if saved is None else ExposureModel.from_dict(saved["model"])
 
 
 # ---- stops ----

@@ -58,7 +58,7 @@ from scipy import optimize, special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import ModelFileError
-from cargorisk.risk.card import ReportingFile, check_model_file
+from cargorisk.risk.card import ReportingFile, read_model_json
 from cargorisk.sources import load_table
 
 SIGNALS = [
@@ -573,18 +573,17 @@ class SavedReporting:
 
 def load_reporting(models_dir: Path) -> SavedReporting | None:
     """The saved reporting model, or ``None`` when ``cargorisk train`` did not write one."""
-    path = models_dir / REPORTING_FILE
-    if not path.exists():
+    saved = read_model_json(models_dir / REPORTING_FILE, ReportingFile)
+    if saved is None:
         return None
+    table = saved["signals_table"]
     try:
-        saved = check_model_file(ReportingFile, json.loads(path.read_text()), path)
-        table = saved["signals_table"]
         signals = pd.DataFrame(table["rows"], columns=table["columns"])
         signals = signals.astype({"year": int}).set_index(["state", "year"])[CANDIDATES].astype(float)
-        return SavedReporting(ReportingModel.from_dict(saved["model"]), signals, saved["adjacency"], saved)
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError):
-        msg = f"reporting model {path} is damaged; run `cargorisk train` again"
+    except (KeyError, TypeError, ValueError):
+        msg = f"reporting model {models_dir / REPORTING_FILE}: damaged signals table; run `cargorisk train`"
         raise ModelFileError(msg) from None
+    return SavedReporting(ReportingModel.from_dict(saved["model"]), signals, saved["adjacency"], saved)
 
 
 def state_table(chain: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame:

@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
-from cargorisk.risk.card import SpreadFile, check_model_file
+from cargorisk.risk.card import SpreadFile, read_model_json
 
 SPREAD_FILE = "theft_spread.json"
 STRETCH_FEATURES = ["free_road", "trunk", "minor_road", "log_junctions_10km", "log_metro_km", "log_trucks"]
@@ -387,16 +387,11 @@ def save_spread(models_dir: Path, model: MunicipalSpread, metros: np.ndarray, ca
 
 def load_spread(models_dir: Path) -> SavedSpread | None:
     """The saved spread, or ``None`` when ``cargorisk train`` did not write one."""
-    path = models_dir / SPREAD_FILE
-    if not path.exists():
+    saved = read_model_json(models_dir / SPREAD_FILE, SpreadFile)
+    if saved is None:
         return None
-    try:
-        saved = check_model_file(SpreadFile, json.loads(path.read_text()), path)
-        metros = np.array(saved["metros_m"], dtype=float).reshape(-1, 2)
-        return SavedSpread(MunicipalSpread.from_dict(saved["model"]), metros, saved)
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-        msg = f"spread model {path} is damaged; run `cargorisk train` again"
-        raise ModelFileError(msg) from None
+    metros = np.array(saved["metros_m"], dtype=float).reshape(-1, 2)
+    return SavedSpread(MunicipalSpread.from_dict(saved["model"]), metros, saved)
 
 
 def describe(model: MunicipalSpread) -> dict[str, object]:
