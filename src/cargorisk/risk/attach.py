@@ -268,7 +268,8 @@ def stretch_risk_table(graph: nx.MultiDiGraph, names: dict[str, str] | None = No
     table["theft_prob"] = -np.expm1(-table["rate_km"] * 1e-6)
     table["trucks_per_day"] = table["trucks_km"] / table["km"]
     table["state_share"] = table["robberies"] / table.groupby("state")["robberies"].transform("sum")
-    table.insert(1, "municipality", table["cvegeo"].map(names or {}).fillna(table["cvegeo"]))
+    names = names or {}
+    table.insert(1, "municipality", [names.get(code, code) for code in table["cvegeo"]])
     table["rank_rate"] = table["theft_rate"].round(3)
     ranked = table.sort_values(["rank_rate", "km"], ascending=False)
     return ranked.drop(columns=["rate_km", "trucks_km", "robberies", "rank_rate"]).reset_index(drop=True)

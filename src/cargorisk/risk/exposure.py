@@ -20,7 +20,8 @@ the sources as its interval.
 
 **Hour of day** (transit only). 24 hourly shares of a country's thefts, fitted to every
 source's bucket shares at once (least squares on the shares, smooth around the clock,
-:func:`fit_hourly`); the interval is the range of the fits that leave one source out. The
+:func:`fit_hourly`); the interval is the range of the full fit and the fits that leave one
+source out. The
 multiplier of hour ``h`` is its share over the share of truck traffic in that hour, normalised
 so the day's traffic-weighted mean is 1. No hourly truck counts are in the data, so traffic is
 flat over the day unless one is given (:meth:`ExposureModel.transit_multiplier`); where fewer
@@ -207,8 +208,8 @@ def fit_country(facts: pd.DataFrame, country: str) -> tuple[CountryExposure, dic
     unsecured_factor = (1 - secured) / (1 - SECURED_HOURS_SHARE)
     model = CountryExposure(
         hourly=hourly,
-        hourly_low=np.min(loso, axis=0),
-        hourly_high=np.max(loso, axis=0),
+        hourly_low=np.min([hourly, *loso], axis=0),
+        hourly_high=np.max([hourly, *loso], axis=0),
         parked=phi,
         parked_low=float(parked["parked"].min()) if len(parked) else 0.0,
         parked_high=float(parked["parked"].max()) if len(parked) else 0.0,
