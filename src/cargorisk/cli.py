@@ -272,8 +272,14 @@ def print_backtest(summary: object) -> None:
     type=click.Path(path_type=Path),
     help="Your incident CSV (lat, lon, datetime[, violent, value_usd]) for edge-level risk.",
 )
+@click.option(
+    "--municipal",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="SESNSP's official municipal file (IDM_NM_*.csv, latin1) for current municipal shares "
+    "(default: the built 2015-2020 municipal table).",
+)
 @click.pass_obj
-def train_cmd(settings: Settings, incidents: Path | None) -> None:
+def train_cmd(settings: Settings, incidents: Path | None, municipal: Path | None) -> None:
     """Backtest and fit the theft-risk model on the built data; save it with its model card."""
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import train  # noqa: PLC0415
@@ -281,7 +287,7 @@ def train_cmd(settings: Settings, incidents: Path | None) -> None:
     with stage("load the corridor network"):
         graph = load_network(settings=settings)
     with stage("backtest and train the theft model") as note:
-        result = train(settings, graph)
+        result = train(settings, graph, municipal_file=municipal)
         note["result"] = f"default predictor {result.default}"
     print_backtest(result.summary)
     partial = result.summary[result.summary["setup"] == "partial-year lag"]["poisson_deviance"]
@@ -403,25 +409,30 @@ def risk_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
 @click.pass_obj
 def risk_states(settings: Settings, year: int, as_json: bool) -> None:
-    """Predicted carrier robberies per Mexican state for YEAR, and the theft rate per million
-    loaded truck-km they give after the calibration chain (``*``: raised to the neighbour floor)."""
+    """Per Mexican state for YEAR: the forecast of reported carrier robberies (SESNSP), the
+    estimated true incidence with its 90% interval, the correction between them and the theft
+    rate per million loaded truck-km that routing uses."""
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import risk_network  # noqa: PLC0415
+    from cargorisk.risk.reporting import state_table  # noqa: PLC0415
 
-    chain = risk_network(settings, load_network(settings=settings), year).graph["theft_chain"]
-    table = chain.attrs["predicted"].join(chain[["rate", "floored"]], on="state")
-    table = table.sort_values("rate", ascending=False)
+    graph = risk_network(settings, load_network(settings=settings), year)
+    table = state_table(graph.graph["theft_chain"], graph.graph["theft_incidence"])
     if as_json:
         click.echo(table.round(4).to_json(orient="records", force_ascii=False))
         return
-    for row in table.itertuples(index=False):
-        seen = f"  observed {row.observed:8.0f}" if "observed" in table.columns else ""
-        flag = "*" if row.floored else " "
-        say(
-            f"{row.cve_ent:>2} {row.state:<22} predicted {row.predicted:8.1f}{seen}"
-            f"  rate {row.rate:7.3f}{flag} per million loaded truck-km"
-        )
-    say("* raised to half the neighbouring states' median rate (reports far below them: see README)")
+    seen = "observed" in table.columns
+    say(f"{'':>2} {'state':<20} {'reported':>9}{' observed' if seen else ''} {'incidence':>9} {'90%':>13} "
+        f"{'x':>7} {'sources':>7} {'rate/Mkm':>8}")  # fmt: skip
+    for r in table.itertuples(index=False):
+        observed = f" {r.observed:8.0f}" if seen else ""
+        say(f"{r.cve_ent:>2} {r.state[:20]:<20} {r.predicted:9.1f}{observed} {r.incidence:9.0f} "
+            f"{r.low:6.0f}-{r.high:<6.0f} {r.correction:7.1f} {r.sources:>7} {r.rate:8.3f}")  # fmt: skip
+    say(
+        "reported: SESNSP forecast; incidence: estimated robberies, reported or not (reporting model); "
+        "x: incidence over reports at the national rate (1 = reports like the country); sources: "
+        "published figures naming the state; rate: per million loaded truck-km, for routing"
+    )
 
 
 @risk_group.command("cargo")
@@ -452,40 +463,82 @@ def risk_cargo(as_json: bool) -> None:
 @click.option("--year", type=int, required=True, help="Year of the prediction.")
 @click.pass_obj
 def risk_explain(settings: Settings, state: str, year: int) -> None:
-    """What drives STATE's predicted carrier robberies for YEAR (LightGBM contributions)."""
+    """Why STATE's risk is what it is for YEAR: what drives its reported forecast (LightGBM
+    contributions), how the reporting model corrects it and which municipalities carry it."""
     import math  # noqa: PLC0415
 
     from cargorisk.network import load_network  # noqa: PLC0415
-    from cargorisk.risk import predict_states, state_drivers  # noqa: PLC0415
+    from cargorisk.risk import risk_network, state_drivers  # noqa: PLC0415
+    from cargorisk.risk.attach import municipal_shares  # noqa: PLC0415
+    from cargorisk.sources import load_table  # noqa: PLC0415
 
     graph = load_network(settings=settings)
-    predicted = predict_states(settings, graph, year).set_index("state")
     drivers = state_drivers(settings, graph, year, state)
+    risky = risk_network(settings, graph, year)
+    chain = risky.graph["theft_chain"]
     say(
-        f"{state} {year}: predicted {predicted.loc[state, 'predicted']:.0f} carrier robberies "
-        f"(default predictor: {predicted.loc[state, 'predictor']}); drivers vs last year's count:"
+        f"{state} {year}: predicted {chain.loc[state, 'reported']:.0f} reported carrier robberies "
+        f"(default predictor: {chain.attrs['predicted'].set_index('state').loc[state, 'predictor']}); "
+        "drivers vs last year's count:"
     )
     for text, value in drivers:
         say(f"  {'+' if value > 0 else '-'} {text}: x{math.exp(value):.2f}")
+    incidence = risky.graph["theft_incidence"]
+    if incidence is not None:
+        row = incidence.loc[state]
+        say(
+            f"estimated incidence {row['incidence']:,.0f} robberies "
+            f"(90%: {row['low']:,.0f}-{row['high']:,.0f}), "
+            f"x{row['correction']:.1f} its reports at the national reporting rate; "
+            f"{int(row['sources'])} published source(s) name it"
+        )
+    names = load_table("mx_municipality_names", settings.processed_dir).set_index("cvegeo")["municipality"]
+    shares = municipal_shares(risky, state)
+    say(f"where its risk lies ({len(shares)} municipalities with roads on the graph; largest shares):")
+    for code, share in shares.head(6).items():
+        say(f"  {names.get(code, code)}: {share:.0%}")
+    say(f"rate {chain.loc[state, 'rate']:.3f} thefts per million loaded truck-km (state mean)")
 
 
 @risk_group.command("edges")
 @click.option("--year", type=int, required=True, help="Year of the state predictions.")
 @click.option(
-    "--top", type=click.IntRange(1, 100_000), default=15, show_default=True, help="How many roads to list."
+    "--top",
+    type=click.IntRange(1, 100_000),
+    default=15,
+    show_default=True,
+    help="How many stretches to list.",
 )
+@click.option("--state", "state", help="Only this state's stretches.")
+@click.option(
+    "--min-km", type=click.FloatRange(min=0), default=10.0, show_default=True,
+    help="Leave out stretches shorter than this (a few hundred metres of city street say little).",
+)  # fmt: skip
 @click.pass_obj
-def risk_edges(settings: Settings, year: int, top: int) -> None:
-    """The roads with the highest theft rate (incidents per million truck-km) for YEAR: each road
-    within each state once, with the chance that one trip over that whole stretch is robbed."""
+def risk_edges(settings: Settings, year: int, top: int, state: str | None, min_km: float) -> None:
+    """The road stretches with the highest theft rate for YEAR: each road within each
+    municipality once, with its rate, the chance that one loaded trip over it is robbed, its
+    modelled trucks a day and its share of its state's robberies."""
     from cargorisk.network import load_network  # noqa: PLC0415
     from cargorisk.risk import risk_network  # noqa: PLC0415
-    from cargorisk.risk.attach import road_risk_table  # noqa: PLC0415
+    from cargorisk.risk.attach import stretch_risk_table  # noqa: PLC0415
+    from cargorisk.sources import load_table  # noqa: PLC0415
 
     graph = risk_network(settings, load_network(settings=settings), year)
-    say(f"{'road':<28} {'state':<22} {'km':>7} {'rate/Mkm':>9} {'P(theft)/trip':>14}")
-    for r in road_risk_table(graph).head(top).itertuples(index=False):
-        say(f"{r.ref[:28]:<28} {r.state[:22]:<22} {r.km:>7,.0f} {r.theft_rate:>9.3f} {r.theft_prob:>14.2e}")
+    names = load_table("mx_municipality_names", settings.processed_dir).set_index("cvegeo")["municipality"]
+    table = stretch_risk_table(graph, names.to_dict())
+    if state is not None:
+        if state not in set(table["state"]):
+            msg = f"unknown state {state!r}; choose from {sorted(set(table['state']))}"
+            raise InputError(msg)
+        table = table[table["state"] == state]
+    table = table[table["km"] >= min_km]
+    say(f"{'road':<14} {'municipality':<24} {'state':<18} {'km':>6} {'rate/Mkm':>9} {'P(theft)':>9} "
+        f"{'trucks/d':>8} {'state %':>7}")  # fmt: skip
+    for r in table.head(top).itertuples(index=False):
+        say(f"{r.ref[:14]:<14} {r.municipality[:24]:<24} {r.state[:18]:<18} {r.km:>6,.0f} "
+            f"{r.theft_rate:>9.3f} "
+            f"{r.theft_prob:>9.2e} {r.trucks_per_day:>8,.0f} {r.state_share:>7.1%}")  # fmt: skip
 
 
 def print_wait_evaluation(evaluation: object) -> None:

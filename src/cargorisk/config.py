@@ -91,20 +91,14 @@ class Settings:
         incomplete, so they bound the multiplier from below: Overhaul counted 20,746 cargo
         thefts in 2023 against SESNSP's 9,181 (2.3x), an industry estimate of 15,937 for 2024
         against the official 9,299 (1.7x; Revista Siniestro, 2025-06-30). For all business
-        crime ENVE 2024 gives 90.3% unreported. ENVIPE's unreported share by state would
-        refine this per state; its table was not available here (see ``neighbour_floor``).
+        crime ENVE 2024 gives 90.3% unreported. It sets the national level; how the states
+        differ from it is the reporting model's (:mod:`cargorisk.risk.reporting`).
     loaded_share
         Share of Mexican truck-km run loaded: 0.70, an assumption. IMT's field surveys of
         trucks on the federal network (Estudio Estadistico de Campo del Autotransporte
         Nacional; IMT Notas 34, 1997) measure the share running empty, but the figure could not
         be retrieved here; 0.70 stands until it is. It divides the exposure: risk per
         *loaded* truck-km.
-    neighbour_floor
-        A state's rate is at least this share of the median rate of its neighbouring states:
-        0.5. Reporting and classification of carrier robbery differ strongly between states
-        (Guanajuato's prosecutors report 18 a year while insurers count 696 insured heavy
-        vehicles stolen there in 2023, AMIS via El Financiero 2024-02-22), so a state far below
-        its neighbours is more likely under-reporting than safe. Set 0 to switch it off.
     theft_scale_prior_shape
         Uncertainty of the whole chain before a loss history calibrates it: the scale is
         Gamma(8, 8), 90% interval 0.50-1.64: its low end is the 1.7x cross-check of the reporting
@@ -151,7 +145,6 @@ class Settings:
     us_theft_per_million_truck_km: float = 0.0122
     theft_report_rate: float = 0.30
     loaded_share: float = 0.70
-    neighbour_floor: float = 0.5
     theft_scale_prior_shape: float = 8.0
     cargo_type_shape: float = 2.0
     max_time_ratio: float = 1.5

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import networkx as nx
 import numpy as np
 import pytest
@@ -39,21 +37,22 @@ def test_central_mexico_150d_riskier_than_i35(risky: nx.MultiDiGraph) -> None:
 
 
 def test_the_ranking_follows_the_data(trained: Settings, corridor: nx.MultiDiGraph) -> None:
-    """Zero out Puebla's predicted robberies and its 150D edges fall to the floor of the ranking
-    (without the neighbour floor) or to half its neighbours' median rate (with it)."""
+    """Zero out Puebla's predicted reports: without an estimated incidence its edges fall to 0
+    (reports alone make it look safe); given an incidence, its rate is that incidence over its
+    loaded truck-km, whatever it reports."""
     predicted = predict_states(trained, corridor, 2025)
     predicted.loc[predicted["state"] == "Puebla", "predicted"] = 0.0
-    calm = attach_risk(corridor, predicted, dataclasses.replace(trained, neighbour_floor=0.0))
+    calm = attach_risk(corridor, predicted, trained)
     within_puebla = [calm.edges["mx_puebla", "mx_acatzingo", k] for k in (0, 1)]
     assert max(d["theft_rate"] for d in within_puebla) == 0.0
-    assert max(d["theft_rate"] for d in edges(calm, "MEX-150D", {"Puebla"})) < 0.5 * min(
-        d["theft_rate"] for d in edges(calm, "MEX-150D", {"Estado de México"})
-    )
-    floored = attach_risk(corridor, predicted, trained)
-    chain = floored.graph["theft_chain"]
-    assert chain.loc["Puebla", "floored"]
-    puebla = [floored.edges["mx_puebla", "mx_acatzingo", k]["theft_rate"] for k in (0, 1)]
-    assert max(puebla) == pytest.approx(0.5 * chain.loc["Puebla", "neighbour_median"])
+    incidence = predicted.set_index("state")["predicted"] / trained.theft_report_rate
+    incidence["Puebla"] = 3000.0
+    known = attach_risk(corridor, predicted, trained, incidence=incidence)
+    chain = known.graph["theft_chain"]
+    assert chain.loc["Puebla", "rate"] == pytest.approx(3000.0 / chain.loc["Puebla", "loaded_km"] * 1e6)
+    puebla = [known.edges["mx_puebla", "mx_acatzingo", k]["theft_rate"] for k in (0, 1)]
+    assert min(puebla) == pytest.approx(chain.loc["Puebla", "rate"])
+    assert np.isinf(chain.loc["Puebla", "correction"])  # no reports: the correction is unbounded
 
 
 def test_cross_state_edges_split_by_length(trained: Settings, corridor: nx.MultiDiGraph) -> None:

@@ -1,5 +1,5 @@
-"""The calibration chain (reports -> all robberies -> per loaded truck-km, neighbour floor), the
-intervals, and the update from a user's own loss history, on the real data."""
+"""The calibration chain (reports -> estimated incidence -> per loaded truck-km), the intervals,
+and the update from a user's own loss history, on the real data."""
 
 from __future__ import annotations
 
@@ -36,39 +36,44 @@ def test_chain_reproduces_its_documented_numbers(chain: pd.DataFrame, trained: S
     # 30 reports at a 0.30 reporting rate are 100 robberies; over 1e9 truck-km run 70% loaded,
     # 100 / 7e8 km = 0.142857 per million loaded truck-km
     one = calibrated_rates(
-        pd.Series({"A": 30.0}), pd.Series({"A": 1e9}), {}, report_rate=0.3, loaded_share=0.7,
-        neighbour_floor=0.5, scale=1.0,
+        pd.Series({"A": 30.0}), pd.Series({"A": 100.0}), pd.Series({"A": 1e9}),
+        report_rate=0.3, loaded_share=0.7, scale=1.0,
     )  # fmt: skip
-    assert one.loc["A", "thefts"] == pytest.approx(100)
+    assert one.loc["A", "correction"] == pytest.approx(1.0)
     assert one.loc["A", "rate"] == pytest.approx(0.142857, rel=1e-5)
-    # on the real data: the chain's own columns multiply out, with the settings' factors
+    # on the real data: the reporting model shares out the national total of reports / 0.30
     assert (trained.theft_report_rate, trained.loaded_share) == (0.30, 0.70)
-    np.testing.assert_allclose(chain["thefts"], chain["reported"] / 0.30)
-    np.testing.assert_allclose(chain["rate_reported"], chain["thefts"] / chain["loaded_km"] * 1e6)
+    assert chain["thefts"].sum() == pytest.approx(chain["reported"].sum() / 0.30, rel=1e-6)
+    np.testing.assert_allclose(chain["rate_reported"], chain["reported"] / 0.30 / chain["loaded_km"] * 1e6)
+    np.testing.assert_allclose(chain["rate"], chain["thefts"] / chain["loaded_km"] * 1e6)
     assert len(chain) == 32 and chain["loaded_km"].sum() == pytest.approx(45e9 * 0.70, rel=1e-6)
 
 
 def test_a_state_that_reports_less_gets_a_higher_rate() -> None:
     reported = pd.Series({"A": 30.0, "B": 30.0})
     exposure = pd.Series({"A": 1e9, "B": 1e9})
-    base = dict(loaded_share=0.7, neighbour_floor=0.0, scale=1.0)
-    same = calibrated_rates(reported, exposure, {}, report_rate=pd.Series({"A": 0.3, "B": 0.3}), **base)
-    worse = calibrated_rates(reported, exposure, {}, report_rate=pd.Series({"A": 0.3, "B": 0.15}), **base)
+    base = dict(report_rate=0.3, loaded_share=0.7, scale=1.0)
+    same = calibrated_rates(reported, pd.Series({"A": 100.0, "B": 100.0}), exposure, **base)
+    worse = calibrated_rates(reported, pd.Series({"A": 100.0, "B": 200.0}), exposure, **base)
     assert worse.loc["B", "rate"] == pytest.approx(2 * same.loc["B", "rate"])
+    assert worse.loc["B", "correction"] == pytest.approx(2.0)
     assert worse.loc["A", "rate"] == pytest.approx(same.loc["A", "rate"])
 
 
 def test_no_state_looks_safe_only_because_it_reports_little(chain: pd.DataFrame) -> None:
-    """Guerrero reports almost no carrier robbery (the model forecasts under 1 a year) while its
-    neighbours Michoacán, Estado de México, Morelos and Puebla report hundreds to thousands."""
-    floor = 0.5 * chain["neighbour_median"]
-    assert (chain["rate"] >= floor - 1e-12).all()
-    guerrero = chain.loc["Guerrero"]
-    assert guerrero["reported"] < 2 and guerrero["floored"]
-    assert guerrero["rate"] > 50 * guerrero["rate_reported"]
-    assert guerrero["rate"] > chain.loc[["Sonora", "Sinaloa", "Chihuahua", "Coahuila"], "rate"].max()
-    # where a state's own reports are higher than the floor, they stand
-    assert not chain.loc["Puebla", "floored"] and not chain.loc["Estado de México", "floored"]
+    """Guerrero and Queretaro report almost no carrier robbery (forecasts under 1 a year),
+    Tamaulipas, Guanajuato and Veracruz far less than insurers and the FGR count there: the
+    reporting model's incidence, not the reports, sets their rates."""
+    for state in ("Guerrero", "Querétaro", "Tamaulipas", "Guanajuato"):
+        assert chain.loc[state, "correction"] > 10, state
+        assert chain.loc[state, "rate"] > 10 * chain.loc[state, "rate_reported"], state
+    assert chain.loc["Veracruz", "correction"] > 2
+    by_incidence = chain["thefts"].rank(ascending=False)
+    by_reports = chain["reported"].rank(ascending=False)
+    assert by_incidence["Guanajuato"] <= 6 and by_reports["Guanajuato"] >= 15  # AMIS, FGR, Overhaul: top
+    assert by_incidence["Veracruz"] <= 8 and by_incidence["Tamaulipas"] < by_reports["Tamaulipas"]
+    # the states that report a lot are not corrected upwards
+    assert chain.loc["Estado de México", "correction"] < 1 and chain.loc["Puebla", "correction"] < 1
 
 
 def test_interval_covers_the_held_out_counts_at_about_its_nominal_rate(trained: Settings) -> None:

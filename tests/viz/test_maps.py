@@ -16,7 +16,7 @@ from cargorisk.errors import InputError
 from cargorisk.routing import Router
 from cargorisk.sources import load_table
 from cargorisk.viz import route_map, route_png, save_map
-from cargorisk.viz.maps import ROUTE_COLOURS
+from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS
 from cargorisk.viz.static import crossings_of, framed, us_states
 
 HOSTILE = "<script>alert(1)</script>"
@@ -73,8 +73,10 @@ def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Pat
     js_errors = [e["message"] for e in logs if e["level"] == "SEVERE" and e.get("source") != "network"]
     assert js_errors == []
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
-    for label in ("recommended", "safest"):
-        rgb = np.array([int(ROUTE_COLOURS[label][i : i + 2], 16) for i in (1, 3, 5)])
+    # the safest route is the recommended one's corridor here (MEX-85D, World Trade Bridge):
+    # drawn under it, so the alternatives' colour stands for a second route on the map
+    for label, colour in (("recommended", ROUTE_COLOURS["recommended"]), ("alternative", ALT_COLOUR)):
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(pixels - rgb).sum(axis=1) < 45).sum() > 100, f"{label} route not drawn"
 
 

@@ -1,15 +1,21 @@
 """Turn predicted incidents per state into a theft rate and probability on every edge.
 
-The rates follow the calibration chain of :mod:`cargorisk.risk.calibration` (reporting rate,
-loaded share, neighbour floor, the user's calibration). Exposure (truck-km per state) is an
-assumption: the national figure
-``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the
-corridor network's road km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more
-trucks than a two-lane road). Then, on each Mexican edge,
-``theft_rate`` = state incidents / state truck-km (incidents per million truck-km) and
-``theft_prob`` = 1 - exp(-rate * km), the chance that one truck trip over the edge is robbed.
-US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states (or the
-border) takes the length-weighted mean of the rates along it.
+The state rates follow the calibration chain of :mod:`cargorisk.risk.calibration` (the
+reported forecast, the estimated incidence of :mod:`cargorisk.risk.reporting`, loaded
+truck-km, the user's calibration). Exposure (truck-km per state) is an assumption: the national
+figure ``Settings.mx_truck_km_per_year`` shared out over the states in proportion to the road
+graph's km weighted by class (:data:`CLASS_WEIGHTS`: an autopista carries more trucks than a
+two-lane road). Within a state, the rate varies by stretch: each edge's rate is its state's
+times a relative rate per truck-km with exposure-weighted mean 1 per state
+(:func:`spread_multipliers`, from the municipal spread of :mod:`cargorisk.risk.spread` and the
+modelled truck traffic of :mod:`cargorisk.risk.traffic`, or the user's incident model when
+trained). The traffic model ranks roads within a state; the state totals keep the class-weighted
+split, because a gravity model without counts misjudges long-haul through traffic in remote
+states (its distance decay is chosen on municipal robbery counts, which favour local trips).
+Then, on each Mexican edge, ``theft_rate`` is in incidents per million loaded truck-km and
+``theft_prob`` = 1 - exp(-rate * km), the chance that one loaded truck trip over the edge is
+robbed. US edges take ``Settings.us_theft_per_million_truck_km``; an edge that crosses states
+(or the border) takes the length-weighted mean of the state rates along it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from scipy.stats import spearmanr
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.network.admin import METRIC_CRS
-from cargorisk.risk.calibration import calibrated_rates, load_scale, neighbours
+from cargorisk.risk.calibration import calibrated_rates, load_scale
+from cargorisk.risk.spread import MunicipalSpread, stretch_features, stretch_multipliers
 from cargorisk.sources import load_table
 
 CLASS_WEIGHTS = {
@@ -107,6 +114,7 @@ def attach_risk(
     predicted: pd.DataFrame,
     settings: Settings,
     *,
+    incidence: pd.Series | None = None,
     weights: dict[str, float] | None = None,
     edge_multiplier: dict[tuple, float] | None = None,
 ) -> nx.MultiDiGraph:
@@ -117,20 +125,24 @@ def attach_risk(
     graph
         Tagged road graph (edges carry ``country`` and ``state``).
     predicted
-        Predicted incidents per state for the year (columns ``state``, ``predicted``).
+        Predicted SESNSP reports per state for the year (columns ``state``, ``predicted``).
     settings
         Exposure and US-rate assumptions; where the built state polygons are.
+    incidence
+        Estimated robberies per state (reported or not; :func:`~cargorisk.risk.reporting.incidence`);
+        without it every state reports at the national rate ``theft_report_rate``.
     weights
         Class weights for the exposure split (default :data:`CLASS_WEIGHTS`).
     edge_multiplier
-        Optional relative risk per edge ``(u, v, key)`` from an edge-level model; 1 when absent.
+        Relative rate per edge ``(u, v, key)`` within its state (:func:`spread_multipliers` or
+        an edge-level incident model); 1 when absent.
 
     An edge crossing several states takes the length-weighted mean of their rates.
     """
     states = load_table("mx_states", settings.processed_dir)
     state_km = edge_state_km(graph, states)
     scale = load_scale(settings.models_dir, settings.theft_scale_prior_shape)
-    chain = state_chain(graph, predicted, settings, states, state_km, scale.mean, weights)
+    chain = state_chain(graph, predicted, settings, state_km, scale.mean, incidence, weights)
     rates = chain["rate"].copy()
     rates["US"] = settings.us_theft_per_million_truck_km * scale.mean
     state_km["incidents"] = state_km["km"] * state_km["state"].map(rates).fillna(rates.median())
@@ -151,9 +163,9 @@ def state_chain(
     graph: nx.MultiDiGraph,
     predicted: pd.DataFrame,
     settings: Settings,
-    states: pd.DataFrame,
     state_km: pd.DataFrame,
     scale: float,
+    incidence: pd.Series | None = None,
     weights: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Per Mexican state, the chain from forecast reports to the rate per million loaded
@@ -167,18 +179,42 @@ def state_chain(
     if settings.theft_scale_prior_shape <= 0:
         msg = f"theft_scale_prior_shape={settings.theft_scale_prior_shape} must be positive, e.g. 8"
         raise InputError(msg)
+    reported = predicted.set_index("state")["predicted"]
+    if incidence is None:
+        incidence = reported / settings.theft_report_rate
     exposure = state_exposure(graph, state_km, settings.mx_truck_km_per_year, weights)
     chain = calibrated_rates(
-        predicted.set_index("state")["predicted"],
+        reported,
+        incidence,
         exposure,
-        neighbours(states),
         report_rate=settings.theft_report_rate,
         loaded_share=settings.loaded_share,
-        neighbour_floor=settings.neighbour_floor,
         scale=scale,
     ).dropna(subset=["rate"])
     chain.attrs["predicted"] = predicted  # the forecast it starts from (risk states shows both)
     return chain
+
+
+def stretch_table(
+    graph: nx.MultiDiGraph, spread: MunicipalSpread, metros: np.ndarray, traffic: pd.Series
+) -> pd.DataFrame:
+    """Every Mexican edge with its features, share of its state's robberies, municipality's
+    share and relative rate per truck-km (``multiplier``, exposure-weighted mean 1 per state;
+    exposure within the state: km times the modelled trucks, ``traffic`` by ``(u, v, key)``,
+    :func:`~cargorisk.risk.traffic.edge_traffic`)."""
+    edges = stretch_features(graph, metros, traffic)
+    shares = spread.edge_shares(edges)
+    edges = edges.join(shares)
+    edges["multiplier"] = stretch_multipliers(
+        shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy()
+    )
+    return edges
+
+
+def spread_multipliers(table: pd.DataFrame) -> dict[tuple, float]:
+    """``{(u, v, key): multiplier}`` of a :func:`stretch_table`."""
+    keys = zip(table["u"], table["v"], table["key"], strict=True)
+    return dict(zip(keys, table["multiplier"].astype(float), strict=True))
 
 
 def exposure_sensitivity(
@@ -200,25 +236,48 @@ def exposure_sensitivity(
     }
 
 
-def road_risk_table(graph: nx.MultiDiGraph) -> pd.DataFrame:
-    """Each numbered road within each state, once (both directions and graph edges of one
-    road merged): ``ref``, ``state``, ``km``, ``theft_rate`` (km-weighted, incidents per
-    million truck-km) and ``theft_prob`` (of one truck trip over the whole stretch), highest
-    rate first. Crossing edges are left out."""
+def stretch_risk_table(graph: nx.MultiDiGraph, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each road within each Mexican municipality once (both directions and graph edges of one
+    road merged): ``ref``, ``municipality`` (``names`` by cvegeo, else the code), ``state``,
+    ``km``, ``theft_rate`` (km-weighted, per million loaded truck-km), ``theft_prob`` (of one
+    loaded trip over the whole stretch), ``trucks_per_day`` (km-weighted, modelled) and
+    ``state_share`` (the stretch's part of its state's expected robberies: rate x km x trucks),
+    highest rate first. Crossing and US edges are left out."""
     rows, seen = [], set()
     for u, v, d in graph.edges(data=True):
         key = (frozenset((u, v)), d.get("ref"), d.get("osmid"))
-        if key in seen or d.get("kind") == "crossing":
+        if key in seen or d.get("country") != "MX":
             continue
         seen.add(key)
-        km = d["length"] / 1000
-        rows.append((d.get("ref", ""), d.get("state", ""), km, d.get("theft_rate", 0.0) * km))
-    table = pd.DataFrame(rows, columns=["ref", "state", "km", "incidents_per_mkm_km"])
-    table = table.groupby(["ref", "state"], as_index=False)[["km", "incidents_per_mkm_km"]].sum()
-    table["theft_rate"] = table["incidents_per_mkm_km"] / table["km"]
-    table["theft_prob"] = -np.expm1(-table["incidents_per_mkm_km"] * 1e-6)
+        km, rate = d["length"] / 1000, d.get("theft_rate", 0.0)
+        trucks = d.get("trucks_per_day", 1.0)
+        rows.append(
+            (
+                d.get("ref", ""),
+                d.get("cvegeo", ""),
+                d.get("state", ""),
+                km,
+                rate * km,
+                trucks * km,
+                rate * km * trucks,
+            )
+        )
+    cols = ["ref", "cvegeo", "state", "km", "rate_km", "trucks_km", "robberies"]
+    table = pd.DataFrame(rows, columns=cols).groupby(["ref", "cvegeo", "state"], as_index=False).sum()
+    table["theft_rate"] = table["rate_km"] / table["km"]
+    table["theft_prob"] = -np.expm1(-table["rate_km"] * 1e-6)
+    table["trucks_per_day"] = table["trucks_km"] / table["km"]
+    table["state_share"] = table["robberies"] / table.groupby("state")["robberies"].transform("sum")
+    names = names or {}
+    table.insert(1, "municipality", [names.get(code, code) for code in table["cvegeo"]])
     table["rank_rate"] = table["theft_rate"].round(3)
-    ranked = table.sort_values(["rank_rate", "km"], ascending=False).drop(
-        columns=["incidents_per_mkm_km", "rank_rate"]
-    )
-    return ranked.reset_index(drop=True)
+    ranked = table.sort_values(["rank_rate", "km"], ascending=False)
+    return ranked.drop(columns=["rate_km", "trucks_km", "robberies", "rank_rate"]).reset_index(drop=True)
+
+
+def municipal_shares(graph: nx.MultiDiGraph, state: str) -> pd.Series:
+    """Each municipality's share of ``state``'s expected robberies on the graph's roads
+    (rate x km x modelled trucks), largest first, indexed by cvegeo."""
+    table = stretch_risk_table(graph)
+    part = table[table["state"] == state]
+    return part.groupby("cvegeo")["state_share"].sum().sort_values(ascending=False)

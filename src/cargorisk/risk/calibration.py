@@ -5,22 +5,25 @@ The chain, state by state (every factor a :class:`~cargorisk.config.Settings` fi
 source, recorded in the model card and the README):
 
 1. the model's forecast of SESNSP *Robo a transportista* reports for the year;
-2. divided by ``theft_report_rate``, the share of carrier robberies that reach those counts;
+2. the estimated true incidence (:mod:`cargorisk.risk.reporting`): the reports' national
+   total divided by ``theft_report_rate`` (the share of carrier robberies that reach those
+   counts, ENVE), shared out over the states by the reporting model, which reads every
+   published state figure and independent crime signals, so a state that reports little is
+   not taken for safe (without a reporting model every state reports at the national rate);
 3. divided by the state's loaded truck-km: ``mx_truck_km_per_year`` x ``loaded_share``, shared
    out over the states by class-weighted road km (:func:`~cargorisk.risk.attach.state_exposure`);
-4. floored at ``neighbour_floor`` x the median rate of the neighbouring states: a state whose
-   reports are far below its neighbours' is more likely under-reporting (or filing the crime
-   under another heading) than safe, so low counts alone never make it the safe way round;
-5. times the scale from the user's own losses (:func:`update_scale`; 1 until calibrated).
+4. times the scale from the user's own losses (:func:`update_scale`; 1 until calibrated).
 
 **Interval.** The rate of each state is uncertain: the rolling backtest's out-of-fold errors
-give a negative-binomial dispersion ``k`` (Var = mu + mu^2 / k, maximum likelihood; the
-coverage of its 90% predictive interval on each held-out year, with ``k`` fitted on the other
-years, is reported), so a state's rate is
-Gamma(k) around its forecast; the chain's scale is Gamma(a) around its mean (``a`` =
+give a negative-binomial dispersion ``k`` of the reported forecast (Var = mu + mu^2 / k,
+maximum likelihood; the coverage of its 90% predictive interval on each held-out year, with
+``k`` fitted on the other years, is reported), and the reporting model gives each state's
+incidence a log-normal sd ``s`` (wider where its sources disagree). Together a state's rate
+has relative variance ``(1 + 1/k) exp(s^2) - 1``, the variance of a Gamma(``k_s``) with
+:func:`effective_dispersion`; the chain's scale is Gamma(a) around its mean (``a`` =
 ``theft_scale_prior_shape`` before calibration, the posterior shape after). A route's risk
 ``R`` (sum of -log(1 - p) over its edges) then has mean ``R`` and variance ``(1 + 1/a)
-(R^2 + sum_s R_s^2 / k) - R^2`` (``R_s``: its risk in state ``s``, states independent); the
+(R^2 + sum_s R_s^2 / k_s) - R^2`` (``R_s``: its risk in state ``s``, states independent); the
 interval is that of the gamma with the same mean and variance.
 """
 
@@ -131,38 +134,36 @@ def neighbours(states: gpd.GeoDataFrame) -> dict[str, list[str]]:
 
 def calibrated_rates(
     reported: pd.Series,
+    incidence: pd.Series,
     exposure: pd.Series,
-    adjacency: dict[str, list[str]],
     *,
-    report_rate: float | pd.Series,
+    report_rate: float,
     loaded_share: float,
-    neighbour_floor: float,
     scale: float,
 ) -> pd.DataFrame:
-    """The chain of the module docstring per state: ``reported`` (forecast SESNSP counts) and
-    ``exposure`` (truck-km a year) indexed by state; ``report_rate`` national or per state.
+    """The chain of the module docstring per state: ``reported`` (forecast SESNSP counts),
+    ``incidence`` (estimated robberies, reported or not) and ``exposure`` (truck-km a year),
+    indexed by state.
 
-    Returns one row per state with ``reported``, ``thefts`` (all, reported or not),
-    ``loaded_km``, ``rate_reported`` (thefts per million loaded truck-km from the reports),
-    ``neighbour_median``, ``floored`` (whether the neighbour floor applies) and ``rate`` (the
-    rate used, scaled).
+    Returns one row per state with ``reported``, ``thefts`` (the incidence), ``correction``
+    (thefts over reported / ``report_rate``: 1 for a state that reports like the country),
+    ``loaded_km``, ``rate_reported`` (thefts per million loaded truck-km if the state reported
+    at the national rate) and ``rate`` (from the incidence, scaled).
     """
     out = pd.DataFrame({"reported": reported})
-    out["report_rate"] = (
-        report_rate if np.isscalar(report_rate) else pd.Series(report_rate).reindex(out.index)
-    )
-    out["thefts"] = out["reported"] / out["report_rate"]
+    out["thefts"] = incidence.reindex(out.index)
+    out["correction"] = out["thefts"] / (out["reported"] / report_rate)
     out["loaded_km"] = exposure.reindex(out.index) * loaded_share
-    out["rate_reported"] = out["thefts"] / out["loaded_km"] * 1e6
-    by_state = out["rate_reported"]
-    out["neighbour_median"] = [
-        float(np.nanmedian(by_state.reindex(adjacency.get(s, [])))) if adjacency.get(s) else np.nan
-        for s in out.index
-    ]
-    floor = neighbour_floor * out["neighbour_median"]
-    out["floored"] = floor > by_state
-    out["rate"] = np.fmax(by_state, floor) * scale
+    out["rate_reported"] = out["reported"] / report_rate / out["loaded_km"] * 1e6
+    out["rate"] = out["thefts"] / out["loaded_km"] * 1e6 * scale
     return out
+
+
+def effective_dispersion(k: float, sd_log: np.ndarray | pd.Series) -> np.ndarray:
+    """Gamma shape with the relative variance of a Gamma(``k``) forecast times an independent
+    log-normal incidence factor of sd ``sd_log``: ``1 / ((1 + 1/k) exp(sd^2) - 1)``."""
+    relative = (1 + 1 / k) * np.exp(np.square(np.asarray(sd_log, dtype=float))) - 1
+    return 1 / relative
 
 
 def dispersion(observed: np.ndarray, predicted: np.ndarray) -> float:

@@ -5,6 +5,7 @@ Descriptive fields (the target, the backtest tables, the data checksums) pass as
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -71,9 +72,123 @@ class TheftCard(BaseModel):
 def check_card(card: object, path: Path) -> dict:
     """``card`` when every field the code reads is valid; else ModelFileError naming the first
     bad value and where it is."""
+    return check_model_file(TheftCard, card, path, what="model card")
+
+
+# ---- the models below the state forecast (theft_spread.json, theft_reporting.json, theft_exposure.json) ----
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0)]
+Share = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1)]
+
+
+class SpreadParameters(BaseModel):
+    """The fitted municipal spread (:mod:`cargorisk.risk.spread`)."""
+
+    features: Annotated[list[Feature], Field(min_length=1)]
+    beta: dict[str, Finite]
+    alpha: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    theta: dict[str, NonNegative]
+    neighbours: bool
+    decay: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)]
+    ridge: NonNegative
+    years: tuple[int, int]
+
+
+class TrafficSpec(BaseModel):
+    """The traffic model's inputs (:mod:`cargorisk.risk.traffic`)."""
+
+    decay_h: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    floor_quantile: Annotated[float, Field(allow_inf_nan=False, ge=0, lt=1)]
+    zones: dict[str, list]
+    ports: dict[str, list]
+
+
+class SpreadFile(BaseModel):
+    """``theft_spread.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: SpreadParameters
+    metros_m: Annotated[list[tuple[Finite, Finite]], Field(min_length=1)]
+    traffic: TrafficSpec
+
+
+class ReportingState(BaseModel):
+    """One state's posterior in the reporting model."""
+
+    u: Finite
+    sd: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    birge: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    sources: Annotated[int, Field(ge=0)]
+
+
+class ReportingParameters(BaseModel):
+    """The fitted reporting model (:mod:`cargorisk.risk.reporting`)."""
+
+    ridge: NonNegative
+    signals: Annotated[list[Feature], Field(min_length=1)]
+    beta: dict[str, Finite]
+    sigma: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    tau: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    lists: dict[str, Finite]
+    states: Annotated[dict[str, ReportingState], Field(min_length=1)]
+
+
+class ReportingFile(BaseModel):
+    """``theft_reporting.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: ReportingParameters
+    signals_table: dict[str, list]
+    adjacency: dict[str, list[str]]
+
+
+class CountryExposureCard(BaseModel):
+    """One country's exposure parameters (:mod:`cargorisk.risk.exposure`)."""
+
+    model_config = ConfigDict(extra="allow")
+    hourly: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    hourly_low: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    hourly_high: Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
+    parked: Share
+    parked_low: Share
+    parked_high: Share
+    secured_factor: NonNegative
+    unsecured_factor: NonNegative
+
+
+class ExposureParameters(BaseModel):
+    """The fitted exposure model."""
+
+    parked_per_driving_hour: Annotated[float, Field(allow_inf_nan=False, gt=0)]
+    countries: dict[str, CountryExposureCard]
+
+
+class ExposureFile(BaseModel):
+    """``theft_exposure.json``: the fields the code reads."""
+
+    model_config = ConfigDict(extra="allow")
+    model: ExposureParameters
+
+
+def check_model_file(schema: type[BaseModel], saved: object, path: Path, what: str = "model file") -> dict:
+    """``saved`` when it matches ``schema``; else ModelFileError naming the first bad value."""
     try:
-        TheftCard.model_validate(card)
+        schema.model_validate(saved)
     except ValidationError as exc:
-        msg = f"model card {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
+        msg = f"{what} {path} has invalid {first_invalid(exc)}; run `cargorisk train` again"
         raise ModelFileError(msg) from None
-    return card  # type: ignore[return-value]
+    return saved  # type: ignore[return-value]
+
+
+def read_model_json(path: Path, schema: type[BaseModel]) -> dict | None:
+    """The JSON model file at ``path`` checked against ``schema``; ``None`` when it does not
+    exist (not trained); ModelFileError when it is damaged or invalid."""
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        msg = f"model file {path} is damaged; run `cargorisk train` again"
+        raise ModelFileError(msg) from None
+    return check_model_file(schema, saved, path)

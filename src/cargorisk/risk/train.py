@@ -3,7 +3,10 @@
 Build the state panel, backtest LightGBM, the baselines and their blend on the same folds
 (full-year and simulated partial-year lags), choose the default by the rule of
 :func:`~cargorisk.risk.evaluate.choose_default`, fit LightGBM on every full year, and save it
-with its model card (forecast interval, calibration chain) and a backtest figure.
+with its model card (forecast interval, calibration chain) and a backtest figure. Then the two
+models below the state forecast, each with its own card: the reporting model (reported
+forecast vs estimated incidence, :mod:`~cargorisk.risk.reporting`, evaluated list by list) and
+the municipal spread (:mod:`~cargorisk.risk.spread`, backtested on a held-out year).
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
 from cargorisk.config import Settings
-from cargorisk.errors import InputError, ModelFileError
-from cargorisk.risk.calibration import CALIBRATION_FILE, coverage, dispersion
+from cargorisk.errors import DataSourceError, InputError, ModelFileError
+from cargorisk.risk.calibration import (
+    CALIBRATION_FILE,
+    coverage,
+    dispersion,
+    effective_dispersion,
+    neighbours,
+)
 from cargorisk.risk.cargo import THEFT_SOURCES, card_table
 from cargorisk.risk.evaluate import (
     BASELINES,
@@ -37,9 +47,33 @@ from cargorisk.risk.evaluate import (
     usable_rows,
 )
 from cargorisk.risk.evaluate import METRICS as EVALUATION_METRICS
+from cargorisk.risk.exposure import attach_stop_risk, fit_exposure, load_exposure, save_exposure
 from cargorisk.risk.features import FEATURE_DOC, FEATURES, build_state_panel, next_year_rows
 from cargorisk.risk.model import TheftRiskModel, load_model, read_card, save_model
+from cargorisk.risk.reporting import (
+    SIGNAL_DOC,
+    ReportingModel,
+    incidence,
+    leave_one_list_out,
+    load_reporting,
+    read_measurements,
+    save_reporting,
+    state_signals,
+)
+from cargorisk.risk.spread import (
+    MunicipalSpread,
+    describe,
+    load_spread,
+    metro_points,
+    municipal_adjacency,
+    save_spread,
+    stretch_features,
+)
+from cargorisk.risk.spread_backtest import backtest_spread, select_variant, stretch_validation
+from cargorisk.risk.traffic import DECAYS_H, FLOOR_QUANTILES, apply_floor, edge_traffic, municipal_zones
+from cargorisk.sources import load_table
 from cargorisk.sources.build import BUILD_LOG
+from cargorisk.sources.sesnsp import municipal_year_from_official, read_official_monthly
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "theft_risk"
@@ -77,10 +111,11 @@ def evaluate(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     return folds, summarise(folds), predictions
 
 
-def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
+def train(settings: Settings, graph: nx.MultiDiGraph, *, municipal_file: Path | None = None) -> TrainResult:
     """Backtest, choose the default (see :func:`~cargorisk.risk.evaluate.choose_default`), fit
     LightGBM on all full years and save model, card (with the forecast interval and the
-    calibration chain's factors) and figure."""
+    calibration chain's factors) and figure; then fit and save the reporting model and the
+    municipal spread (from ``municipal_file``, an official ``IDM_NM_*.csv``, when given)."""
     from cargorisk.risk.plots import plot_backtest  # noqa: PLC0415  (matplotlib only when training)
 
     panel = build_state_panel(settings.processed_dir, graph)
@@ -126,7 +161,9 @@ def train(settings: Settings, graph: nx.MultiDiGraph) -> TrainResult:
         "calibration_chain": {
             "theft_report_rate": settings.theft_report_rate,
             "loaded_share": settings.loaded_share,
-            "neighbour_floor": settings.neighbour_floor,
+            "reporting_model": train_reporting(settings, graph),
+            "municipal_spread": train_spread(settings, graph, municipal_file),
+            "exposure": train_exposure(settings),
             "theft_scale_prior_shape": settings.theft_scale_prior_shape,
             "user_calibration": f"models/{CALIBRATION_FILE} when `cargorisk calibrate` has written it",
             "sources": "see cargorisk.risk.calibration, cargorisk.config.Settings and README 'Theft risk'",
@@ -176,7 +213,8 @@ def network_identity(graph: nx.MultiDiGraph) -> dict[str, object]:
 def data_checksums(processed_dir: Path) -> dict[str, dict[str, str]]:
     """Input checksums of the tables the model reads (from the build log)."""
     log = json.loads((processed_dir / BUILD_LOG).read_text())
-    used = ("sesnsp_state_year", "sesnsp_federal_state_month", "bts_port_month")
+    used = ("sesnsp_state_year", "sesnsp_federal_state_month", "bts_port_month", "sesnsp_municipal_year",
+            "facts_theft_states")  # fmt: skip
     return {name: log[name]["inputs"] for name in used if name in log}
 
 
@@ -239,19 +277,201 @@ def card_summary(settings: Settings) -> dict:
 
 
 def risk_network(settings: Settings, graph: nx.MultiDiGraph, year: int) -> nx.MultiDiGraph:
-    """``graph`` with ``theft_rate`` and ``theft_prob`` for ``year``: state model, plus the
-    edge-level multipliers when ``cargorisk train --incidents`` has produced them."""
-    from cargorisk.risk.attach import attach_risk  # noqa: PLC0415
+    """``graph`` with ``theft_rate`` and ``theft_prob`` for ``year``: the state forecast, its
+    estimated incidence (reporting model), spread over stretches (municipal spread, or the
+    edge-level multipliers when ``cargorisk train --incidents`` has produced them).
+
+    Graph attributes: ``theft_chain`` (per state), ``theft_incidence`` (the reporting model's
+    table, or ``None``), ``theft_dispersion`` (the route interval's gamma shape),
+    ``theft_dispersion_by_state`` (the same per state: wider where sources disagree) and
+    ``theft_exposure`` (:class:`~cargorisk.risk.exposure.ExposureModel`, when trained). Mexican
+    edges carry ``trucks_per_day`` (:mod:`~cargorisk.risk.traffic`), nodes ``parked_risk_per_h``
+    (:func:`~cargorisk.risk.exposure.stop_risk`).
+    """
+    from cargorisk.risk.attach import attach_risk, spread_multipliers, stretch_table  # noqa: PLC0415
     from cargorisk.risk.edges import load_multipliers  # noqa: PLC0415
 
     predicted = predict_states(settings, graph, year)
-    risky = attach_risk(graph, predicted, settings, edge_multiplier=load_multipliers(settings, graph))
+    table = estimate_incidence(settings, predicted, year)
+    multipliers = load_multipliers(settings, graph)
+    saved = load_spread(settings.models_dir)
+    traffic = saved_traffic(settings, graph, saved.card) if saved is not None else None
+    if not multipliers and saved is not None:
+        multipliers = spread_multipliers(stretch_table(graph, saved.model, saved.metros, traffic))
+    risky = attach_risk(
+        graph,
+        predicted,
+        settings,
+        incidence=None if table is None else table["incidence"],
+        edge_multiplier=multipliers,
+    )
     interval = read_card(model_path(settings)).get("interval")
     if not interval:
         msg = f"model card {model_path(settings)}.card.json has no forecast interval; run `cargorisk train`"
         raise ModelFileError(msg)
-    risky.graph["theft_dispersion"] = float(interval["dispersion_k"])
+    k = float(interval["dispersion_k"])
+    sd = table["sd_log"] if table is not None else pd.Series(0.0, index=predicted["state"])
+    by_state = pd.Series(effective_dispersion(k, sd), index=sd.index)
+    weight = risky.graph["theft_chain"]["thefts"].reindex(by_state.index).fillna(0.0)
+    if traffic is not None:
+        nx.set_edge_attributes(risky, (traffic / 365).round(1).to_dict(), "trucks_per_day")
+    exposure = load_exposure(settings.models_dir)
+    if exposure is not None:
+        attach_stop_risk(risky, exposure)
+    risky.graph["theft_incidence"] = table
+    risky.graph["theft_dispersion_by_state"] = by_state.to_dict()
+    risky.graph["theft_dispersion"] = float(1 / np.average(1 / by_state, weights=weight))
     return risky
+
+
+def estimate_incidence(settings: Settings, predicted: pd.DataFrame, year: int) -> pd.DataFrame | None:
+    """The reporting model's table for ``year`` (see :func:`~cargorisk.risk.reporting.incidence`),
+    or ``None`` when no reporting model was trained (every state then reports at the national rate)."""
+    saved = load_reporting(settings.models_dir)
+    if saved is None:
+        log.warning("no reporting model in %s: every state is taken to report at the national rate; "
+                    "run `cargorisk train`", settings.models_dir)  # fmt: skip
+        return None
+    reported = predicted.set_index("state")["predicted"]
+    return incidence(saved.model, reported, saved.signals, year, saved.adjacency, settings.theft_report_rate)
+
+
+def train_reporting(settings: Settings, graph: nx.MultiDiGraph) -> dict[str, object]:
+    """Fit the reporting model on the published state figures and the SESNSP signals, evaluate
+    it list by list, save it (``models/theft_reporting.json``); return its card summary."""
+    try:
+        facts = load_table("facts_theft_states", settings.processed_dir)
+    except DataSourceError as exc:
+        log.warning("%s: no reporting model, every state reports at the national rate", exc)
+        return {"fitted": False, "reason": str(exc)}
+    from cargorisk.risk.attach import edge_state_km, state_exposure  # noqa: PLC0415
+
+    states = load_table("mx_states", settings.processed_dir)
+    adjacency = neighbours(states)
+    truck_km = state_exposure(graph, edge_state_km(graph, states), settings.mx_truck_km_per_year)
+    signals = state_signals(settings.processed_dir, truck_km, adjacency)
+    first = int(signals.index.get_level_values("year").min())
+    measurements, skipped = read_measurements(facts, sorted(states["state"]), first)
+    model = ReportingModel().fit(measurements, signals)
+    evaluation = leave_one_list_out(measurements, signals, adjacency)
+    overall = evaluation[evaluation["list"] == "all lists"].set_index("predictor")["concordance"]
+    card = {
+        "fitted": True,
+        "signal_doc": {name: SIGNAL_DOC[name] for name in model.signals},
+        "beta": dict(zip(model.signals, np.round(model.beta_, 4).tolist(), strict=True)),
+        "sigma": round(model.sigma_, 4),
+        "tau": round(model.tau_, 4),
+        "lists": sorted(measurements["list"].unique()),
+        "measurements": int(measurements["listed"].sum()),
+        "censored": int((~measurements["listed"]).sum()),
+        "skipped": skipped.groupby("reason").size().to_dict(),
+        "evaluation": evaluation.round(4).to_dict(orient="records"),
+        "held_out_concordance": overall.round(4).to_dict(),
+    }
+    path = save_reporting(settings.models_dir, model, signals, adjacency, card)
+    return {**{k: card[k] for k in ("fitted", "beta", "held_out_concordance")}, "file": path.name}
+
+
+def train_exposure(settings: Settings) -> dict[str, object]:
+    """Fit the exposure model (hour of day, parked share, place factors) on the published
+    patterns and save it (``models/theft_exposure.json``); return its card summary."""
+    try:
+        facts = load_table("facts_theft_time_place", settings.processed_dir)
+    except DataSourceError as exc:
+        log.warning("%s: no exposure model", exc)
+        return {"fitted": False, "reason": str(exc)}
+    model, card = fit_exposure(facts)
+    path = save_exposure(settings.models_dir, model, card)
+    parked = {c: round(m.parked, 4) for c, m in model.countries.items()}
+    return {"fitted": True, "parked_share": parked, "file": path.name}
+
+
+def municipal_counts(settings: Settings, municipal_file: Path | None) -> tuple[pd.DataFrame, str]:
+    """Municipal carrier-robbery counts: the official file when given (population joined from
+    the built table when present), else the built ``sesnsp_municipal_year``."""
+    if municipal_file is None:
+        return load_table(
+            "sesnsp_municipal_year", settings.processed_dir
+        ), "sesnsp_municipal_year (Data Civica copy)"
+    counts = municipal_year_from_official(read_official_monthly(Path(municipal_file)))
+    try:
+        built = load_table("sesnsp_municipal_year", settings.processed_dir)
+        latest = (
+            built.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
+        )
+        counts["population"] = counts["cvegeo"].map(latest)
+    except DataSourceError:
+        log.warning("no municipal population: metro areas need the built sesnsp_municipal_year")
+    return counts, f"official file {Path(municipal_file).name}"
+
+
+def train_spread(
+    settings: Settings, graph: nx.MultiDiGraph, municipal_file: Path | None = None
+) -> dict[str, object]:
+    """Choose the traffic model's decay and the spread's variant on the year before the last
+    full year, backtest on the last full year, fit on every year and save
+    (``models/theft_spread.json``); return its card summary."""
+    try:
+        counts, origin = municipal_counts(settings, municipal_file)
+    except DataSourceError as exc:
+        log.warning("%s: no municipal spread, risk is even within each state", exc)
+        return {"fitted": False, "reason": str(exc)}
+    centroids = load_table("mx_municipalities", settings.processed_dir)
+    zones = municipal_zones(counts, centroids)
+    ports = load_table("bts_ports", settings.processed_dir)[["port_code", "trucks_last_12m"]]
+    metros = metro_points(counts, centroids)
+    adjacency = municipal_adjacency(centroids)
+    full = counts.groupby("year")["months_covered"].max()
+    test_year = int(full[full == 12].index.max())
+    candidates = []
+    for decay in DECAYS_H:
+        raw = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, decay)
+        for floor in FLOOR_QUANTILES:
+            edges = stretch_features(graph, metros, apply_floor(raw, floor))
+            scores = stretch_validation(edges, counts, test_year - 1)
+            candidates.append(({**scores, "decay_h": decay, "floor_quantile": floor}, edges))
+    best = min(range(len(candidates)), key=lambda i: candidates[i][0]["poisson_deviance"])
+    traffic_choice = (
+        pd.DataFrame([c[0] for c in candidates]).sort_values("poisson_deviance").reset_index(drop=True)
+    )
+    decay_h, floor_q = candidates[best][0]["decay_h"], candidates[best][0]["floor_quantile"]
+    edges = candidates[best][1]
+    validation = select_variant(edges, counts, adjacency, test_year - 1)
+    chosen = {"neighbours": bool(validation.loc[0, "neighbours"]), "decay": float(validation.loc[0, "decay"])}
+    table = backtest_spread(edges, counts, adjacency, test_year, chosen)
+    model = MunicipalSpread(**chosen).fit(edges, counts, adjacency)
+    card = {
+        "counts": origin,
+        "years": [int(counts["year"].min()), int(counts["year"].max())],
+        "fitted_parameters": describe(model),
+        "traffic": {
+            "decay_h": decay_h,
+            "floor_quantile": floor_q,
+            "zones": zones.round(5).to_dict(orient="list"),
+            "ports": ports.to_dict(orient="list"),
+        },
+        "backtest": {
+            "test_year": test_year,
+            "validation_year": test_year - 1,
+            "chosen": {**chosen, "traffic_decay_h": decay_h, "traffic_floor_quantile": floor_q},
+            "traffic_validation": traffic_choice.round(4).to_dict(orient="records"),
+            "validation": validation.round(4).to_dict(orient="records"),
+            "municipalities": int(edges["cvegeo"].nunique()),
+            "table": table.round(4).reset_index().to_dict(orient="records"),
+        },
+        "network": network_identity(graph),
+    }
+    path = save_spread(settings.models_dir, model, metros, card)
+    return {"fitted": True, "counts": origin, "backtest_year": test_year, "file": path.name,
+            "rate_ratio": card["fitted_parameters"]["rate_ratio"]}  # fmt: skip
+
+
+def saved_traffic(settings: Settings, graph: nx.MultiDiGraph, saved: dict) -> pd.Series:
+    """The traffic model of a saved spread's card, on ``graph``."""
+    spec = saved["traffic"]
+    zones, ports = pd.DataFrame(spec["zones"]), pd.DataFrame(spec["ports"])
+    raw = edge_traffic(graph, zones, ports, settings.mx_truck_km_per_year, float(spec["decay_h"]))
+    return apply_floor(raw, float(spec["floor_quantile"]))
 
 
 def state_drivers(

@@ -14,6 +14,7 @@ SOURCES: dict[str, Source] = {
         cbp.WAITS_SOURCE,
         sesnsp.STATE_ANNUAL_SOURCE,
         sesnsp.FEDERAL_SOURCE,
+        sesnsp.MUNICIPAL_SOURCE,
         inegi.GEO_SOURCE,
         inegi.MUNICIPALITIES_SOURCE,
         roads.MX_SOURCE,

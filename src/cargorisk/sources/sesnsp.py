@@ -1,5 +1,6 @@
-"""SESNSP crime incidence: state x year (fuero comun), state x month (fuero federal), and the
-official monthly wide files (IDEFC state, IDM municipal) users download themselves."""
+"""SESNSP crime incidence: state x year (fuero comun), state x month (fuero federal), carrier
+robbery by municipality and year (2015 - May 2020), and the official monthly wide files (IDEFC
+state, IDM municipal) users download themselves."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from cargorisk.errors import InputError
 from cargorisk.sources._read import check, read_csv, reading
 from cargorisk.sources.base import Source, SourceFile, Table
 
 STATE_ANNUAL = "db_incidencia_ent_nac_year_x100khab_mujeres.csv.bz2"
 FEDERAL = "IDEFF_jul25.csv"
+MUNICIPAL = "carrier_robbery_municipal_2015_2020.csv"
+CARRIER_ROBBERY = "Robo a transportista"
 NATIONAL_CODE = 0
 # The pinned state-annual file (commit 804bd40, "Update SESMSP data - 202506") runs to June 2025.
 STATE_ANNUAL_LAST_MONTH = pd.Timestamp("2025-06-01")
@@ -62,6 +67,24 @@ FEDERAL_MONTH = Table(
         "incidents": "federal crimes recorded in the month [count]",
     },
     period="month",
+)
+
+
+MUNICIPAL_YEAR = Table(
+    "sesnsp_municipal_year",
+    {
+        "year": "calendar year",
+        "cve_ent": "INEGI state code 1-32",
+        "state": "state name (as the source writes it)",
+        "cvegeo": "5-digit INEGI municipality code (state * 1000 + municipality), text",
+        "municipality": "municipality name (as the source writes it)",
+        "incidents": "carrier robberies ('Robo a transportista', with and without violence) "
+        "recorded in the months covered [count]",
+        "months_covered": "months of the year counted (12; 5 for Jan-May 2020)",
+        "population": "CONAPO municipal population (Data Civica's join; NaN from the official file) "
+        "[persons]",
+    },
+    period="year",
 )
 
 
@@ -215,6 +238,69 @@ def read_official_monthly(path: Path, encoding: str = "latin1") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def read_municipal_datacivica(path: Path) -> pd.DataFrame:
+    """Read Data Civica's municipal carrier-robbery file (PROVENANCE item 12) as
+    ``sesnsp_municipal_year``.
+
+    For 2020 only January-May exist: ``incidents`` is their sum (``total_enero_mayo``) with
+    ``months_covered`` 5, never Data Civica's annualised ``total_anual``. Raises
+    DataSourceError when a row's months do not add up to its January-May total.
+    """
+    months = [f"total_{m}" for m in MONTHS_ES[:5]]
+    cols = ("year", "nom_ent", "cve_ent", "nom_mun", "cve_mun", "tipo_delito", *months,
+            "total_enero_mayo", "total_anual", "pob_tot")  # fmt: skip
+    raw = read_csv(path, cols, dtype={"cve_ent": str, "cve_mun": str})
+    raw = raw[raw["tipo_delito"] == CARRIER_ROBBERY]
+    check(bool(len(raw)), path, f"no {CARRIER_ROBBERY!r} rows")
+    check(
+        bool(((raw[months].sum(axis=1) - raw["total_enero_mayo"]).abs() < 1e-6).all()),
+        path,
+        "monthly counts do not add up to total_enero_mayo",
+    )
+    last = int(raw["year"].max())
+    partial = raw["year"] == last
+    out = pd.DataFrame(
+        {
+            "year": raw["year"].astype("int64"),
+            "cve_ent": raw["cve_ent"].astype("int64"),
+            "state": raw["nom_ent"],
+            "cvegeo": raw["cve_mun"].str.zfill(5),
+            "municipality": raw["nom_mun"],
+            "incidents": raw["total_enero_mayo"].where(partial, raw["total_anual"]).astype(float),
+            "months_covered": np.where(partial, 5, 12).astype("int64"),
+            "population": raw["pob_tot"].astype(float),
+        }
+    )
+    check(bool((out["incidents"] >= 0).all()), path, "negative counts")
+    return out.sort_values(["year", "cvegeo"]).reset_index(drop=True)
+
+
+def municipal_year_from_official(monthly: pd.DataFrame) -> pd.DataFrame:
+    """``sesnsp_municipal_year`` from an official municipal file read by
+    :func:`read_official_monthly` (``IDM_NM_*.csv``): carrier robbery summed over modalities and
+    months per municipality and year, ``months_covered`` the months with data, population NaN.
+
+    Raises
+    ------
+    InputError
+        The file has no municipal rows or no carrier robbery.
+    """
+    if "cvegeo" not in monthly.columns:
+        msg = "the official file is a state-level file (IDEFC); give the municipal one (IDM_NM_*.csv)"
+        raise InputError(msg)
+    rows = monthly[monthly["subtipo"] == CARRIER_ROBBERY]
+    if rows.empty:
+        msg = f"the official municipal file has no {CARRIER_ROBBERY!r} rows; is it the crime-incidence file?"
+        raise InputError(msg)
+    keys = [rows["month"].dt.year.rename("year"), "cve_ent", "cvegeo"]
+    grouped = rows.groupby(keys)
+    out = grouped.agg(state=("state", "first"), municipality=("municipality", "first"),
+                      incidents=("incidents", "sum"), months_covered=("month", "nunique"))  # fmt: skip
+    out = out.reset_index().assign(population=np.nan)
+    out["incidents"] = out["incidents"].astype(float)
+    return out[list(MUNICIPAL_YEAR.columns)].sort_values(["year", "cvegeo"]).reset_index(drop=True)
+
+
 def build_state_annual(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
     """Build ``sesnsp_state_year``."""
     return {STATE_YEAR.name: read_state_annual(paths[STATE_ANNUAL])}
@@ -223,6 +309,11 @@ def build_state_annual(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
 def build_federal(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
     """Build ``sesnsp_federal_state_month``."""
     return {FEDERAL_MONTH.name: read_federal(paths[FEDERAL])}
+
+
+def build_municipal(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
+    """Build ``sesnsp_municipal_year``."""
+    return {MUNICIPAL_YEAR.name: read_municipal_datacivica(paths[MUNICIPAL])}
 
 
 STATE_ANNUAL_SOURCE = Source(
@@ -272,5 +363,26 @@ FEDERAL_SOURCE = Source(
     caveats=(
         "Federal crimes by state and month (e.g. VIAS DE COMUNICACION, hydrocarbons law): a "
         "monthly signal of highway crime, but no explicit 'robo en carreteras' category."
+    ),
+)
+
+MUNICIPAL_SOURCE = Source(
+    id="sesnsp_municipal_datacivica",
+    title="SESNSP carrier robbery by municipality and year, 2015 - May 2020",
+    publisher="SESNSP (IDM_NM_may2020), cleaned by Data Civica (2020) with CONAPO population",
+    licence="Libre Uso MX (Mexican open-data terms); Data Civica's copy has no licence file: credit both",
+    homepage="https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
+    files=(
+        # the public copy is an R data file (clean-idm.rds at datacivica/blog-incidencia0620covid
+        # c7806d4); the CSV is read from a mirror, and users without one read the official file
+        SourceFile(MUNICIPAL, None, "28568e50fa21a199ee5aff01c6f8610198878372d917c622d58d8ada89362744"),
+    ),
+    tables=(MUNICIPAL_YEAR,),
+    build=build_municipal,
+    caveats=(
+        "Carrier robbery reported to state prosecutors, by municipality: where reports are filed, "
+        "not on which road; 2020 is Jan-May only; municipalities created after 2015 may be missing. "
+        "Mirror only: for current years download SESNSP's IDM_NM_*.csv and give it to "
+        "`cargorisk train --municipal FILE`."
     ),
 )
