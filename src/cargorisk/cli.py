@@ -239,6 +239,33 @@ def network_export(settings: Settings, path: Path, source: str) -> None:
     say(f"wrote {path} ({graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges)")
 
 
+@network_group.command("fit-speeds")
+@click.option("--dry-run", is_flag=True, help="Fit and report, but keep the current speed model file.")
+@click.pass_obj
+def network_fit_speeds(settings: Settings, dry_run: bool) -> None:
+    """Fit the speed model to the published driving times of data/network/driving_times.csv and
+    write data/network/speed_model.json (the national graph is rebuilt with it on next use)."""
+    from cargorisk.network import load_gazetteer, load_network, network_dir  # noqa: PLC0415
+    from cargorisk.network.speed_fit import (  # noqa: PLC0415
+        fit_speed_model,
+        read_driving_times,
+        report_lines,
+        table_checksum,
+    )
+    from cargorisk.network.speeds import MODEL_FILE  # noqa: PLC0415
+
+    folder = network_dir(settings)
+    graph = load_network(settings=settings)
+    with stage("fit the speed model"):
+        fit = fit_speed_model(graph, load_gazetteer(graph, settings), read_driving_times(folder))
+    fit.model.card["table_sha256"] = table_checksum(folder)
+    for line in report_lines(fit):
+        say(line)
+    if not dry_run:
+        fit.model.save(folder / MODEL_FILE)
+        say(f"wrote {folder / MODEL_FILE}")
+
+
 @network_group.command("trace")
 @click.pass_obj
 def network_trace(settings: Settings) -> None:
