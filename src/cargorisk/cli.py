@@ -169,6 +169,9 @@ def network_info(settings: Settings, source: str, no_tag: bool) -> None:
     say("node kinds: " + ", ".join(f"{k} {v:,}" for k, v in info["kinds"].items()))
     for label, km in info["km"].items():
         say(f"road km  {label:<14} {km:>10,.0f}")
+    rules = info["truck_rules_km"]
+    if rules:
+        say("road km with truck rules: " + ", ".join(f"{k} {v:,.0f}" for k, v in rules.items()))
     say(
         f"ports of entry with crossing edges: {len(info['ports'])} ({', '.join(info['ports'])}); "
         f"crossings {info['crossings']}"

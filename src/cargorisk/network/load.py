@@ -23,7 +23,7 @@ from cargorisk.network.lines import from_lines
 from cargorisk.network.national import assemble_national, builder_signature
 from cargorisk.network.osm import from_osm_xml
 from cargorisk.network.places import Gazetteer, corridor_places, municipality_gazetteer
-from cargorisk.network.speeds import MODEL_FILE, SpeedModel, load_speed_model
+from cargorisk.network.speeds import MODEL_FILE, TABLE_FILE, SpeedModel, load_speed_model
 from cargorisk.sources import load_table
 from cargorisk.sources.travelmapping import attach_systems
 
@@ -140,7 +140,11 @@ def national_speed_model(corridor_dir: Path) -> SpeedModel:
             "no speed model at %s; using the prior class speeds (run `cargorisk network fit-speeds`)", path
         )
         return SpeedModel.prior()
-    return load_speed_model(path)
+    model = load_speed_model(path)
+    table = corridor_dir / TABLE_FILE
+    if table.is_file() and model.card.get("table_sha256") not in (None, sha256_file(table)):
+        log.warning("%s was fitted to another version of %s; run `cargorisk network fit-speeds`", path, table)
+    return model
 
 
 def build_national_network(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:

@@ -103,7 +103,9 @@ FREE_WITH_D: dict[tuple[str, str, str], str] = {
 # H.E. Bailey (free through Lawton, exits 30-46), Turner (Oklahoma City-Sapulpa) and Will
 # Rogers (Tulsa-Missouri line) turnpikes (AARoads, Kansas Turnpike; Wikipedia, Turner, Will
 # Rogers and H.E. Bailey Turnpikes; section ends by exit milepost); in California, CA-125's South
-# Bay Expressway is tolled from SR 905 to SR 54, exit 12A (Wikipedia, California State Route 125).
+# Bay Expressway is tolled from SR 905 to SR 54, exit 12A (Wikipedia, California State Route 125);
+# in Texas, SH 130 from I-10 near Seguin north to I-35 (Wikipedia, Texas State Highway 130: the
+# toll road; its concurrency with I-10 and Loop 410 to San Antonio is free).
 US_TOLL_SECTIONS: dict[tuple[str, str, str], str] = {
     ("ks.i035", "OK/KS", "127"): "Kansas Turnpike",
     ("ok.i044", "5", "30"): "H.E. Bailey Turnpike (south of Lawton)",
@@ -111,6 +113,7 @@ US_TOLL_SECTIONS: dict[tuple[str, str, str], str] = {
     ("ok.i044", "138A(35)", "224"): "Turner Turnpike",
     ("ok.i044", "241", "OK/MO"): "Will Rogers Turnpike",
     ("ca.ca125", "CA11/905", "12A"): "South Bay Expressway (toll from SR 905 to SR 54)",
+    ("tx.tx130", "614(10)", "411"): "SH 130 toll road (free where it runs on I-10 and Loop 410)",
 }
 # Toll roads without a D number, in Travel Mapping's "select freeways" (mexsf): the concession
 # toll roads of the Valle de Mexico (the Autopista Urbana Norte/Sur and the Supervia Poniente on
@@ -135,12 +138,11 @@ TOLL_WITHOUT_D: dict[str, str] = {
 }
 # State highways that are toll roads over their whole length (Wikipedia, "Texas State Highway
 # 255": the Camino Colombia Toll Road to Laredo's Colombia Solidarity bridge; "Texas State
-# Highway 130": toll road; "Texas State Highway 550": toll road; "Texas State Highway Loop 49":
-# Toll 49). Toll sections of other state routes (SH 45, SH 99, the California toll roads) are not
-# marked: they stay free here.
+# Highway 550": toll road; "Texas State Highway Loop 49": Toll 49). SH 130 is tolled north of
+# I-10 only (:data:`US_TOLL_SECTIONS`). Toll sections of other state routes (SH 45, SH 99, the
+# California toll roads but CA-125) are not marked: they stay free here.
 US_TOLL_ROUTES: dict[str, str] = {
     "tx.tx255": "Camino Colombia Toll Road",
-    "tx.tx130": "SH 130 toll road",
     "tx.tx550": "SH 550 toll road",
     "tx.lp0049": "Toll 49",
 }

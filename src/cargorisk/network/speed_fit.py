@@ -46,12 +46,12 @@ from cargorisk.network.speeds import (
     COVARIATES,
     MIN_KPH,
     SPEED_CLASSES,
+    TABLE_FILE,
     SpeedModel,
     design,
 )
 from cargorisk.network.trucks import CLOSED
 
-TABLE_FILE = "driving_times.csv"
 TABLE_COLUMNS = (
     "id", "origin", "destination", "hours", "vehicle", "avoid_tolls", "km_published", "roads",
     "stratum", "split", "source_url", "source_date", "figure_as_published", "notes",
@@ -154,7 +154,9 @@ class RoadSearch:
             while k != a:
                 before = int(row[k])
                 if before < 0:
-                    msg = f"no road path from node {self.nodes[a]!r} to node {self.nodes[b]!r} on the allowed roads"
+                    msg = (
+                        f"no road path from node {self.nodes[a]!r} to {self.nodes[b]!r} on the allowed roads"
+                    )
                     raise NoRouteError(msg)
                 chain.append(edge_of[(before, int(k))])
                 k = before
@@ -195,7 +197,7 @@ def route_all(
     """Each row's fastest path (car rows under ``seconds``, truck rows under ``truck_seconds``)."""
     paths: list[np.ndarray] = [np.zeros(0, np.int64)] * len(rows.pairs)
     groups: dict[tuple, list[int]] = {}
-    for i, (row, mask) in enumerate(zip(rows.table.itertuples(index=False), rows.keep, strict=True)):
+    for i, row in enumerate(rows.table.itertuples(index=False)):
         groups.setdefault((row.vehicle, bool(row.avoid_tolls)), []).append(i)
     for (vehicle, _), members in groups.items():
         weights = truck_seconds if vehicle == "truck" else seconds
@@ -300,7 +302,9 @@ def fit_speed_model(graph: nx.MultiDiGraph, gazetteer: Gazetteer, table: pd.Data
     fit_truck = ((rows.table["split"] == "fit") & (rows.table["vehicle"] == "truck")).to_numpy()
     scale = weighted_sd(search)
     theta, ratio, previous, alpha, scores = prior_theta(), 1.2, None, ALPHAS[0], {}
-    for rounds in range(1, MAX_ROUNDS + 1):
+    rounds = 0
+    while rounds < MAX_ROUNDS:
+        rounds += 1
         car_pace = search.features @ theta
         truck_pace = np.maximum(ratio * car_pace, 3600.0 / search.cap_kph)
         paths = route_all(
@@ -367,13 +371,16 @@ def predict_rows(
     return out
 
 
-def lane_hours(search: RoadSearch, gazetteer: Gazetteer, model: SpeedModel, theta: np.ndarray) -> pd.DataFrame:
+def lane_hours(
+    search: RoadSearch, gazetteer: Gazetteer, model: SpeedModel, theta: np.ndarray
+) -> pd.DataFrame:
     """Truck driving hours of :data:`JUDGED_LANES` on their fastest truck path (ports and
     crossings at their fixed times; no border wait), beside the issue's figures."""
     car_pace = search.features @ theta
     truck_pace = np.maximum(model.truck_ratio * car_pace, 3600.0 / search.cap_kph)
     pairs = [
-        (search.index[gazetteer.resolve(a).node], search.index[gazetteer.resolve(b).node]) for a, b, *_ in JUDGED_LANES
+        (search.index[gazetteer.resolve(a).node], search.index[gazetteer.resolve(b).node])
+        for a, b, *_ in JUDGED_LANES
     ]
     paths = search.paths(search.km * truck_pace + search.fixed_s, pairs, ~search.closed)
     out = pd.DataFrame(JUDGED_LANES, columns=["origin", "destination", "low_h", "high_h"])
@@ -432,10 +439,11 @@ def report_lines(fit: SpeedFit) -> list[str]:
     """The fit as text: coefficients, errors per split against the class speeds of before, the
     held-out rows, and the judged lanes."""
     model, errors = fit.model, fit.model.card["errors"]
+    bases = ", ".join(f"{k} {3600 / v:.0f}" for k, v in model.base_s_per_km.items())
     lines = [
-        "car base speed (km/h): " + ", ".join(f"{k} {3600 / v:.0f}" for k, v in model.base_s_per_km.items()),
+        f"car base speed (km/h): {bases}",
         "s/km per unit: " + ", ".join(f"{k} {v:.3g}" for k, v in model.coef_s_per_km.items()),
-        f"truck pace = max({model.truck_ratio:.3f} x car pace, legal limit); ridge alpha {model.card['alpha']}",
+        f"truck pace = max({model.truck_ratio:.3f} x car pace, legal limit); alpha {model.card['alpha']}",
         f"published truck time / model car time, median: {errors['truck_over_car']['median']:.2f} "
         f"({errors['truck_over_car']['rows']} truck rows)",
         "abs. error %        rows  model median  mean   class speeds median  mean",
@@ -443,14 +451,14 @@ def report_lines(fit: SpeedFit) -> list[str]:
     for split in ("fit", "holdout", "check"):
         e = errors.get(split)
         if e:
-            lines.append(
-                f"  {split:<17} {e['rows']:>4} {e['model_median_abs_pct']:>13.1f} {e['model_mean_abs_pct']:>5.1f}"
-                f" {e['baseline_median_abs_pct']:>20.1f} {e['baseline_mean_abs_pct']:>5.1f}"
-            )
+            model_err = f"{e['model_median_abs_pct']:>13.1f} {e['model_mean_abs_pct']:>5.1f}"
+            base_err = f"{e['baseline_median_abs_pct']:>20.1f} {e['baseline_mean_abs_pct']:>5.1f}"
+            lines.append(f"  {split:<17} {e['rows']:>4} {model_err} {base_err}")
     held = fit.rows[fit.rows["split"] == "holdout"]
     lines.append("held out: id  origin -> destination  vehicle  published h  model h  class speeds h")
     lines += [
-        f"  {r.id:>3}  {r.origin} -> {r.destination}  {r.vehicle}  {r.hours:.2f}  {r.model_h:.2f}  {r.baseline_h:.2f}"
+        f"  {r.id:>3}  {r.origin} -> {r.destination}  {r.vehicle}  {r.hours:.2f}  {r.model_h:.2f}"
+        f"  {r.baseline_h:.2f}"
         for r in held.itertuples(index=False)
     ]
     lines.append("judged lanes (truck, not fitted): published range, model h")

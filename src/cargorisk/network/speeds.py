@@ -47,6 +47,7 @@ WINDOW_KM = 5.0  # covariates are measured this far either side of an edge, alon
 DENSITY_RADIUS_KM = 5.0
 MIN_KPH, MAX_KPH = 10.0, 130.0  # bounds on a fitted car speed
 MODEL_FILE = "speed_model.json"
+TABLE_FILE = "driving_times.csv"  # the published driving times it is fitted to (speed_fit)
 MODEL_FORMAT = 1
 COVARIATES = ("curvature_deg_km", "shaping_per_km", "junctions_per_km", "road_density_km")
 # Road classes and the prior car speed (km/h) each base is pulled toward: the usual posted car
@@ -229,7 +230,8 @@ class SpeedModel:
     @property
     def theta(self) -> np.ndarray:
         """The coefficients in the column order of :func:`design`."""
-        return np.r_[[self.base_s_per_km[k] for k in SPEED_CLASSES], [self.coef_s_per_km[k] for k in COVARIATES]]
+        bases = [self.base_s_per_km[k] for k in SPEED_CLASSES]
+        return np.r_[bases, [self.coef_s_per_km[k] for k in COVARIATES]]
 
     def car_pace(self, classes: pd.Series, covariates: pd.DataFrame) -> np.ndarray:
         """Car pace (s/km) of every edge, within :data:`MIN_KPH`..:data:`MAX_KPH`."""
@@ -264,8 +266,10 @@ def load_speed_model(path: Path) -> SpeedModel:
     Raises
     ------
     ModelFileError
-        The file is unreadable, of another format, or lacks a class or covariate.
+        The file is unreadable, of another format, lacks a class or covariate, or holds a
+        negative or infinite value.
     """
+    fix = "restore it from the repository or run `cargorisk network fit-speeds`"
     try:
         body = json.loads(path.read_text())
         model = SpeedModel(
@@ -274,14 +278,15 @@ def load_speed_model(path: Path) -> SpeedModel:
             float(body["truck_ratio"]),
             dict(body.get("card", {})),
         )
-        if body.get("format") != MODEL_FORMAT:
-            raise ValueError(f"format {body.get('format')!r}, expected {MODEL_FORMAT}")  # noqa: TRY301
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        msg = f"speed model {path} is unreadable ({exc}); restore it from the repository or run `cargorisk network fit-speeds`"
+        msg = f"speed model {path} is unreadable ({exc.__class__.__name__}: {exc}); {fix}"
         raise ModelFileError(msg) from None
+    if body.get("format") != MODEL_FORMAT:
+        msg = f"speed model {path} has format {body.get('format')!r}, expected {MODEL_FORMAT}; {fix}"
+        raise ModelFileError(msg)
     values = [*model.base_s_per_km.values(), *model.coef_s_per_km.values(), model.truck_ratio]
     if not all(math.isfinite(v) and v >= 0 for v in values) or model.truck_ratio < 1:
-        msg = f"speed model {path} has a negative, infinite or missing value; run `cargorisk network fit-speeds`"
+        msg = f"speed model {path} has a negative or infinite value, or a truck ratio below 1; {fix}"
         raise ModelFileError(msg)
     return model
 

@@ -46,8 +46,8 @@ US_TRUCK_MPH = {
 LATERAL_KPH = 40.0
 
 RT_CDMX_ART26 = (
-    "Reglamento de Transito de la Ciudad de Mexico, art. 26: vehicles above 3,857 kg gross weight may not use "
-    "the central lanes or the second levels of controlled-access roads (transporte.mx, 'Cuales son las "
+    "Reglamento de Transito de la Ciudad de Mexico, art. 26: vehicles above 3,857 kg gross weight may not "
+    "use the central lanes or the second levels of controlled-access roads (transporte.mx, 'Cuales son las "
     "vialidades por las que deben circular los vehiculos de carga en la CDMX'; El Universal 2024-02, "
     "'En Viaducto conductores ignoran reglas')"
 )
@@ -58,9 +58,9 @@ SEMOVI_CENTRO = (
     "(semovi.cdmx.gob.mx bulletin of 2021-12-15)"
 )
 EJE_HOURS = (
-    "Mexico City ejes viales are open to trucks, with the metropolitan restriction on heavy trucks on weekdays "
-    "06:00-10:00 agreed in 2016 (UnoTV, 'Limitan horario de circulacion a transporte de carga en la CDMX') and "
-    f"the Centro Historico hours where they cross it. {SEMOVI_CENTRO}"
+    "Mexico City ejes viales are open to trucks, with the metropolitan restriction on heavy trucks on "
+    "weekdays 06:00-10:00 agreed in 2016 (UnoTV, 'Limitan horario de circulacion a transporte de carga en "
+    f"la CDMX') and the Centro Historico hours where they cross it. {SEMOVI_CENTRO}"
 )
 
 

@@ -359,7 +359,10 @@ SOURCE = Source(
 )
 STATE_SOURCE = Source(
     id="travelmapping_state_highways",
-    title="Travel Mapping HighwayData: state highways of Texas (with loops and spurs), Arizona, California, New Mexico",
+    title=(
+        "Travel Mapping HighwayData: state highways of Texas (with loops and spurs), Arizona, California, "
+        "New Mexico"
+    ),
     publisher="Travel Mapping project (travelmapping.net), HighwayData repository",
     licence=SOURCE.licence,
     homepage=f"https://github.com/TravelMapping/HighwayData/tree/{COMMIT}/hwy_data",
