@@ -50,18 +50,13 @@ def test_table_is_cited_row_by_row(table: pd.DataFrame) -> None:
 def test_split_is_the_documented_rule(table: pd.DataFrame) -> None:
     """Per stratum, routes (pair, avoid-tolls) in order of first id: every third held out."""
     scored = table[table["split"].isin(["fit", "holdout"])]
+    columns = ["stratum", "origin", "destination", "avoid_tolls", "split"]
+    routes = [(st, frozenset((o, d)), a, split) for st, o, d, a, split in scored[columns].to_numpy()]
     expected = {}
-    for _, part in scored.groupby("stratum", sort=False):
-        keys = [
-            (frozenset((o, d)), a) for o, d, a in part[["origin", "destination", "avoid_tolls"]].to_numpy()
-        ]
-        for i, key in enumerate(dict.fromkeys(keys)):
-            expected[key] = "holdout" if i % 3 == 2 else "fit"
-    got = {
-        (frozenset((o, d)), a): s
-        for o, d, a, s in scored[["origin", "destination", "avoid_tolls", "split"]].to_numpy()
-    }
-    assert got == expected
+    for stratum in dict.fromkeys(scored["stratum"]):
+        keys = dict.fromkeys((st, pair, a) for st, pair, a, _ in routes if st == stratum)
+        expected |= {key: "holdout" if i % 3 == 2 else "fit" for i, key in enumerate(keys)}
+    assert {(st, pair, a): split for st, pair, a, split in routes} == expected
     assert set(table.loc[table["split"] == "check", "origin"]) <= {"Chihuahua, Chihuahua", "Ciudad Juárez"}
     assert table.loc[table["split"] == "excluded", "notes"].str.startswith("excluded:").all()
     for stratum in ("mx", "mx_free", "us", "truck"):
