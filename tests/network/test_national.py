@@ -135,13 +135,10 @@ def test_cuota_and_libre_twins(national: nx.MultiDiGraph, toll_ref: str, free_re
     assert {ref for refs, _ in us_toll for ref in refs.split(";")} == {
         "I-35",  # the Kansas Turnpike
         "I-44",  # the Oklahoma turnpikes
-        "TX-255",  # the state highways' toll roads: the Camino Colombia, SH 130 north of I-10
-        "TX-130",  # (and SH 45 where it runs with it), SH 550 with I-169, Toll 49, the South Bay
-        "TX-45",  # Expressway
-        "TX-550",
+        "TX-255",  # the Camino Colombia to Laredo's Colombia bridge
+        "TX-550",  # SH 550 (with I-169) at Brownsville
         "I-169",
-        "TXLp49",
-        "CA-125",
+        "CA-125",  # the South Bay Expressway to Otay Mesa
     }
     assert {state for _, state in us_toll} == {"Kansas", "Oklahoma", "Texas", "California"}
 

@@ -60,7 +60,7 @@ from cargorisk.errors import NetworkBuildError
 from cargorisk.network.admin import AdminAreas, tag_admin
 from cargorisk.network.io import add_osmnx_attributes
 from cargorisk.network.lines import keep_largest_component
-from cargorisk.network.places import name_nodes
+from cargorisk.network.places import chord_km, name_nodes, unit_vectors
 from cargorisk.network.ports import add_ports
 from cargorisk.network.speeds import COVARIATES, SpeedModel, edge_covariates, edge_speeds, speed_class
 from cargorisk.network.trucks import CLOSED, OPEN, speed_cap_kph, truck_rule
@@ -75,13 +75,20 @@ NAME_KM = 8.0  # a place names its nearest node when that node is this close
 BRIDGE_SYSTEM = "nasib"
 BORDER_LABEL = "MEX/USA"
 LEFT_OUT_REGIONS = ("AK", "HI", "PR", "GTM")
-# State-highway systems whose visible waypoints (junctions with roads not in the data, town
-# accesses) stay inside the edges: their nodes are junctions with other routes and route ends.
-# Places in the US snap to the corridor's places and the metros, which lie on Interstates and US
-# highways. Measured on this data: with every visible state-highway waypoint a node the graph
-# had 48,340 nodes and 104,070 edges, without them 38,268 and 83,924 (26% more nodes in every
-# search, for no place that needs them).
-JUNCTION_NODES_ONLY = ("usatx", "usatxl", "usatxs", "usaaz", "usaca", "usanm")
+# The border states' state-highway systems (Travel Mapping tier 4). They are added where they
+# carry cross-border trucks: a route is kept when one of its waypoints lies within
+# STATE_HIGHWAY_REACH_KM of a commercial port of entry, the ports' hinterland that links each
+# crossing to the Interstates (AZ-85 from Lukeville to I-8, 130 km; CA-86 and CA-111 from
+# Calexico to I-10 at Indio, 130 km; SH-255 from the Colombia bridge to I-35; NM-11 from Columbus
+# to I-10). Farther away long-haul trucks have the Interstates and US highways, which the graph
+# has everywhere; measured on this data, all 1,433 state routes would add 9,004 edges (12%) to
+# every search, the 207 within reach 1,290.
+STATE_SYSTEMS = ("usatx", "usatxl", "usatxs", "usaaz", "usaca", "usanm")
+STATE_HIGHWAY_REACH_KM = 150.0
+# Their visible waypoints (junctions with roads not in the data, town accesses) stay inside the
+# edges: their nodes are junctions with other routes and route ends. Places in the US snap to
+# the corridor's places and the metros, which lie on Interstates and US highways.
+JUNCTION_NODES_ONLY = STATE_SYSTEMS
 TIER_CLASS = {1: "motorway", 2: "trunk", 3: "primary", 4: "secondary", 5: "tertiary"}
 # Road length over the straight-segment polyline, by country. Waypoints are about 2 km apart
 # (median), so the polyline cuts the curves between them. Measured against the published road
@@ -227,12 +234,15 @@ def is_toll(root: str, route: str, country: str) -> bool:
 def section_tolls(points: pd.DataFrame) -> pd.Series:
     """``points["toll"]`` with the documented sections set: :data:`FREE_WITH_D` free and
     :data:`US_TOLL_SECTIONS` toll. A piece of route takes the flag of its first waypoint, so a
-    section's waypoints but its last are marked."""
+    section's waypoints but its last are marked; a section of a route left out of ``points``
+    (a state highway far from the ports) is skipped."""
     toll = points["toll"].copy()
     sections = [(key, False) for key in FREE_WITH_D] + [(key, True) for key in US_TOLL_SECTIONS]
     for (root, first, last), value in sections:
         route = points[points["root"] == root]
         seq = dict(zip(route["label"], route["seq"], strict=False))
+        if route.empty:
+            continue
         if first in seq and last in seq:
             lo, hi = sorted((seq[first], seq[last]))
             toll[route.index[(route["seq"] >= lo) & (route["seq"] < hi)]] = value
@@ -461,6 +471,7 @@ def assemble_national(
         The fitted speed model (:func:`cargorisk.network.speeds.load_speed_model`; default:
         the prior of :meth:`~cargorisk.network.speeds.SpeedModel.prior`).
     """
+    routes = near_the_ports(routes, waypoints, crossings)
     graph, bridges = build_national(routes, waypoints, speed_model=speed_model)
     add_ports(graph, crossings, bridges)
     # strongly connected by roads open to trucks: every node kept is reachable by truck (nodes
@@ -471,6 +482,26 @@ def assemble_national(
     if places is not None:
         graph.graph["named_nodes"] = name_nodes(graph, places, NAME_KM)
     return add_osmnx_attributes(graph)
+
+
+def near_the_ports(
+    routes: pd.DataFrame,
+    waypoints: pd.DataFrame,
+    crossings: pd.DataFrame,
+    reach_km: float = STATE_HIGHWAY_REACH_KM,
+) -> pd.DataFrame:
+    """``routes`` without the state highways (:data:`STATE_SYSTEMS`) that come no closer than
+    ``reach_km`` to the US side of any of ``crossings``."""
+    state = routes.loc[routes["system"].isin(STATE_SYSTEMS), "root"]
+    points = waypoints[waypoints["root"].isin(state)]
+    if points.empty or crossings.empty:
+        return routes
+    ports = cKDTree(unit_vectors(crossings[["us_lon", "us_lat"]].to_numpy(dtype=float)))
+    chord, _ = ports.query(unit_vectors(points[["lon", "lat"]].to_numpy(dtype=float)))
+    near = set(points.loc[chord_km(chord) <= reach_km, "root"])
+    far = set(state) - near
+    log.info("state highways: %d routes within %.0f km of a port, %d left out", len(near), reach_km, len(far))
+    return routes[~routes["root"].isin(far)].reset_index(drop=True)
 
 
 def builder_signature() -> str:

@@ -294,39 +294,57 @@ class SpeedFit:
 def fit_speed_model(graph: nx.MultiDiGraph, gazetteer: Gazetteer, table: pd.DataFrame) -> SpeedFit:
     """Fit :class:`~cargorisk.network.speeds.SpeedModel` to the ``fit`` rows of ``table``
     (:func:`read_driving_times`) on ``graph`` (the national graph, which carries the classes and
-    covariates) and predict every row."""
+    covariates) and predict every row: routes under the prior, then fit and route again until
+    the routes stop changing (at most :data:`MAX_ROUNDS` fits)."""
     search = RoadSearch(graph)
     rows = resolve_rows(table, search, gazetteer)
-    target = rows.table["hours"].to_numpy() * 3600.0
-    fit_car = ((rows.table["split"] == "fit") & (rows.table["vehicle"] == "car")).to_numpy()
-    fit_truck = ((rows.table["split"] == "fit") & (rows.table["vehicle"] == "truck")).to_numpy()
     scale = weighted_sd(search)
-    theta, ratio, previous, alpha, scores = prior_theta(), 1.2, None, ALPHAS[0], {}
-    rounds = 0
-    while rounds < MAX_ROUNDS:
-        rounds += 1
-        car_pace = search.features @ theta
-        truck_pace = np.maximum(ratio * car_pace, 3600.0 / search.cap_kph)
-        paths = route_all(
-            search, rows, search.km * car_pace + search.fixed_s, search.km * truck_pace + search.fixed_s
-        )
-        signature = [tuple(p) for p in paths]
-        if signature == previous:
-            break
-        previous = signature
-        design = np.array([search.design[p].sum(axis=0) for p in paths])
-        offset = np.array([search.fixed_s[p].sum() for p in paths])
-        alpha, scores = choose_alpha(design[fit_car], target[fit_car] - offset[fit_car], scale)
-        theta = solve(design[fit_car], target[fit_car] - offset[fit_car], alpha, scale)
-        car_pace = search.features @ theta
-        truck_rows = np.flatnonzero(fit_truck)
-        ratio = fit_ratio(search, [paths[i] for i in truck_rows], target[truck_rows], car_pace)
+    theta, ratio, alpha, scores = prior_theta(), 1.2, ALPHAS[0], {}
+    paths, previous, rounds = route_under(search, rows, theta, ratio), None, 0
+    while signature(paths) != previous and rounds < MAX_ROUNDS:
+        previous, rounds = signature(paths), rounds + 1
+        theta, ratio, alpha, scores = fit_round(search, rows, paths, scale)
+        paths = route_under(search, rows, theta, ratio)
     model = make_model(theta, ratio)
     predictions = predict_rows(search, rows, model, theta, paths)
     lanes = lane_hours(search, gazetteer, model, theta)
     model.card = model_card(table, predictions, alpha, scores, rounds)
     model.card["judged_lanes"] = lanes.round(2).to_dict("records")
     return SpeedFit(model, predictions, lanes, scores, rounds)
+
+
+def paces(search: RoadSearch, theta: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Car and truck pace (s/km) of every edge under coefficients ``theta`` and truck ``ratio``."""
+    car = search.features @ theta
+    return car, np.maximum(ratio * car, 3600.0 / search.cap_kph)
+
+
+def route_under(search: RoadSearch, rows: Rows, theta: np.ndarray, ratio: float) -> list[np.ndarray]:
+    """Every row's fastest path under the speeds of ``theta`` and ``ratio``."""
+    car, truck = paces(search, theta, ratio)
+    return route_all(search, rows, search.km * car + search.fixed_s, search.km * truck + search.fixed_s)
+
+
+def signature(paths: list[np.ndarray]) -> list[tuple]:
+    """Comparable form of a list of paths."""
+    return [tuple(p) for p in paths]
+
+
+def fit_round(
+    search: RoadSearch, rows: Rows, paths: list[np.ndarray], scale: np.ndarray
+) -> tuple[np.ndarray, float, float, dict[float, float]]:
+    """One fit on fixed routes: coefficients from the car rows (ridge weight by leave-one-out),
+    then the truck ratio from the truck rows. Returns theta, ratio, alpha and the alpha scores."""
+    target = rows.table["hours"].to_numpy() * 3600.0
+    fit = (rows.table["split"] == "fit").to_numpy()
+    car = fit & (rows.table["vehicle"] == "car").to_numpy()
+    truck = np.flatnonzero(fit & (rows.table["vehicle"] == "truck").to_numpy())
+    design = np.array([search.design[p].sum(axis=0) for p in paths])
+    goal = target - np.array([search.fixed_s[p].sum() for p in paths])
+    alpha, scores = choose_alpha(design[car], goal[car], scale)
+    theta = solve(design[car], goal[car], alpha, scale)
+    ratio = fit_ratio(search, [paths[i] for i in truck], target[truck], search.features @ theta)
+    return theta, ratio, alpha, scores
 
 
 def weighted_sd(search: RoadSearch) -> np.ndarray:
@@ -351,11 +369,8 @@ def predict_rows(
     """Every row with the model's hours (car or truck, on the row's fastest path under the fitted
     speeds) and the baseline's (the class speeds of :data:`CLASS_SPEED_KPH`, on its own fastest
     path), with errors in percent and the route's km."""
-    car_pace = search.features @ theta
-    truck_pace = np.maximum(model.truck_ratio * car_pace, 3600.0 / search.cap_kph)
-    paths = route_all(
-        search, rows, search.km * car_pace + search.fixed_s, search.km * truck_pace + search.fixed_s
-    )
+    car_pace, truck_pace = paces(search, theta, model.truck_ratio)
+    paths = route_under(search, rows, theta, model.truck_ratio)
     base_paths = route_all(search, rows, search.baseline_s, search.baseline_s)
     out = rows.table[["id", "origin", "destination", "vehicle", "split", "hours"]].copy()
     truck = (out["vehicle"] == "truck").to_numpy()
@@ -376,8 +391,7 @@ def lane_hours(
 ) -> pd.DataFrame:
     """Truck driving hours of :data:`JUDGED_LANES` on their fastest truck path (ports and
     crossings at their fixed times; no border wait), beside the issue's figures."""
-    car_pace = search.features @ theta
-    truck_pace = np.maximum(model.truck_ratio * car_pace, 3600.0 / search.cap_kph)
+    _, truck_pace = paces(search, theta, model.truck_ratio)
     pairs = [
         (search.index[gazetteer.resolve(a).node], search.index[gazetteer.resolve(b).node])
         for a, b, *_ in JUDGED_LANES
