@@ -173,6 +173,12 @@ class WaitOut(Strict):
     p50_min: float | None
     p90_min: float | None
     source: str
+    hours: str  # the crossing's hours that day ('07:00-24:00', '24 h', 'closed')
+    hours_source: str
+    hours_assumed: bool
+    uncertain: bool  # the model did not beat naive forecasts where it was evaluated
+    backlog_min: float  # part of the wait from the queue built while the crossing was closed
+    fast_min: float | None  # FAST-lane wait, from a live feed only
 
 
 class CargoTypeOut(Strict):

@@ -519,10 +519,15 @@ def risk_edges(settings: Settings, year: int, top: int) -> None:
 
 
 def print_wait_evaluation(evaluation: object) -> None:
-    """Border wait evaluation: held-out MAE (min) of the model and the two baselines."""
-    say(f"{'border wait test (MAE, min)':<58} {'model':>6} {'mean':>6} {'hourly':>7}")
+    """Border wait evaluation: held-out MAE (min) of the model and the three baselines."""
+    head = f"{'border wait test (MAE, min)':<48} {'model':>6} {'zero':>6} {'h-o-w':>6} {'volume':>7}"
+    say(head + "  beats naive")
     for row in evaluation.itertuples(index=False):  # type: ignore[attr-defined]
-        say(f"{row.test:<58} {row.model:>6.1f} {row.overall_mean:>6.1f} {row.hour_of_day_mean:>7.1f}")
+        test = f"{row.test}, {row.crossing}"
+        say(
+            f"{test:<48} {row.model:>6.1f} {row.zero:>6.1f} {row.hour_of_week:>6.1f} "
+            f"{row.volume_only:>7.1f}  {'yes' if row.beats_naive else 'no'}"
+        )
 
 
 @app.group("border")
@@ -531,45 +536,68 @@ def border_group() -> None:
 
 
 def border_context(settings: Settings) -> tuple:
-    """The corridor graph, its crossing table and the trained wait model."""
-    from cargorisk.border import crossing_table, load_wait_model, model_file  # noqa: PLC0415
-    from cargorisk.network import load_network  # noqa: PLC0415
+    """The crossing table the wait model was fitted on and the model (no road graph loaded)."""
+    from cargorisk.border import load_wait_model, model_file  # noqa: PLC0415
 
-    graph = load_network(settings=settings)
     model, _ = load_wait_model(model_file(settings))
-    return graph, crossing_table(graph, settings.processed_dir), model
+    return model.crossings_, model
 
 
 @border_group.command("ports")
+@click.option(
+    "--direction",
+    type=click.Choice(["northbound", "southbound", "mx_export"]),
+    default="northbound",
+    show_default=True,
+    help="Whose hours: CBP (northbound), Mexican customs import (southbound) or export (mx_export).",
+)
 @click.pass_obj
-def border_ports(settings: Settings) -> None:
-    """Every commercial crossing: trucks per day, growth, and typical weekday waits."""
+def border_ports(settings: Settings, direction: str) -> None:
+    """Every commercial crossing: trucks per day, growth, a typical weekday wait, and its
+    commercial hours (Mon-Fri, Sat, Sun) with their sources."""
     import math  # noqa: PLC0415
     from datetime import datetime  # noqa: PLC0415
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
-    _, table, model = border_context(settings)
+    table, model = border_context(settings)
     say(
-        f"{'code':<5} {'crossing':<46} {'trucks/day':>10} {'growth':>7} "
-        f"{'Tue 10:00':>10} {'Tue 18:00':>10}  source"
+        f"{'code':<5} {'crossing':<44} {'trucks/day':>10} {'growth':>7} {'Tue 10:00':>10}  "
+        f"{'Mon-Fri':<12} {'Sat':<12} {'Sun':<12}"
     )
     for row in table.itertuples(index=False):
-        waits = []
-        for hour in (10, 18):
-            est = model.predict_wait(
-                row.crossing, datetime(2026, 3, 3, hour, tzinfo=ZoneInfo(row.time_zone)), row.time_zone
-            )
-            waits.append(f"{est.mean_min:.0f} min" if est.is_open else "closed")
-        growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
-        source = "observed (CBP)" if row.crossing in model.levels_ else "modelled from volume"
-        say(
-            f"{row.port_code:<5} {row.crossing[:46]:<46} {row.trucks_per_day:>10,.0f} {growth:>7} "
-            f"{waits[0]:>10} {waits[1]:>10}  {source}"
+        est = model.predict_wait(
+            row.crossing, datetime(2026, 3, 3, 10, tzinfo=ZoneInfo(row.time_zone)), row.time_zone
         )
+        wait = f"{est.mean_min:.0f} min" if est.is_open else "closed"
+        growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
+        spans = model.hours_.spans(row.crossing, direction)
+        days = [
+            spans[k].label() + ("*" if spans[k].assumed else "") for k in ("weekday", "saturday", "sunday")
+        ]
+        say(
+            f"{row.port_code:<5} {row.crossing[:44]:<44} {row.trucks_per_day:>10,.0f} {growth:>7} "
+            f"{wait:>10}  {days[0]:<12} {days[1]:<12} {days[2]:<12}"
+        )
+        uncertain = "; uncertain" if row.crossing in model.uncertain_ else ""
+        say(f"      wait {est.source.split(';')[0]}{uncertain}; hours: {hours_sources(spans)}")
+    say("* hours assumed (no source for that day); holidays: `cargorisk border waits --at <date>`")
+
+
+def hours_sources(spans: dict) -> str:
+    """The sources of a crossing's weekday, Saturday and Sunday hours, each named once."""
+    by_source: dict[str, list[str]] = {}
+    for kind, label in (("weekday", "Mon-Fri"), ("saturday", "Sat"), ("sunday", "Sun")):
+        by_source.setdefault(spans[kind].source, []).append(label)
+    return "; ".join(f"{'/'.join(days)}: {source}" for source, days in by_source.items())
 
 
 @border_group.command("waits")
-@click.option("--port", "port", required=True, help="Port, bridge or 4-digit port code (e.g. 'Laredo').")
+@click.option(
+    "--port",
+    "port",
+    required=True,
+    help="Port, bridge, CBP or Mexican name, city or code (e.g. 'Laredo', 'Colombia', 'Zaragoza', '2304').",
+)
 @click.option(
     "--at",
     "at",
@@ -595,7 +623,7 @@ def border_waits(
 
     from cargorisk.border import arrival_time, read_live_waits, resolve_crossing  # noqa: PLC0415
 
-    _, table, model = border_context(settings)
+    table, model = border_context(settings)
     row = resolve_crossing(port, table)
     when = arrival_time(at, row.time_zone)
     live = read_live_waits(waits_file) if waits_file else None
@@ -607,13 +635,16 @@ def border_waits(
         f"{est.crossing} ({row.port_name}, {row.port_code}) at "
         f"{est.local_time:%a %Y-%m-%d %H:%M %Z} ({row.time_zone}): "
     )
+    hours = f"hours that day {est.hours} ({est.hours_source}{'; assumed' if est.hours_assumed else ''})"
     if not est.is_open:
-        say(head + f"commercial lanes closed ({est.source})")
-    else:
-        say(
-            head + f"expected wait {est.mean_min:.0f} min "
-            f"(p50 {est.p50_min:.0f}, p90 {est.p90_min:.0f}; {est.source})"
-        )
+        say(head + f"commercial lanes closed{'' if est.source == 'closed' else f' ({est.source})'}; {hours}")
+        return
+    backlog = f", {est.backlog_min:.0f} of it the queue from the closure" if est.backlog_min >= 1 else ""
+    say(
+        head
+        + f"expected wait {est.mean_min:.0f} min (p50 {est.p50_min:.0f}, p90 {est.p90_min:.0f}{backlog}; "
+        f"{est.source}); {hours}"
+    )
 
 
 @border_group.command("heatmap")
@@ -628,7 +659,7 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
     from cargorisk.border import plot_heatmap, resolve_crossing  # noqa: PLC0415
     from cargorisk.border.fit import slug  # noqa: PLC0415
 
-    _, table, model = border_context(settings)
+    table, model = border_context(settings)
     row = resolve_crossing(port, table)
     path = output or settings.maps_dir / f"wait_{row.port_code}_{slug(row.crossing)}.png"
     plot_heatmap(model, row.crossing, month, path)

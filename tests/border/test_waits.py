@@ -68,28 +68,121 @@ def test_every_commercial_port_gets_a_prediction(border) -> None:
     for row in table.itertuples():
         est = model.predict_wait(row.crossing, at(table, row.crossing, 3, 10), row.time_zone)
         assert est.is_open and 0 < est.mean_min < 240, row.crossing
+        assert est.hours and est.hours_source and not est.hours_assumed, row.crossing
     by = {r.crossing: model.level(r.crossing) for r in table.itertuples()}
     assert by["World Trade Bridge"] > by["Pharr International Bridge"] > by["Lukeville"]
 
 
+def test_small_crossings_shrink_in_proportion_to_volume(border) -> None:
+    """Below the smallest observed crossing (BOTA, ~450 trucks a day) the level falls with
+    volume (a queue's light-traffic limit), not with its square root."""
+    model, _, _, _ = border
+    smallest = min(v for _, v in model.reference_.values())
+    small = [c for c, v in model.volumes_.items() if 1 < v < smallest and c not in model.levels_]
+    assert len(small) >= 5
+    per_truck = {c: model.level(c) / model.volumes_[c] for c in small}
+    assert max(per_truck.values()) == pytest.approx(min(per_truck.values()), rel=1e-9)
+    power_law = (
+        model.level("Bridge of the Americas") * (model.volumes_["Tecate"] / smallest) ** model.elasticity_
+    )
+    assert model.level("Tecate") < 0.7 * power_law
+
+
+def second_tuesday(month: int, tz: str) -> datetime:
+    """10:00 on the second Tuesday of a 2026 month."""
+    first = datetime(2026, month, 1, 10, tzinfo=ZoneInfo(tz))
+    return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
+def test_produce_ports_peak_in_winter(border) -> None:
+    """Mariposa and Pharr follow their own truck seasons: winter above summer (issue 25)."""
+    model, _, table, _ = border
+    for crossing, winter, summer in (("Mariposa", 2, 8), ("Pharr International Bridge", 1, 7)):
+        tz = table.set_index("crossing").at[crossing, "time_zone"]
+        waits = [
+            model.predict_wait(crossing, second_tuesday(month, tz), tz).mean_min for month in (winter, summer)
+        ]
+        assert waits[0] > waits[1], crossing
+    assert model.season("Mariposa", 2) > 1.05 and model.season("Mariposa", 8) < 0.9
+
+
+def test_each_crossing_keeps_its_own_hours(border) -> None:
+    model, _, table, _ = border
+    sat_evening, sunday_noon = (7, 18), (8, 12)  # 7 and 8 March 2026
+
+    def open_at(crossing: str, day_hour: tuple[int, int]) -> bool:
+        tz = table.set_index("crossing").at[crossing, "time_zone"]
+        return model.predict_wait(crossing, at(table, crossing, *day_hour), tz).is_open
+
+    assert not open_at("World Trade Bridge", sat_evening)  # Sat 08:00-16:00 (CBP 2017)
+    assert open_at("World Trade Bridge", sunday_noon)  # Sun 10:00-14:00
+    assert open_at("Pharr International Bridge", sat_evening)  # CBP feed: 6 am-Midnight
+    assert not open_at("Ysleta Bridge", sunday_noon)  # CBP's El Paso history: closed Sundays
+    assert open_at("Camino Real International Bridge", (8, 3))  # Eagle Pass Bridge II: 24 h
+    assert not open_at("Otay Mesa Commercial", sat_evening)  # Sat 09:00-17:00 (CBP 2003)
+
+
+def test_holidays(border) -> None:
+    model, _, _, _ = border
+    tz = "America/Chicago"
+    wtb = "World Trade Bridge"
+    christmas = model.predict_wait(wtb, datetime(2026, 12, 25, 11, tzinfo=ZoneInfo(tz)), tz)
+    assert not christmas.is_open and "2024-12" in christmas.hours_source
+    assert christmas.hours == "closed" and not christmas.hours_assumed
+    eve = [model.predict_wait(wtb, datetime(2026, 12, 24, h, tzinfo=ZoneInfo(tz)), tz) for h in (11, 15)]
+    assert eve[0].is_open and not eve[1].is_open and eve[0].hours == "10:00-14:00"
+    independence = model.predict_wait(
+        "Colombia Solidarity Bridge", datetime(2026, 9, 16, 11, tzinfo=ZoneInfo(tz)), tz
+    )
+    assert not independence.is_open  # Mexican side closed on Mexican holidays (Buckland, 2025)
+    good_friday = model.predict_wait(
+        "Ysleta Bridge", datetime(2026, 4, 3, 11, tzinfo=ZoneInfo("America/Denver")), "America/Denver"
+    )
+    assert not good_friday.is_open  # Juárez aduanas close on Good Friday
+    unsourced = model.predict_wait(
+        "Naco", datetime(2026, 12, 25, 11, tzinfo=ZoneInfo("America/Phoenix")), "America/Phoenix"
+    )
+    assert not unsourced.is_open and unsourced.hours_assumed
+
+
+def test_monday_opening_includes_the_queue_of_the_closure(border) -> None:
+    """World Trade Bridge closes Sunday 14:00 and opens Monday 07:00: the opening wait carries the
+    queue of the closure, which drains over the morning."""
+    model, _, table, _ = border
+    tz = "America/Chicago"
+    opening = model.predict_wait("World Trade Bridge", at(table, "World Trade Bridge", 2, 7), tz)
+    later = model.predict_wait(
+        "World Trade Bridge", at(table, "World Trade Bridge", 2, 7) + timedelta(hours=3), tz
+    )
+    assert opening.is_open and opening.backlog_min > 5 and opening.mean_min >= opening.backlog_min
+    assert later.backlog_min < opening.backlog_min
+    assert 0 < model.carry_over_h_ < 6  # fitted on El Paso's opening hours
+
+
 def test_evaluation_reports_model_and_baselines(border) -> None:
-    _, evaluation, _, path = border
+    model, evaluation, _, path = border
     assert len(evaluation) == 4
-    assert np.isfinite(evaluation[["model", "overall_mean", "hour_of_day_mean"]]).all().all()
-    cross = evaluation[evaluation["test"].str.startswith("fit")]
-    assert (cross["model"] < cross["overall_mean"]).all()  # volume scaling beats carrying the mean over
+    assert np.isfinite(evaluation[["model", "zero", "hour_of_week", "volume_only"]]).all().all()
+    loo = evaluation[evaluation["test"] == "leave one crossing out"]
+    assert set(loo["crossing"]) == {"Ysleta Bridge", "Bridge of the Americas"}
+    assert loo["beats_naive"].all() and (loo["model"] < loo["volume_only"]).all()
+    assert not model.uncertain_  # so the plan says "modelled", not "wait uncertain"
     card = json.loads(path.read_text())["card"]
     assert card["evaluation"] and 0.3 < card["elasticity"] < 1.0
     assert any("gamma" in a for a in card["assumptions"])
+    assert {r["crossing"] for r in card["season_check"]} >= {"Mariposa", "Pharr International Bridge"}
+    assert all(r["season_vs_rest"] > 1 for r in card["season_check"] if r["crossing"] == "Mariposa")
 
 
 def test_model_file_round_trip_and_damage(border, trained: Settings, tmp_path: Path) -> None:
     model, _, table, path = border
     loaded, _ = load_wait_model(path)
     when = at(table, "World Trade Bridge", 2, 9)
-    assert loaded.predict_wait("World Trade Bridge", when, "America/Chicago").mean_min == pytest.approx(
-        model.predict_wait("World Trade Bridge", when, "America/Chicago").mean_min
+    assert loaded.predict_wait("World Trade Bridge", when, "America/Chicago") == model.predict_wait(
+        "World Trade Bridge", when, "America/Chicago"
     )
+    assert loaded.hours_.table == model.hours_.table
+    assert list(loaded.crossings_["crossing"]) == list(table["crossing"])
     broken = tmp_path / "border_waits.json"
     broken.write_text(path.read_text()[:500])
     with pytest.raises(ModelFileError, match="damaged"):
@@ -106,7 +199,8 @@ def test_live_feed_overrides_the_model(border) -> None:
     assert wtb["delay_min"] == 95 and wtb["observed_at"] == datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
     when = at(table, "World Trade Bridge", 2, 8)
     est = model.predict_wait("World Trade Bridge", when, "America/Chicago", live)
-    assert est.source == "live" and est.mean_min == 95
+    assert est.source == "live" and est.mean_min == 95 and est.fast_min == 40
+    assert est.hours == "08:00-24:00" and "--waits file" in est.hours_source  # the feed's posted hours
     later = model.predict_wait("World Trade Bridge", when + timedelta(hours=5), "America/Chicago", live)
     assert later.source == "modelled"  # readings older than two hours do not apply
     closed = model.predict_wait("Colombia Solidarity Bridge", when, "America/Chicago", live)
@@ -158,7 +252,9 @@ def test_border_cli(
     data = ["--data-dir", str(trained.data_dir)]
     assert main([*data, "border", "ports"]) == 0
     out = capsys.readouterr().out
-    assert "World Trade Bridge" in out and "observed (CBP)" in out and len(out.splitlines()) == 25
+    assert "World Trade Bridge" in out and "wait observed" in out and len(out.splitlines()) == 50
+    wtb = next(line for line in out.splitlines() if "World Trade Bridge" in line)
+    assert "07:00-24:00  08:00-16:00  10:00-14:00" in wtb
     assert (
         main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00-06:00", "--json"]) == 0
     )

@@ -131,22 +131,27 @@ def test_no_route_is_a_detour_beyond_the_bound(
 def test_friday_night_recommends_leaving_later_not_a_detour(router: Router) -> None:
     plan = router.plan("Ciudad de México", "Laredo, TX", depart=FRIDAY_NIGHT, cargo_value=500_000)
     rec = plan.recommended
-    assert rec.closed_min > 12 * 60  # every crossing is closed on Sunday: the truck would park
+    assert rec.closed_min > 60  # it gets to the border in the small hours of Sunday: the truck would park
+    assert rec.opens_at is not None and rec.opens_at.strftime("%a") == "Sun"  # each port's own Sunday hours
     assert rec.driving_h <= 1.25 * min(r.driving_h for r in shown(plan))
     assert plan.advice is not None and plan.advice.depart > plan.depart
     assert plan.advice.route.arrival <= rec.arrival + timedelta(minutes=15)
-    assert plan.advice.saving_usd > 100
-    assert "leave Sat" in plan.advice.sentence() and "opens Mon 06:00" in plan.advice.sentence()
+    assert plan.advice.saving_usd > 0
+    assert (
+        "leave Sat" in plan.advice.sentence() and f"opens {rec.opens_at:%a %H:%M}" in plan.advice.sentence()
+    )
 
 
 def test_saturday_night_says_when_the_crossing_opens(router: Router) -> None:
-    plan = router.plan("Monterrey, NL", "Dallas, TX", depart=SATURDAY_NIGHT)
-    rec = plan.recommended
-    assert rec.opens_at is not None and rec.opens_at.strftime("%a %H:%M") == "Mon 06:00"
-    assert "until it opens Mon 06:00" in plan.summary()
-    if rec.vs_fastest == "fastest route":
-        assert rec.total_h == plan.fastest.total_h
-    assert plan.advice is not None and "World Trade Bridge is closed" in plan.advice.reason
+    """World Trade Bridge closes at 16:00 on Saturdays and opens at 10:00 on Sundays (CBP); Roma
+    is open around the clock (CBP's feed): each crossing keeps its own hours."""
+    laredo = router.plan("Monterrey, NL", "Dallas, TX", depart=SATURDAY_NIGHT, via_port="World Trade Bridge")
+    rec = laredo.recommended
+    assert rec.opens_at is not None and rec.opens_at.strftime("%a %H:%M") == "Sun 10:00"
+    assert "until it opens Sun 10:00" in laredo.summary()
+    anywhere = router.plan("Monterrey, NL", "Dallas, TX", depart=SATURDAY_NIGHT).recommended
+    assert anywhere.closed_min == 0 or anywhere.opens_at.strftime("%a") == "Sun"
+    assert anywhere.total_h < rec.total_h
 
 
 def test_southbound_waits_are_the_documented_assumption(router: Router) -> None:

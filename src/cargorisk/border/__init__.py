@@ -6,15 +6,19 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "fit": ["evaluate_waits", "model_file", "plot_heatmap", "train_wait_model"],
-        "ports": ["crossing_table", "crossings_named", "port_time_zone", "resolve_crossing"],
+        "evaluate": ["evaluate_waits"],
+        "fit": ["plot_heatmap", "train_wait_model"],
+        "hours": ["PortHours", "Span", "build_port_hours"],
+        "live": ["read_live_waits"],
+        "names": ["crossings_named", "resolve_crossing"],
+        "ports": ["crossing_table", "port_time_zone"],
         "waits": [
             "BorderWaitModel",
             "WaitEstimate",
             "arrival_time",
             "load_wait_model",
+            "model_file",
             "parse_time",
-            "read_live_waits",
             "save_wait_model",
         ],
     },

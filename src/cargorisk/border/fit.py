@@ -1,11 +1,5 @@
-"""Training and honest evaluation of the border wait model, and the hour x weekday heatmaps.
-
-Evaluation 1, across crossings: fit on BOTA alone and predict Ysleta's open cells, and the
-reverse (the elasticity is then the 0.5 prior, not fitted on the target). Evaluation 2, across
-months: hold out March, June, September and December, fit on the other months of both
-crossings, predict the held-out months. Baselines get the same training cells: the overall mean
-wait, and the mean by hour of day. MAE is over cells that were open.
-"""
+"""Training of the border wait model: hours, fit, honest evaluation (:mod:`.evaluate`), the
+model card, and the hour x weekday heatmaps."""
 
 from __future__ import annotations
 
@@ -16,79 +10,41 @@ import matplotlib as mpl
 mpl.use("Agg")
 import matplotlib.pyplot as plt
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from cargorisk._io import atomic_path
+from cargorisk._text import normalise
+from cargorisk.border.evaluate import evaluate_waits, season_check, uncertain_crossings
+from cargorisk.border.hours import PortHours, build_port_hours
 from cargorisk.border.ports import crossing_table
 from cargorisk.border.waits import (
     GAMMA_SHAPE,
     BorderWaitModel,
+    model_file,
     observed_profiles,
+    open_spans,
     save_wait_model,
 )
 from cargorisk.config import Settings
-from cargorisk.network.places import normalise
+from cargorisk.errors import DataSourceError
 from cargorisk.sources import load_table
 
-HELD_OUT_MONTHS = (3, 6, 9, 12)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# the published season facts' port texts and the crossings they are about
+SEASON_PORTS = {
+    "Nogales": "Mariposa",
+    "Pharr": "Pharr International Bridge",
+    "Otay Mesa": "Otay Mesa Commercial",
+}
 
 
-def model_file(settings: Settings) -> Path:
-    """Where the fitted border wait model lives."""
-    return settings.models_dir / "border_waits.json"
-
-
-def score_cells(
-    model: BorderWaitModel, train: pd.DataFrame, test: pd.DataFrame, crossing: str
-) -> dict[str, float]:
-    """MAE of the model's *modelled* path and of the two baselines on the open test cells."""
-    open_test = test[test["is_open"]]
-    truth = open_test["wait_min"].to_numpy()
-    keys = open_test.index.to_frame(index=False)
-    modelled = [
-        model.level(crossing) * model.shape(d, h, crossing) * float(model.season_[m])
-        for m, d, h in keys.itertuples(index=False)
-    ]
-    train_open = train[train["is_open"]]
-    by_hour = train_open.groupby(level="hour")["wait_min"].mean()
-    hourly = keys["hour"].map(by_hour).fillna(train_open["wait_min"].mean()).to_numpy()
-    return {
-        "model": float(np.mean(np.abs(np.asarray(modelled) - truth))),
-        "overall_mean": float(np.mean(np.abs(train_open["wait_min"].mean() - truth))),
-        "hour_of_day_mean": float(np.mean(np.abs(hourly - truth))),
-        "cells": len(truth),
-    }
-
-
-def evaluate_waits(observed: dict[str, pd.DataFrame], crossings: pd.DataFrame) -> pd.DataFrame:
-    """Both evaluations (see module docstring): one row per test with the three MAEs."""
-    rows = []
-    names = list(observed)
-    for source in names:
-        for target in (n for n in names if n != source):
-            model = BorderWaitModel(elasticity=0.5).fit({source: observed[source]}, crossings)
-            model.levels_.pop(target, None)
-            model.own_shape_.pop(target, None)
-            rows.append(
-                {
-                    "test": f"fit {source}, predict {target}",
-                    **score_cells(model, observed[source], observed[target], target),
-                }
-            )
-    months = lambda cells, keep: cells[cells.index.get_level_values("month").isin(HELD_OUT_MONTHS) != keep]  # noqa: E731
-    training = {c: months(cells, True) for c, cells in observed.items()}
-    model = BorderWaitModel().fit(training, crossings)
-    model.season_[:] = np.where(model.season_.index.isin(HELD_OUT_MONTHS), 1.0, model.season_)
-    for crossing, cells in observed.items():
-        rows.append(
-            {
-                "test": f"held-out months, {crossing}",
-                **score_cells(model, training[crossing], months(cells, False), crossing),
-            }
-        )
-    return pd.DataFrame(rows)
+def facts_table(name: str, settings: Settings) -> pd.DataFrame | None:
+    """A published-facts table, or None when it is not built (the documented fallback: hours
+    from CBP's observations and the defaults, no season cross-check)."""
+    try:
+        return load_table(name, settings.processed_dir)
+    except DataSourceError:
+        return None
 
 
 def plot_heatmap(model: BorderWaitModel, crossing: str, month: int, path: Path) -> Path:
@@ -120,24 +76,40 @@ def slug(name: str) -> str:
 def train_wait_model(
     settings: Settings, graph: nx.MultiDiGraph
 ) -> tuple[BorderWaitModel, pd.DataFrame, Path]:
-    """Fit on all observed cells, evaluate, save the model with its card, write heatmaps."""
+    """Build the hours, fit on all observed cells, evaluate, save the model with its card and
+    the crossing table, write heatmaps."""
     crossings = crossing_table(graph, settings.processed_dir)
     observed = observed_profiles(load_table("cbp_wait_profile", settings.processed_dir), crossings)
-    evaluation = evaluate_waits(observed, crossings)
-    model = BorderWaitModel().fit(observed, crossings)
+    hours = PortHours(
+        build_port_hours(facts_table("facts_port_hours", settings), crossings, open_spans(observed))
+    )
+    evaluation = evaluate_waits(observed, crossings, hours)
+    model = BorderWaitModel().fit(observed, crossings, hours)
+    model.uncertain_ = uncertain_crossings(evaluation, crossings, list(observed))
     card = {
         "observed_crossings": list(observed),
         "elasticity": model.elasticity_,
+        "carry_over_h": model.carry_over_h_,
         "assumptions": [
-            "crossings without CBP wait history: wait = level x shape(weekday, hour) x season(month)",
+            "crossings without CBP wait history: wait = max(level x shape(weekday, hour) x season(month), "
+            "backlog at opening)",
             "level scales with the crossing's trucks per year to the power 'elasticity', fitted on the "
-            "observed crossings' mean waits and volumes",
-            "opening hours of modelled crossings follow the busiest observed crossing (Ysleta)",
+            "observed crossings' mean waits and volumes; below the smallest observed volume it falls in "
+            "proportion to volume (a queue's light-traffic limit)",
+            "season: the crossing's own calendar-month truck index (BTS per port, CBP per Texas bridge; "
+            "trucks per day over the trend, 8 years, 2020 out) to the power 'elasticity'",
+            "hours: each crossing's own, from CBP's observations, the published facts and the CBP feed "
+            "(border/hours.py); 'hours assumed' where none is sourced",
+            "backlog: the arrivals of the last 'carry_over_h' hours of a closure queue at opening, served "
+            "at the busiest hour's rate; carry_over_h fitted on the observed opening-hour waits",
             f"individual waits ~ gamma(shape {GAMMA_SHAPE}) around the mean, for p50/p90",
+            "CBP's history has only General commercial lanes: FAST waits are read from a live feed only",
         ],
         "evaluation": evaluation.round(3).to_dict(orient="records"),
+        "uncertain": sorted(model.uncertain_),
+        "season_check": season_check(model, facts_table("facts_port_seasons", settings), SEASON_PORTS),
     }
     folder = settings.models_dir / "border"
     for row in crossings.itertuples():
         plot_heatmap(model, row.crossing, 3, folder / f"wait_{row.port_code}_{slug(row.crossing)}.png")
-    return model, evaluation, save_wait_model(model, model_file(settings), card)
+    return model, evaluation, save_wait_model(model, model_file(settings), card, crossings)

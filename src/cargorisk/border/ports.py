@@ -2,19 +2,18 @@
 
 One row per crossing edge pair of the road graph (Texas ports have one per truck bridge).
 Volumes: CBP per Texas bridge where available, else BTS per port; trend is the last 12 months
-over the 12 before; seasonality is each calendar month's mean over the port's mean (3 years).
+over the 12 before; seasonality is each calendar month's trucks per day over the trend (see
+:func:`seasonality`).
 """
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cargorisk.errors import InputError, PlaceNotFound
-from cargorisk.network.places import normalise
+from cargorisk.border.names import crossings_named, resolve_crossing
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -25,17 +24,7 @@ TIME_ZONES = {
     "25": "America/Los_Angeles",
     "26": "America/Phoenix",
 }
-CENTRAL_IN_24 = {"2403"}
-ALIASES = {
-    "bota": "Bridge of the Americas",
-    "wtb": "World Trade Bridge",
-    "puente iii": "World Trade Bridge",
-    "zaragoza": "Ysleta Bridge",
-    "tornillo": "Marcelino Serna Bridge",
-    "pharr": "Pharr International Bridge",
-    "los indios": "Free Trade International Bridge (Los Indios)",
-    "otay": "Otay Mesa Commercial",
-}  # Presidio, Texas keeps Central time; the other 24xx ports are Mountain
+CENTRAL_IN_24 = {"2403"}  # Presidio, Texas keeps Central time; the other 24xx ports are Mountain
 
 
 def port_time_zone(port_code: str) -> str:
@@ -61,9 +50,29 @@ def monthly_trucks(processed_dir: Path) -> pd.DataFrame:
     )
 
 
+SEASON_YEARS = 8  # calendar-month shape from the last 8 years of each crossing's counts
+
+
+def seasonality(series: pd.Series) -> list[float]:
+    """Calendar-month index of a monthly truck series (mean 1): trucks per day over the centred
+    12-month moving average, the median of each calendar month over the last
+    :data:`SEASON_YEARS` years, 2020 left out (the pandemic closure is not a season)."""
+    per_day = series / series.index.days_in_month
+    trend = per_day.rolling(12, center=True).mean()
+    ratio = (per_day / ((trend + trend.shift(-1)) / 2)).dropna()
+    recent = ratio[
+        (ratio.index > series.index.max() - pd.DateOffset(years=SEASON_YEARS)) & (ratio.index.year != 2020)
+    ]
+    index = recent.groupby(recent.index.month).median().reindex(range(1, 13))
+    if index.isna().all() or not index.mean() > 0:
+        return [1.0] * 12
+    index = index.fillna(index.mean())
+    return (index / index.mean()).round(3).tolist()
+
+
 def volume_summary(trucks: pd.DataFrame) -> pd.DataFrame:
     """Per (port_code, bridge): trucks in the last 12 months, growth vs the 12 before, and the
-    calendar-month seasonality index over the last 36 months."""
+    calendar-month seasonality index (:func:`seasonality`)."""
     rows = []
     for (code, bridge), part in trucks.groupby(["port_code", trucks["bridge"].fillna("")]):
         series = part.set_index("month")["trucks"].sort_index()
@@ -73,16 +82,13 @@ def volume_summary(trucks: pd.DataFrame) -> pd.DataFrame:
             (series.index <= last - pd.DateOffset(months=12))
             & (series.index > last - pd.DateOffset(months=24))
         ].sum()
-        window = series[series.index > last - pd.DateOffset(months=36)]
-        season = window.groupby(window.index.month).mean()
-        season = season / season.mean() if season.mean() > 0 else season * 0 + 1
         rows.append(
             {
                 "port_code": code,
                 "bridge": bridge or None,
                 "trucks_12m": float(recent),
                 "growth_12m": float(recent / before - 1) if before > 0 else float("nan"),
-                "seasonality": season.reindex(range(1, 13)).fillna(1.0).round(3).tolist(),
+                "seasonality": seasonality(series) if recent > 0 else [1.0] * 12,
             }
         )
     return pd.DataFrame(rows)
@@ -92,8 +98,9 @@ def crossing_table(graph: nx.MultiDiGraph, processed_dir: Path) -> pd.DataFrame:
     """Every crossing of ``graph`` with its nodes, coordinates, time zone and truck volumes.
 
     Columns: ``crossing`` (the bridge name, unique), ``port_code``, ``port_name``, ``mx_node``,
-    ``us_node``, ``mx_lon``, ``mx_lat``, ``us_lon``, ``us_lat``, ``time_zone``, ``trucks_12m``,
-    ``trucks_per_day``, ``growth_12m``, ``seasonality`` (12 factors), ``volume_source``.
+    ``us_node``, ``mx_name``, ``us_name`` (the two ends' node names), ``mx_lon``, ``mx_lat``,
+    ``us_lon``, ``us_lat``, ``time_zone``, ``trucks_12m``, ``trucks_per_day``, ``growth_12m``,
+    ``seasonality`` (12 factors), ``volume_source``.
     """
     rows = []
     for u, v, d in graph.edges(data=True):
@@ -111,6 +118,8 @@ def crossing_table(graph: nx.MultiDiGraph, processed_dir: Path) -> pd.DataFrame:
                     "us_lon": b["x"],
                     "us_lat": b["y"],
                     "time_zone": port_time_zone(d["port_code"]),
+                    "mx_name": a.get("name"),
+                    "us_name": b.get("name"),
                 }
             )
     table = pd.DataFrame(rows).drop_duplicates("crossing")
@@ -128,33 +137,4 @@ def crossing_table(graph: nx.MultiDiGraph, processed_dir: Path) -> pd.DataFrame:
     return table.sort_values("port_code").reset_index(drop=True)
 
 
-def resolve_crossing(query: str, table: pd.DataFrame) -> pd.Series:
-    """Find a crossing by bridge name, port name or BTS port code.
-
-    A port with several truck bridges (Laredo, Brownsville) resolves to its busiest one unless
-    the bridge is named. Unknown names raise PlaceNotFound with suggestions.
-    """
-    return crossings_named(query, table).iloc[0]
-
-
-def crossings_named(query: str, table: pd.DataFrame) -> pd.DataFrame:
-    """The crossings a name means, busiest first: the bridge when a bridge is named ('Colombia
-    Solidarity Bridge', 'Pharr'), every truck bridge of the port for a port name or BTS code
-    ('Laredo', '2304'). The one resolver behind ``border waits --port``, ``--via-port`` and
-    ``--avoid-port``; unknown names raise PlaceNotFound with suggestions."""
-    key = normalise(str(query))
-    key = normalise(ALIASES.get(key, key))
-    if not key:
-        msg = "empty port name; give a port (e.g. 'Laredo'), a bridge or a 4-digit port code"
-        raise InputError(msg)
-    for column in ("crossing", "port_name", "port_code"):
-        hits = table[table[column].map(normalise) == key]
-        if not hits.empty:
-            return hits.sort_values("trucks_12m", ascending=False)
-    names = sorted(set(table["crossing"]) | set(table["port_name"]))
-    close = difflib.get_close_matches(str(query), names, n=3, cutoff=0.6) or difflib.get_close_matches(
-        key, [normalise(n) for n in names], n=3, cutoff=0.6
-    )
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "run `cargorisk border ports`"
-    msg = f"{query!r} is not a commercial crossing; {hint}"
-    raise PlaceNotFound(msg)
+__all__ = ["crossing_table", "crossings_named", "port_time_zone", "resolve_crossing"]

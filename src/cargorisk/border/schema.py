@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
@@ -52,20 +53,93 @@ class Observed(BaseModel):
         return self
 
 
+DayMinute = Annotated[int, Strict(), Field(ge=0, le=24 * 60)]
+Text = Annotated[str, Strict()]
+DAY_KINDS = ("weekday", "saturday", "sunday")
+
+
+class SpanDoc(BaseModel):
+    """One day's hours of a crossing and direction (:class:`~cargorisk.border.hours.Span`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    open: list[tuple[DayMinute, DayMinute]]
+    source: Text
+    assumed: Annotated[bool, Strict()]
+    url: Text
+
+    @model_validator(mode="after")
+    def ordered(self) -> SpanDoc:
+        """Each interval opens before it closes."""
+        if any(a >= b for a, b in self.open):
+            msg = "an interval that closes before it opens"
+            raise ValueError(msg)
+        return self
+
+
+def every_day_kind(spans: dict[str, SpanDoc]) -> dict[str, SpanDoc]:
+    """A direction's hours name weekday, Saturday and Sunday."""
+    missing = [k for k in DAY_KINDS if k not in spans]
+    if missing:
+        msg = f"hours without {', '.join(missing)}"
+        raise ValueError(msg)
+    return spans
+
+
+def time_zone(name: str) -> str:
+    """An IANA time zone name ('America/Chicago')."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = "not an IANA time zone"
+        raise ValueError(msg) from None
+    return name
+
+
+Direction = Literal["northbound", "southbound", "mx_export"]
+Crossings = Annotated[list[Text], Field(min_length=1)]
+
+
+class CrossingsDoc(BaseModel):
+    """The crossing table the model was fitted on (what the ``border`` commands show)."""
+
+    model_config = ConfigDict(extra="forbid")
+    crossing: Crossings
+    port_code: list[Annotated[str, Strict(), Field(pattern=r"^\d{4}$")]]
+    port_name: list[Text]
+    time_zone: list[Annotated[str, Strict(), AfterValidator(time_zone)]]
+    trucks_12m: list[Minutes]
+    trucks_per_day: list[Minutes]
+    growth_12m: list[Annotated[float, Strict()]]  # NaN where there is no year before
+    volume_source: list[Text]
+    mx_name: list[Text | None]
+    us_name: list[Text | None]
+
+    @model_validator(mode="after")
+    def aligned(self) -> CrossingsDoc:
+        """Columns of one length."""
+        if len({len(v) for v in self.__dict__.values()}) != 1:
+            msg = "columns of different lengths"
+            raise ValueError(msg)
+        return self
+
+
 class WaitModelFile(BaseModel):
     """What :func:`~cargorisk.border.waits.save_wait_model` writes."""
 
     model_config = ConfigDict(extra="forbid")
     elasticity: Number
+    carry_over_h: Minutes  # hours, from 0
     levels: dict[str, Minutes]
     volumes: dict[str, Minutes]  # trucks a year: from 0
     reference: dict[str, tuple[Positive, Minutes]]  # (level, trucks): the level is logged
-    season: Annotated[list[Positive], Field(min_length=12, max_length=12)]
+    seasons: dict[str, Annotated[list[Positive], Field(min_length=12, max_length=12)]]
     shape: list[tuple[Weekday, Hour, Minutes]]
     own_shape: dict[str, list[tuple[Weekday, Hour, Minutes]]]
     hour_shape: dict[HourKey, Minutes]
-    open_template: list[tuple[Weekday, Hour]]
+    hours: dict[str, dict[Direction, Annotated[dict[str, SpanDoc], AfterValidator(every_day_kind)]]]
+    uncertain: list[Text]
     observed: dict[str, Observed]
+    crossings: CrossingsDoc
     card: dict
 
     @model_validator(mode="after")

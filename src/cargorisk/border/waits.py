@@ -1,44 +1,57 @@
-"""BorderWaitModel: expected commercial wait at each crossing by month, weekday and hour.
+"""BorderWaitModel: expected commercial wait at each crossing by date, hour and direction.
 
 Where CBP publishes historical commercial waits (El Paso: BOTA and Ysleta) the observed
-averages are used. Every other crossing is modelled (an assumption, stated in the card):
+averages are used. Every other crossing is modelled from its own evidence (stated in the card):
 
-    wait = level x shape(weekday, hour) x season(month)
-    level = reference level x (trucks at the port / trucks at the reference) ** elasticity
+    wait = max(level x shape(weekday, hour) x season(month), backlog at opening)
+    level = reference level x (trucks at the crossing / trucks at the reference) ** elasticity
 
-``shape`` and ``season`` are the observed crossings' relative profiles; the elasticity is
-fitted on the observed crossings' levels and volumes (with one crossing, a square-root prior,
-0.5). Opening hours of modelled crossings follow the busiest observed crossing. Individual
-waits vary around the mean; p50 and p90 come from a gamma distribution with shape 2 (an
-exponential-like queue), a documented assumption.
+``level`` scales the observed crossings' mean waits by the crossing's own truck volume (BTS per
+port, CBP per Texas bridge), with the elasticity fitted across the observed crossings (a
+square-root prior, 0.5, with one). Below the smallest observed volume the level falls in
+proportion to volume (a queue's light-traffic limit: the wait is proportional to arrivals), so
+small crossings shrink towards small waits instead of following the power law. ``season`` is
+the crossing's own calendar-month truck index (:func:`cargorisk.border.ports.seasonality`) to
+the same elasticity, so produce ports peak in their own season. ``shape`` is the observed
+crossings' relative hour-of-week profile. Opening hours are the crossing's own
+(:mod:`cargorisk.border.hours`). The backlog is a queue at opening: the trucks that arrived in
+the last ``carry_over_h`` hours of the closure (at the crossing's mean hourly rate), served at
+the crossing's busiest-hour rate and drained by the spare capacity; ``carry_over_h`` is fitted on
+the observed crossings' opening-hour waits. Individual waits vary around the mean; p50 and p90
+come from a gamma distribution with shape 2 (an exponential-like queue), a documented assumption.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from cargorisk._io import check_readable, write_bytes_atomic
+from cargorisk._io import write_bytes_atomic
+from cargorisk.border.hours import DAY, PortHours, Span, build_port_hours
+from cargorisk.border.live import feed_hours, live_reading, read_live_waits
+from cargorisk.config import Settings
 from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
-from cargorisk.network.places import normalise
 
 GAMMA_SHAPE = 2.0
 PRIOR_ELASTICITY = 0.5
-LIVE_WINDOW = timedelta(hours=2)
+NAN = float("nan")
+MEMO_LIMIT = 20_000  # cached lookups per model (about 8 MB at most, measured)
 
 
 @dataclass(frozen=True)
 class WaitEstimate:
-    """Expected commercial wait at one crossing and time (minutes), with its source."""
+    """Expected commercial wait at one crossing and time (minutes), with its sources.
+
+    ``source`` is "observed", "modelled", "live" or "closed", followed by "; wait uncertain"
+    where the model did not beat the naive forecasts on held-out crossings and "; hours
+    assumed" where the crossing's hours that day have no source (a plan shows it as is)."""
 
     crossing: str
     local_time: datetime
@@ -46,7 +59,13 @@ class WaitEstimate:
     mean_min: float
     p50_min: float
     p90_min: float
-    source: str  # "observed", "modelled", "live" or "closed"
+    source: str
+    hours: str = ""  # that day's hours, '07:00-24:00', '24 h' or 'closed'
+    hours_source: str = ""  # who set them and when
+    hours_assumed: bool = False
+    uncertain: bool = False
+    backlog_min: float = 0.0  # part of the wait from the queue built while the crossing was closed
+    fast_min: float = NAN  # FAST-lane wait, from a live feed reading only
 
     def as_record(self, port_code: str) -> dict:
         """JSON-ready fields (the CLI's ``--json`` and the HTTP API); NaN as None."""
@@ -59,6 +78,12 @@ class WaitEstimate:
             "p50_min": self.p50_min,
             "p90_min": self.p90_min,
             "source": self.source,
+            "hours": self.hours,
+            "hours_source": self.hours_source,
+            "hours_assumed": self.hours_assumed,
+            "uncertain": self.uncertain,
+            "backlog_min": self.backlog_min,
+            "fast_min": self.fast_min,
         }
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
 
@@ -67,7 +92,8 @@ def observed_profiles(profile: pd.DataFrame, crossings: pd.DataFrame) -> dict[st
     """Commercial/General wait cells of every crossing CBP has history for, keyed by bridge.
 
     Matched by BTS port code (the wait table carries it); a port whose commercial history
-    comes from more than one CBP crossing name is left modelled rather than mixed.
+    comes from more than one CBP crossing name is left modelled rather than mixed. CBP's
+    history has no FAST commercial sub-lane (only General), so FAST waits are not modelled.
     """
     commercial = profile[(profile["lane"] == "Commercial") & (profile["sub_lane"] == "General")]
     out = {}
@@ -78,19 +104,35 @@ def observed_profiles(profile: pd.DataFrame, crossings: pd.DataFrame) -> dict[st
     return out
 
 
+def regular_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The open cells at a weekday and hour the crossing keeps open in most months (a cell open
+    in one month of twelve, e.g. BOTA on Friday evenings at 0-3 min, is no profile)."""
+    share = cells["is_open"].groupby(level=["weekday", "hour"]).transform("mean")
+    return cells[cells["is_open"] & (share >= 0.5)]
+
+
+def open_spans(observed: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """The ``is_open`` column of each observed crossing (for its observed hours)."""
+    return {c: cells["is_open"] for c, cells in observed.items()}
+
+
 class BorderWaitModel:
-    """Expected commercial wait per crossing, month, weekday and hour (see module docstring)."""
+    """Expected commercial wait per crossing, date, hour and direction (see module docstring)."""
 
-    def __init__(self, elasticity: float | None = None) -> None:
+    def __init__(self, elasticity: float | None = None, carry_over_h: float | None = None) -> None:
         self.elasticity = elasticity
+        self.carry_over_h = carry_over_h
 
-    def fit(self, observed: dict[str, pd.DataFrame], crossings: pd.DataFrame) -> BorderWaitModel:
-        """Learn profiles from ``observed`` cells and levels from ``crossings`` truck volumes."""
+    def fit(
+        self, observed: dict[str, pd.DataFrame], crossings: pd.DataFrame, hours: PortHours | None = None
+    ) -> BorderWaitModel:
+        """Learn profiles from ``observed`` cells, levels and seasons from ``crossings`` truck
+        volumes, and the backlog's carry-over from the observed openings."""
         if not observed:
             msg = "no observed wait profile to fit on; run `cargorisk data build cbp_bwt_elpaso`"
             raise InputError(msg)
         volume = crossings.set_index("crossing")["trucks_12m"]
-        open_cells = {c: cells[cells["is_open"]] for c, cells in observed.items()}
+        open_cells = {c: regular_cells(cells) for c, cells in observed.items()}
         self.levels_ = {c: float(cells["wait_min"].mean()) for c, cells in open_cells.items()}
         relative = pd.concat([cells["wait_min"] / self.levels_[c] for c, cells in open_cells.items()])
         self.shape_ = relative.groupby(level=["weekday", "hour"]).mean()
@@ -99,39 +141,61 @@ class BorderWaitModel:
             for c, cells in open_cells.items()
         }
         self.hour_shape_ = relative.groupby(level="hour").mean()
-        season = relative.groupby(level="month").mean()
-        self.season_ = (season / season.mean()).reindex(range(1, 13)).fillna(1.0)
-        busiest = max(observed, key=lambda c: volume.get(c, 0))
-        self.open_template_ = observed[busiest]["is_open"].groupby(level=["weekday", "hour"]).mean() >= 0.5
         self.elasticity_ = (
             self.elasticity if self.elasticity is not None else fit_elasticity(self.levels_, volume)
         )
         self.reference_ = {c: (self.levels_[c], float(volume[c])) for c in observed}
         self.observed_ = observed
         self.volumes_ = volume.astype(float).to_dict()
+        self.seasons_ = {
+            row.crossing: [float(f) for f in row.seasonality] for row in crossings.itertuples(index=False)
+        }
+        self.hours_ = (
+            hours if hours is not None else PortHours(build_port_hours(None, crossings, open_spans(observed)))
+        )
+        self.uncertain_: set[str] = set()
+        self.memo().clear()
+        self.carry_over_h_ = self.carry_over_h if self.carry_over_h is not None else fit_carry_over(self)
         self.memo().clear()
         return self
 
     def memo(self) -> dict:
-        """Per-model cache of cell and level lookups (they only depend on their arguments)."""
+        """Per-model cache of cell, level and hours lookups (they only depend on their arguments)."""
         return self.__dict__.setdefault("_memo", {})
+
+    def cached(self, key: tuple, compute: object) -> object:
+        """``compute()`` once per key."""
+        memo = self.memo()
+        if key not in memo:
+            if len(memo) >= MEMO_LIMIT:  # estimates are keyed by time: keep the memory bounded
+                memo.clear()
+            memo[key] = compute()  # type: ignore[operator]
+        return memo[key]
 
     def level(self, crossing: str) -> float:
         """Mean open-hours wait (min): observed, or scaled from the observed crossings by volume."""
-        key = ("level", crossing)
-        if key not in self.memo():
-            self.memo()[key] = self._level(crossing)
-        return self.memo()[key]
+        return self.cached(("level", crossing), lambda: self._level(crossing))  # type: ignore[return-value]
 
     def _level(self, crossing: str) -> float:
         if crossing in self.levels_:
             return self.levels_[crossing]
         trucks = max(self.volumes_.get(crossing, 1.0), 1.0)
+        smallest = min(max(vol, 1.0) for _, vol in self.reference_.values())
         logs = [
-            np.log(lv) + self.elasticity_ * (np.log(trucks) - np.log(max(vol, 1.0)))
+            np.log(lv) + self.elasticity_ * (np.log(max(trucks, smallest)) - np.log(max(vol, 1.0)))
             for lv, vol in self.reference_.values()
         ]
-        return float(np.exp(np.mean(logs)))
+        light_traffic = min(trucks / smallest, 1.0)
+        return float(np.exp(np.mean(logs))) * light_traffic
+
+    def season(self, crossing: str, month: int) -> float:
+        """The crossing's own month factor of the wait: its truck index to the elasticity."""
+        return self.trucks_index(crossing, month) ** self.elasticity_
+
+    def trucks_index(self, crossing: str, month: int) -> float:
+        """The crossing's calendar-month truck index (1 = its yearly mean of trucks per day)."""
+        factors = self.seasons_.get(crossing)
+        return float(factors[month - 1]) if factors else 1.0
 
     def shape(self, weekday: int, hour: int, crossing: str | None = None) -> float:
         """Relative wait at a weekday and hour (1 = the open-hours mean): the crossing's own
@@ -141,51 +205,182 @@ class BorderWaitModel:
             return float(own.loc[(weekday, hour)])
         if (weekday, hour) in self.shape_.index:
             return float(self.shape_.loc[(weekday, hour)])
-        return float(self.hour_shape_.get(hour, 1.0))
+        return float(self.hour_shape_.get(hour, 1.0))  # an hour no observed crossing keeps: the mean
+
+    def modelled(self, crossing: str, month: int, weekday: int, hour: int) -> float:
+        """level x shape x season, without the backlog."""
+        return self.level(crossing) * self.shape(weekday, hour, crossing) * self.season(crossing, month)
 
     def cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
-        """(open, mean wait, source) for a crossing at a local month, weekday and hour."""
-        key = (crossing, month, weekday, hour)
-        if key not in self.memo():
-            self.memo()[key] = self._cell(crossing, month, weekday, hour)
-        return self.memo()[key]
+        """(open, mean wait, source) at a local month, weekday and hour of a regular (not holiday)
+        day, northbound: the heatmap and the map's hours. Planning uses :meth:`predict_wait`."""
+        key = ("cell", crossing, month, weekday, hour)
+        return self.cached(key, lambda: self._cell(crossing, month, weekday, hour))  # type: ignore[return-value]
 
     def _cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
+        day = date(2026, month, 1) + timedelta(days=(weekday - date(2026, month, 1).weekday()) % 7)
+        is_open = self.hours_.spans(crossing)[day_kind(day)].is_open(hour * 60)
         observed = self.observed_.get(crossing)
         if observed is not None and (month, weekday, hour) in observed.index:
             row = observed.loc[(month, weekday, hour)]
-            return bool(row["is_open"]), float(row["wait_min"]) if row["is_open"] else 0.0, "observed"
-        is_open = bool(self.open_template_.get((weekday, hour), False))
-        mean = self.level(crossing) * self.shape(weekday, hour, crossing) * float(self.season_[month])
-        return is_open, mean, "modelled"
+            if row["is_open"]:
+                return is_open, float(row["wait_min"]), "observed"
+        return is_open, self.modelled(crossing, month, weekday, hour), "modelled"
+
+    def port_hours(self, live: pd.DataFrame | None) -> PortHours:
+        """The hours table, with a live feed's posted hours where it has them."""
+        if live is None or live.empty or "hours" not in live:
+            return self.hours_
+        key = ("hours", id(live))
+        return self.cached(key, lambda: self.hours_.with_feed(feed_hours(live, self.hours_.table)))  # type: ignore[return-value]
+
+    def hours(
+        self, crossing: str, day: date, direction: str = "northbound", live: pd.DataFrame | None = None
+    ) -> Span:
+        """A crossing's hours on a local date with their source: ``direction`` 'northbound'
+        (CBP), 'southbound' (Mexican import customs) or 'mx_export' (Mexican export customs, what
+        a transfer crossing needs before the drayage leg)."""
+        return self.port_hours(live).span(crossing, day, direction)
 
     def predict_wait(
-        self, crossing: str, when: datetime, time_zone: str, live: pd.DataFrame | None = None
+        self,
+        crossing: str,
+        when: datetime,
+        time_zone: str,
+        live: pd.DataFrame | None = None,
+        direction: str = "northbound",
     ) -> WaitEstimate:
         """Expected commercial wait when arriving at ``crossing`` at ``when`` (timezone-aware).
 
         A live reading for the crossing (see :func:`read_live_waits`) taken within two hours of
-        ``when`` replaces the model.
+        ``when`` replaces the model. ``direction``: 'northbound' (CBP) or 'southbound'
+        (Mexican customs hours; the wait itself is the router's southbound assumption).
         """
         local = to_local(when, time_zone)
-        reading = live_reading(live, crossing, when)
-        if reading is not None:
-            return reading_estimate(crossing, local, reading)
-        is_open, mean, source = self.cell(crossing, local.month, local.weekday(), local.hour)
-        if not is_open:
-            return WaitEstimate(crossing, local, False, float("nan"), float("nan"), float("nan"), "closed")
-        p50, p90 = quantiles(mean)
-        return WaitEstimate(crossing, local, True, mean, p50, p90, source)
+        if live is None:  # the estimate depends on its arguments only: look it up once
+            key = ("estimate", crossing, local, direction)
+            return self.cached(key, lambda: self.estimate(crossing, local, None, direction))  # type: ignore[return-value]
+        return self.estimate(crossing, local, live, direction)
 
-    def is_open(self, crossing: str, when: datetime, time_zone: str) -> bool:
+    def estimate(
+        self, crossing: str, local: datetime, live: pd.DataFrame | None, direction: str
+    ) -> WaitEstimate:
+        """:meth:`predict_wait` at a local time, without the cache."""
+        reading = live_reading(live, crossing, local) if direction == "northbound" else None
+        span = self.port_hours(live).span(crossing, local.date(), direction)
+        facts = {"hours": span.label(), "hours_source": span.source, "hours_assumed": span.assumed}
+        if reading is not None:
+            return reading_estimate(crossing, local, reading, facts)
+        if not span.is_open(local.hour * 60 + local.minute):
+            return WaitEstimate(crossing, local, False, NAN, NAN, NAN, "closed", **facts)
+        mean, source = self.mean_wait(crossing, local)
+        backlog = 0.0 if source == "observed" else self.backlog_min(crossing, local, span, direction)
+        mean = max(mean, backlog)
+        uncertain = source == "modelled" and crossing in self.uncertain_
+        flags = "; wait uncertain" * uncertain + "; hours assumed" * span.assumed
+        p50, p90 = quantiles(mean)
+        return WaitEstimate(
+            crossing,
+            local,
+            True,
+            mean,
+            p50,
+            p90,
+            source + flags,
+            **facts,
+            uncertain=uncertain,
+            backlog_min=backlog,
+        )
+
+    def mean_wait(self, crossing: str, local: datetime) -> tuple[float, str]:
+        """The observed cell's mean where CBP kept one open, else level x shape x season."""
+        key = ("mean", crossing, local.month, local.weekday(), local.hour)
+        return self.cached(key, lambda: self._mean_wait(crossing, local.month, local.weekday(), local.hour))  # type: ignore[return-value]
+
+    def _mean_wait(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[float, str]:
+        observed = self.observed_.get(crossing)
+        if observed is not None and (month, weekday, hour) in observed.index:
+            row = observed.loc[(month, weekday, hour)]
+            if row["is_open"]:
+                return float(row["wait_min"]), "observed"
+        return self.modelled(crossing, month, weekday, hour), "modelled"
+
+    def backlog_min(self, crossing: str, local: datetime, span: Span, direction: str = "northbound") -> float:
+        """Minutes of the queue left from the closure before this opening (see module docstring)."""
+        minute = local.hour * 60 + local.minute
+        opened = next((a for a, b in span.intervals if a <= minute < b), None)
+        if opened is None:
+            return 0.0
+        closed_h = self.closure_h(crossing, local.date(), opened, direction)
+        rates = self.rates(crossing, local.month, direction)
+        if closed_h <= 0 or rates is None:
+            return 0.0
+        mean_rate, open_rate, capacity = rates
+        queue = mean_rate * min(closed_h, self.carry_over_h_)
+        left = queue - (capacity - open_rate) * (minute - opened) / 60
+        return 60 * max(left, 0.0) / capacity
+
+    def closure_h(self, crossing: str, day: date, opened: int, direction: str) -> float:
+        """Hours the crossing was closed before opening at minute ``opened`` of ``day`` (0 when
+        it was open through midnight, at most a week)."""
+        key = ("closure", crossing, day, opened, direction)
+        return self.cached(key, lambda: self._closure_h(crossing, day, opened, direction))  # type: ignore[return-value]
+
+    def _closure_h(self, crossing: str, day: date, opened: int, direction: str) -> float:
+        for back in range(8):
+            ends = [
+                b - back * DAY
+                for a, b in self.hours_.span(crossing, day - timedelta(days=back), direction).intervals
+            ]
+            ends = [e for e in ends if e <= opened]
+            if ends:
+                return (opened - max(ends)) / 60
+        return 7 * 24.0
+
+    def rates(self, crossing: str, month: int, direction: str) -> tuple[float, float, float] | None:
+        """(mean hourly arrivals over the day, arrivals per open hour, capacity per hour) in a
+        month; the capacity is the busiest hour's arrivals (the pooled shape's peak)."""
+        key = ("rates", crossing, month, direction)
+        return self.cached(key, lambda: self._rates(crossing, month, direction))  # type: ignore[return-value]
+
+    def _rates(self, crossing: str, month: int, direction: str) -> tuple[float, float, float] | None:
+        trucks = self.volumes_.get(crossing, 0.0) / 365 * self.trucks_index(crossing, month)
+        spans = self.hours_.spans(crossing, direction)
+        days = {"weekday": 5, "saturday": 1, "sunday": 1}
+        week_h = sum(sum(b - a for a, b in spans[kind].intervals) / 60 * n for kind, n in days.items())
+        if trucks <= 0 or week_h <= 0:
+            return None
+        open_rate = trucks * 7 / week_h
+        return trucks / 24, open_rate, open_rate * float(self.shape_.max())
+
+    def is_open(self, crossing: str, when: datetime, time_zone: str, direction: str = "northbound") -> bool:
         """Whether the commercial lanes are open at ``when`` (local time of the crossing)."""
         local = to_local(when, time_zone)
-        return self.cell(crossing, local.month, local.weekday(), local.hour)[0]
+        return self.hours_.is_open(crossing, local, direction)
 
     def heat(self, crossing: str, month: int) -> pd.DataFrame:
         """Expected wait (NaN when closed), hour (rows) x weekday (columns), for one month."""
         values = [[self.cell(crossing, month, d, h) for d in range(7)] for h in range(24)]
         return pd.DataFrame([[m if o else np.nan for o, m, _ in row] for row in values])
+
+
+def day_kind(day: date) -> str:
+    """'weekday', 'saturday' or 'sunday'."""
+    return {5: "saturday", 6: "sunday"}.get(day.weekday(), "weekday")
+
+
+def fit_carry_over(model: BorderWaitModel) -> float:
+    """Hours of pre-opening arrivals in the queue at opening, from the observed crossings: the
+    median over their openings of (opening-hour wait x capacity / mean hourly arrivals)."""
+    found = []
+    for crossing, cells in model.observed_.items():
+        for (month, weekday, hour), row in cells[cells["is_open"]].iterrows():
+            if (month, weekday, hour - 1) in cells.index and cells.loc[(month, weekday, hour - 1), "is_open"]:
+                continue  # not an opening hour
+            rates = model.rates(crossing, month, "northbound")
+            if hour > 0 and rates is not None:
+                found.append(row["wait_min"] / 60 * rates[2] / rates[0])
+    return float(np.median(found)) if found else 0.0
 
 
 def fit_elasticity(levels: dict[str, float], volume: pd.Series) -> float:
@@ -197,8 +392,19 @@ def fit_elasticity(levels: dict[str, float], volume: pd.Series) -> float:
     return float(np.clip(np.polyfit(x, y, 1)[0], 0.0, 1.5))
 
 
+def gamma_quantile(q: float, shape: int = int(GAMMA_SHAPE)) -> float:
+    """Quantile of a gamma(integer shape, scale 1) variable: bisection on its Erlang CDF
+    1 - exp(-x) sum_{i<k} x^i / i! (no scipy at import: `border waits` starts fast)."""
+    cdf = lambda x: 1 - math.exp(-x) * sum(x**i / math.factorial(i) for i in range(shape))  # noqa: E731
+    low, high = 0.0, 100.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if cdf(mid) < q else (low, mid)
+    return (low + high) / 2
+
+
 # quantiles of a gamma(shape k) variable with mean 1: the wait's quantiles scale with its mean
-P50_RATIO, P90_RATIO = (float(special.gammaincinv(GAMMA_SHAPE, q) / GAMMA_SHAPE) for q in (0.5, 0.9))
+P50_RATIO, P90_RATIO = (gamma_quantile(q) / GAMMA_SHAPE for q in (0.5, 0.9))
 
 
 def quantiles(mean: float) -> tuple[float, float]:
@@ -250,136 +456,51 @@ def check_time(when: datetime) -> datetime:
     return when
 
 
-# ---- live waits: CBP Border Wait Times JSON (bwt.cbp.gov/api/bwtnew), read from a file ----
-
-US_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
-UPDATE = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)\s*([A-Z]{3})", re.IGNORECASE)
-
-
-MAX_FEED_BYTES = 20 * 2**20  # the whole CBP feed is about 0.5 MB
-MAX_DELAY_MIN = 24 * 60  # a reading outside 0..24 h is not a wait
-
-
-def read_live_waits(path: Path) -> pd.DataFrame:
-    """Read a saved CBP Border Wait Times feed (JSON list of ports) into one row per crossing.
-
-    Columns: ``port_code`` (first four digits of ``port_number``), ``crossing_name``,
-    ``observed_at`` (UTC), ``delay_min`` (NaN without a reading), ``lanes_open``, ``status``.
-    Only commercial standard lanes are read. Raises InputError for a file that is not such a feed.
-    """
-    check_readable(path, "waits file", MAX_FEED_BYTES)
-    try:
-        ports = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        msg = f"waits file {path} is not JSON ({exc.__class__.__name__}: {str(exc)[:80]})"
-        raise InputError(msg) from None
-    if not isinstance(ports, list) or not all(isinstance(p, dict) and "port_number" in p for p in ports):
-        msg = f"waits file {path} is not a CBP Border Wait Times feed (a JSON list of ports with port_number)"
-        raise InputError(msg)
-    rows = [live_row(p, path) for p in ports if p.get("border", "Mexican Border") == "Mexican Border"]
-    return pd.DataFrame(
-        rows, columns=["port_code", "crossing_name", "observed_at", "delay_min", "lanes_open", "status"]
-    )
-
-
-def live_row(port: dict, path: Path) -> dict:
-    """One crossing's commercial standard-lane reading; a field of the wrong kind (a list where
-    the feed has text, text where it has lanes) is no reading, never an error."""
-    lanes = as_dict(as_dict(port.get("commercial_vehicle_lanes")).get("standard_lanes"))
-    delay = as_number(lanes.get("delay_minutes"))
-    delay = delay if 0 <= delay <= MAX_DELAY_MIN else float("nan")  # -999 and the like: no reading
-    return {
-        "port_code": as_text(port["port_number"])[:4],
-        "crossing_name": as_text(port.get("crossing_name")),
-        "observed_at": feed_time(as_text(port.get("date")), as_text(lanes.get("update_time")), path),
-        "delay_min": delay,
-        "lanes_open": as_number(lanes.get("lanes_open")),
-        "status": as_text(lanes.get("operational_status", port.get("port_status"))).lower(),
-    }
-
-
-def as_dict(value: object) -> dict:
-    """A feed object, or an empty one for anything else."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_text(value: object) -> str:
-    """A feed field as text: strings and numbers; anything else (lists, objects, null) is ''."""
-    if isinstance(value, str):
-        return value.strip()
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
-
-
-def as_number(value: object) -> float:
-    """A feed field as a number (the feed writes numbers as text); NaN when it is none."""
-    try:
-        return float(as_text(value) or "nan")
-    except ValueError:
-        return float("nan")
-
-
-def feed_time(date: str, update: str, path: Path) -> datetime | None:
-    """UTC time of a reading from the feed's 'MM/DD/YYYY' date and 'At 10:00 am CST' text."""
-    match = UPDATE.search(str(update))
-    if not date or not match:
-        return None
-    try:
-        day = datetime.strptime(str(date).strip(), "%m/%d/%Y")
-    except ValueError:
-        msg = f"waits file {path}: date {date!r} is not MM/DD/YYYY"
-        raise InputError(msg) from None
-    hour = int(match.group(1)) % 12 + (12 if match.group(3).lower() == "pm" else 0)
-    offset = US_ZONES.get(match.group(4).upper())
-    if offset is None:
-        return None
-    try:
-        local = day.replace(hour=hour, minute=int(match.group(2)), tzinfo=timezone(timedelta(hours=offset)))
-        return local.astimezone(UTC)
-    except (ValueError, OverflowError):
-        msg = f"waits file {path}: {date} {update!r} is not a time of day"
-        raise InputError(msg) from None
-
-
-def live_reading(live: pd.DataFrame | None, crossing: str, when: datetime) -> pd.Series | None:
-    """The feed's reading for ``crossing`` if one was taken within two hours of ``when``."""
-    if live is None or live.empty:
-        return None
-    key = normalise(crossing)
-    hits = live[live["crossing_name"].map(lambda n: bool(n) and (normalise(n) in key or key in normalise(n)))]
-    hits = hits[hits["observed_at"].map(lambda t: t is not None and abs(t - when) <= LIVE_WINDOW)]
-    return None if hits.empty else hits.iloc[0]
-
-
-def reading_estimate(crossing: str, local: datetime, reading: pd.Series) -> WaitEstimate:
+def reading_estimate(crossing: str, local: datetime, reading: pd.Series, facts: dict) -> WaitEstimate:
     """A WaitEstimate from a live reading ('lanes closed' means closed)."""
+    fast = float(reading["fast_delay_min"])
     if "closed" in reading["status"]:
-        return WaitEstimate(crossing, local, False, float("nan"), float("nan"), float("nan"), "live")
+        return WaitEstimate(crossing, local, False, NAN, NAN, NAN, "live", **facts, fast_min=fast)
     minutes = float(reading["delay_min"]) if np.isfinite(reading["delay_min"]) else 0.0
-    return WaitEstimate(crossing, local, True, minutes, minutes, minutes, "live")
+    return WaitEstimate(crossing, local, True, minutes, minutes, minutes, "live", **facts, fast_min=fast)
 
 
 # ---- persistence ----
 
 
-def save_wait_model(model: BorderWaitModel, path: Path, card: dict) -> Path:
-    """Write the fitted parameters and card as one JSON file (atomic)."""
+def model_file(settings: Settings) -> Path:
+    """Where the fitted border wait model lives."""
+    return settings.models_dir / "border_waits.json"
+
+
+def save_wait_model(model: BorderWaitModel, path: Path, card: dict, crossings: pd.DataFrame) -> Path:
+    """Write the fitted parameters, the hours, the crossing table it was fitted on (what the
+    ``border`` commands need, so they load no road graph) and the card as one JSON file (atomic)."""
     doc = {
         "elasticity": model.elasticity_,
+        "carry_over_h": model.carry_over_h_,
         "levels": model.levels_,
         "volumes": model.volumes_,
         "reference": model.reference_,
-        "season": model.season_.tolist(),
+        "seasons": model.seasons_,
         "shape": [[int(d), int(h), float(v)] for (d, h), v in model.shape_.items()],
         "own_shape": {
             c: [[int(d), int(h), float(v)] for (d, h), v in s.items()] for c, s in model.own_shape_.items()
         },
         "hour_shape": {int(h): float(v) for h, v in model.hour_shape_.items()},
-        "open_template": [[int(d), int(h)] for (d, h), v in model.open_template_.items() if v],
+        "hours": model.hours_.as_doc(),
+        "uncertain": sorted(model.uncertain_),
         "observed": {c: cells.reset_index().to_dict(orient="list") for c, cells in model.observed_.items()},
+        "crossings": crossings[list(CROSSING_COLUMNS)].to_dict(orient="list"),
         "card": card,
     }
     write_bytes_atomic(path, (json.dumps(doc, default=float) + "\n").encode())
     return path
+
+
+# the crossing table's columns the border commands use
+CROSSING_COLUMNS = ("crossing", "port_code", "port_name", "time_zone", "trucks_12m", "trucks_per_day",
+                    "growth_12m", "volume_source", "mx_name", "us_name")  # fmt: skip
 
 
 def shape_series(rows: list) -> pd.Series:
@@ -389,7 +510,8 @@ def shape_series(rows: list) -> pd.Series:
 
 def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
     """Load a model saved by :func:`save_wait_model`; ModelFileError if it is missing, damaged
-    or holds a value that cannot be right (every value is checked: :mod:`cargorisk.border.schema`)."""
+    or holds a value that cannot be right (every value is checked: :mod:`cargorisk.border.schema`).
+    The crossing table it was fitted on is ``model.crossings_``."""
     from cargorisk.border.schema import read_wait_doc  # noqa: PLC0415  (pydantic: only when loading)
 
     if not path.exists():
@@ -401,18 +523,21 @@ def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
         msg = f"border wait model {path} is damaged ({exc.__class__.__name__}); run `cargorisk train`"
         raise ModelFileError(msg) from None
     doc = read_wait_doc(raw, path)
-    model = BorderWaitModel(doc.elasticity)
-    model.elasticity_, model.levels_, model.volumes_ = doc.elasticity, doc.levels, doc.volumes
-    model.reference_ = dict(doc.reference)
-    model.season_ = pd.Series(doc.season, index=range(1, 13))
+    model = BorderWaitModel(doc.elasticity, doc.carry_over_h)
+    model.elasticity_, model.carry_over_h_ = doc.elasticity, doc.carry_over_h
+    model.levels_, model.volumes_, model.reference_ = doc.levels, doc.volumes, dict(doc.reference)
+    model.seasons_ = {c: list(v) for c, v in doc.seasons.items()}
     model.shape_ = shape_series(doc.shape)
     model.own_shape_ = {c: shape_series(rows) for c, rows in doc.own_shape.items()}
     model.hour_shape_ = pd.Series(doc.hour_shape, dtype=float)
-    opened = set(doc.open_template)
-    index = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
-    model.open_template_ = pd.Series([k in opened for k in index], index=index)
+    model.hours_ = PortHours.from_doc(doc.model_dump()["hours"])
+    model.uncertain_ = set(doc.uncertain)
     model.observed_ = {
         c: pd.DataFrame(v.model_dump()).set_index(["month", "weekday", "hour"])
         for c, v in doc.observed.items()
     }
+    model.crossings_ = pd.DataFrame(doc.model_dump()["crossings"])
     return model, doc.card
+
+
+__all__ = ["BorderWaitModel", "WaitEstimate", "load_wait_model", "read_live_waits", "save_wait_model"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from cargorisk._text import WORD_ABBREVIATIONS, normalise
 from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceNotFound
 
 if TYPE_CHECKING:
@@ -114,21 +114,11 @@ STATE_ABBREVIATIONS = {
 }
 
 
-def normalise(text: str) -> str:
-    """Lower-case ASCII words: 'Ciudad Juárez' -> 'ciudad juarez', 'N.L.' -> 'nl'."""
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    ascii_text = re.sub(r"(?<=\b\w)\.", "", ascii_text)  # N.L. -> NL
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
-
-
 def state_keys(state: str) -> set[str]:
     """Every way a state may be written as a qualifier."""
     return {normalise(state), *STATE_ABBREVIATIONS.get(state, [])}
 
 
-# words people abbreviate in Mexican place names (Cd. Juárez, Nvo. Laredo, Gral. Escobedo)
-WORD_ABBREVIATIONS = {"cd": "ciudad", "nvo": "nuevo", "nva": "nueva", "gral": "general", "sta": "santa",
-                      "sto": "santo", "sn": "san", "ft": "fort", "mt": "mount"}  # fmt: skip
 STATE_WORDS = {k for state in STATE_ABBREVIATIONS for k in state_keys(state)}
 
 

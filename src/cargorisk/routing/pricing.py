@@ -212,7 +212,7 @@ class Pricer:
         zone = self.r.time_zones.get(bridge, "America/Chicago")
         for hours in range(MAX_WAIT_FOR_OPENING_H):
             at = arrival if hours == 0 else (arrival + timedelta(hours=hours)).replace(minute=0, second=0)
-            est = model.predict_wait(bridge, at, zone, live)
+            est = model.predict_wait(bridge, at, zone, live, "southbound" if southbound else "northbound")
             if est.is_open:
                 closed = (at - arrival).total_seconds() / 60
                 opens = est.local_time if closed > 0 else None

@@ -1,0 +1,19 @@
+"""Text keys for matching names typed by people (no heavy imports: the ``border`` commands and
+the place lookup both use them)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words: 'Ciudad Juárez' -> 'ciudad juarez', 'N.L.' -> 'nl'."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    ascii_text = re.sub(r"(?<=\b\w)\.", "", ascii_text)  # N.L. -> NL
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
+
+
+# words people abbreviate in Mexican place names (Cd. Juárez, Nvo. Laredo, Gral. Escobedo)
+WORD_ABBREVIATIONS = {"cd": "ciudad", "nvo": "nuevo", "nva": "nueva", "gral": "general", "sta": "santa",
+                      "sto": "santo", "sn": "san", "ft": "fort", "mt": "mount"}  # fmt: skip

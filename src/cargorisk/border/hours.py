@@ -1,0 +1,477 @@
+"""Commercial hours of each crossing, by direction, day type and holiday, each with its source.
+
+Sources, in this order of precedence for a crossing, direction and day type:
+
+1. CBP's historical commercial waits (El Paso: Ysleta, Bridge of the Americas): the hours whose
+   cells are open in most months are the northbound hours CBP actually kept.
+2. ``facts_port_hours`` (published_facts): the most recent row that states hours for the day
+   type, the direction and the crossing (``source_date``; 'n.d.' is oldest). A row of CBP's Border
+   Wait Times feed gives one string for all days: it is the weekday hours, and the weekend hours
+   when no row states weekend hours of its own. Rows of a special day, a holiday, a test or of
+   empty trucks only are not regular hours; their holiday statements become holiday rules.
+3. A live CBP feed (``--waits``): its ``hours`` field replaces the weekday hours (and the
+   weekend hours that came from the feed) of the crossings it lists.
+4. Defaults, flagged ``assumed``: weekdays 06:00-22:00, the most common posted commercial hours
+   in CBP's feed (9 of its 25 Mexican-border crossings); Saturday and Sunday as the weekday.
+
+Directions: ``northbound`` (CBP import), ``southbound`` (Mexican customs import) and
+``mx_export`` (Mexican customs clearing northbound exports); a direction without a source takes
+the northbound hours, flagged ``assumed``. Holidays: Dec 24/31, Dec 25, Jan 1, Holy Thursday,
+Good Friday, Holy Saturday, Mexican official rest days (Ley Federal del Trabajo art. 74) and US
+federal holidays, with the rules the sources state per crossing; a rule from Mexican customs
+(e.g. Juárez closes on Good Friday) governs both directions, since freight needs both customs.
+Without a rule, crossings close on Dec 25 and Jan 1 (every crossing with a source does: Laredo,
+Pharr, Eagle Pass, Juárez) and keep Sunday hours on US federal holidays (CBP Otay Mesa, 2008),
+both flagged ``assumed``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from functools import cache
+
+import pandas as pd
+from dateutil.easter import easter
+
+from cargorisk.border.names import contained, lookup, name_index, name_key
+
+DAY_TYPES = ("weekday", "saturday", "sunday")
+DIRECTIONS = ("northbound", "southbound", "mx_export")
+DAY = 24 * 60
+FEED = "CBP Border Wait Times"
+DEFAULT_WEEKDAY = ((6 * 60, 22 * 60),)
+DEFAULT_SOURCE = "default 06:00-22:00 (most common posted commercial hours in CBP's feed)"
+OBSERVED_SOURCE = "CBP historical commercial waits (bwt.cbp.gov/historical): hours open in most months"
+
+
+@dataclass(frozen=True)
+class Span:
+    """The open intervals of one day (minutes after local midnight, [open, close)), and why."""
+
+    intervals: tuple[tuple[int, int], ...]
+    source: str  # who said it and when ('CBP Border Wait Times feed, 2026-09-09')
+    assumed: bool = False
+    url: str = ""  # where (empty for defaults and observations)
+
+    def is_open(self, minute: int) -> bool:
+        """Whether the crossing is open at ``minute`` after midnight."""
+        return any(a <= minute < b for a, b in self.intervals)
+
+    def label(self) -> str:
+        """'06:00-22:00', '24 h' or 'closed'."""
+        if not self.intervals:
+            return "closed"
+        if self.intervals == ((0, DAY),):
+            return "24 h"
+        return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in self.intervals)
+
+    def as_doc(self) -> dict:
+        """JSON form (the wait model file)."""
+        return {
+            "open": [list(i) for i in self.intervals],
+            "source": self.source,
+            "assumed": self.assumed,
+            "url": self.url,
+        }
+
+
+CLOSED_DEFAULT = Span((), "default: closed Dec 25 and Jan 1 (as every crossing with a source)", assumed=True)
+
+# ---- reading hours written as text ----
+
+CLOCK = r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)?|midnight|noon)"
+RANGE = re.compile(rf"(?<![\d:])({CLOCK})\s*(?:-|\u2013|to)\s*({CLOCK})(?![\d:])", re.IGNORECASE)
+UNTIL = re.compile(r"until\s+(\d{1,2}(?::\d{2})?)", re.IGNORECASE)
+DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+NOTHING = re.compile(r"not sourced|not listed|not stated|not specified|not given", re.IGNORECASE)
+
+
+def minute_of(text: str, *, end: bool) -> int:
+    """Minutes after midnight of '6 am', '06:00', 'Midnight' (24:00 as an end), 'noon'."""
+    text = text.strip().lower()
+    if text in ("midnight", "noon"):
+        return (DAY if end else 0) if text == "midnight" else 12 * 60
+    match = re.match(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text)
+    hour, minute, half = int(match[1]), int(match[2] or 0), match[3]  # type: ignore[index]
+    if half:
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    return min(hour * 60 + minute, DAY)
+
+
+def parse_hours(text: str) -> tuple[tuple[int, int], ...] | None:
+    """Open intervals of hours written as text; () when closed, None when it says nothing.
+
+    Reads the first clause (before ';'): '06:00-20:00', '6 am-Midnight', '24 hrs/day', '10:00-14:00
+    & 18:00-20:00', 'closed to commercial'. Dates are not times ('2025-11-17')."""
+    clause = re.sub(r"\([^)]*\)", " ", DATE.sub(" ", str(text).split(";")[0]))
+    ranges = [(minute_of(a, end=False), minute_of(b, end=True)) for a, b in RANGE.findall(clause)]
+    ranges = [(a, b if b > a else DAY) for a, b in ranges]
+    if ranges:
+        return tuple(ranges)
+    if re.search(r"\b24\s*h", clause, re.IGNORECASE):
+        return ((0, DAY),)
+    if re.search(r"\bclosed\b", clause, re.IGNORECASE) and not NOTHING.search(clause):
+        return ()
+    return None
+
+
+def part(text: str, word: str) -> str:
+    """The 'Import ...' or 'Export ...' part of a Mexican customs statement (all of it if none)."""
+    match = re.search(rf"{word}\s*([^;,]*)", text, re.IGNORECASE)
+    return match[1] if match else text
+
+
+def date_rank(text: str) -> tuple[int, int, int]:
+    """Sortable date of a source ('2026-09-09', '2003-11', 'c.2014'; 'n.d.' is oldest)."""
+    match = re.search(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", str(text))
+    return (int(match[1]), int(match[2] or 0), int(match[3] or 0)) if match else (0, 0, 0)
+
+
+# ---- which rows say what ----
+
+
+def side_of(row: pd.Series) -> str:
+    """'MX' for Mexican customs statements, 'US' for CBP or bridge statements, 'both' for joint."""
+    authority, direction = row["authority"], row["direction"]
+    mexican = bool(re.search(r"\b(SAT|ANAM|Mexican customs)\b", authority)) or "Mexican side" in direction
+    us = "CBP" in authority or "bridge" in authority.lower() or "City" in authority
+    return "both" if mexican and us else ("MX" if mexican else "US")
+
+
+def directions_of(row: pd.Series) -> tuple[str, ...]:
+    """The directions a row's hours apply to."""
+    side, direction = side_of(row), row["direction"]
+    if side == "MX":
+        return ("southbound", "mx_export")
+    if side == "both":
+        return DIRECTIONS
+    if direction.startswith("SB"):
+        return ("southbound",)
+    return ("northbound", "southbound") if "SB" in direction else ("northbound",)
+
+
+def is_regular(row: pd.Series) -> bool:
+    """Whether a row states regular hours (not a special day, holiday, test or empties only)."""
+    status = f"{row['status']} {row['direction']}".lower()
+    special = re.search(r"special|holiday|test|empties", status)
+    return not special and not re.match(r"\s*(dec|holiday|\d{4}-)", row["weekday_hours"], re.IGNORECASE)
+
+
+def row_text(row: pd.Series, day_type: str, direction: str) -> str:
+    """The hours text of a row for a day type and direction."""
+    text = row[f"{day_type}_hours"]
+    if side_of(row) != "US" and re.search(r"import|export", text, re.IGNORECASE):
+        text = part(text, "export" if direction == "mx_export" else "import")
+    return text
+
+
+def cite(row: pd.Series) -> dict[str, str]:
+    """Who said it and when (``source``), and where (``url``), for the plan and `border ports`."""
+    feed = FEED in row["source_url"]
+    who = f"{FEED} feed" if feed else row["authority"]
+    status = "" if feed else re.sub(r"\s*\(.*", "", row["status"])
+    when = f"{row['source_date'] or 'n.d.'}" + (f", {status}" if status else "")
+    return {"source": f"{who}, {when}", "url": "" if feed else row["source_url"]}
+
+
+def matched_crossings(facts: pd.DataFrame, crossings: pd.DataFrame) -> list[frozenset[str]]:
+    """The crossings each facts row is about: by its crossing name, else by its port."""
+    index = name_index(crossings)
+    out = []
+    for row in facts.itertuples(index=False):
+        hits = lookup(row.crossing, index) if row.crossing else frozenset()
+        out.append(hits or lookup(re.sub(r"\s+[A-Z]{2}$", "", row.port), index))
+    return out
+
+
+# ---- building the table ----
+
+HoursTable = dict[str, dict[str, dict[str, Span]]]  # crossing -> direction -> day type -> span
+
+
+def build_port_hours(
+    facts: pd.DataFrame | None, crossings: pd.DataFrame, observed_open: dict[str, pd.Series] | None = None
+) -> HoursTable:
+    """The hours table of every crossing in ``crossings`` (see the module docstring).
+
+    ``observed_open``: per crossing with CBP history, a boolean Series indexed by (month,
+    weekday, hour) (the wait profile's ``is_open``)."""
+    facts = facts if facts is not None else pd.DataFrame(columns=["crossing", "port"])
+    about = matched_crossings(facts, crossings) if len(facts) else []
+    table: HoursTable = {}
+    for crossing in crossings["crossing"]:
+        rows = facts[[crossing in hits for hits in about]] if len(facts) else facts
+        table[crossing] = regular_spans(rows)
+        if observed_open and crossing in observed_open:
+            table[crossing]["northbound"].update(observed_spans(observed_open[crossing]))
+    for crossing, day, span in holiday_rules(facts, about, crossings):
+        for direction in DIRECTIONS:
+            table[crossing][direction].setdefault(day, span)
+    return table
+
+
+def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
+    """Weekday, Saturday and Sunday spans of one crossing per direction from its facts rows."""
+    newest = newest_first(rows[rows.apply(is_regular, axis=1)] if len(rows) else rows)
+    out: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
+    for direction in DIRECTIONS:
+        for day_type in DAY_TYPES:
+            found = first_stated(newest, direction, day_type)
+            if found is not None:
+                out[direction][day_type] = found
+        weekday = out[direction].get("weekday")
+        if weekday is not None and FEED in weekday.source:  # the feed's string covers every day
+            all_days = replace(weekday, source=weekday.source + " (one string for all days)")
+            for day_type in ("saturday", "sunday"):
+                out[direction].setdefault(day_type, all_days)
+    fill_defaults(out)
+    return out
+
+
+def newest_order(rows: pd.DataFrame) -> list[int]:
+    """Positions of facts rows by source date, the most recent first ('n.d.' last)."""
+    return sorted(range(len(rows)), key=lambda i: date_rank(rows.iloc[i]["source_date"]), reverse=True)
+
+
+def newest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """Facts rows by source date, the most recent first."""
+    return rows.iloc[newest_order(rows)]
+
+
+def first_stated(rows: pd.DataFrame, direction: str, day_type: str) -> Span | None:
+    """The hours of the first row that states them for a direction and day type (the feed's
+    one string is read as weekday hours here)."""
+    for _, row in rows.iterrows():
+        if direction not in directions_of(row) or (day_type != "weekday" and FEED in row["source_url"]):
+            continue
+        hours = parse_hours(row_text(row, day_type, direction))
+        if hours is not None:
+            return Span(hours, **cite(row))
+    return None
+
+
+def fill_defaults(spans: dict[str, dict[str, Span]]) -> None:
+    """Unsourced northbound days take the default; other directions the northbound hours."""
+    north = spans["northbound"]
+    north.setdefault("weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True))
+    for day_type in ("saturday", "sunday"):
+        weekday = north["weekday"]
+        north.setdefault(
+            day_type, Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
+        )
+    for direction in ("southbound", "mx_export"):
+        for day_type in DAY_TYPES:
+            if day_type not in spans[direction]:
+                nb = north[day_type]
+                spans[direction][day_type] = Span(nb.intervals, f"as northbound: {nb.source}", True, nb.url)
+
+
+def observed_spans(is_open: pd.Series) -> dict[str, Span]:
+    """Weekday, Saturday and Sunday hours from CBP's open cells (open in most months)."""
+    share = is_open.groupby(level=["weekday", "hour"]).mean()
+    out = {}
+    for day_type, days in (("weekday", range(5)), ("saturday", [5]), ("sunday", [6])):
+        hours = [h for h in range(24) if share.reindex([(d, h) for d in days]).fillna(0).mean() >= 0.5]
+        intervals = ((hours[0] * 60, (hours[-1] + 1) * 60),) if hours else ()
+        out[day_type] = Span(intervals, OBSERVED_SOURCE)
+    return out
+
+
+# ---- holiday rules ----
+
+RULES: tuple[tuple[str, str], ...] = (
+    (r"dec(ember)?\s*24", "dec24"),
+    (r"dec(ember)?\s*(24\s*&\s*(dec\s*)?)?31", "dec31"),
+    (r"dec(ember)?\s*25", "dec25"),
+    (r"jan(uary)?\s*1\b", "jan1"),
+    (r"good friday", "good_friday"),
+    (r"holy thu", "holy_thursday"),
+    (r"holy [^;]*sat", "holy_saturday"),
+    (r"mexican holiday", "mx_holiday"),
+    (r"us holiday", "us_holiday"),
+)
+
+
+def holiday_rules(
+    facts: pd.DataFrame, about: list[frozenset[str]], crossings: pd.DataFrame
+) -> list[tuple[str, str, Span]]:
+    """(crossing, holiday, span) from the holiday statements of the facts rows, newest first."""
+    index = name_index(crossings)
+    out = []
+    for i in newest_order(facts):
+        row = facts.iloc[i]
+        for field in ("weekday_hours", "holiday_or_special", "notes"):
+            named = about[i]
+            for clause in str(row[field]).split(";"):
+                named = (
+                    contained(name_key(clause), index) or named
+                )  # 'Juarez aduanas close ...; Holy Thu ...'
+                for holiday, hours in clause_rules(clause):
+                    out += [(c, holiday, Span(hours, **cite(row))) for c in named]
+    return out
+
+
+def clause_rules(clause: str) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+    """The holidays one clause speaks of and its hours on them ('Closed Dec 25 & Jan 1', 'Dec 24
+    & Dec 31 2024: 10:00-14:00', '2025-11-17 (Revolution Day): overtime only 08:00-16:00')."""
+    text = clause.lower()
+    days = [day for pattern, day in RULES if re.search(pattern, text)]
+    dated = [date(int(y), int(m), int(d)) for y, m, d in DATE.findall(clause) if d]
+    if not days and any(is_mexican_holiday(d) for d in dated):
+        days = ["mx_holiday"]
+    if not days:
+        return []
+    until = UNTIL.search(clause)
+    clause = part(clause, "export")  # import, export and empties hours: northbound freight needs export
+    hours = ((DEFAULT_WEEKDAY[0][0], minute_of(until[1], end=True)),) if until else parse_hours(clause)
+    closed = re.search(r"\bclose", text)
+    if closed and (hours is None or not hours):
+        return [(d, ()) for d in days if d not in ("dec24", "dec31")]
+    return [(d, hours) for d in days if hours]
+
+
+# ---- calendars ----
+
+
+def nth_monday(year: int, month: int, n: int) -> date:
+    """The n-th Monday of a month."""
+    first = date(year, month, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+@cache
+def mexican_holidays(year: int) -> frozenset[date]:
+    """Mexico's official rest days (Ley Federal del Trabajo, art. 74)."""
+    days = {date(year, 1, 1), nth_monday(year, 2, 1), nth_monday(year, 3, 3), date(year, 5, 1)}
+    days |= {date(year, 9, 16), nth_monday(year, 11, 3), date(year, 12, 25)}
+    if (year - 2024) % 6 == 0:
+        days.add(date(year, 10, 1))  # transmission of the federal executive power
+    return frozenset(days)
+
+
+@cache
+def us_holidays(year: int) -> frozenset[date]:
+    """US federal holidays (observed dates), from pandas' federal calendar."""
+    from pandas.tseries.holiday import USFederalHolidayCalendar  # noqa: PLC0415  (slow import)
+
+    found = USFederalHolidayCalendar().holidays(f"{year}-01-01", f"{year}-12-31")
+    return frozenset(d.date() for d in found)
+
+
+def is_mexican_holiday(day: date) -> bool:
+    """Whether ``day`` is a Mexican official rest day."""
+    return day in mexican_holidays(day.year)
+
+
+def holidays_of(day: date) -> list[str]:
+    """The holiday kinds ``day`` is, most specific first."""
+    found = {(12, 24): "dec24", (12, 25): "dec25", (12, 31): "dec31", (1, 1): "jan1"}.get(
+        (day.month, day.day)
+    )
+    kinds = [found] if found else []
+    offset = (day - easter(day.year)).days
+    kinds += {-3: ["holy_thursday"], -2: ["good_friday"], -1: ["holy_saturday"]}.get(offset, [])
+    if is_mexican_holiday(day):
+        kinds.append("mx_holiday")
+    if day in us_holidays(day.year):
+        kinds.append("us_holiday")
+    return kinds
+
+
+def day_type(day: date) -> str:
+    """'weekday', 'saturday' or 'sunday'."""
+    return {5: "saturday", 6: "sunday"}.get(day.weekday(), "weekday")
+
+
+class PortHours:
+    """The hours table with the calendar: which span applies to a crossing on a day."""
+
+    def __init__(self, table: HoursTable) -> None:
+        self.table = table
+        self.memo: dict[tuple[str, date, str], Span] = {}
+
+    def span(self, crossing: str, day: date, direction: str = "northbound") -> Span:
+        """The span of ``crossing`` on a local date (a sourced holiday rule first, then the
+        defaults for Dec 25, Jan 1 and US federal holidays, then the day type)."""
+        key = (crossing, day, direction)
+        if key not in self.memo:
+            if len(self.memo) >= 100_000:  # keyed by date: keep the memory bounded
+                self.memo.clear()
+            self.memo[key] = self.resolve(crossing, day, direction)
+        return self.memo[key]
+
+    def resolve(self, crossing: str, day: date, direction: str) -> Span:
+        """:meth:`span` without the cache."""
+        spans = self.spans(crossing, direction)
+        kinds = holidays_of(day)
+        dated = [
+            k for k in kinds if k not in ("mx_holiday", "us_holiday")
+        ]  # Dec 25 before 'Mexican holidays'
+        for kind in dated:
+            if kind in spans:
+                return spans[kind]
+        if {"dec25", "jan1"} & set(kinds):
+            return CLOSED_DEFAULT
+        for kind in kinds:
+            if kind in spans:
+                return spans[kind]
+        if "us_holiday" in kinds and direction == "northbound":
+            sunday = spans["sunday"]
+            return Span(
+                sunday.intervals, f"default: Sunday hours on US federal holidays ({sunday.source})", True
+            )
+        return spans[day_type(day)]
+
+    def spans(self, crossing: str, direction: str = "northbound") -> dict[str, Span]:
+        """Every span of a crossing and direction; the default hours for an unknown crossing."""
+        found = self.table.get(crossing, {}).get(direction)
+        if found is None:
+            default = Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True)
+            return dict.fromkeys(DAY_TYPES, default)
+        return found
+
+    def is_open(self, crossing: str, local: datetime, direction: str = "northbound") -> bool:
+        """Whether a crossing is open at a local time."""
+        return self.span(crossing, local.date(), direction).is_open(local.hour * 60 + local.minute)
+
+    def with_feed(self, feed_hours: dict[str, str]) -> PortHours:
+        """A copy whose weekday hours (and the weekend hours that came from the feed) are those
+        of a live CBP feed's ``hours`` field, per crossing."""
+        table = {c: {d: dict(s) for d, s in dirs.items()} for c, dirs in self.table.items()}
+        for crossing, text in feed_hours.items():
+            hours = parse_hours(text)
+            if hours is None or crossing not in table:
+                continue
+            span = Span(hours, f"{FEED} feed (the --waits file): '{text}'")
+            north = table[crossing]["northbound"]
+            if OBSERVED_SOURCE in north["weekday"].source:
+                continue  # CBP's commercial history beats the whole crossing's posted hours
+            for kind in DAY_TYPES:
+                if kind == "weekday" or FEED in north[kind].source or north[kind].assumed:
+                    north[kind] = span
+        return PortHours(table)
+
+    def as_doc(self) -> dict:
+        """JSON form (the wait model file)."""
+        return {
+            c: {d: {k: s.as_doc() for k, s in spans.items()} for d, spans in dirs.items()}
+            for c, dirs in self.table.items()
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> PortHours:
+        """Inverse of :meth:`as_doc`."""
+        return cls(
+            {
+                c: {
+                    d: {
+                        k: Span(tuple(tuple(i) for i in s["open"]), s["source"], s["assumed"], s["url"])
+                        for k, s in spans.items()
+                    }
+                    for d, spans in dirs.items()
+                }
+                for c, dirs in doc.items()
+            }
+        )

@@ -1,0 +1,139 @@
+"""Each crossing's commercial hours from the published facts, CBP's feed and CBP's history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from cargorisk.border.hours import PortHours, build_port_hours, holidays_of, parse_hours
+from cargorisk.border.waits import observed_profiles, open_spans
+from cargorisk.config import Settings
+from cargorisk.sources import load_table
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("06:00-20:00", ((360, 1200),)),
+        ("6 am-Midnight", ((360, 1440),)),
+        ("8 am-12 am", ((480, 1440),)),
+        ("9 am-5 pm", ((540, 1020),)),
+        ("24 hrs/day", ((0, 1440),)),
+        ("Bridge II open 24 h (bridge operator statement)", ((0, 1440),)),
+        ("10:00-14:00 & 18:00-20:00", ((600, 840), (1080, 1200))),
+        ("08:00-16:00 (was 09:00-15:00)", ((480, 960),)),
+        ("08:00-24:00 normal; 07:00-24:00 from 2017-05-23 (WTB storm)", ((480, 1440),)),
+        ("closed to commercial", ()),
+        ("NOT SOURCED", None),
+        ("not listed", None),
+        ("2025-11-17", None),
+        ("Mexican customs closes around 17:00 (CBP officer quote)", None),
+    ],
+)
+def test_parse_hours(text: str, hours: tuple | None) -> None:
+    assert parse_hours(text) == hours
+
+
+@pytest.fixture(scope="module")
+def table(built: Settings, corridor: object) -> PortHours:
+    from cargorisk.border import crossing_table  # noqa: PLC0415
+
+    crossings = crossing_table(corridor, built.processed_dir)
+    observed = observed_profiles(load_table("cbp_wait_profile", built.processed_dir), crossings)
+    facts = load_table("facts_port_hours", built.processed_dir)
+    return PortHours(build_port_hours(facts, crossings, open_spans(observed)))
+
+
+def labels(hours: PortHours, crossing: str, direction: str = "northbound") -> list[str]:
+    spans = hours.spans(crossing, direction)
+    return [spans[k].label() for k in ("weekday", "saturday", "sunday")]
+
+
+def test_regular_hours_follow_each_ports_sources(table: PortHours) -> None:
+    assert labels(table, "World Trade Bridge") == ["07:00-24:00", "08:00-16:00", "10:00-14:00"]
+    assert labels(table, "Colombia Solidarity Bridge")[0] == "08:00-24:00"
+    assert labels(table, "Pharr International Bridge")[0] == "06:00-24:00"
+    assert labels(table, "Otay Mesa Commercial") == ["06:00-22:00", "09:00-17:00", "08:00-16:00"]
+    assert labels(table, "San Luis")[0] == "09:00-17:00"
+    assert labels(table, "Camino Real International Bridge")[0] == "24 h"
+    # CBP's own commercial history beats the feed's whole-crossing '24 hrs/day' in El Paso
+    assert labels(table, "Ysleta Bridge") == ["06:00-24:00", "06:00-14:00", "closed"]
+    assert labels(table, "Bridge of the Americas") == ["06:00-14:00", "closed", "closed"]
+    wtb = table.spans("World Trade Bridge")
+    assert wtb["weekday"].source == "CBP Border Wait Times feed, 2026-09-09"
+    assert wtb["saturday"].source.startswith("CBP, 2017-07-28") and wtb["saturday"].url.startswith(
+        "https://www.cbp.gov"
+    )
+    assert not any(s.assumed for s in wtb.values())
+
+
+def test_mexican_customs_hours(table: PortHours) -> None:
+    """Southbound (Mexican import) and Mexican export hours where a source gives them."""
+    assert labels(table, "World Trade Bridge", "mx_export") == ["07:00-23:00", "08:00-15:00", "08:00-15:00"]
+    assert labels(table, "Pharr International Bridge", "southbound") == [
+        "07:00-23:00",
+        "07:00-16:00",
+        "07:00-16:00",
+    ]
+    naco = table.spans("Naco", "southbound")
+    assert naco["weekday"].assumed and naco["weekday"].source.startswith("as northbound")
+
+
+def test_holiday_rules(table: PortHours) -> None:
+    day = {
+        "christmas": date(2026, 12, 25),
+        "eve": date(2026, 12, 24),
+        "good_friday": date(2026, 4, 3),
+        "independence": date(2026, 9, 16),
+        "july4": date(2026, 7, 3),  # observed on Friday
+    }
+    assert table.span("World Trade Bridge", day["christmas"]).label() == "closed"
+    assert table.span("World Trade Bridge", day["eve"]).label() == "10:00-14:00"
+    assert table.span("Colombia Solidarity Bridge", day["eve"]).label() == "09:00-14:00"
+    assert table.span("Pharr International Bridge", day["eve"]).label() == "06:00-14:00"
+    for crossing in ("Ysleta Bridge", "Bridge of the Americas"):  # 'Juarez aduanas close ... Good Friday'
+        assert table.span(crossing, day["good_friday"]).label() == "closed"
+    assert table.span("Colombia Solidarity Bridge", day["independence"]).label() == "closed"
+    assert table.span("World Trade Bridge", day["independence"]).label() == "08:00-16:00"  # overtime only
+    otay = table.span("Otay Mesa Commercial", day["july4"])
+    assert otay.label() == "08:00-16:00" and not otay.assumed  # 'US holidays: same as Sundays' (CBP 2008)
+    naco = table.span("Naco", day["july4"])
+    assert naco.assumed and naco.source.startswith("default: Sunday hours")
+    assert table.span("Naco", day["christmas"]).assumed
+
+
+def test_calendars() -> None:
+    assert holidays_of(date(2026, 4, 3)) == ["good_friday"]
+    assert holidays_of(date(2026, 4, 2)) == ["holy_thursday"]
+    assert holidays_of(date(2026, 2, 2)) == ["mx_holiday"]  # first Monday of February
+    assert holidays_of(date(2026, 11, 16)) == ["mx_holiday"]  # third Monday of November
+    assert holidays_of(date(2026, 12, 25)) == ["dec25", "mx_holiday", "us_holiday"]
+    assert "us_holiday" in holidays_of(date(2026, 11, 26))  # Thanksgiving
+    assert holidays_of(date(2026, 3, 3)) == []
+
+
+def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
+    assert PortHours.from_doc(table.as_doc()).table == table.table
+    fed = table.with_feed({"Colombia Solidarity Bridge": "7 am-11 pm", "Ysleta Bridge": "24 hrs/day"})
+    colombia = fed.spans("Colombia Solidarity Bridge")
+    assert colombia["weekday"].label() == "07:00-23:00" and "--waits file" in colombia["weekday"].source
+    assert fed.spans("Ysleta Bridge")["weekday"].label() == "06:00-24:00"  # CBP's history stays
+    local = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
+    assert fed.is_open("Colombia Solidarity Bridge", local) and not table.is_open(
+        "Colombia Solidarity Bridge", local
+    )
+
+
+def test_without_the_facts_table_hours_are_defaults_flagged_assumed(
+    corridor: object, built: Settings
+) -> None:
+    from cargorisk.border import crossing_table  # noqa: PLC0415
+
+    crossings = crossing_table(corridor, built.processed_dir)
+    hours = PortHours(build_port_hours(None, crossings))
+    spans = hours.spans("World Trade Bridge")
+    assert spans["weekday"].label() == "06:00-22:00" and all(s.assumed for s in spans.values())
+    assert isinstance(crossings, pd.DataFrame)
