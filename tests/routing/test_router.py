@@ -129,7 +129,13 @@ def test_no_route_is_a_detour_beyond_the_bound(
 
 
 def test_friday_night_recommends_leaving_later_not_a_detour(router: Router) -> None:
-    plan = router.plan("Ciudad de México", "Laredo, TX", depart=FRIDAY_NIGHT, cargo_value=500_000)
+    plan = router.plan(
+        "Ciudad de México",
+        "Laredo, TX",
+        depart=FRIDAY_NIGHT,
+        cargo_value=500_000,
+        via_port="World Trade Bridge",
+    )
     rec = plan.recommended
     assert rec.closed_min > 60  # it gets to the border in the small hours of Sunday: the truck would park
     assert rec.opens_at is not None and rec.opens_at.strftime("%a") == "Sun"  # each port's own Sunday hours

@@ -3,7 +3,8 @@
 Every numbered Mexican federal highway and expressway (plus the state expressways, Mexico City
 and Monterrey urban routes Travel Mapping lists), every Interstate of the contiguous US, the
 US numbered highways of Texas, New Mexico, Arizona and California, and those states' state
-highways (Texas with its loops and spurs).
+highways (Texas with its loops and spurs) that come within :data:`STATE_HIGHWAY_REACH_KM` of a
+commercial port of entry (:func:`near_the_ports`).
 
 How it is built (:func:`build_national`):
 
