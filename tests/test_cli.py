@@ -36,7 +36,7 @@ def test_fetch_build_status_through_the_console_script(mirror: Path, tmp_path: P
     assert status.returncode == 0
     line = next(x for x in status.stdout.splitlines() if "cbp_wait_profile" in x)
     assert line.split()[2:5] == ["ok", "yes", "30,912"]
-    assert "1 of 20 tables built" in status.stdout
+    assert "1 of 25 tables built" in status.stdout
 
 
 def test_error_is_one_line_without_traceback(tmp_path: Path) -> None:

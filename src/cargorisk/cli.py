@@ -169,6 +169,9 @@ def network_info(settings: Settings, source: str, no_tag: bool) -> None:
     say("node kinds: " + ", ".join(f"{k} {v:,}" for k, v in info["kinds"].items()))
     for label, km in info["km"].items():
         say(f"road km  {label:<14} {km:>10,.0f}")
+    rules = info["truck_rules_km"]
+    if rules:
+        say("road km with truck rules: " + ", ".join(f"{k} {v:,.0f}" for k, v in rules.items()))
     say(
         f"ports of entry with crossing edges: {len(info['ports'])} ({', '.join(info['ports'])}); "
         f"crossings {info['crossings']}"
@@ -237,6 +240,33 @@ def network_export(settings: Settings, path: Path, source: str) -> None:
     graph = load_network(source, settings=settings)
     save_graph(graph, path)
     say(f"wrote {path} ({graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges)")
+
+
+@network_group.command("fit-speeds")
+@click.option("--dry-run", is_flag=True, help="Fit and report, but keep the current speed model file.")
+@click.pass_obj
+def network_fit_speeds(settings: Settings, dry_run: bool) -> None:
+    """Fit the speed model to the published driving times of data/network/driving_times.csv and
+    write data/network/speed_model.json (the national graph is rebuilt with it on next use)."""
+    from cargorisk.network import load_gazetteer, load_network, network_dir  # noqa: PLC0415
+    from cargorisk.network.speed_fit import (  # noqa: PLC0415
+        fit_speed_model,
+        read_driving_times,
+        report_lines,
+        table_checksum,
+    )
+    from cargorisk.network.speeds import MODEL_FILE  # noqa: PLC0415
+
+    folder = network_dir(settings)
+    graph = load_network(settings=settings)
+    with stage("fit the speed model"):
+        fit = fit_speed_model(graph, load_gazetteer(graph, settings), read_driving_times(folder))
+    fit.model.card["table_sha256"] = table_checksum(folder)
+    for line in report_lines(fit):
+        say(line)
+    if not dry_run:
+        fit.model.save(folder / MODEL_FILE)
+        say(f"wrote {folder / MODEL_FILE}")
 
 
 @network_group.command("trace")

@@ -49,7 +49,10 @@ def check_road_graph(settings: Settings) -> Check:
     try:
         graph = load_network(settings=settings)
     except CargoRiskError as exc:
-        fix = "cargorisk data fetch travelmapping_highways && cargorisk data build travelmapping_highways"
+        fix = (
+            "cargorisk data fetch travelmapping_highways travelmapping_state_highways && "
+            "cargorisk data build travelmapping_highways travelmapping_state_highways"
+        )
         return Check("road graph", "fail", str(exc), fix)
     ports = {d["port_code"] for *_, d in graph.edges(data=True) if d.get("kind") == "crossing"}
     return Check(

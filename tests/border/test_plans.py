@@ -32,7 +32,7 @@ def test_saturday_evening_laredo_bridges_differ(router: Router) -> None:
 def test_otay_mesa_on_saturday_evening_and_nogales_on_sunday(router: Router) -> None:
     otay = router.plan("Tijuana", "Los Angeles, CA", depart="2026-03-07T17:00-08:00", via_port="Mesa de Otay")
     assert otay.recommended.opens_at is not None and f"{otay.recommended.opens_at:%a %H:%M}" == "Sun 08:00"
-    nogales = router.plan("Hermosillo", "Phoenix, AZ", depart="2026-03-08T05:00-07:00", via_port="Nogales")
+    nogales = router.plan("Hermosillo", "Phoenix, AZ", depart="2026-03-08T05:30-07:00", via_port="Nogales")
     rec = nogales.recommended
     assert rec.crossing == "Mariposa" and rec.closed_min == 0  # Sundays 09:00-15:00 (CBP, 2008)
 

@@ -129,3 +129,22 @@ def test_pareto_equals_brute_force(case: tuple[nx.MultiDiGraph, np.ndarray]) -> 
         assert sum(weights_in_order(engine, "w")[edges]) == pytest.approx(t)
         assert sum(weights_in_order(engine, "r")[edges]) == pytest.approx(r)
         assert not any(t2 <= t and r2 <= r and (t2, r2) != (t, r) for t2, r2, _ in found)
+
+
+@settings(max_examples=150, deadline=None)
+@given(multigraphs())
+def test_roads_closed_to_trucks_are_left_out(case: tuple[nx.MultiDiGraph, np.ndarray]) -> None:
+    """Edges with ``trucks="no"`` (cargorisk.network.trucks) are not compiled: distances equal
+    networkx on the graph without them."""
+    graph, keep = case
+    for (u, v, k), kept in zip(list(graph.edges(keys=True)), keep, strict=True):
+        graph.edges[u, v, k]["trucks"] = "yes" if kept else "no"
+    engine = CSREngine(graph)
+    assert all(graph.edges[e]["trucks"] == "yes" for e in engine.edges)
+    assert len(engine.edges) == int(keep.sum())
+    dist, _ = engine.search(weights_in_order(engine, "w"), [0])
+    open_roads = nx.subgraph_view(graph, filter_edge=lambda u, v, k: graph.edges[u, v, k]["trucks"] != "no")
+    expected = nx.single_source_dijkstra_path_length(open_roads, 0, weight="w")
+    for node in graph.nodes:
+        got = dist[0][engine.index[node]]
+        assert got == pytest.approx(expected[node], abs=1e-9) if node in expected else np.isinf(got)

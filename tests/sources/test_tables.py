@@ -22,7 +22,8 @@ def test_every_table_built_with_documented_columns(built: Settings) -> None:
         for spec in source.tables:
             frame = table(built, spec.name)
             assert list(frame.columns) == list(spec.columns), spec.name
-            assert log[spec.name]["rows"] == len(frame) > 0
+            assert log[spec.name]["rows"] == len(frame)
+            assert len(frame) > 0 or spec.name.endswith("_problems"), spec.name  # no problem is fine
 
 
 def test_carrier_robbery_2024_national_total_and_state_sum(built: Settings) -> None:

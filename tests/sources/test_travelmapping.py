@@ -88,7 +88,13 @@ def test_registry_entry_licence_and_tables() -> None:
     assert SOURCES["travelmapping_highways"] is SOURCE
     assert "no licence file" in SOURCE.licence
     assert "Travel Mapping project" in SOURCE.licence
-    assert [t.name for t in SOURCE.tables] == ["tm_routes", "tm_waypoints", "tm_problems"]
+    assert [t.name for t in SOURCE.tables] == [
+        "tm_routes",
+        "tm_waypoints",
+        "tm_problems",
+        "tm_systems",
+        "tm_regions",
+    ]
 
 
 # --- 2. fetch from the mirror ---------------------------------------------------------------------
@@ -200,7 +206,7 @@ def test_download_with_wrong_bytes_fails_and_leaves_no_partial_file(
 
 
 def test_build_row_counts_and_columns(tables: dict[str, pd.DataFrame]) -> None:
-    assert set(tables) == {ROUTES.name, WAYPOINTS.name, PROBLEMS.name}
+    assert set(tables) == {ROUTES.name, WAYPOINTS.name, PROBLEMS.name, "tm_systems", "tm_regions"}
     routes, waypoints, problems = tables[ROUTES.name], tables[WAYPOINTS.name], tables[PROBLEMS.name]
     assert list(routes.columns) == list(ROUTES.columns)
     assert list(waypoints.columns) == list(WAYPOINTS.columns)

@@ -9,7 +9,7 @@ Only the largest connected piece is kept; what was dropped is reported in
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import networkx as nx
@@ -184,13 +184,22 @@ def assemble_graph(
     return graph
 
 
-def keep_largest_component(graph: nx.MultiDiGraph, *, strongly: bool = False) -> nx.MultiDiGraph:
-    """Keep the largest weakly (or ``strongly``) connected component; record what was dropped."""
+def keep_largest_component(
+    graph: nx.MultiDiGraph, *, strongly: bool = False, usable: Callable[[dict], bool] | None = None
+) -> nx.MultiDiGraph:
+    """Keep the largest weakly (or ``strongly``) connected component, connected by the edges
+    whose data pass ``usable`` (all edges by default; other edges between kept nodes stay);
+    record what was dropped."""
     if graph.number_of_edges() == 0:
         msg = "no road edges left after snapping; check the layer and the snapping tolerance"
         raise NetworkBuildError(msg)
     find = nx.strongly_connected_components if strongly else nx.weakly_connected_components
-    components = sorted(find(graph), key=len, reverse=True)
+    view = (
+        graph
+        if usable is None
+        else nx.subgraph_view(graph, filter_edge=lambda u, v, k: usable(graph[u][v][k]))
+    )
+    components = sorted(find(view), key=len, reverse=True)
     dropped = components[1:]
     dropped_nodes = sum(len(c) for c in dropped)
     dropped_km = sum(d["length"] for c in dropped for _, _, d in graph.subgraph(c).edges(data=True)) / 2e3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,8 +23,11 @@ from cargorisk.network.lines import from_lines
 from cargorisk.network.national import assemble_national, builder_signature
 from cargorisk.network.osm import from_osm_xml
 from cargorisk.network.places import Gazetteer, corridor_places, municipality_gazetteer
+from cargorisk.network.speeds import MODEL_FILE, TABLE_FILE, SpeedModel, load_speed_model
 from cargorisk.sources import load_table
+from cargorisk.sources.travelmapping import attach_systems
 
+log = logging.getLogger(__name__)
 LINE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".zip")
 OSM_SUFFIXES = (".osm", ".xml", ".bz2")
 
@@ -90,24 +94,68 @@ def cached_national(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.Mu
     return graph
 
 
+HIGHWAY_TABLES = (
+    "tm_routes",
+    "tm_waypoints",
+    "tm_systems",
+    "tm_regions",
+    "tm_state_routes",
+    "tm_state_waypoints",
+)
+
+
 def national_inputs(processed_dir: Path, corridor_dir: Path, tag: bool) -> dict[str, str]:
     """Checksums the national graph depends on: its tables, the corridor's crossings and places,
-    and the source of the builder's modules."""
-    tables = ["tm_routes", "tm_waypoints"] + (["mx_states", "mx_municipalities"] if tag else [])
+    the speed model, and the source of the builder's modules."""
+    tables = [*HIGHWAY_TABLES] + (["mx_states", "mx_municipalities"] if tag else [])
     inputs = {name: table_signature(name, processed_dir) for name in tables}
     inputs |= {f: sha256_file(corridor_dir / f) for f in ("nodes.csv", "crossings.csv")}
+    model = corridor_dir / MODEL_FILE
+    inputs[MODEL_FILE] = sha256_file(model) if model.is_file() else "prior"
     return inputs | {"builder": builder_signature()}
+
+
+def highway_tables(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Travel Mapping routes and waypoints of both sources: national highways, and the
+    border states' state highways with their systems' tiers and region names attached."""
+    state = attach_systems(
+        load_table("tm_state_routes", processed_dir),
+        load_table("tm_systems", processed_dir),
+        load_table("tm_regions", processed_dir),
+    )
+    routes = load_table("tm_routes", processed_dir)
+    routes = pd.concat([routes, state[list(routes.columns)]], ignore_index=True)
+    waypoints = pd.concat(
+        [load_table("tm_waypoints", processed_dir), load_table("tm_state_waypoints", processed_dir)],
+        ignore_index=True,
+    )
+    return routes.drop_duplicates("root").reset_index(drop=True), waypoints
+
+
+def national_speed_model(corridor_dir: Path) -> SpeedModel:
+    """The fitted speed model of ``corridor_dir`` (``speed_model.json``), else the prior."""
+    path = corridor_dir / MODEL_FILE
+    if not path.is_file():
+        log.warning(
+            "no speed model at %s; using the prior class speeds (run `cargorisk network fit-speeds`)", path
+        )
+        return SpeedModel.prior()
+    model = load_speed_model(path)
+    table = corridor_dir / TABLE_FILE
+    if table.is_file() and model.card.get("table_sha256") not in (None, sha256_file(table)):
+        log.warning("%s was fitted to another version of %s; run `cargorisk network fit-speeds`", path, table)
+    return model
 
 
 def build_national_network(processed_dir: Path, corridor_dir: Path, tag: bool) -> nx.MultiDiGraph:
     """Build the national graph from the built tables (see :mod:`cargorisk.network.national`)."""
     with stage("build the national road graph") as note:
         graph = assemble_national(
-            load_table("tm_routes", processed_dir),
-            load_table("tm_waypoints", processed_dir),
+            *highway_tables(processed_dir),
             corridor_ports(folder=corridor_dir),
             areas=AdminAreas.from_processed(processed_dir) if tag else None,
             places=corridor_places(read_table(corridor_dir, "nodes.csv")),
+            speed_model=national_speed_model(corridor_dir),
         )
         note["result"] = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges"
     return graph

@@ -1,8 +1,10 @@
 """The national road graph, built from Travel Mapping's highway waypoints.
 
 Every numbered Mexican federal highway and expressway (plus the state expressways, Mexico City
-and Monterrey urban routes Travel Mapping lists), every Interstate of the contiguous US and the
-US numbered highways of Texas, New Mexico, Arizona and California.
+and Monterrey urban routes Travel Mapping lists), every Interstate of the contiguous US, the
+US numbered highways of Texas, New Mexico, Arizona and California, and those states' state
+highways (Texas with its loops and spurs) that come within :data:`STATE_HIGHWAY_REACH_KM` of a
+commercial port of entry (:func:`near_the_ports`).
 
 How it is built (:func:`build_national`):
 
@@ -27,9 +29,11 @@ How it is built (:func:`build_national`):
 3. **Attributes.** ``ref`` (``MEX-85D``, ``I-35``, ``US-83``); ``highway`` from the system's tier
    (1 motorway, 2 trunk, 3 primary, 4 secondary, 5 tertiary); ``toll`` (the ``D`` suffix of
    Mexican expressways, with :data:`FREE_WITH_D` and :data:`TOLL_WITHOUT_D` as documented
-   exceptions; US roads are free but for the turnpikes of :data:`US_TOLL_SECTIONS`);
-   ``speed_kph`` by class, country and toll
-   (:data:`TRUCK_SPEED_KPH`, cited); ``travel_time``.
+   exceptions; US roads are free but for the turnpikes of :data:`US_TOLL_SECTIONS` and the
+   toll roads of :data:`US_TOLL_ROUTES`); ``speed_class`` and the geometry covariates of
+   :mod:`cargorisk.network.speeds`; ``trucks``, ``truck_rule`` and ``speed_cap_kph`` from
+   :mod:`cargorisk.network.trucks`; ``car_speed_kph`` and ``speed_kph`` (loaded truck) from the
+   fitted speed model, and ``travel_time`` (truck).
 
 Regions outside the contiguous US (Alaska, Hawaii, Puerto Rico) and the Mexico-Guatemala bridge
 are left out. Credit: Travel Mapping project (travelmapping.net), HighwayData.
@@ -57,8 +61,10 @@ from cargorisk.errors import NetworkBuildError
 from cargorisk.network.admin import AdminAreas, tag_admin
 from cargorisk.network.io import add_osmnx_attributes
 from cargorisk.network.lines import keep_largest_component
-from cargorisk.network.places import name_nodes
+from cargorisk.network.places import chord_km, name_nodes, unit_vectors
 from cargorisk.network.ports import add_ports
+from cargorisk.network.speeds import COVARIATES, SpeedModel, edge_covariates, edge_speeds, speed_class
+from cargorisk.network.trucks import CLOSED, OPEN, speed_cap_kph, truck_rule
 
 log = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")
@@ -70,6 +76,20 @@ NAME_KM = 8.0  # a place names its nearest node when that node is this close
 BRIDGE_SYSTEM = "nasib"
 BORDER_LABEL = "MEX/USA"
 LEFT_OUT_REGIONS = ("AK", "HI", "PR", "GTM")
+# The border states' state-highway systems (Travel Mapping tier 4). They are added where they
+# carry cross-border trucks: a route is kept when one of its waypoints lies within
+# STATE_HIGHWAY_REACH_KM of a commercial port of entry, the ports' hinterland that links each
+# crossing to the Interstates (AZ-85 from Lukeville to I-8, 130 km; CA-86 and CA-111 from
+# Calexico to I-10 at Indio, 130 km; SH-255 from the Colombia bridge to I-35; NM-11 from Columbus
+# to I-10). Farther away long-haul trucks have the Interstates and US highways, which the graph
+# has everywhere; measured on this data, all 1,433 state routes would add 9,004 edges (12%) to
+# every search, the 207 within reach 1,290.
+STATE_SYSTEMS = ("usatx", "usatxl", "usatxs", "usaaz", "usaca", "usanm")
+STATE_HIGHWAY_REACH_KM = 150.0
+# Their visible waypoints (junctions with roads not in the data, town accesses) stay inside the
+# edges: their nodes are junctions with other routes and route ends. Places in the US snap to
+# the corridor's places and the metros, which lie on Interstates and US highways.
+JUNCTION_NODES_ONLY = STATE_SYSTEMS
 TIER_CLASS = {1: "motorway", 2: "trunk", 3: "primary", 4: "secondary", 5: "tertiary"}
 # Road length over the straight-segment polyline, by country. Waypoints are about 2 km apart
 # (median), so the polyline cuts the curves between them. Measured against the published road
@@ -77,28 +97,6 @@ TIER_CLASS = {1: "motorway", 2: "trunk", 3: "primary", 4: "secondary", 5: "terti
 # 1.03 for the Mexican pairs (1.00-1.06, one 1.09), 1.00 for the US pairs, whose Interstates have
 # a waypoint at every exit (0.98-1.02). The factors remove that bias; the test allows 10%.
 LENGTH_FACTOR = {"MX": 1.03, "US": 1.00}
-# Loaded-truck average speeds (km/h). Sources: Mexico's Reglamento de Transito en Carreteras y
-# Puentes de Jurisdiccion Federal, art. 134: 80 km/h for trucks on federal roads (as reported,
-# e.g. Azteca Morelos 2025-03-21); the Monterrey-Nuevo Laredo travel-time signs (2 h by the
-# cuota, 3 h by the libre: the libre is about 2/3 as fast); FHWA Freight Facts and Figures 2010,
-# table 3-8: average truck speeds on Interstates 54.9-59.2 mph (I-35 56.8 mph = 91 km/h);
-# ibid. figure 3-13: below 55 mph near cities, border crossings and in mountains.
-TRUCK_SPEED_KPH = {
-    ("MX", "motorway", True): 75.0,  # cuota autopista: the 80 km/h limit, less grades and plazas
-    ("MX", "motorway", False): 60.0,  # free sections of expressways, urban freeways
-    ("MX", "trunk", True): 70.0,
-    ("MX", "trunk", False): 50.0,  # libre: two lanes through towns, topes; 2/3 of the cuota
-    ("MX", "primary", True): 70.0,  # state autopistas (cuota)
-    ("MX", "primary", False): 45.0,  # urban freeways and boulevards
-    ("MX", "secondary", False): 40.0,
-    ("MX", "secondary", True): 60.0,
-    ("MX", "tertiary", False): 30.0,  # city routes (Mexico City ejes, Monterrey rutas)
-    ("MX", "tertiary", True): 50.0,
-    ("US", "motorway", False): 90.0,  # Interstates: FHWA measured 55-59 mph average
-    ("US", "motorway", True): 90.0,
-    ("US", "trunk", False): 75.0,  # US highways: towns and two-lane stretches
-    ("US", "trunk", True): 75.0,
-}
 # Exceptions to "a D suffix means cuota" (Wikipedia, List of Mexican Federal Highways: "The
 # letter D is added to the road number for all toll roads"; Mexican Federal Highway: "usually
 # toll"): free sections of a D route, as (route file, first waypoint, last waypoint).
@@ -112,13 +110,18 @@ FREE_WITH_D: dict[tuple[str, str, str], str] = {
 # carries I-35 from the Oklahoma line to Emporia (exit 127), and I-44 in Oklahoma runs on the
 # H.E. Bailey (free through Lawton, exits 30-46), Turner (Oklahoma City-Sapulpa) and Will
 # Rogers (Tulsa-Missouri line) turnpikes (AARoads, Kansas Turnpike; Wikipedia, Turner, Will
-# Rogers and H.E. Bailey Turnpikes; section ends by exit milepost).
+# Rogers and H.E. Bailey Turnpikes; section ends by exit milepost); in California, CA-125's South
+# Bay Expressway is tolled from SR 905 to SR 54, exit 12A (Wikipedia, California State Route 125);
+# in Texas, SH 130 from I-10 near Seguin north to I-35 (Wikipedia, Texas State Highway 130: the
+# toll road; its concurrency with I-10 and Loop 410 to San Antonio is free).
 US_TOLL_SECTIONS: dict[tuple[str, str, str], str] = {
     ("ks.i035", "OK/KS", "127"): "Kansas Turnpike",
     ("ok.i044", "5", "30"): "H.E. Bailey Turnpike (south of Lawton)",
     ("ok.i044", "46", "107"): "H.E. Bailey Turnpike (Lawton-Oklahoma City)",
     ("ok.i044", "138A(35)", "224"): "Turner Turnpike",
     ("ok.i044", "241", "OK/MO"): "Will Rogers Turnpike",
+    ("ca.ca125", "CA11/905", "12A"): "South Bay Expressway (toll from SR 905 to SR 54)",
+    ("tx.tx130", "614(10)", "411"): "SH 130 toll road (free where it runs on I-10 and Loop 410)",
 }
 # Toll roads without a D number, in Travel Mapping's "select freeways" (mexsf): the concession
 # toll roads of the Valle de Mexico (the Autopista Urbana Norte/Sur and the Supervia Poniente on
@@ -141,17 +144,32 @@ TOLL_WITHOUT_D: dict[str, str] = {
     "mexemex.autaifa": "Autopista al Aeropuerto Internacional Felipe Angeles",
     "mexgro.mac": "Macrotunel de Acapulco",
 }
+# State highways that are toll roads over their whole length (Wikipedia, "Texas State Highway
+# 255": the Camino Colombia Toll Road to Laredo's Colombia Solidarity bridge; "Texas State
+# Highway 550": toll road; "Texas State Highway Loop 49": Toll 49). SH 130 is tolled north of
+# I-10 only (:data:`US_TOLL_SECTIONS`). Toll sections of other state routes (SH 45, SH 99, the
+# California toll roads but CA-125) are not marked: they stay free here.
+US_TOLL_ROUTES: dict[str, str] = {
+    "tx.tx255": "Camino Colombia Toll Road",
+    "tx.tx550": "SH 550 toll road",
+    "tx.lp0049": "Toll 49",
+}
 REF_PATTERN = re.compile(r"^([A-Z]+)(\d.*)$")
 
 
 def build_national(
-    routes: pd.DataFrame, waypoints: pd.DataFrame, *, tolerance_m: float = MERGE_TOLERANCE_M
+    routes: pd.DataFrame,
+    waypoints: pd.DataFrame,
+    *,
+    tolerance_m: float = MERGE_TOLERANCE_M,
+    speed_model: SpeedModel | None = None,
 ) -> tuple[nx.MultiDiGraph, dict[str, pd.DataFrame]]:
     """Build the road graph (no ports yet) from the ``tm_routes`` and ``tm_waypoints`` tables.
 
-    Returns the graph (integer node ids, both directions of every road) and the bridges:
-    one row per international bridge half (``root``, ``country``, ``geometry`` from the inland
-    end to the border, ``node``: the inland end's node id).
+    Returns the graph (integer node ids, both directions of every road; speeds from
+    ``speed_model``, default :meth:`SpeedModel.prior`) and the bridges: one row per
+    international bridge half (``root``, ``country``, ``geometry`` from the inland end to the
+    border, ``node``: the inland end's node id).
     """
     points = route_points(routes, waypoints)
     if points.empty:
@@ -162,6 +180,7 @@ def build_national(
     points["is_node"] = node_flags(points)
     bridges = points[points["system"] == BRIDGE_SYSTEM]
     roads = points[points["system"] != BRIDGE_SYSTEM]
+    roads = roads.reset_index(drop=True)
     segments = concurrent_once(split_routes(roads))
     node_ids = number_nodes(points, segments, bridges)
     graph = nx.MultiDiGraph(
@@ -172,7 +191,7 @@ def build_national(
         length_factor=str(LENGTH_FACTOR),
     )
     add_nodes(graph, points, node_ids)
-    add_roads(graph, segments, node_ids)
+    add_roads(graph, segments, node_ids, speed_model or SpeedModel.prior())
     return graph, bridge_table(bridges, node_ids)
 
 
@@ -205,22 +224,26 @@ def format_ref(route: str, banner: str = "", name: str = "") -> str:
 
 
 def is_toll(root: str, route: str, country: str) -> bool:
-    """Cuota: a Mexican route number with the D suffix, or a toll road of :data:`TOLL_WITHOUT_D`
-    (sections, free or toll, are applied per waypoint by :func:`section_tolls`)."""
+    """Cuota: a Mexican route number with the D suffix, a toll road of :data:`TOLL_WITHOUT_D` or
+    of :data:`US_TOLL_ROUTES` (sections, free or toll, are applied per waypoint by
+    :func:`section_tolls`)."""
     if country != "MX":
-        return False
+        return root in US_TOLL_ROUTES
     return root in TOLL_WITHOUT_D or bool(re.search(r"\dD$", route))
 
 
 def section_tolls(points: pd.DataFrame) -> pd.Series:
     """``points["toll"]`` with the documented sections set: :data:`FREE_WITH_D` free and
     :data:`US_TOLL_SECTIONS` toll. A piece of route takes the flag of its first waypoint, so a
-    section's waypoints but its last are marked."""
+    section's waypoints but its last are marked; a section of a route left out of ``points``
+    (a state highway far from the ports) is skipped."""
     toll = points["toll"].copy()
     sections = [(key, False) for key in FREE_WITH_D] + [(key, True) for key in US_TOLL_SECTIONS]
     for (root, first, last), value in sections:
         route = points[points["root"] == root]
         seq = dict(zip(route["label"], route["seq"], strict=False))
+        if route.empty:
+            continue
         if first in seq and last in seq:
             lo, hi = sorted((seq[first], seq[last]))
             toll[route.index[(route["seq"] >= lo) & (route["seq"] < hi)]] = value
@@ -264,17 +287,19 @@ def drop_repeats(points: pd.DataFrame) -> pd.DataFrame:
 
 def node_flags(points: pd.DataFrame, *, visible: bool = True) -> np.ndarray:
     """Whether each waypoint is a node: a route end, a point used twice (by two routes, or a
-    route that loops back to it) and, with ``visible``, every waypoint that is not hidden."""
+    route that loops back to it) and, with ``visible``, every waypoint that is not hidden but
+    those of :data:`JUNCTION_NODES_ONLY` systems."""
     first = points["root"] != points["root"].shift()
     last = points["root"] != points["root"].shift(-1)
     uses = points.groupby("point")["point"].transform("size").to_numpy()
-    shown = ~points["hidden"].to_numpy() if visible else np.zeros(len(points), bool)
-    return (first | last).to_numpy() | (uses > 1) | shown
+    shown = ~points["hidden"].to_numpy() & ~points["system"].isin(JUNCTION_NODES_ONLY).to_numpy()
+    return (first | last).to_numpy() | (uses > 1) | (shown if visible else False)
 
 
 def split_routes(points: pd.DataFrame) -> pd.DataFrame:
     """One row per piece of route between consecutive nodes: ``u``, ``v`` (point ids), the
-    route's attributes, and the piece's coordinates and point ids."""
+    route's attributes, the piece's coordinates and point ids, and the covariates of
+    :func:`~cargorisk.network.speeds.edge_covariates` (``points`` has a default index)."""
     pos = np.flatnonzero(points["is_node"].to_numpy())
     root = points["root"].to_numpy()
     start, stop = pos[:-1], pos[1:]
@@ -284,6 +309,7 @@ def split_routes(points: pd.DataFrame) -> pd.DataFrame:
     lonlat = points[["lon", "lat"]].to_numpy()
     attrs = points.iloc[start][["root", "system", "tier", "country", "region_name", "ref", "toll", "deck"]]
     segments = attrs.reset_index(drop=True).assign(u=pid[start], v=pid[stop])
+    segments = pd.concat([segments, edge_covariates(points, start, stop)], axis=1)
     segments["ids"] = [tuple(pid[a : b + 1]) for a, b in zip(start, stop, strict=True)]
     segments["coords"] = [lonlat[a : b + 1] for a, b in zip(start, stop, strict=True)]
     return segments[segments["u"] != segments["v"]].reset_index(drop=True)
@@ -334,31 +360,61 @@ def add_nodes(graph: nx.MultiDiGraph, points: pd.DataFrame, node_ids: dict[int, 
     )
 
 
-def add_roads(graph: nx.MultiDiGraph, segments: pd.DataFrame, node_ids: dict[int, int]) -> None:
-    """Two directed edges per segment, with geometry ending exactly on its nodes."""
+def add_roads(
+    graph: nx.MultiDiGraph, segments: pd.DataFrame, node_ids: dict[int, int], model: SpeedModel
+) -> None:
+    """Two directed edges per segment, with geometry ending exactly on its nodes, its class,
+    covariates, truck rule and speeds."""
     factor = segments["country"].map(LENGTH_FACTOR).to_numpy()
     lengths = np.array([polyline_m(c) for c in segments["coords"]]) * factor
-    for seg, length in zip(segments.itertuples(index=False), lengths, strict=True):
+    frame = road_attributes(segments)
+    frame = frame.join(edge_speeds(model, frame))
+    for seg, length, attrs in zip(
+        segments.itertuples(index=False), lengths, frame.to_dict("records"), strict=True
+    ):
         u, v = node_ids[int(seg.u)], node_ids[int(seg.v)]
         coords = np.array(seg.coords, dtype=float)
         coords[0] = graph.nodes[u]["x"], graph.nodes[u]["y"]
         coords[-1] = graph.nodes[v]["x"], graph.nodes[v]["y"]
         line = shapely.LineString(coords)
-        highway = TIER_CLASS.get(int(seg.tier), "tertiary")
-        speed = TRUCK_SPEED_KPH.get((seg.country, highway, bool(seg.toll)), 40.0)
-        attrs = {
+        attrs |= {
             "ref": seg.ref,
             "toll": bool(seg.toll),
-            "highway": highway,
             "kind": "road",
-            "speed_kph": speed,
             "length": float(length),
-            "travel_time": float(length) / (speed / 3.6),
+            "travel_time": float(length) / (attrs["speed_kph"] / 3.6),
             "length_source": "travelmapping",
             "tm_root": seg.root,
         }
+        if attrs["trucks"] == OPEN:
+            del attrs["truck_rule"]
         graph.add_edge(u, v, **attrs, geometry=line)
         graph.add_edge(v, u, **attrs, geometry=line.reverse())
+
+
+def road_attributes(segments: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: ``highway`` (from the tier), ``speed_class``, the covariates (rounded),
+    ``trucks``, ``truck_rule`` and ``speed_cap_kph``."""
+    rules = [
+        truck_rule(root, system) for root, system in zip(segments["root"], segments["system"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "highway": [TIER_CLASS.get(int(t), "tertiary") for t in segments["tier"]],
+            "speed_class": [
+                speed_class(c, s, int(t), bool(toll))
+                for c, s, t, toll in segments[["country", "system", "tier", "toll"]].itertuples(index=False)
+            ],
+            **{name: segments[name].round(3) for name in COVARIATES},
+            "trucks": [r.trucks for r in rules],
+            "truck_rule": [r.rule for r in rules],
+        }
+    )
+    states = np.where(segments["country"] == "US", segments["region_name"], "")
+    frame["speed_cap_kph"] = [
+        speed_cap_kph(c, s, t) for c, s, t in zip(segments["country"], states, frame["trucks"], strict=True)
+    ]
+    return frame
 
 
 def polyline_m(coords: np.ndarray) -> float:
@@ -396,6 +452,7 @@ def assemble_national(
     *,
     areas: AdminAreas | None = None,
     places: pd.DataFrame | None = None,
+    speed_model: SpeedModel | None = None,
 ) -> nx.MultiDiGraph:
     """The complete national graph: roads, ports of entry, the strongly connected core (small
     fragments dropped and reported in ``graph["dropped"]``), admin tags and place names.
@@ -411,10 +468,16 @@ def assemble_national(
     places
         Named places (:func:`cargorisk.network.places.corridor_places`); each names its nearest
         node within :data:`NAME_KM`.
+    speed_model
+        The fitted speed model (:func:`cargorisk.network.speeds.load_speed_model`; default:
+        the prior of :meth:`~cargorisk.network.speeds.SpeedModel.prior`).
     """
-    graph, bridges = build_national(routes, waypoints)
+    routes = near_the_ports(routes, waypoints, crossings)
+    graph, bridges = build_national(routes, waypoints, speed_model=speed_model)
     add_ports(graph, crossings, bridges)
-    graph = keep_largest_component(graph, strongly=True)
+    # strongly connected by roads open to trucks: every node kept is reachable by truck (nodes
+    # only on closed roads, e.g. along Eje Central, go with those closed edges)
+    graph = keep_largest_component(graph, strongly=True, usable=lambda d: d.get("trucks") != CLOSED)
     if areas is not None:
         graph = tag_admin(graph, areas, copy=False)
     if places is not None:
@@ -422,14 +485,34 @@ def assemble_national(
     return add_osmnx_attributes(graph)
 
 
+def near_the_ports(
+    routes: pd.DataFrame,
+    waypoints: pd.DataFrame,
+    crossings: pd.DataFrame,
+    reach_km: float = STATE_HIGHWAY_REACH_KM,
+) -> pd.DataFrame:
+    """``routes`` without the state highways (:data:`STATE_SYSTEMS`) that come no closer than
+    ``reach_km`` to the US side of any of ``crossings``."""
+    state = routes.loc[routes["system"].isin(STATE_SYSTEMS), "root"]
+    points = waypoints[waypoints["root"].isin(state)]
+    if points.empty or crossings.empty:
+        return routes
+    ports = cKDTree(unit_vectors(crossings[["us_lon", "us_lat"]].to_numpy(dtype=float)))
+    chord, _ = ports.query(unit_vectors(points[["lon", "lat"]].to_numpy(dtype=float)))
+    near = set(points.loc[chord_km(chord) <= reach_km, "root"])
+    far = set(state) - near
+    log.info("state highways: %d routes within %.0f km of a port, %d left out", len(near), reach_km, len(far))
+    return routes[~routes["root"].isin(far)].reset_index(drop=True)
+
+
 def builder_signature() -> str:
     """SHA-256 over the source of the modules that shape the national graph and the versions of
     the libraries whose objects the cache pickles, so that a cached graph is rebuilt after any
     change to how it is built (no version number to forget)."""
-    from cargorisk.network import admin, corridor, io, lines, places, ports  # noqa: PLC0415
+    from cargorisk.network import admin, corridor, io, lines, places, ports, speeds, trucks  # noqa: PLC0415
 
     digest = hashlib.sha256()
-    for module in (sys.modules[__name__], admin, corridor, io, lines, places, ports):
+    for module in (sys.modules[__name__], admin, corridor, io, lines, places, ports, speeds, trucks):
         digest.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
     for package in ("networkx", "osmnx", "shapely", "pyproj", "geopandas", "pandas", "numpy"):
         digest.update(f"{package} {importlib.metadata.version(package)}".encode())

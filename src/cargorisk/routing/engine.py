@@ -28,13 +28,16 @@ class CSREngine:
     nodes
         Node ids in index order; ``index`` maps id -> position.
     edges
-        ``(u, v, key)`` of every directed edge, in compiled order (positions are edge ids).
+        ``(u, v, key)`` of every directed edge open to trucks (``trucks`` is not ``"no"``), in
+        compiled order (positions are edge ids).
     """
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.nodes: list[Hashable] = list(graph.nodes)
         self.index = {n: i for i, n in enumerate(self.nodes)}
-        edges = list(graph.edges(keys=True))
+        # roads closed to heavy trucks (edge attribute trucks="no", cargorisk.network.trucks) are
+        # left out of every search
+        edges = [(u, v, k) for u, v, k, trucks in graph.edges(keys=True, data="trucks") if trucks != "no"]
         tails = np.array([self.index[u] for u, _, _ in edges], dtype=np.int64)
         heads = np.array([self.index[v] for _, v, _ in edges], dtype=np.int64)
         order = np.lexsort((heads, tails))

@@ -20,6 +20,7 @@ SOURCES: dict[str, Source] = {
         roads.MX_SOURCE,
         roads.US_SOURCE,
         travelmapping.SOURCE,
+        travelmapping.STATE_SOURCE,
         facts.SOURCE,
     )
 }

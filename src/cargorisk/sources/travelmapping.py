@@ -1,5 +1,7 @@
 """Travel Mapping highway data: numbered Mexican federal highways, US Interstates and US highways
-of the border states, and the international bridges, as route lists and waypoint files.
+of the border states, and the international bridges, as route lists and waypoint files; and, as
+a second source from the same commit, the state highways of Texas (with loops and spurs),
+Arizona, California and New Mexico.
 
 Two formats (described in the repository's README.md):
 
@@ -12,8 +14,12 @@ Two formats (described in the repository's README.md):
   comment). A ``+`` before the label marks a hidden shaping point; routes meet where files share
   exactly the same coordinates; straight segments join consecutive waypoints.
 
-The files are pinned to one upstream commit: ``travelmapping_files.csv`` beside this module
-lists every file with its SHA-256 (:func:`pin_files` writes it from a copy of the data).
+The files are pinned to one upstream commit: ``travelmapping_files.csv`` and
+``travelmapping_state_files.csv`` beside this module list every file with its SHA-256
+(:func:`pin_files` writes them from a copy of the data). The state highways' folder has no
+``systems.csv`` or ``regions.csv``: their tiers and region names come from the main source's
+``tm_systems`` and ``tm_regions`` tables (:func:`attach_systems`), which list every system and
+region of the commit.
 A bad line or file is reported in the ``tm_problems`` table with its path and line number, and
 everything else still loads.
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +42,10 @@ log = logging.getLogger(__name__)
 COMMIT = "3d7993c9cb603f57706bf3bcf705eb25895e8526"
 RAW_URL = f"https://raw.githubusercontent.com/TravelMapping/HighwayData/{COMMIT}/"
 PIN_FILE = Path(__file__).with_name("travelmapping_files.csv")
+STATE_PIN_FILE = Path(__file__).with_name("travelmapping_state_files.csv")
+# The state highways' mirror folder has a README.md of its own (a description written when the
+# folder was staged), not the upstream file of that name: it is not pinned or fetched.
+STATE_MIRROR_ONLY = ("README.md",)
 SYSTEMS_FILE = "systems.csv"
 REGIONS_FILE = "regions.csv"
 COUNTRIES = {"MEX": "MX", "USA": "US"}
@@ -75,14 +85,45 @@ WAYPOINTS = Table(
         "lat": "latitude [degrees WGS84]",
     },
 )
-PROBLEMS = Table(
-    "tm_problems",
+PROBLEM_COLUMNS = {
+    "path": "file path inside the source folder",
+    "line": "line number (1-based; 0 for the whole file)",
+    "problem": "what is wrong; the line or file was skipped",
+}
+PROBLEMS = Table("tm_problems", PROBLEM_COLUMNS)
+SYSTEMS = Table(
+    "tm_systems",
     {
-        "path": "file path inside the source folder",
-        "line": "line number (1-based; 0 for the whole file)",
-        "problem": "what is wrong; the line or file was skipped",
+        "system": "highway system, e.g. mexd, usai, usatx (every system of systems.csv, commented ones out)",
+        "system_name": "the system's name, e.g. 'Texas State Highways'",
+        "country_code": "Travel Mapping country code: MEX, USA, NA (international bridges)",
+        "tier": "the system's tier, 1 (most important) to 5",
+        "level": "active, preview or devel",
     },
 )
+REGIONS = Table(
+    "tm_regions",
+    {
+        "region": "Travel Mapping region code, e.g. TX, MEX-NL",
+        "region_name": "the region's name, e.g. 'Texas', 'Nuevo León'",
+        "country_code": "the region's country code, e.g. USA, MEX",
+    },
+)
+STATE_ROUTES = Table(
+    "tm_state_routes",
+    {
+        "system": "state highway system: usatx, usatxl (loops), usatxs (spurs), usaaz, usaca, usanm",
+        "region": "TX, AZ, CA or NM",
+        "route": "route number as signed, e.g. TX255, TXLp20, AZ85, CA86",
+        "banner": "banner, e.g. Bus (empty when none)",
+        "abbrev": "abbreviation telling sections of one route apart (empty when none)",
+        "city": "city of a city-specific section (empty when none)",
+        "root": "route file id, e.g. tx.tx255 (unique)",
+        "alt_route_names": "former or alternative route names, comma-separated",
+    },
+)
+STATE_WAYPOINTS = Table("tm_state_waypoints", WAYPOINTS.columns)
+STATE_PROBLEMS = Table("tm_state_problems", PROBLEM_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -183,7 +224,8 @@ def read_route_list(path: Path, shown: str) -> tuple[pd.DataFrame, list[Problem]
 
 
 def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
-    """Build ``tm_routes``, ``tm_waypoints`` and ``tm_problems`` from the fetched files.
+    """Build ``tm_routes``, ``tm_waypoints``, ``tm_problems``, ``tm_systems`` and ``tm_regions``
+    from the fetched files.
 
     Routes come from the route lists of the active and preview systems; a listed route whose
     waypoint file is not among the pinned files (the copy holds a subset of regions) is left
@@ -191,23 +233,54 @@ def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
     """
     systems, problems = read_systems(paths[SYSTEMS_FILE])
     regions, more = read_regions(paths[REGIONS_FILE])
-    problems += more
-    lists = []
+    routes, waypoints, more_problems = read_routes(paths, lambda r: attach_systems(r, systems, regions))
+    routes = routes[routes["root"].isin(waypoints["root"])].reset_index(drop=True)
+    problems += more + more_problems
+    report(problems)
+    return {
+        ROUTES.name: routes[list(ROUTES.columns)],
+        WAYPOINTS.name: waypoints,
+        PROBLEMS.name: problem_table(problems),
+        SYSTEMS.name: systems[list(SYSTEMS.columns)].reset_index(drop=True),
+        REGIONS.name: regions[list(REGIONS.columns)].reset_index(drop=True),
+    }
+
+
+def build_state(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
+    """Build ``tm_state_routes``, ``tm_state_waypoints`` and ``tm_state_problems`` from the
+    state highways' files (route lists as published; tiers are attached by :func:`attach_systems`
+    when the national graph is built)."""
+    listed, waypoints, problems = read_routes(paths)
+    report(problems)
+    listed = listed[listed["root"].isin(waypoints["root"])].reset_index(drop=True)
+    return {
+        STATE_ROUTES.name: listed[list(STATE_ROUTES.columns)],
+        STATE_WAYPOINTS.name: waypoints,
+        STATE_PROBLEMS.name: problem_table(problems),
+    }
+
+
+def read_routes(
+    paths: Mapping[str, Path], keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """The route lists of the fetched ``_systems/*.csv`` files (passed through ``keep`` when
+    given), one row per route file that is among the fetched files (first listing kept), with
+    its ``file``; the waypoints of those files; and the problems met (unlisted or unreadable
+    files, bad lines)."""
+    lists, problems = [], []
     for name, path in sorted(paths.items()):
         system = name.removeprefix("hwy_data/_systems/").removesuffix(".csv")
         if name.startswith("hwy_data/_systems/") and not system.endswith("_con"):
             routes, more = read_route_list(path, name)
             lists.append(routes)
             problems += more
-    columns = ["system", "region", "route", "banner", "abbrev", "city", "root", "alt_route_names"]
-    routes = attach_systems(
-        pd.concat([pd.DataFrame(columns=columns), *lists], ignore_index=True), systems, regions
-    )
+    routes = pd.concat([pd.DataFrame(columns=ROUTE_LIST_COLUMNS), *lists], ignore_index=True)
     routes["file"] = "hwy_data/" + routes["region"] + "/" + routes["system"] + "/" + routes["root"] + ".wpt"
     listed = set(routes["file"])
     problems += [
         Problem(name, 0, UNLISTED) for name in sorted(paths) if name.endswith(".wpt") and name not in listed
     ]
+    routes = keep(routes) if keep is not None else routes
     routes = routes[routes["file"].isin(paths)].drop_duplicates("root").reset_index(drop=True)
     frames = []
     for root, file in zip(routes["root"], routes["file"], strict=True):
@@ -215,21 +288,20 @@ def build(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
         frames.append(points)
         problems += more
     frames = [f for f in frames if not f.empty]
-    check(bool(frames), paths[SYSTEMS_FILE].parent, "no route could be read")
+    check(bool(frames), next(iter(paths.values())).parent, "no route could be read")
     waypoints = pd.concat(frames, ignore_index=True).astype({"seq": "int64", "hidden": bool})
-    routes = routes[routes["root"].isin(waypoints["root"])].reset_index(drop=True)
-    report(problems)
-    return {
-        ROUTES.name: routes[list(ROUTES.columns)],
-        WAYPOINTS.name: waypoints[list(WAYPOINTS.columns)],
-        PROBLEMS.name: pd.DataFrame([vars(p) for p in problems], columns=list(PROBLEMS.columns)).astype(
-            {"line": "int64"}
-        ),
-    }
+    return routes, waypoints[list(WAYPOINTS.columns)], problems
+
+
+def problem_table(problems: list[Problem]) -> pd.DataFrame:
+    """The ``tm_problems`` rows of ``problems``."""
+    frame = pd.DataFrame([vars(p) for p in problems], columns=list(PROBLEM_COLUMNS))
+    return frame.astype({"line": "int64"})
 
 
 def attach_systems(routes: pd.DataFrame, systems: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
-    """Add system name, tier, level, region name and country; keep active and preview systems."""
+    """Add system name, tier, level, region name and country to route-list rows (``tm_routes``
+    columns but those); keep active and preview systems."""
     routes = routes.merge(systems[["system", "system_name", "tier", "level"]], on="system", how="inner")
     routes = routes.merge(regions[["region", "region_name", "country_code"]], on="region", how="left")
     routes["country"] = routes["country_code"].map(COUNTRIES)
@@ -246,17 +318,20 @@ def report(problems: list[Problem]) -> None:
         log.warning("travelmapping: %d more problems (table tm_problems)", len(problems) - SHOWN_PROBLEMS)
 
 
-def pin_files(folder: Path) -> pd.DataFrame:
-    """Path and SHA-256 of every file in a copy of the data (writes the content of ``PIN_FILE``)."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+def pin_files(folder: Path, *, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Path and SHA-256 of every file in a copy of the data but ``exclude`` (writes the content
+    of ``PIN_FILE`` and, with ``exclude=STATE_MIRROR_ONLY``, of ``STATE_PIN_FILE``)."""
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in exclude
+    )
     return pd.DataFrame(
         {"path": [p.relative_to(folder).as_posix() for p in files], "sha256": [sha256_file(p) for p in files]}
     )
 
 
-def pinned_files() -> tuple[SourceFile, ...]:
+def pinned_files(pin_file: Path = PIN_FILE) -> tuple[SourceFile, ...]:
     """The registry's file list: every pinned path, downloaded from the pinned commit."""
-    pins = pd.read_csv(PIN_FILE, dtype=str)
+    pins = pd.read_csv(pin_file, dtype=str)
     return tuple(
         SourceFile(path, url=RAW_URL + path, sha256=sha)
         for path, sha in zip(pins["path"], pins["sha256"], strict=True)
@@ -274,11 +349,29 @@ SOURCE = Source(
     ),
     homepage=f"https://github.com/TravelMapping/HighwayData/tree/{COMMIT}",
     files=pinned_files(),
-    tables=(ROUTES, WAYPOINTS, PROBLEMS),
+    tables=(ROUTES, WAYPOINTS, PROBLEMS, SYSTEMS, REGIONS),
     build=build,
     caveats=(
         "Volunteer-maintained; Mexican systems mexf etc. are in 'preview'. No speed, lanes, surface, "
         "toll flag or truck restriction; straight segments between waypoints run a little short of "
         "the road. Shared coordinates are the only link between routes."
+    ),
+)
+STATE_SOURCE = Source(
+    id="travelmapping_state_highways",
+    title=(
+        "Travel Mapping HighwayData: state highways of Texas (with loops and spurs), Arizona, California, "
+        "New Mexico"
+    ),
+    publisher="Travel Mapping project (travelmapping.net), HighwayData repository",
+    licence=SOURCE.licence,
+    homepage=f"https://github.com/TravelMapping/HighwayData/tree/{COMMIT}/hwy_data",
+    files=pinned_files(STATE_PIN_FILE),
+    tables=(STATE_ROUTES, STATE_WAYPOINTS, STATE_PROBLEMS),
+    build=build_state,
+    caveats=(
+        "Same commit, formats and caveats as travelmapping_highways; needs its tm_systems and tm_regions "
+        "tables for tiers and state names. State roads include two-lane rural roads and urban loops: "
+        "the national graph gives them the speeds the fitted model finds for their class and geometry."
     ),
 )
