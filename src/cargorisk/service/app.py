@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import cachetools
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
@@ -80,6 +81,7 @@ def create_app(
     state.states = load_table("mx_states", settings.processed_dir)
     state.ready = ready_record(settings, state.router)
     state.gate = Gate(options)
+    state.plans = RecentPlans()
     folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
     state.jobs = Jobs(
         folder, lambda book: score_book(state.router, book), state.gate.idle,
@@ -169,14 +171,35 @@ async def compute(request: Request, work: Callable[[threading.Event], Response])
     return await request.app.state.gate.run(request, work)
 
 
+class RecentPlans:
+    """The last :data:`RECENT_PLANS` plans this worker answered, by request: the map, PNG and
+    GeoJSON of a plan just shown (the page asks for its map right after the plan) are drawn
+    from it without planning again. Plans are read, never changed, once made."""
+
+    def __init__(self, entries: int = 32) -> None:
+        self.plans: cachetools.LRUCache = cachetools.LRUCache(entries)
+        self.lock = threading.Lock()
+
+    def get(self, req: RouteRequest, make: Callable[[], object]) -> object:
+        """The plan for ``req`` (made on a miss)."""
+        key = req.model_dump_json(include=set(RouteRequest.model_fields))
+        with self.lock:
+            found = self.plans.get(key)
+        if found is None:
+            found = make()
+            with self.lock:
+                self.plans[key] = found
+        return found
+
+
 def plan_of(request: Request, req: RouteRequest) -> object:
-    """The plan for a route request (the same ``Router.plan`` as the CLI)."""
-    return router_of(request).plan(
+    """The plan for a route request (the same ``Router.plan`` as the CLI; a recent one again)."""
+    return request.app.state.plans.get(req, lambda: router_of(request).plan(
         req.origin, req.destination, depart=req.depart, cargo_value=req.cargo_value,
         cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
         avoid_ports=req.avoid_ports, via_port=req.via_port, max_theft_prob=req.max_theft_prob,
         alternatives=req.alternatives, team=req.team, max_time_ratio=req.max_time_ratio,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def features(plan: object, body: dict) -> dict:
@@ -252,7 +275,9 @@ async def route_map_html(request: Request, req: Annotated[MapQuery, Query()]) ->
         plan = plan_of(request, req)
         check(cancel)
         router = state.router  # graph and wait model: read only
-        fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None)
+        fmap = route_map(
+            plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None, lang=req.lang
+        )
         check(cancel)
         return HTMLResponse(map_html(fmap), headers=attachment("route.html") if req.download else None)
 
@@ -272,7 +297,8 @@ async def route_map_png(request: Request, req: Annotated[MapQuery, Query()]) -> 
         plan = plan_of(request, req)
         check(cancel)  # drawing is the dear part: not for a client that has gone
         with tempfile.TemporaryDirectory() as folder:
-            path = route_png(plan, state.router.graph, Path(folder) / "route.png", states=state.states)
+            target = Path(folder) / "route.png"
+            path = route_png(plan, state.router.graph, target, states=state.states, lang=req.lang)
             data = path.read_bytes()
         return Response(data, media_type="image/png", headers=attachment("route.png"))
 

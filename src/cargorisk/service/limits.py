@@ -220,14 +220,18 @@ class Gate:
             raise ClientGone("the client hung up while its request waited")
         cancel = threading.Event()
         started = time.monotonic()
+        failed: Exception | None = None
         async with anyio.create_task_group() as group:
             group.start_soon(watch, request, cancel, started + self.options.deadline_s)
             try:
                 result = await anyio.to_thread.run_sync(work, cancel, limiter=self.limiter_for_threads)
-            finally:
-                group.cancel_scope.cancel()
+            except Exception as exc:  # raised after the group, not wrapped in an exception group
+                failed = exc
+            group.cancel_scope.cancel()
         if cancel.is_set():  # it finished its last stage regardless: the answer is not sent
             raise stopped(request, self.options.deadline_s)
+        if failed is not None:
+            raise failed
         return result
 
     @property
