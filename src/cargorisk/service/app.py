@@ -60,6 +60,7 @@ from cargorisk.web import add_page
 log = logging.getLogger("cargorisk.service")
 GEOJSON = "application/geo+json"
 JOBS_DIR_ENV = "CARGORISK_JOBS_DIR"
+RECENT_PLANS = 32  # plans kept per worker for their maps and downloads
 STARTUP_FAILURE = 3  # a worker's exit status that makes uvicorn stop instead of respawning it
 
 api = APIRouter()
@@ -81,13 +82,13 @@ def create_app(
     state.states = load_table("mx_states", settings.processed_dir)
     state.ready = ready_record(settings, state.router)
     state.gate = Gate(options)
-    state.plans = RecentPlans()
     folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
     state.jobs = Jobs(
         folder, lambda book: score_book(state.router, book), state.gate.idle,
         max_jobs=options.max_jobs, ttl_s=options.job_ttl_s,
     )  # fmt: skip
     state.metrics = Metrics()
+    state.plans = RecentPlans(state.metrics.plans.inc)
     swagger = asset_dir() / "swagger-ui-dist"  # served by the app: the docs work offline
     if swagger.is_dir():
         app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
@@ -176,9 +177,10 @@ class RecentPlans:
     GeoJSON of a plan just shown (the page asks for its map right after the plan) are drawn
     from it without planning again. Plans are read, never changed, once made."""
 
-    def __init__(self, entries: int = 32) -> None:
+    def __init__(self, counter: Callable[[], None], entries: int = RECENT_PLANS) -> None:
         self.plans: cachetools.LRUCache = cachetools.LRUCache(entries)
         self.lock = threading.Lock()
+        self.counter = counter  # called for every plan made (the metrics count them)
 
     def get(self, req: RouteRequest, make: Callable[[], object]) -> object:
         """The plan for ``req`` (made on a miss)."""
@@ -187,6 +189,7 @@ class RecentPlans:
             found = self.plans.get(key)
         if found is None:
             found = make()
+            self.counter()
             with self.lock:
                 self.plans[key] = found
         return found

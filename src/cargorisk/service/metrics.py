@@ -38,6 +38,7 @@ class Metrics:
         self.requests = Counter(
             "cargorisk_requests_total", "HTTP requests answered", ["method", "endpoint", "status"], **counter
         )
+        self.plans = Counter("cargorisk_plans_total", "Route plans computed (not re-used)", **counter)
         self.latency = Histogram(
             "cargorisk_request_seconds", "Time to answer", ["endpoint"], buckets=BUCKETS, **counter
         )
