@@ -203,7 +203,8 @@ def test_spanish_from_the_address_with_the_map_fitted_and_one_plan_per_click(
 
 
 OVERLAP = """const z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
-const boxes = [...document.querySelectorAll('.legend, #cargorisk-summary')].map((e) => e.getBoundingClientRect());
+const boxes = [...document.querySelectorAll(".legend, #cargorisk-summary")]
+  .map((e) => e.getBoundingClientRect());
 return boxes.some((b) => b.left < z.right && z.left < b.right && b.top < z.bottom && z.top < b.bottom);"""
 
 
