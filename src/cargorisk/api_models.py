@@ -273,6 +273,7 @@ class MapQuery(RouteRequest):
 
     lang: Literal["en", "es"] = "en"
     download: bool = False
+    summary: bool = Field(True, description="the summary box (a page with its own table leaves it out)")
 
 
 class MatrixRequest(Trip):

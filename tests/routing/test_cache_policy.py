@@ -40,7 +40,9 @@ def test_every_cargo_type_shares_one_bounded_cache(router: Router) -> None:
                 "summaries": (SMALL.summaries_mb, SMALL.summaries),
             }[name]
             assert size <= limit_mb * 2**20 and entries <= limit_entries, (name, size, entries)
-    assert small.finder.cache_sizes()["searches"][1] >= 20  # filled, then evicting
+    assert (
+        small.finder.cache_sizes()["searches"][0] >= 0.8 * SMALL.searches_mb * 2**20
+    )  # filled, then evicting
 
 
 def test_a_type_plans_the_same_with_its_entries_in_the_shared_cache(router: Router) -> None:

@@ -279,8 +279,9 @@ async def route_map_html(request: Request, req: Annotated[MapQuery, Query()]) ->
         check(cancel)
         router = state.router  # graph and wait model: read only
         fmap = route_map(
-            plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None, lang=req.lang
-        )
+            plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None,
+            lang=req.lang, summary=req.summary,
+        )  # fmt: skip
         check(cancel)
         return HTMLResponse(map_html(fmap), headers=attachment("route.html") if req.download else None)
 

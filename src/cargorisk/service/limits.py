@@ -205,14 +205,32 @@ class Gate:
         self.waiting += 1
         try:
             with anyio.fail_after(self.options.queue_wait_s):
-                await self.limiter.acquire_on_behalf_of(request)
+                acquired = await self.acquire_unless_gone(request)
         except TimeoutError:
             msg = f"no free slot within {self.options.queue_wait_s:g} s; retry shortly"
             raise Overloaded(msg, retry_after=self.retry_after()) from None
         finally:
             self.waiting -= 1
+        if not acquired:  # the client hung up in the queue: its place goes to the next
+            raise ClientGone("the client hung up while its request waited")
         self.running += 1
         self.idle.clear()
+
+    async def acquire_unless_gone(self, request: Request) -> bool:
+        """Wait for a slot while watching the client; False (no slot held) if it hangs up."""
+        acquired = False
+        async with anyio.create_task_group() as group:
+
+            async def hang_up() -> None:
+                while not await request.is_disconnected():
+                    await anyio.sleep(DISCONNECT_POLL_S)
+                group.cancel_scope.cancel()
+
+            group.start_soon(hang_up)
+            await self.limiter.acquire_on_behalf_of(request)
+            acquired = True
+            group.cancel_scope.cancel()
+        return acquired
 
     async def compute(self, request: Request, work: Callable[[threading.Event], T]) -> T:
         """Run the work in a thread while watching for a hang-up and the deadline."""

@@ -6,6 +6,7 @@ popup, tooltip or the summary box.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from pathlib import Path
@@ -51,10 +52,15 @@ def trips_per_theft(rate: np.ndarray | float) -> np.ndarray:
     return 1 / -np.expm1(-np.asarray(rate, dtype=float) * RISK_KM * 1e-6)
 
 
+@functools.lru_cache(maxsize=2)
+def positive_rates(graph: nx.MultiDiGraph) -> np.ndarray:
+    """Every edge's theft rate above zero (the colour scale's range), read once per graph."""
+    return np.array([d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0])
+
+
 def risk_colormap(graph: nx.MultiDiGraph, w: dict = EN) -> cm.LinearColormap:
     """Colour scale on x = log10 N of "1 in N loaded trips per 100 km", one step per decade."""
-    rates = [d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0]
-    n = trips_per_theft(np.array(rates))
+    n = trips_per_theft(positive_rates(graph))
     low = math.floor(math.log10(n.min()))
     high = max(math.ceil(math.log10(n.max())), low + 1)
     exponents = [float(x) for x in range(low, high + 1)]
@@ -78,6 +84,25 @@ def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None, w: dict = 
     outline.add_to(fmap)
 
 
+@functools.lru_cache(maxsize=2)  # the graph of a router, and perhaps one other; a few MB each
+def road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """Every road of ``graph`` once (either direction), crossings left out: ``ref``, ``state``,
+    ``theft_rate`` (a missing rate draws as the lowest) and its line; made once per graph, as
+    every map of a router draws the same roads."""
+    rows, seen = [], set()
+    for u, v, d in graph.edges(data=True):
+        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
+        line = d.get("geometry")
+        if key in seen or line is None or d.get("kind") == "crossing":
+            continue
+        seen.add(key)
+        rate = d.get("theft_rate", 0.0)
+        rows.append((d.get("ref", ""), d.get("state", ""), rate, line))
+    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
+    net["theft_rate"] = np.maximum(np.nan_to_num(net["theft_rate"].astype(float), nan=0.0), 1e-6)
+    return net
+
+
 def display_network(
     graph: nx.MultiDiGraph, bounds: tuple[float, float, float, float] | None = None, *, bins: int = 24
 ) -> gpd.GeoDataFrame:
@@ -87,21 +112,12 @@ def display_network(
 
     This keeps a national map light: the 75,000 edges become a few thousand lines.
     """
-    rows, seen = [], set()
-    for u, v, d in graph.edges(data=True):
-        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
-        line = d.get("geometry")
-        if key in seen or line is None or d.get("kind") == "crossing":
-            continue
-        seen.add(key)
-        rate = float(np.nan_to_num(d.get("theft_rate", 0.0), nan=0.0))  # a missing rate draws as the lowest
-        rows.append((d.get("ref", ""), d.get("state", ""), max(rate, 1e-6), line))
-    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
+    net = road_lines(graph)  # shared: never changed here
     if bounds is not None:
         net = net[net.intersects(shapely.box(*bounds))]
-    net["log_rate"] = np.log10(net["theft_rate"])
+    net = net.assign(log_rate=np.log10(net["theft_rate"]))
     span = (net["log_rate"].min(), net["log_rate"].max() + 1e-9)
-    net["bin"] = ((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int)
+    net = net.assign(bin=((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int))
     merged = net.dissolve(by=["ref", "state", "bin"], aggfunc={"theft_rate": "mean", "log_rate": "mean"})
     merged["geometry"] = shapely.simplify(shapely.line_merge(merged.geometry.to_numpy()), SIMPLIFY_DEG)
     return merged.reset_index().drop(columns="bin")
@@ -273,6 +289,7 @@ def route_map(
     states: gpd.GeoDataFrame | None = None,
     tiles: str | None = "OpenStreetMap",
     lang: str = "en",
+    summary: bool = True,
 ) -> folium.Map:
     """A folium map of a plan: background, network risk, ports, routes, markers, summary, layers.
 
@@ -290,9 +307,13 @@ def route_map(
         folium tile layer name, or None for no tiles.
     lang
         The language of the map's words: "en" or "es" (:mod:`cargorisk.viz.words`).
+    summary
+        Draw the summary box (a page that shows the plan's table beside the map leaves it out,
+        and the routes get the room).
     """
     w = words(lang)
-    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True)
+    # quarter zoom steps: the routes fill the window rather than the next whole zoom out
+    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
     add_background(fmap, states, w)
     scale = risk_colormap(graph, w)
     lats = [graph.nodes[n]["y"] for r in plan.routes() for n in r.nodes]
@@ -317,13 +338,14 @@ def route_map(
         ).add_to(fmap)
     scale.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(summary_box(plan, w)))
+    if summary:
+        fmap.get_root().html.add_child(folium.Element(summary_box(plan, w)))
     # keep the routes and their markers clear of the colour bar (top right) and the summary
     # box (bottom left): fit them into the window minus those bands
     fmap.fit_bounds(
         [(min(lats), min(lons)), (max(lats), max(lons))],
         padding_top_left=FIT_PADDING_TOP_LEFT,
-        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT,
+        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT if summary else FIT_PADDING_TOP_LEFT[::-1],
     )
     return fmap
 

@@ -271,7 +271,8 @@ function showError(error) {
 // draws it without planning again
 async function loadMap(body) {
   $("map").srcdoc = "";
-  const map = await (await api(`/v1/route/map.html?${query({ ...body, lang })}`)).text();
+  // the table is beside it: the map leaves its own summary out and gives the routes the room
+  const map = await (await api(`/v1/route/map.html?${query({ ...body, lang, summary: false })}`)).text();
   $("map").srcdoc = map;
 }
 
@@ -297,6 +298,7 @@ function hoursText(h) {
 const SAME_RISK = 0.005; // relative difference below which two risks read as the same
 const SAME_USD = 0.5;
 const SAME_MINUTES = 1;
+const SAME_ARRIVAL_H = 0.25; // arrivals this close are the same arrival (as the planner counts them)
 
 function tradeoff(plan) {
   const rec = plan.recommended;
@@ -321,10 +323,11 @@ function tradeoff(plan) {
 function adviceText(advice) {
   if (!advice) return "";
   const when = localTime(advice.depart);
-  const minutes = Math.round(advice.arrive_earlier_h * 60);
+  const earlier = advice.arrive_earlier_h >= SAME_ARRIVAL_H;
+  const hours = hoursText(advice.arrive_earlier_h);
   const saving = Math.round(advice.saving_usd);
-  if (minutes >= SAME_MINUTES && saving >= 1) return t("advice_both")(when, hoursText(minutes / 60), number(saving));
-  if (minutes >= SAME_MINUTES) return t("advice_time")(when, hoursText(minutes / 60));
+  if (earlier && saving >= 1) return t("advice_both")(when, hours, number(saving));
+  if (earlier) return t("advice_time")(when, hours);
   return saving >= 1 ? t("advice_cost")(when, number(saving)) : "";
 }
 
