@@ -213,7 +213,8 @@ def test_a_phone_has_no_side_scroll_and_the_legend_leaves_the_zoom_free(live: st
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     driver = chromium
-    driver.set_window_size(390, 844)
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}  # a phone's screen
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     driver.get(f"{live}/?lang=en")
     plan_in_page(driver, "Monterrey, NL", "Dallas, TX")
     width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")

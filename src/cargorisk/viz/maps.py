@@ -238,7 +238,7 @@ def summary_box(plan: RoutePlan, w: dict = EN) -> str:
     advice = f"<div>{esc(advice_words(plan, w))}</div>" if plan.advice else ""
     heads = "".join(f"<th>{esc(c)}</th>" for c in w["columns"])  # type: ignore[attr-defined]
     return (
-        NARROW_STYLE + "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; "
+        "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; "
         "z-index: 9999; background: white; padding: 8px 10px; border: 1px solid #888; "
         "font: 12px sans-serif; max-width: min(900px, calc(100vw - 40px)); overflow-x: auto; "
         "white-space: nowrap'>"
@@ -338,6 +338,7 @@ def route_map(
         ).add_to(fmap)
     scale.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(NARROW_STYLE))
     if summary:
         fmap.get_root().html.add_child(folium.Element(summary_box(plan, w)))
     # keep the routes and their markers clear of the colour bar (top right) and the summary

@@ -348,14 +348,17 @@ function showPlan({ plan }) {
   $("notes").replaceChildren(...plan.notes.map((n) => el("li", noteText(n))));
   // one row per distinct route, named by every role it plays ("recommended · fastest")
   const rows = new Map();
-  for (const r of [plan.recommended, plan.fastest, plan.safest, ...plan.alternatives]) {
+  // (by role: a route that is both recommended and fastest carries one label in the JSON)
+  const roles = [["recommended", plan.recommended], ["fastest", plan.fastest], ["safest", plan.safest],
+    ...plan.alternatives.map((r) => [r.label, r])];
+  for (const [role, r] of roles) {
     const key = r.nodes.join();
     if (!rows.has(key)) rows.set(key, { route: r, labels: [] });
-    rows.get(key).labels.push(routeLabel(r.label));
+    rows.get(key).labels.push(routeLabel(role));
   }
   const heads = [...$("routes").tHead.rows[0].cells].map((c) => c.textContent);
   $("routes").tBodies[0].replaceChildren(...[...rows.values()].map(({ route: r, labels }) => {
-    const row = el("tr", null, r.label === "recommended" ? "recommended" : "");
+    const row = el("tr", null, r === plan.recommended ? "recommended" : "");
     const wait = r.closed_min > 0 && r.crossing_opens
       ? `${t("closed")} ${localTime(r.crossing_opens)}` : `${number(r.wait_min)} ${t("minutes")}`;
     const cells = [
