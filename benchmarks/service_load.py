@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -41,24 +42,31 @@ def server(workers: int, env: dict[str, str] | None = None) -> Iterator[tuple[st
     port = free_port()
     cli = Path(sys.executable).with_name("cargorisk")
     command = [str(cli), "-q", "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(
-        command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = Path(tempfile.gettempdir()) / f"cargorisk-bench-{port}.log"  # its errors, if any
+    with log.open("w") as errors:
+        process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=errors, stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process, workers)
+        wait_until_up(base, process, workers, log)
         yield base, psutil.Process(process.pid)
     finally:
         process.terminate()
         process.wait(60)
+        found = log.read_text()
+        if "Traceback" in found or "ERROR" in found:
+            print(f"the server logged errors: see {log}")
+        else:
+            log.unlink()
 
 
-def wait_until_up(base: str, process: subprocess.Popen, workers: int, timeout_s: float = 300) -> None:
+def wait_until_up(
+    base: str, process: subprocess.Popen, workers: int, log: Path, timeout_s: float = 300
+) -> None:
     """Poll /readyz until the server answers and every worker has started."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout_s:
         if process.poll() is not None:
-            sys.exit(f"server exited with {process.returncode}: {process.stderr.read().decode()[-500:]}")
+            sys.exit(f"server exited with {process.returncode}: {log.read_text()[-500:]}")
         try:
             ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
             if ready and len(psutil.Process(process.pid).children()) >= (workers if workers > 1 else 0):
@@ -156,7 +164,7 @@ def rss_mb(process: psutil.Process) -> float:
 
 def worker_cpu(process: psutil.Process) -> dict[int, float]:
     """CPU seconds (user + system) of each worker (the process itself with one worker)."""
-    workers = [p for p in process.children() if p.name() != "resource_tracker"] or [process]
+    workers = [p for p in process.children() if "resource_tracker" not in " ".join(p.cmdline())] or [process]
     out = {}
     for p in workers:
         with contextlib.suppress(psutil.Error):

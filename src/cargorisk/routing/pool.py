@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,16 +64,46 @@ class CachePolicy:
 
 
 class BoundedCache(cachetools.LRUCache):
-    """A least-recently-used cache bounded in MB (by ``getsizeof``) and in entries."""
+    """A least-recently-used cache bounded in MB (by ``getsizeof``) and in entries, safe to
+    share between threads (the HTTP service plans in several; an LRU's bookkeeping is not
+    atomic)."""
 
     def __init__(self, mb: float, entries: int, getsizeof: Callable[[object], int]) -> None:
         super().__init__(int(mb * 2**20), getsizeof=getsizeof)
         self.max_entries = entries
+        self.lock = threading.RLock()
+
+    def __getitem__(self, key: object) -> object:
+        with self.lock:
+            return super().__getitem__(key)
 
     def __setitem__(self, key: object, value: object) -> None:
-        super().__setitem__(key, value)
-        while len(self) > self.max_entries:
-            self.popitem()
+        with self.lock:
+            super().__setitem__(key, value)
+            while len(self) > self.max_entries:
+                self.popitem()
+
+    def __delitem__(self, key: object) -> None:
+        with self.lock:
+            super().__delitem__(key)
+
+    def popitem(self) -> tuple[object, object]:
+        """The least recently used entry, removed."""
+        with self.lock:
+            return super().popitem()
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        with self.lock:
+            super().clear()
+
+    def __getstate__(self) -> dict:
+        """Pickled without its lock (a router snapshot holds its empty caches)."""
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
 
 class Tree:
