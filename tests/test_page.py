@@ -5,9 +5,6 @@ trade-off sentence in every case."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,31 +21,10 @@ from cargorisk.service import create_app
 HOSTILE = "<script>alert(1)</script>"
 
 
-@contextlib.contextmanager
-def serving(app: object) -> Iterator[str]:
-    """An app on a free loopback port, served by uvicorn in a thread."""
-    import uvicorn  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def live(trained: Settings) -> Iterator[str]:
+def live(trained: Settings, serve_app: object) -> Iterator[str]:
     """The app on a free loopback port."""
-    with serving(create_app(trained)) as base:
+    with serve_app(create_app(trained)) as base:
         yield base
 
 
@@ -275,7 +251,7 @@ def test_trade_off_sentence_in_every_case(live: str, chromium: object) -> None:
 
 
 def test_the_page_works_with_an_api_key(
-    trained: Settings, chromium: object, monkeypatch: pytest.MonkeyPatch
+    trained: Settings, chromium: object, monkeypatch: pytest.MonkeyPatch, serve_app: object
 ) -> None:
     """With a key set, the page says so in the user's language instead of failing silently;
     once the key is typed, the cargo types, suggestions and plans work (the header is sent
@@ -283,7 +259,7 @@ def test_the_page_works_with_an_api_key(
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     monkeypatch.setenv("CARGORISK_API_KEY", "s3cret")
-    with serving(create_app(trained)) as base:
+    with serve_app(create_app(trained)) as base:
         driver = chromium
         driver.get(f"{base}/?lang=es")
         error = driver.find_element(By.ID, "error")

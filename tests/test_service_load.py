@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,25 +33,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def tight(trained: Settings) -> Iterator[str]:
-    """The app with one slot and a queue of two, on a free loopback port (uvicorn in a thread)."""
-    import uvicorn  # noqa: PLC0415
-
-    port = free_port()
+def tight(trained: Settings, serve_app: object) -> Iterator[str]:
+    """The app with one slot and a queue of two, on a free loopback port."""
     options = ServiceOptions(slots=1, queue=2, queue_wait_s=20, deadline_s=60, sync_lanes=10)
-    config = uvicorn.Config(
-        create_app(trained, options=options), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve_app(create_app(trained, options=options)) as base:
+        yield base
 
 
 def png(base: str, i: int, timeout: float = 120) -> tuple[int, float, str | None]:

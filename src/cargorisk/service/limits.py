@@ -22,6 +22,7 @@ import anyio
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cargorisk.errors import InputError
 from cargorisk.service.errors import ClientGone, Deadline, Overloaded, error
 
 T = TypeVar("T")
@@ -91,8 +92,6 @@ class ServiceOptions:
 
 def read_number(name: str, text: str, kind: type) -> float:
     """A positive number from a ``CARGORISK_*`` variable (a one-line error naming it)."""
-    from cargorisk.errors import InputError  # noqa: PLC0415
-
     try:
         value = kind(text)
     except ValueError:
