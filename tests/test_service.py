@@ -426,3 +426,35 @@ def test_big_lane_books_become_jobs(client: TestClient) -> None:
     )
     assert broken.status_code == 400 and "'mine.parquet'" in broken.json()["error"]
     assert "/tmp" not in broken.json()["error"] and "tmp" not in broken.json()["error"]
+
+
+def test_matrix_command_and_its_errors(
+    trained: Settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`cargorisk matrix` prints the same figures as Router.matrix, writes one row per pair, and
+    refuses a bad place or file kind in one line."""
+    base = ["--data-dir", str(trained.data_dir), "--models-dir", str(trained.models_dir), "matrix"]
+    pairs = ["--from", "Monterrey, NL", "--from", "Saltillo", "--to", "Dallas, TX", "--to", "Laredo, TX"]
+    assert main([*base, *pairs, "--cargo-value", "250000", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    direct = Router.from_settings(trained, 2025).matrix(
+        ["Monterrey, NL", "Saltillo"], ["Dallas, TX", "Laredo, TX"], cargo_value=250_000
+    )
+    assert printed == json.loads(json.dumps(direct.to_dict()))
+    assert main([*base, *pairs, "-o", str(tmp_path / "pairs.csv")]) == 0
+    table = pd.read_csv(tmp_path / "pairs.csv")
+    assert len(table) == 4 and table["crossing"].notna().all()
+    assert main([*base, *pairs, "-o", str(tmp_path / "pairs.txt")]) == 1
+    assert main([*base, "--from", "Atlantis", "--to", "Dallas, TX"]) == 1
+    assert "PlaceNotFound: 'Atlantis'" in capsys.readouterr().err
+
+
+def test_service_limits_from_the_environment() -> None:
+    options = ServiceOptions.from_env(
+        {"CARGORISK_SLOTS": "3", "CARGORISK_CORS_ORIGINS": "https://a.example, "}
+    )
+    assert options.slots == 3 and options.cors_origins == ("https://a.example",)
+    with pytest.raises(InputError, match="CARGORISK_QUEUE='many' must be a positive int"):
+        ServiceOptions.from_env({"CARGORISK_QUEUE": "many"})
+    with pytest.raises(InputError, match="CARGORISK_DEADLINE_S='-1'"):
+        ServiceOptions.from_env({"CARGORISK_DEADLINE_S": "-1"})

@@ -128,8 +128,9 @@ class Tree:
     @property
     def nbytes(self) -> int:
         """Memory held (for the cache's bound), with room for the few crossing paths it keeps
-        later (about 2 kB each)."""
-        return self.pred.nbytes + self.cost.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
+        later (about 2 kB each). The cheapest-edge array of its weights counts whole: trees
+        share it, but a tree keeps it alive after the weights left their cache."""
+        return self.pred.nbytes + self.cost.nbytes + self.best.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
 
     def seconds_to(self, k: int) -> float:
         """Driving seconds between the source and crossing end ``k`` along the tree (the
@@ -317,7 +318,7 @@ class PathFinder:
         def make() -> tuple[np.ndarray, np.ndarray]:
             money = self.r.pricer.operating + self.r.pricer.toll
             w = self.r.costs.edge_weights(objective, self.r.seconds, self.r.risk, money, cargo)
-            return w, self.r.engine.best_edges(w, roads)
+            return w, compact(self.r.engine.best_edges(w, roads))
 
         return cached(self.prepared, (self.namespace, "weights", objective, cargo, key), make)
 
@@ -348,7 +349,7 @@ class PathFinder:
 
         def make_weights() -> tuple[np.ndarray, np.ndarray]:
             w = np.where(used & roads, base * DETOUR_PENALTY, base)
-            return w, self.r.engine.best_edges(w, roads)
+            return w, compact(self.r.engine.best_edges(w, roads))
 
         w, best = cached(self.prepared, wkey, make_weights)
         search = lambda: self.fresh_search(w, best, roads, node, reverse=reverse)  # noqa: E731
@@ -389,6 +390,11 @@ def prepared_bytes(value: object) -> int:
     if isinstance(value, tuple):
         return sum(a.nbytes for a in value)
     return value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+
+
+def compact(best: np.ndarray) -> np.ndarray:
+    """Edge ids as 32-bit integers (half the memory of a cached search's cheapest edges)."""
+    return best.astype(np.int32)
 
 
 def summary_bytes(summary: PathSummary) -> int:
