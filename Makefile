@@ -57,6 +57,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_routing.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_service.py
+	$(BIN)/python benchmarks/bench_service_faults.py
+	$(BIN)/python benchmarks/bench_matrix.py
 	$(BIN)/python benchmarks/bench_startup.py
 
 clean-data:

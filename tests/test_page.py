@@ -1,14 +1,15 @@
 """The dispatcher's page at ``/`` in a real browser (Debian chromium, network cut off) against
-the app served by uvicorn on the loopback address."""
+the app served by uvicorn on the loopback address: planning, Spanish (the page, the map, the
+notes), a phone's width, the map fitted to the route, an API key, one plan per click, and the
+trade-off sentence in every case."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -21,24 +22,10 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def live(trained: Settings) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a thread."""
-    import uvicorn  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(trained), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def live(trained: Settings, serve_app: object) -> Iterator[str]:
+    """The app on a free loopback port."""
+    with serve_app(create_app(trained)) as base:
+        yield base
 
 
 def wait_for(driver: object, condition: object, timeout: float = 30) -> object:
@@ -48,7 +35,7 @@ def wait_for(driver: object, condition: object, timeout: float = 30) -> object:
 
 
 def test_page_is_served_with_its_assets_and_no_other_origin(trained: Settings) -> None:
-    client = TestClient(create_app(trained))
+    client = TestClient(create_app(trained), base_url="http://127.0.0.1", client=("127.0.0.1", 50000))
     page = client.get("/")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
     assert "://" not in page.text  # every asset from this app
@@ -125,3 +112,173 @@ def test_dispatcher_plans_a_route_in_the_browser(
     logs = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert [m for m in logs if "404" not in m] == []  # the only failure is the unknown place
     request.node.user_properties.append(("screenshot", str(shot)))
+
+
+def plan_in_page(driver: object, origin: str, destination: str, value: str = "250000") -> None:
+    """Fill the form and plan; wait for the table and the map."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    wait_for(driver, lambda d: d.find_element(By.ID, "cargo_type").find_elements(By.TAG_NAME, "option")[1:])
+    for field, text in (("origin", origin), ("destination", destination), ("cargo_value", value)):
+        box = driver.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(text)
+    driver.find_element(By.ID, "submit").click()
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#routes tbody tr"), timeout=90)
+    wait_for(driver, lambda d: len(d.find_element(By.ID, "map").get_attribute("srcdoc") or "") > 10_000, 90)
+    time.sleep(1.5)  # the map draws in its frame
+
+
+def in_map(driver: object, script: str) -> object:
+    """Run ``script`` in the map's frame (Leaflet's map object is ``map``)."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    driver.switch_to.frame(driver.find_element(By.ID, "map"))
+    try:
+        # folium names its map map_<id>; reading other globals of a sandboxed frame throws
+        found = "const map = window[Object.keys(window).find((k) => /^map_[0-9a-f]+$/.test(k))];"
+        return driver.execute_script(found + script)
+    finally:
+        driver.switch_to.default_content()
+
+
+def plans_made(base: str) -> float:
+    """The server's count of plans computed (its metrics)."""
+    text = httpx.get(f"{base}/metrics").text
+    return sum(float(row.split()[-1]) for row in text.splitlines() if row.startswith("cargorisk_plans_total"))
+
+
+def test_spanish_from_the_address_with_the_map_fitted_and_one_plan_per_click(
+    live: str, chromium: object, tmp_path: Path
+) -> None:
+    """``?lang=es``: the page, the table, the sheet's stops and the map's own words in Spanish;
+    the map opens on the route, not on the whole country; one click plans once (the map is
+    drawn from the plan just made)."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    driver = chromium
+    driver.get(f"{live}/?lang=es")
+    assert driver.find_element(By.ID, "submit").text == "Planear ruta"
+    before = plans_made(live)
+    plan_in_page(driver, "Saltillo", "San Antonio, TX", "400000")
+    assert plans_made(live) - before == 1  # the plan and its map, one plan
+    table = driver.find_element(By.ID, "routes").text
+    assert "recomendada" in table and "recommended" not in table
+    assert driver.find_element(By.ID, "tradeoff").text.startswith("La ruta recomendada")
+    srcdoc = driver.find_element(By.ID, "map").get_attribute("srcdoc")
+    for word in ("Puertos de entrada", "Red carretera", "recomendada", "1 de cada"):
+        assert word in srcdoc, word
+    assert "Ports of entry" not in srcdoc and "loaded trips" not in srcdoc
+    stops = driver.find_element(By.ID, "sheet-stops").get_attribute("textContent")
+    assert "near " not in stops
+    south, west, north, east = in_map(
+        driver, "const b = map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()];"
+    )
+    assert south < 25.5 and north > 29.4 and west < -101.0 and east > -98.5  # the whole route shows
+    assert north - south < 12 and east - west < 20  # and not all of Mexico (about 18 x 30 degrees)
+    driver.save_screenshot(str(tmp_path / "es.png"))
+
+
+OVERLAP = """const z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
+const boxes = [...document.querySelectorAll(".legend, #cargorisk-summary")]
+  .map((e) => e.getBoundingClientRect());
+return boxes.some((b) => b.left < z.right && z.left < b.right && b.top < z.bottom && z.top < b.bottom);"""
+
+
+def test_a_phone_has_no_side_scroll_and_the_legend_leaves_the_zoom_free(live: str, chromium: object) -> None:
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    driver = chromium
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}  # a phone's screen
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    driver.get(f"{live}/?lang=en")
+    plan_in_page(driver, "Monterrey, NL", "Dallas, TX")
+    width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    cells = driver.find_elements(By.CSS_SELECTOR, "#routes tbody tr:first-child td")
+    assert all(c.rect["x"] + c.rect["width"] <= width[1] + 1 for c in cells)
+    overlap = in_map(
+        driver,
+        OVERLAP,
+    )
+    assert not overlap
+
+
+def test_trade_off_sentence_in_every_case(live: str, chromium: object) -> None:
+    """The page's sentence for a recommended route that is riskier, as risky, or safer than the
+    fastest, dearer or cheaper, slower or as quick (plans built from a real one, figures
+    changed), and the advice: never a negative percentage, never '0.0 h'."""
+    driver = chromium
+    driver.get(f"{live}/?lang=en")
+    body = {"origin": "Monterrey, NL", "destination": "Dallas, TX", "cargo_value": 250_000}
+    real = httpx.post(f"{live}/v1/route", json=body, timeout=120).json()
+    cases = {
+        "riskier": ({"theft_prob": 2.08e-4, "total_h": 25.0, "cost_usd": 1400}, {"theft_prob": 1e-4}),
+        "same": ({"theft_prob": 1e-4, "total_h": 24.0, "cost_usd": 1500}, {"theft_prob": 1e-4}),
+        "safer": ({"theft_prob": 5e-5, "total_h": 24.0, "cost_usd": 1600}, {"theft_prob": 1e-4}),
+    }
+    said = {}
+    for name, (rec, fast) in cases.items():
+        plan = {
+            **real,
+            "recommended": {**real["safest"], **rec, "nodes": ["a", "b"], "label": "recommended"},
+            "fastest": {**real["fastest"], "total_h": 24.0, "cost_usd": 1500, **fast, "nodes": ["a", "c"],
+                        "label": "fastest"},
+            "advice": {**(real["advice"] or {}), "depart": "2026-03-02T08:00-06:00", "arrive_earlier_h": 0.01,
+                       "saving_usd": 42.0, "arrival": None, "crossing": None, "reason": "", "advice": ""},
+        }  # fmt: skip
+        driver.execute_script("showPlan({plan: arguments[0]});", plan)
+        said[name] = driver.execute_script(
+            "return ['tradeoff', 'advice'].map((id) => document.getElementById(id).textContent)"
+        )
+    assert (
+        "raises the theft risk by 108%" in said["riskier"][0] and "costs USD 100 less" in said["riskier"][0]
+    )
+    assert "takes 1 h 0 min more" in said["riskier"][0]
+    assert "same theft risk" in said["same"][0] and "arrives with the fastest" in said["same"][0]
+    assert "cuts the theft risk by 50%" in said["safer"][0] and "costs USD 100 more" in said["safer"][0]
+    for sentence, advice in said.values():
+        assert "-" not in sentence.replace("Monterrey", "") and "0.0 h" not in advice
+        assert advice == "Leaving at 2026-03-02 08:00 (UTC-06:00) arrives at the same time and saves USD 42."
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#routes tbody tr td:first-child')].map(c => c.textContent)"
+    )
+    assert rows[:2] == ["recommended", "fastest"]  # the rows the sentence names
+    same = {**real, "fastest": {**real["recommended"], "label": "fastest"}}
+    driver.execute_script("showPlan({plan: arguments[0]});", same)
+    first = driver.execute_script("return document.querySelector('#routes tbody td').textContent")
+    assert first.startswith("recommended · fastest")  # one route, both names
+
+
+def test_the_page_works_with_an_api_key(
+    trained: Settings, chromium: object, monkeypatch: pytest.MonkeyPatch, serve_app: object
+) -> None:
+    """With a key set, the page says so in the user's language instead of failing silently;
+    once the key is typed, the cargo types, suggestions and plans work (the header is sent
+    on every request, and kept for the tab's session)."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    monkeypatch.setenv("CARGORISK_API_KEY", "s3cret")
+    with serve_app(create_app(trained)) as base:
+        driver = chromium
+        driver.get(f"{base}/?lang=es")
+        error = driver.find_element(By.ID, "error")
+        wait_for(driver, lambda _: error.is_displayed())
+        assert "clave de API" in error.text
+        driver.find_element(By.CSS_SELECTOR, "details.field summary").click()
+        key = driver.find_element(By.ID, "api_key")
+        key.send_keys("s3cret")
+        driver.find_element(By.ID, "origin").click()  # the key box loses focus: "change"
+        wait_for(
+            driver,
+            lambda d: len(d.find_element(By.ID, "cargo_type").find_elements(By.TAG_NAME, "option")) > 5,
+        )
+        assert not error.is_displayed()
+        driver.find_element(By.ID, "origin").send_keys("Monterr")
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#origin-suggestions li"))
+        plan_in_page(driver, "Monterrey, NL", "Laredo, TX")
+        assert "recomendada" in driver.find_element(By.ID, "routes").text
+        driver.refresh()
+        assert (
+            driver.find_element(By.ID, "api_key").get_attribute("value") == "s3cret"
+        )  # kept for the session

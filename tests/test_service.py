@@ -1,8 +1,10 @@
-"""The HTTP API against the real models: the same answers as Router.plan and score_lanes, the
-documented statuses for bad input, offline docs, the API key."""
+"""The HTTP API against the real models: the same answers as Router.plan, Router.matrix and
+score_lanes, the documented statuses and one error format for bad input, strict requests,
+bounded bodies, offline docs, the host and key guard, health, readiness and metrics."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -25,6 +27,7 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing import Router
 from cargorisk.service import MAX_LANES, check_host, create_app
+from cargorisk.service.limits import ServiceOptions
 
 DEPART = "2026-03-02T06:00-06:00"
 MTY_DALLAS = {
@@ -35,15 +38,24 @@ MTY_DALLAS = {
 }
 
 
+def local(app: object) -> TestClient:
+    """A client on this machine (the app answers only loopback clients without an API key)."""
+    return TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000))
+
+
 @pytest.fixture(scope="module")
 def client(trained: Settings) -> TestClient:
-    return TestClient(create_app(trained))
+    return local(create_app(trained))
 
 
 def test_health_and_offline_docs(client: TestClient) -> None:
-    health = client.get("/healthz").json()
-    assert health["status"] == "ok" and health["theft_model"]["default_predictor"] == "blend"
-    assert health["network"]["nodes"] > 30_000 and "sesnsp_state_year" in health["data_checksums"]
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "version": client.get("/readyz").json()["version"],
+    }
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["theft_model"]["default_predictor"] == "blend"
+    assert ready["network"]["nodes"] > 30_000 and "sesnsp_state_year" in ready["data_checksums"]
     docs = client.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
@@ -156,7 +168,7 @@ def test_errors_are_json_one_liners_with_the_right_status(
     response = send(path, json=payload) if method == "post" else send(path, params=payload)
     assert response.status_code == status, response.text
     error = response.json()["error"]
-    assert message in error and "\n" not in error
+    assert message in error and "\n" not in error and response.json()["code"]
 
 
 def test_lanes_scores_a_book_with_per_row_errors_and_safe_csv(client: TestClient) -> None:
@@ -175,16 +187,29 @@ def test_lanes_scores_a_book_with_per_row_errors_and_safe_csv(client: TestClient
 
 
 def test_api_key_beyond_loopback(trained: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI refuses a public address without a key; the app itself (however started)
+    answers only this machine without one, and with one needs it on /v1 and /metrics."""
     with pytest.raises(InputError, match="set CARGORISK_API_KEY first"):
         check_host("0.0.0.0", None)
     check_host("127.0.0.1", None)
+    check_host("[::1]", None)
     check_host("0.0.0.0", "secret")
     assert main(["--data-dir", str(trained.data_dir), "serve", "--host", "0.0.0.0"]) == 1
+    open_app = create_app(trained)
+    remote = TestClient(open_app, base_url="http://203.0.113.7", client=("203.0.113.9", 40000))
+    for path in ("/", "/healthz", "/v1/ports", "/metrics"):
+        refused = remote.get(path)
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden", path
+    rebound = TestClient(open_app, base_url="http://evil.example", client=("127.0.0.1", 40000))
+    assert rebound.get("/v1/ports").status_code == 403  # a page elsewhere, through DNS rebinding
     monkeypatch.setenv("CARGORISK_API_KEY", "secret")
-    keyed = TestClient(create_app(trained))
-    assert keyed.get("/v1/ports").status_code == 401
+    keyed = TestClient(create_app(trained), base_url="http://203.0.113.7", client=("203.0.113.9", 40000))
+    for wrong in ({}, {"X-API-Key": "secreT"}, {"X-API-Key": "secret2"}, {"X-API-Key": ""}):
+        denied = keyed.get("/v1/ports", headers=wrong)
+        assert denied.status_code == 401 and denied.json()["code"] == "unauthorized"
+    assert keyed.get("/metrics").status_code == 401
     assert keyed.get("/v1/ports", headers={"X-API-Key": "secret"}).status_code == 200
-    assert keyed.get("/healthz").status_code == 200  # health checks need no key
+    assert keyed.get("/healthz").status_code == 200 and keyed.get("/readyz").status_code == 200
 
 
 def test_serve_fails_fast_and_shuts_down_gracefully(trained: Settings, tmp_path: Path) -> None:
@@ -224,3 +249,212 @@ def test_serve_fails_fast_and_shuts_down_gracefully(trained: Settings, tmp_path:
         server.kill()
     log = server.stdout.read()
     assert "no API key (loopback only)" in log and "request_id=" in log and "Finished server process" in log
+
+
+def test_unknown_fields_are_refused_by_name(client: TestClient) -> None:
+    """The audit's request: a misspelt field was ignored and the plan ran at the default value
+    through the state to avoid; now it is a 422 naming the field and the one meant."""
+    body = {
+        "origin": "Monterrey, NL",
+        "destination": "Dallas, TX",
+        "avoid_state": ["Tamaulipas"],
+        "cargo_vaule": 5_000_000,
+    }
+    refused = client.post("/v1/route", json=body)
+    assert refused.status_code == 422 and refused.json()["code"] == "unknown_field"
+    error = refused.json()["error"]
+    assert "'cargo_vaule' (did you mean 'cargo_value'?)" in error
+    assert "'avoid_state' (did you mean 'avoid_states'?)" in error
+    query = client.get("/v1/route/map.html", params={**MTY_DALLAS, "lang": "es", "zoom": "3"})
+    assert query.status_code == 422 and "'zoom'" in query.json()["error"]
+    matrix = client.post(
+        "/v1/matrix", json={"origins": ["Saltillo"], "destinations": ["Laredo, TX"], "depar": "x"}
+    )
+    assert matrix.status_code == 422 and "did you mean 'depart'?" in matrix.json()["error"]
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [
+        ("get", "/v2/route", {}, 404, "not_found"),
+        ("delete", "/v1/route", {}, 405, "method_not_allowed"),
+        ("put", "/v1/ports", {}, 405, "method_not_allowed"),
+        ("post", "/v1/route", {"content": b'{"origin": ', "headers": JSON}, 422, "malformed_body"),
+        ("post", "/v1/route", {"content": b"[1, 2]", "headers": JSON}, 422, "invalid_request"),
+        ("post", "/v1/route", {"content": b"origin=x", "headers": {"Content-Type": "text/plain"}}, 422,
+         "invalid_request"),
+        ("get", "/v1/lanes/0123456789abcdef01234567", {}, 404, "job_not_found"),
+        ("get", "/v1/lanes/..%2F..%2Fetc%2Fpasswd", {}, 404, "not_found"),
+        ("get", "/v1/lanes/zz", {}, 404, "job_not_found"),
+    ],
+)  # fmt: skip
+def test_every_error_has_one_format(
+    client: TestClient, method: str, path: str, kwargs: dict, status: int, code: str
+) -> None:
+    response = client.request(method.upper(), path, **kwargs)
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error", "code"} and response.json()["code"] == code
+    assert "\n" not in response.json()["error"] and "Traceback" not in response.text
+
+
+def test_bodies_are_bounded_without_reading_them_whole(client: TestClient) -> None:
+    """A declared length over the limit is refused before a byte is read (a chunked body:
+    test_service_load.py, over a real socket); an upload over 5 MB is refused."""
+    huge = client.post(
+        "/v1/route",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": str(200 * 2**20)},
+    )
+    assert huge.status_code == 413 and huge.json()["code"] == "too_large"
+    upload = b"lane_id,origin,destination\n" + b"x,y,z\n" * 1_000_000
+    too_big = client.post("/v1/lanes", files={"file": ("big.csv", upload, "text/csv")})
+    assert too_big.status_code == 413 and "score-lanes" in too_big.json()["error"]
+
+
+def test_answers_carry_security_headers_and_maps_are_compressed(client: TestClient) -> None:
+    answer = client.post("/v1/route", json=MTY_DALLAS, headers={"Accept-Encoding": "gzip"})
+    headers = answer.headers
+    assert headers["x-content-type-options"] == "nosniff" and headers["content-encoding"] == "gzip"
+    assert "default-src 'none'" in headers["content-security-policy"] and headers["referrer-policy"]
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    raw = client.get("/v1/route/map.html", params=MTY_DALLAS, headers={"Accept-Encoding": "gzip"})
+    assert (
+        raw.headers["content-encoding"] == "gzip"
+        and int(raw.headers["content-length"]) < len(raw.content) / 3
+    )
+    assert "script-src 'unsafe-inline'" in raw.headers["content-security-policy"]
+
+
+def test_cors_only_for_configured_origins(trained: Settings) -> None:
+    options = ServiceOptions(cors_origins=("https://tms.example",))
+    app = local(create_app(trained, options=options))
+    allowed = app.options(
+        "/v1/route",
+        headers={"Origin": "https://tms.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type,x-api-key"},
+    )  # fmt: skip
+    assert (
+        allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://tms.example"
+    )
+    other = app.get("/v1/ports", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    assert "access-control-allow-origin" not in client_headers(trained)
+
+
+def client_headers(trained: Settings) -> dict:
+    """The CORS headers of a default app (none: no origin is allowed unless configured)."""
+    return dict(
+        local(create_app(trained)).get("/v1/ports", headers={"Origin": "https://tms.example"}).headers
+    )
+
+
+def test_metrics_count_requests_queue_and_caches(client: TestClient) -> None:
+    client.post("/v1/route", json=MTY_DALLAS)
+    text = client.get("/metrics").text
+    assert 'cargorisk_requests_total{endpoint="/v1/route",method="POST",status="200"}' in text
+    assert "cargorisk_request_seconds_bucket" in text and "cargorisk_cpu_requests_waiting" in text
+    searches = next(
+        float(row.split()[-1])
+        for row in text.splitlines()
+        if row.startswith('cargorisk_cache_bytes{cache="searches"}')
+    )
+    assert 0 < searches <= 300 * 2**20 and "cargorisk_lane_jobs_queued" in text
+
+
+def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, trained: Settings) -> None:
+    """Each cell is the plan whose pool is the objective's profile through its best-ranked
+    crossing (routing/matrix.py): checked pair by pair against Router.plan with that pool."""
+    origins, destinations = (
+        ["Monterrey, NL", "Saltillo", "Dallas, TX"],
+        ["Laredo, TX", "Houston, TX", "Querétaro"],
+    )
+    body = {"origins": origins, "destinations": destinations, "depart": DEPART, "cargo_value": 400_000,
+            "cargo_type": "electronics", "objective": "balanced"}  # fmt: skip
+    got = client.post("/v1/matrix", json=body)
+    assert got.status_code == 200, got.text
+    cells = got.json()
+    router = Router.from_settings(trained, 2025)
+    narrowed = copy.copy(router)
+    narrowed.finder = router.finder.narrowed(("balanced", None))
+    for i, origin in enumerate(origins):
+        for j, destination in enumerate(destinations):
+            plan = narrowed.plan(
+                origin,
+                destination,
+                depart=DEPART,
+                cargo_value=400_000,
+                cargo_type="electronics",
+                alternatives=0,
+            ).to_dict()["recommended"]
+            for name in ("km", "total_h", "crossing", "cost_usd"):
+                assert cells[name][i][j] == pytest.approx(plan[name], abs=0.01), (origin, destination, name)
+    assert cells["crossing"][0][0] is not None and cells["crossing"][1][2] is None  # Saltillo-Querétaro
+    missing = client.post("/v1/matrix", json={**body, "origins": ["Atlantis"]})
+    assert missing.status_code == 404 and "Atlantis" in missing.json()["error"]
+
+
+def test_big_lane_books_become_jobs(client: TestClient) -> None:
+    """Above the synchronous size a book is a job: 202, its status, its CSV, the same rows as
+    the synchronous answer; a job can be cancelled; errors never name a server path."""
+    places = ("Monterrey", '"Laredo, TX"')
+    rows = [f"L{i},Saltillo,{places[i % 2]}\n" for i in range(150)]
+    book = "lane_id,origin,destination\n" + "".join(rows)
+    accepted = client.post("/v1/lanes", files={"file": ("book.csv", book, "text/csv")})
+    assert (
+        accepted.status_code == 202 and accepted.headers["location"] == f"/v1/lanes/{accepted.json()['job']}"
+    )
+    for _ in range(600):
+        status = client.get(accepted.headers["location"]).json()
+        if status["status"] == "done":
+            break
+        time.sleep(0.1)
+    assert status["scored"] == 150 and status["result"]
+    scored = pd.read_csv(io.StringIO(client.get(status["result"]).text))
+    assert len(scored) == 150 and set(scored["status"]) == {"ok"}
+    head = "lane_id,origin,destination\n" + "".join(rows[:60])
+    small = client.post("/v1/lanes", files={"file": ("s.csv", head, "text/csv")})
+    assert (
+        small.status_code == 200
+        and pd.read_csv(io.StringIO(small.text))["km"].tolist() == scored["km"][:60].tolist()
+    )
+    broken = client.post(
+        "/v1/lanes", files={"file": ("mine.parquet", b"PAR1 not really", "application/octet-stream")}
+    )
+    assert broken.status_code == 400 and "'mine.parquet'" in broken.json()["error"]
+    assert "/tmp" not in broken.json()["error"] and "tmp" not in broken.json()["error"]
+
+
+def test_matrix_command_and_its_errors(
+    trained: Settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`cargorisk matrix` prints the same figures as Router.matrix, writes one row per pair, and
+    refuses a bad place or file kind in one line."""
+    base = ["--data-dir", str(trained.data_dir), "--models-dir", str(trained.models_dir), "matrix"]
+    pairs = ["--from", "Monterrey, NL", "--from", "Saltillo", "--to", "Dallas, TX", "--to", "Laredo, TX"]
+    assert main([*base, *pairs, "--cargo-value", "250000", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    direct = Router.from_settings(trained, 2025).matrix(
+        ["Monterrey, NL", "Saltillo"], ["Dallas, TX", "Laredo, TX"], cargo_value=250_000
+    )
+    assert printed == json.loads(json.dumps(direct.to_dict()))
+    assert main([*base, *pairs, "-o", str(tmp_path / "pairs.csv")]) == 0
+    table = pd.read_csv(tmp_path / "pairs.csv")
+    assert len(table) == 4 and table["crossing"].notna().all()
+    assert main([*base, *pairs, "-o", str(tmp_path / "pairs.txt")]) == 1
+    assert main([*base, "--from", "Atlantis", "--to", "Dallas, TX"]) == 1
+    assert "PlaceNotFound: 'Atlantis'" in capsys.readouterr().err
+
+
+def test_service_limits_from_the_environment() -> None:
+    options = ServiceOptions.from_env(
+        {"CARGORISK_SLOTS": "3", "CARGORISK_CORS_ORIGINS": "https://a.example, "}
+    )
+    assert options.slots == 3 and options.cors_origins == ("https://a.example",)
+    with pytest.raises(InputError, match="CARGORISK_QUEUE='many' must be a positive int"):
+        ServiceOptions.from_env({"CARGORISK_QUEUE": "many"})
+    with pytest.raises(InputError, match="CARGORISK_DEADLINE_S='-1'"):
+        ServiceOptions.from_env({"CARGORISK_DEADLINE_S": "-1"})

@@ -1,5 +1,6 @@
-"""Pydantic models of the HTTP API's answers (:mod:`cargorisk.service`), for the OpenAPI
-document that TMS and planning tools generate their clients from (Java, C#, TypeScript).
+"""Pydantic models of the HTTP API (:mod:`cargorisk.service`): the requests, checked strictly
+(an unknown field is a 422 that names it), and the answers, for the OpenAPI document that TMS
+and planning tools generate their clients from (Java, C#, TypeScript).
 
 The endpoints answer with the plan's own dicts (:meth:`~cargorisk.routing.plan.RoutePlan.to_dict`)
 without re-validating them on every request; a test validates real answers against these
@@ -8,9 +9,12 @@ models, so the document and the answers cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_TEXT = 200  # characters in a place or port name
+MAX_MATRIX = 100  # origins (and destinations) in one matrix request
 
 
 class Strict(BaseModel):
@@ -138,9 +142,15 @@ class PlanOut(Strict):
 
 
 class ErrorOut(Strict):
-    """Every error: the CLI's one-line message."""
+    """Every error, whatever its status: the CLI's one-line message and a machine code."""
 
     error: str = Field(examples=["PlaceNotFound: 'Monterey' is not a known place; did you mean 'Monterrey'?"])
+    code: str = Field(
+        description="machine code: the error class in snake case (place_not_found, input_error, "
+        "no_route_error, ...) or the HTTP condition (not_found, method_not_allowed, unknown_field, "
+        "invalid_request, too_large, unauthorized, forbidden, overloaded, deadline, internal)",
+        examples=["place_not_found"],
+    )
 
 
 class PlaceOut(Strict):
@@ -191,8 +201,15 @@ class CargoTypeOut(Strict):
     multiplier: float
 
 
+class AliveOut(Strict):
+    """``GET /healthz``: the process answers (nothing is read to say so)."""
+
+    status: str
+    version: str
+
+
 class HealthOut(Strict):
-    """``GET /healthz``."""
+    """``GET /readyz``: the models this worker loaded, and their data checksums."""
 
     status: str
     version: str
@@ -201,4 +218,110 @@ class HealthOut(Strict):
     data_checksums: dict[str, dict[str, str]]
 
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 404, 409, 413, 422)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404, 409, 413, 422, 503, 504)}
+
+
+# ---- requests (every field declared: an unknown one is a 422 naming it) ----
+
+
+class Request(BaseModel):
+    """A request model that refuses fields it does not declare (``cargo_vaule`` is a 422, not
+    a silent default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Place = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class Trip(Request):
+    """What a route and a matrix request share: departure, cargo, objective, team driving."""
+
+    depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
+    cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
+    cargo_type: str = Field("general", max_length=40, examples=["food_beverage"])
+    objective: Literal["balanced", "fastest", "safest"] = "balanced"
+    team: bool = False
+
+    @field_validator("cargo_value", mode="before")
+    @classmethod
+    def _no_boolean_money(cls, value: object) -> object:
+        """``true`` is not an amount of USD (JSON booleans would otherwise read as 1)."""
+        if isinstance(value, bool):
+            msg = "a boolean is not an amount of USD"
+            raise ValueError(msg)  # pydantic reports it as a 422
+        return value
+
+    @field_validator("objective", mode="before")
+    @classmethod
+    def _objective_any_case(cls, value: object) -> object:
+        """'FASTEST' and ' safest' name the same objective (as on the CLI and in lane books)."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class RouteRequest(Trip):
+    """A route request: the options of ``cargorisk route``."""
+
+    origin: Place = Field(examples=["Monterrey, NL"])
+    destination: Place = Field(examples=["Dallas, TX"])
+    avoid_states: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(
+        default_factory=list, max_length=32
+    )
+    avoid_ports: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(default_factory=list, max_length=30)
+    via_port: str | None = Field(None, max_length=MAX_TEXT)
+    max_theft_prob: float | None = Field(None, gt=0, le=1)
+    alternatives: int = Field(3, ge=0, le=5)
+    max_time_ratio: float | None = Field(None, ge=1, le=5)
+
+
+class MapQuery(RouteRequest):
+    """A map request: the route request, the language of the map's words and whether to save it."""
+
+    lang: Literal["en", "es"] = "en"
+    download: bool = False
+    summary: bool = Field(True, description="the summary box (a page with its own table leaves it out)")
+
+
+class MatrixRequest(Trip):
+    """A matrix request: every origin to every destination (``cargorisk matrix``)."""
+
+    origins: list[Place] = Field(
+        min_length=1, max_length=MAX_MATRIX, examples=[["Monterrey, NL", "Saltillo"]]
+    )
+    destinations: list[Place] = Field(
+        min_length=1, max_length=MAX_MATRIX, examples=[["Dallas, TX", "Laredo, TX"]]
+    )
+
+
+class MatrixOut(Strict):
+    """The answer to ``POST /v1/matrix``: one row per origin, one column per destination;
+    ``null`` where no route joins the pair (or both name one place)."""
+
+    origins: list[str]
+    destinations: list[str]
+    objective: str
+    cargo_value_usd: float
+    cargo_type: str
+    depart: str | None
+    km: list[list[float | None]]
+    driving_h: list[list[float | None]]
+    total_h: list[list[float | None]]
+    crossing: list[list[str | None]]
+    port_code: list[list[str | None]]
+    wait_min: list[list[float | None]]
+    theft_prob: list[list[float | None]]
+    expected_loss_usd: list[list[float | None]]
+    cost_usd: list[list[float | None]]
+
+
+class JobOut(Strict):
+    """A lane book scored in the background (``POST /v1/lanes`` above the synchronous size)."""
+
+    job: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    rows: int
+    scored: int
+    created: str
+    expires: str
+    result: str | None = Field(None, description="where the scored CSV is, once done")
+    error: str | None = None

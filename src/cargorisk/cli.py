@@ -6,6 +6,7 @@ usage errors exit with 2 (click's convention). No traceback reaches the user.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections import Counter
@@ -821,6 +822,76 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
             say(f"wrote {save_map(fmap, map_path)}")
         if png_path:
             say(f"wrote {route_png(plan, router.graph, png_path, states=states)}")
+
+
+@app.command("matrix")
+@click.option("--from", "origins", multiple=True, required=True, help="An origin (repeatable).")
+@click.option("--to", "destinations", multiple=True, required=True, help="A destination (repeatable).")
+@click.option("--depart", help="Departure, ISO 8601; without an offset, each origin's local time.")
+@click.option("--cargo-value", type=float, help="Declared cargo value, USD (default from settings).")
+@click.option("--cargo-type", default="general", show_default=True, help="What the trucks carry.")
+@click.option(
+    "--objective",
+    type=click.Choice(["balanced", "fastest", "safest"], case_sensitive=False),
+    default="balanced",
+    show_default=True,
+    help="The search each cell's route comes from (see README: Matrix).",
+)
+@click.option("--team", is_flag=True, help="Two drivers.")
+@click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON (one array per figure).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write one row per pair: .csv or .parquet."
+)
+@click.pass_obj
+def matrix_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
+    settings: Settings,
+    origins: tuple[str, ...],
+    destinations: tuple[str, ...],
+    depart: str | None,
+    cargo_value: float | None,
+    cargo_type: str,
+    objective: str,
+    team: bool,
+    year: int,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """Every --from to every --to: km, hours, crossing, theft risk, expected loss and cost per
+    pair, from one search per place (OSRM's table, Valhalla's matrix)."""
+    from cargorisk.routing import Router  # noqa: PLC0415
+
+    with stage("load network, risk, wait model and costs"):
+        router = Router.from_settings(settings, year)
+    with stage("route every pair") as note:
+        found = router.matrix(
+            list(origins), list(destinations), depart=depart, cargo_value=cargo_value,
+            cargo_type=cargo_type, objective=objective, team=team,
+        )  # fmt: skip
+        note["result"] = f"{len(origins)} x {len(destinations)} pairs"
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False))
+        return
+    table = found.to_frame()
+    if output is not None:
+        write_pairs(table, output)
+        say(f"wrote {output}")
+        return
+    say(table.to_string(index=False, na_rep="-"))
+
+
+def write_pairs(table: object, output: Path) -> None:
+    """A matrix's pairs as CSV or Parquet, by the file's suffix (written atomically)."""
+    from cargorisk._io import atomic_path  # noqa: PLC0415
+
+    if output.suffix.lower() not in (".csv", ".parquet"):
+        msg = f"{output}: write the matrix as .csv or .parquet"
+        raise InputError(msg)
+    with atomic_path(output) as tmp:
+        if output.suffix.lower() == ".parquet":
+            table.to_parquet(tmp)  # type: ignore[attr-defined]
+        else:
+            table.to_csv(tmp, index=False)  # type: ignore[attr-defined]
 
 
 @app.command("score-lanes")

@@ -7,15 +7,19 @@ when the truck gets there (its driving time along the search tree, with the brea
 the schedule adds), and the best :data:`TOP_CROSSINGS` are built into paths.
 
 Searches are kept compact (:class:`Tree`: predecessors and the costs at the crossings) in
-memory-bounded least-recently-used caches, with the prepared weights and path summaries, so
-lanes that share an origin or destination share their searches.
+least-recently-used caches bounded in bytes and in entries (:class:`CachePolicy`), with the
+prepared weights and path summaries, so lanes that share an origin or destination share their
+searches. Every cargo type's router shares its general router's caches, its entries keyed by
+the type (a type scales theft risk, so its searches differ): one bound for all of them.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import cachetools
@@ -36,6 +40,70 @@ TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost
 TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.15 MB on the national graph)
 PREPARED_CACHE_MB = 200  # weights and matrices kept (about 3 MB per profile and mask)
 SUMMARIES_CACHED = 4_000  # path summaries kept (about 3 kB each)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """Bounds of a router's caches, in MB and in entries (whichever is reached first evicts the
+    least recently used), shared by every cargo type and objective."""
+
+    searches_mb: float = TREE_CACHE_MB
+    searches: int = 4_000
+    prepared_mb: float = PREPARED_CACHE_MB
+    prepared: int = 400
+    summaries_mb: float = 50
+    summaries: int = SUMMARIES_CACHED
+
+    def caches(self) -> tuple[BoundedCache, BoundedCache, BoundedCache]:
+        """Empty caches for searches, prepared weights and path summaries."""
+        return (
+            BoundedCache(self.searches_mb, self.searches, tree_bytes),
+            BoundedCache(self.prepared_mb, self.prepared, prepared_bytes),
+            BoundedCache(self.summaries_mb, self.summaries, summary_bytes),
+        )
+
+
+class BoundedCache(cachetools.LRUCache):
+    """A least-recently-used cache bounded in MB (by ``getsizeof``) and in entries, safe to
+    share between threads (the HTTP service plans in several; an LRU's bookkeeping is not
+    atomic)."""
+
+    def __init__(self, mb: float, entries: int, getsizeof: Callable[[object], int]) -> None:
+        super().__init__(int(mb * 2**20), getsizeof=getsizeof)
+        self.max_entries = entries
+        self.lock = threading.RLock()
+
+    def __getitem__(self, key: object) -> object:
+        with self.lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: object, value: object) -> None:
+        with self.lock:
+            super().__setitem__(key, value)
+            while len(self) > self.max_entries:
+                self.popitem()
+
+    def __delitem__(self, key: object) -> None:
+        with self.lock:
+            super().__delitem__(key)
+
+    def popitem(self) -> tuple[object, object]:
+        """The least recently used entry, removed."""
+        with self.lock:
+            return super().popitem()
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        with self.lock:
+            super().clear()
+
+    def __getstate__(self) -> dict:
+        """Pickled without its lock (a router snapshot holds its empty caches)."""
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
 
 
 class Tree:
@@ -60,8 +128,9 @@ class Tree:
     @property
     def nbytes(self) -> int:
         """Memory held (for the cache's bound), with room for the few crossing paths it keeps
-        later (about 2 kB each)."""
-        return self.pred.nbytes + self.cost.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
+        later (about 2 kB each). The cheapest-edge array of its weights counts whole: trees
+        share it, but a tree keeps it alive after the weights left their cache."""
+        return self.pred.nbytes + self.cost.nbytes + self.best.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
 
     def seconds_to(self, k: int) -> float:
         """Driving seconds between the source and crossing end ``k`` along the tree (the
@@ -86,18 +155,39 @@ class Tree:
 class PathFinder:
     """Finds the pool's paths over a router's compiled graph (``r``: the router)."""
 
-    def __init__(self, router: object, caches: tuple | None = None) -> None:
+    def __init__(
+        self,
+        router: object,
+        caches: tuple | None = None,
+        *,
+        namespace: str = "",
+        policy: CachePolicy | None = None,
+    ) -> None:
         self.r = router
-        self.trees, self.prepared, self.summaries = caches or (
-            cachetools.LRUCache(TREE_CACHE_MB * 2**20, getsizeof=tree_bytes),
-            cachetools.LRUCache(PREPARED_CACHE_MB * 2**20, getsizeof=prepared_bytes),
-            cachetools.LRUCache(SUMMARIES_CACHED),
-        )
+        self.namespace = namespace  # the cargo type: part of every key (its risk differs)
+        self.trees, self.prepared, self.summaries = caches or (policy or CachePolicy()).caches()
+        self.profiles: tuple = PROFILES  # the searches a pool runs
+        self.top = TOP_CROSSINGS  # crossings priced per profile
 
-    def bound_to(self, router: object) -> PathFinder:
+    def bound_to(self, router: object, namespace: str | None = None) -> PathFinder:
         """This finder for a copy of its router, sharing the caches (searches do not depend
-        on what a copy may change, e.g. live waits)."""
-        return PathFinder(router, (self.trees, self.prepared, self.summaries))
+        on what a copy may change, e.g. live waits); ``namespace`` names a cargo type's entries."""
+        namespace = self.namespace if namespace is None else namespace
+        new = PathFinder(router, (self.trees, self.prepared, self.summaries), namespace=namespace)
+        new.profiles, new.top = self.profiles, self.top
+        return new
+
+    def narrowed(self, profile: tuple[str, float | None], top: int = 1) -> PathFinder:
+        """This finder with a pool of one profile and its ``top`` best-ranked crossings (the
+        route :meth:`~cargorisk.routing.Router.matrix` reports is the plan with this pool)."""
+        new = self.bound_to(self.r)
+        new.profiles, new.top = (profile,), top
+        return new
+
+    def cache_sizes(self) -> dict[str, tuple[int, int]]:
+        """Bytes and entries of each cache (searches, prepared, summaries)."""
+        caches = {"searches": self.trees, "prepared": self.prepared, "summaries": self.summaries}
+        return {name: (int(c.currsize), len(c)) for name, c in caches.items()}
 
     def clear(self) -> None:
         """Empty every cache (benchmarks of cold requests)."""
@@ -116,7 +206,7 @@ class PathFinder:
         """The distinct paths of every profile (see the module docstring)."""
         key = mask_key(keep)
         found: dict[bytes, PathSummary] = {}
-        for objective, price in PROFILES:
+        for objective, price in self.profiles:
             value = (cargo if price is None else price) if objective == "balanced" else 0.0
             for edges in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
                 path_key = edges.tobytes()
@@ -127,9 +217,7 @@ class PathFinder:
     def summary(self, edges: np.ndarray, path_key: bytes | None = None) -> PathSummary:
         """The path's summary (cached by its edges)."""
         path_key = edges.tobytes() if path_key is None else path_key
-        if path_key not in self.summaries:
-            self.summaries[path_key] = self.r.pricer.summarize(edges)
-        return self.summaries[path_key]
+        return cached(self.summaries, (self.namespace, path_key), lambda: self.r.pricer.summarize(edges))
 
     def profile_paths(
         self,
@@ -182,16 +270,16 @@ class PathFinder:
         open_ = keep[ids] & (self.r.tail_country[ids] == country)
         candidates = np.flatnonzero(open_ & np.isfinite(forward.cost) & np.isfinite(backward.cost))
         # search cost without the wait: a lower bound, so crossings are priced in its order and
-        # the ranking stops when no crossing left can enter the best TOP_CROSSINGS (exact)
+        # the ranking stops when no crossing left can enter the best ``top`` (exact)
         bound = forward.cost[candidates] + w[ids[candidates]] + backward.cost[candidates]
         ranked: list[tuple[float, int]] = []
         for j in np.argsort(bound, kind="stable"):
-            if len(ranked) == TOP_CROSSINGS and bound[j] > ranked[-1][0]:
+            if len(ranked) == self.top and bound[j] > ranked[-1][0]:
                 break
             k = int(candidates[j])
             waiting = self.wait_weight(objective, int(ids[k]), forward.seconds_to(k), country, depart, team)
             bisect.insort(ranked, (float(bound[j]) + waiting, k))
-            del ranked[TOP_CROSSINGS:]
+            del ranked[self.top :]
         return [
             np.concatenate(
                 (
@@ -230,9 +318,9 @@ class PathFinder:
         def make() -> tuple[np.ndarray, np.ndarray]:
             money = self.r.pricer.operating + self.r.pricer.toll
             w = self.r.costs.edge_weights(objective, self.r.seconds, self.r.risk, money, cargo)
-            return w, self.r.engine.best_edges(w, roads)
+            return w, compact(self.r.engine.best_edges(w, roads))
 
-        return cached(self.prepared, ("weights", objective, cargo, key), make)
+        return cached(self.prepared, (self.namespace, "weights", objective, cargo, key), make)
 
     def search(
         self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
@@ -243,12 +331,12 @@ class PathFinder:
             w, best = self.weights(objective, cargo, roads, key)
             matrix = cached(
                 self.prepared,
-                ("matrix", objective, cargo, key, reverse),
+                (self.namespace, "matrix", objective, cargo, key, reverse),
                 lambda: self.r.engine.prepared(w, roads, reverse=reverse),
             )
             return self.fresh_search(w, best, roads, node, reverse=reverse, matrix=matrix)
 
-        return cached(self.trees, (objective, cargo, key, node, reverse), make)
+        return cached(self.trees, (self.namespace, objective, cargo, key, node, reverse), make)
 
     def penalised_search(
         self, base: np.ndarray, used: np.ndarray, roads: np.ndarray, key: tuple, node: object, *,
@@ -257,11 +345,11 @@ class PathFinder:
         """A search over ``base`` weights with the ``used`` roads made :data:`DETOUR_PENALTY`
         times dearer (cached per ``key``, the base weights' key, and the used roads), and the
         penalised weights."""
-        wkey = ("penalised", *key, mask_key(used))
+        wkey = (self.namespace, "penalised", *key, mask_key(used))
 
         def make_weights() -> tuple[np.ndarray, np.ndarray]:
             w = np.where(used & roads, base * DETOUR_PENALTY, base)
-            return w, self.r.engine.best_edges(w, roads)
+            return w, compact(self.r.engine.best_edges(w, roads))
 
         w, best = cached(self.prepared, wkey, make_weights)
         search = lambda: self.fresh_search(w, best, roads, node, reverse=reverse)  # noqa: E731
@@ -302,6 +390,17 @@ def prepared_bytes(value: object) -> int:
     if isinstance(value, tuple):
         return sum(a.nbytes for a in value)
     return value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+
+
+def compact(best: np.ndarray) -> np.ndarray:
+    """Edge ids as 32-bit integers (half the memory of a cached search's cheapest edges)."""
+    return best.astype(np.int32)
+
+
+def summary_bytes(summary: PathSummary) -> int:
+    """Memory of a cached path summary: its edge ids as an array and a list, its nodes and
+    ``(u, v, key)`` edges (Python objects, about 150 bytes an edge), and a little more."""
+    return 150 * len(summary.ids) + 1024
 
 
 def mask_key(keep: np.ndarray) -> str:

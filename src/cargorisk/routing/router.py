@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values,
 from cargorisk.routing.costs import OBJECTIVES, CostModel, check_cargo_value
 from cargorisk.routing.describe import describe
 from cargorisk.routing.engine import CSREngine
+from cargorisk.routing.matrix import Matrix, route_matrix
 from cargorisk.routing.plan import Route, RoutePlan, compare
 from cargorisk.routing.pool import PathFinder
 from cargorisk.routing.pricing import PathSummary, Pricer
@@ -158,7 +159,7 @@ class Router:
         self.pricer = Pricer(self, self.costs, southbound_wait_min=self.options.southbound_wait_min)
         self.finder = PathFinder(self)
         self.cargo = GENERAL
-        self.cargo_caches: dict[str, tuple] = {}  # cargo type -> its risk and search caches
+        self.cargo_caches: dict[str, np.ndarray] = {}  # cargo type -> its edge risk (searches: finder)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -191,13 +192,11 @@ class Router:
         if kind == GENERAL:
             return base
         if kind not in base.cargo_caches:
-            caches = ({}, {}, {})
-            base.cargo_caches[kind] = (base.risk * multiplier(kind), caches)
-        risk, caches = base.cargo_caches[kind]
+            base.cargo_caches[kind] = base.risk * multiplier(kind)
         new = copy.copy(base)
-        new.general, new.cargo, new.risk = base, kind, risk
+        new.general, new.cargo, new.risk = base, kind, base.cargo_caches[kind]
         new.theft_scale_shape = combined_shape(base.theft_scale_shape, self.options.cargo_type_shape)
-        new.finder = PathFinder(new, caches)
+        new.finder = base.finder.bound_to(new, namespace=kind)  # one bounded cache for every type
         return new
 
     @classmethod
@@ -298,6 +297,25 @@ class Router:
         return RoutePlan(
             r.place_name(a), r.place_name(b), when, cargo, objective, chosen.recommended, chosen.fastest,
             chosen.safest, alts, front, advice, ratio, decision.notes, r.cargo,
+        )  # fmt: skip
+
+    def matrix(
+        self,
+        origins: Sequence[str | tuple],
+        destinations: Sequence[str | tuple],
+        *,
+        depart: datetime | str | None = None,
+        cargo_value: float | None = None,
+        cargo_type: str | None = None,
+        objective: str = "balanced",
+        team: bool = False,
+    ) -> Matrix:
+        """Every origin to every destination from one search per origin (and per destination,
+        backwards, across the border): km, hours, crossing, theft probability, expected loss
+        and cost of each pair's route; :mod:`~cargorisk.routing.matrix` says which route."""
+        return route_matrix(
+            self, origins, destinations, depart=depart, cargo_value=cargo_value, cargo_type=cargo_type,
+            objective=objective, team=team,
         )  # fmt: skip
 
     def place_name(self, place: Place) -> str:

@@ -6,6 +6,7 @@ popup, tooltip or the summary box.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from pathlib import Path
@@ -20,13 +21,13 @@ import shapely
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.risk.calibration import one_in
-from cargorisk.routing.plan import Route, RoutePlan
+from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan
 from cargorisk.viz.assets import inline_assets
+from cargorisk.viz.words import WORDS, one_in_words, route_label, weekday_time, words
 
 ROUTE_COLOURS = {"recommended": "#1f5fd6", "fastest": "#f08c00", "safest": "#12a150"}
 ALT_COLOUR = "#8a4fd6"
 BACKGROUND_STYLE = {"color": "#777777", "weight": 1, "fillColor": "#f2efe9", "fillOpacity": 0.6}
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RISK_COLOURS = ["#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"]
 SIMPLIFY_DEG = 0.005  # display only: about 500 m, invisible at the zoom a corridor map opens with
 AREA_MARGIN_DEG = 2.0  # a route map draws the network this far around its routes
@@ -42,7 +43,8 @@ def esc(value: object) -> str:
 
 
 RISK_KM = 100.0  # the legend's unit: the chance that a loaded trip over this many km is robbed
-RISK_LEGEND = f"theft risk per {RISK_KM:.0f} km: 1 in 10^x loaded trips"
+RISK_LEGEND = str(WORDS["en"]["risk_legend"]).format(km=RISK_KM)
+EN = WORDS["en"]
 
 
 def trips_per_theft(rate: np.ndarray | float) -> np.ndarray:
@@ -50,30 +52,55 @@ def trips_per_theft(rate: np.ndarray | float) -> np.ndarray:
     return 1 / -np.expm1(-np.asarray(rate, dtype=float) * RISK_KM * 1e-6)
 
 
-def risk_colormap(graph: nx.MultiDiGraph) -> cm.LinearColormap:
+@functools.lru_cache(maxsize=2)
+def positive_rates(graph: nx.MultiDiGraph) -> np.ndarray:
+    """Every edge's theft rate above zero (the colour scale's range), read once per graph."""
+    return np.array([d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0])
+
+
+def risk_colormap(graph: nx.MultiDiGraph, w: dict = EN) -> cm.LinearColormap:
     """Colour scale on x = log10 N of "1 in N loaded trips per 100 km", one step per decade."""
-    rates = [d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0]
-    n = trips_per_theft(np.array(rates))
+    n = trips_per_theft(positive_rates(graph))
     low = math.floor(math.log10(n.min()))
     high = max(math.ceil(math.log10(n.max())), low + 1)
     exponents = [float(x) for x in range(low, high + 1)]
     colours = cm.LinearColormap(RISK_COLOURS[::-1], vmin=0, vmax=1)
     steps = [colours.rgba_floats_tuple(x) for x in np.linspace(0, 1, len(exponents))]
     return cm.LinearColormap(
-        steps, index=exponents, vmin=exponents[0], vmax=exponents[-1], caption=RISK_LEGEND,
+        steps, index=exponents, vmin=exponents[0], vmax=exponents[-1],
+        caption=str(w["risk_legend"]).format(km=RISK_KM),
         tick_labels=exponents,
     )  # fmt: skip
 
 
-def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None) -> None:
+def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None, w: dict = EN) -> None:
     """State outlines: keep the map readable when tiles cannot load (offline)."""
     if states is None:
         return
     outline = folium.GeoJson(
-        states[["state", "geometry"]].to_json(), name="Mexican states (offline background)",
+        states[["state", "geometry"]].to_json(), name=str(w["states"]),
         style_function=lambda _: BACKGROUND_STYLE,
     )  # fmt: skip
     outline.add_to(fmap)
+
+
+@functools.lru_cache(maxsize=2)  # the graph of a router, and perhaps one other; a few MB each
+def road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """Every road of ``graph`` once (either direction), crossings left out: ``ref``, ``state``,
+    ``theft_rate`` (a missing rate draws as the lowest) and its line; made once per graph, as
+    every map of a router draws the same roads."""
+    rows, seen = [], set()
+    for u, v, d in graph.edges(data=True):
+        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
+        line = d.get("geometry")
+        if key in seen or line is None or d.get("kind") == "crossing":
+            continue
+        seen.add(key)
+        rate = d.get("theft_rate", 0.0)
+        rows.append((d.get("ref", ""), d.get("state", ""), rate, line))
+    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
+    net["theft_rate"] = np.maximum(np.nan_to_num(net["theft_rate"].astype(float), nan=0.0), 1e-6)
+    return net
 
 
 def display_network(
@@ -85,29 +112,21 @@ def display_network(
 
     This keeps a national map light: the 75,000 edges become a few thousand lines.
     """
-    rows, seen = [], set()
-    for u, v, d in graph.edges(data=True):
-        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
-        line = d.get("geometry")
-        if key in seen or line is None or d.get("kind") == "crossing":
-            continue
-        seen.add(key)
-        rate = float(np.nan_to_num(d.get("theft_rate", 0.0), nan=0.0))  # a missing rate draws as the lowest
-        rows.append((d.get("ref", ""), d.get("state", ""), max(rate, 1e-6), line))
-    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
+    net = road_lines(graph)  # shared: never changed here
     if bounds is not None:
         net = net[net.intersects(shapely.box(*bounds))]
-    net["log_rate"] = np.log10(net["theft_rate"])
+    net = net.assign(log_rate=np.log10(net["theft_rate"]))
     span = (net["log_rate"].min(), net["log_rate"].max() + 1e-9)
-    net["bin"] = ((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int)
+    net = net.assign(bin=((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int))
     merged = net.dissolve(by=["ref", "state", "bin"], aggfunc={"theft_rate": "mean", "log_rate": "mean"})
     merged["geometry"] = shapely.simplify(shapely.line_merge(merged.geometry.to_numpy()), SIMPLIFY_DEG)
     return merged.reset_index().drop(columns="bin")
 
 
 def add_network(
-    fmap: folium.Map, graph: nx.MultiDiGraph, scale: cm.LinearColormap, bounds: tuple | None = None
-) -> None:
+    fmap: folium.Map, graph: nx.MultiDiGraph, scale: cm.LinearColormap, bounds: tuple | None = None,
+    w: dict = EN,
+) -> None:  # fmt: skip
     """The roads (see :func:`display_network`) coloured by theft rate, with escaped tooltips, as
     one GeoJSON layer (tooltip text travels as data, never as script source)."""
     net = display_network(graph, bounds)
@@ -115,68 +134,74 @@ def add_network(
     exponent = np.clip(np.log10(trips_per_theft(net["theft_rate"])), lowest, highest)
     net["colour"] = [scale(float(x)) for x in exponent]
     net["tip"] = [
-        f"{esc(ref)} ({esc(state)}): 1 in {n:,.0f} loaded trips robbed per {RISK_KM:.0f} km"
-        f" ({rate:.3f} per million truck-km)"
+        str(w["network_tip"]).format(road=esc(ref), state=esc(state), n=n, km=RISK_KM)
+        + f" ({rate:.3f} / 10^6 truck-km)"
         for ref, state, rate, n in zip(
             net["ref"], net["state"], net["theft_rate"], trips_per_theft(net["theft_rate"]), strict=True
         )
     ]
     folium.GeoJson(
         net[["colour", "tip", "geometry"]].to_json(),
-        name="Road network: theft rate",
+        name=str(w["network"]),
         style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2, "opacity": 0.8},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fmap)
 
 
-def add_route(fmap: folium.Map, graph: nx.MultiDiGraph, route: Route, colour: str, weight: int) -> None:
+def add_route(
+    fmap: folium.Map, graph: nx.MultiDiGraph, route: Route, colour: str, weight: int, w: dict = EN
+) -> None:
     """A route, one line per road run (``route.segments``) with its escaped tooltip."""
     features = []
     for run in route.segments.itertuples(index=False):
         parts = [graph.edges[e].get("geometry") for e in route.edges[run.first : run.last + 1]]
         line = shapely.line_merge(shapely.MultiLineString([p for p in parts if p is not None]))
         tip = (
-            f"<b>{esc(route.label)}</b>: {esc(run[0])} - {esc(run.to)}<br>{esc(run.ref)}, {esc(run.state)}, "
-            f"{run.km:,.0f} km, {run.hours:.1f} h<br>"
-            f"P(theft) {run.theft_prob:.1e} ({run.risk_share:.0%} of the route's risk)"
+            f"<b>{esc(route_label(route.label, w))}</b>: {esc(run[0])} - {esc(run.to)}<br>{esc(run.ref)}, "
+            f"{esc(run.state)}, {run.km:,.0f} km, {run.hours:.1f} h<br>"
+            f"P({w['theft']}) {run.theft_prob:.1e} ({run.risk_share:.0%} {w['share']})"
         )
         features.append({"tip": tip, "geometry": line})
     layer = gpd.GeoDataFrame(features, columns=["tip", "geometry"], crs="EPSG:4326")
     folium.GeoJson(
         layer.to_json(),
-        name=f"{esc(route.label)} route ({route.km:,.0f} km, {route.total_h:.1f} h)",
+        name=str(w["route_layer"]).format(
+            label=esc(route_label(route.label, w)), km=route.km, hours=route.total_h
+        ),
         style_function=lambda _: {"color": colour, "weight": weight, "opacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(fmap)
 
 
-def opening_hours(wait_model: object, crossing: str, month: int) -> str:
+def opening_hours(wait_model: object, crossing: str, month: int, w: dict = EN) -> str:
     """'Mon 06-24, ...' from the wait model's open cells (local time)."""
     parts = []
-    for day, name in enumerate(WEEKDAYS):
+    for day, name in enumerate(w["weekdays"]):  # type: ignore[arg-type]
         hours = [h for h in range(24) if wait_model.cell(crossing, month, day, h)[0]]  # type: ignore[attr-defined]
-        parts.append(f"{name} {hours[0]:02d}-{hours[-1] + 1:02d}" if hours else f"{name} closed")
+        parts.append(f"{name} {hours[0]:02d}-{hours[-1] + 1:02d}" if hours else f"{name} {w['closed']}")
     return ", ".join(parts)
 
 
-def add_ports(fmap: folium.Map, graph: nx.MultiDiGraph, plan: RoutePlan, wait_model: object | None) -> None:
+def add_ports(
+    fmap: folium.Map, graph: nx.MultiDiGraph, plan: RoutePlan, wait_model: object | None, w: dict = EN
+) -> None:
     """Every crossing: typical wait and opening hours; the planned one with its wait at arrival."""
-    layer = folium.FeatureGroup(name="Ports of entry")
+    layer = folium.FeatureGroup(name=str(w["ports"]))
     planned = {r.crossing: r for r in plan.routes() if r.crossing}
     month = plan.depart.month if plan.depart else 3
     for u, v, d in graph.edges(data=True):
         if d.get("kind") != "crossing" or graph.nodes[u].get("country") != "MX":
             continue
-        lines = [f"<b>{esc(d['bridge'])}</b> ({esc(d['port_name'])}, port {esc(d['port_code'])})"]
+        lines = [f"<b>{esc(d['bridge'])}</b> ({esc(d['port_name'])}, {w['port']} {esc(d['port_code'])})"]
         if wait_model is not None:
-            lines.append(f"typical wait {wait_model.level(d['bridge']):.0f} min")  # type: ignore[attr-defined]
-            lines.append("hours: " + esc(opening_hours(wait_model, d["bridge"], month)))
+            typical = wait_model.level(d["bridge"])  # type: ignore[attr-defined]
+            lines.append(str(w["typical_wait"]).format(minutes=typical))
+            lines.append(f"{w['hours']}: " + esc(opening_hours(wait_model, d["bridge"], month, w)))
         route = planned.get(d["bridge"])
         if route is not None and route.port_arrival is not None:
-            lines.append(
-                f"<b>{esc(route.label)}</b>: arrive {route.port_arrival:%a %H:%M}, "
-                f"expected wait {route.wait_min:.0f} min (p90 {route.wait_p90_min:.0f})"
-            )
+            when = weekday_time(route.port_arrival, w)
+            arrive = str(w["arrive"]).format(when=when, wait=route.wait_min, p90=route.wait_p90_min)
+            lines.append(f"<b>{esc(route_label(route.label, w))}</b>: {arrive}")
         colour = "#1f5fd6" if route is not None else "#555555"
         folium.CircleMarker(
             (graph.nodes[v]["y"], graph.nodes[v]["x"]),
@@ -197,27 +222,54 @@ FIT_PADDING_BOTTOM_RIGHT = (30, 230)  # px: room for the summary box below them
 CROSSING_CELL = "white-space: normal; min-width: 150px; max-width: 230px"  # whole names, wrapped
 
 
-def summary_box(plan: RoutePlan) -> str:
-    """Fixed HTML box with one line per route (escaped)."""
+def summary_box(plan: RoutePlan, w: dict = EN) -> str:
+    """Fixed HTML box with one line per route (escaped); on a narrow screen it scrolls within
+    itself and the map's legend shrinks, so neither covers the zoom buttons."""
     rows = "".join(
-        f"<tr><td style='color:{ROUTE_COLOURS.get(r.label, ALT_COLOUR)}'><b>{esc(r.label)}</b></td>"
+        f"<tr><td style='color:{ROUTE_COLOURS.get(r.label, ALT_COLOUR)}'>"
+        f"<b>{esc(route_label(r.label, w))}</b></td>"
         f"<td>{r.km:,.0f} km</td><td>{r.driving_h:.1f} h</td><td>{r.break_h + r.rest_h:.1f} h</td>"
         f"<td>{r.wait_min:.0f} min</td><td>{r.total_h:.1f} h</td>"
-        f"<td>{one_in(r.theft_prob)}{interval_words(r)}</td><td>USD {r.expected_loss_usd:,.0f}</td>"
+        f"<td>{one_in_words(r.theft_prob, w)}{interval_words(r)}</td><td>USD {r.expected_loss_usd:,.0f}</td>"
         f"<td>USD {r.cost_usd:,.0f}</td>"
         f"<td style='{CROSSING_CELL}'>{esc(r.crossing or '-')}</td></tr>"
         for r in plan.routes()
     )
-    advice = f"<div>{esc(plan.advice.sentence())}</div>" if plan.advice else ""
+    advice = f"<div>{esc(advice_words(plan, w))}</div>" if plan.advice else ""
+    heads = "".join(f"<th>{esc(c)}</th>" for c in w["columns"])  # type: ignore[attr-defined]
     return (
-        "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; z-index: 9999; "
-        "background: white; padding: 8px 10px; border: 1px solid #888; font: 12px sans-serif; "
-        "max-width: 900px; white-space: nowrap'>"
+        "<div id='cargorisk-summary' style='position: fixed; bottom: 24px; left: 12px; "
+        "z-index: 9999; background: white; padding: 8px 10px; border: 1px solid #888; "
+        "font: 12px sans-serif; max-width: min(900px, calc(100vw - 40px)); overflow-x: auto; "
+        "white-space: nowrap'>"
         f"<b>{esc(plan.origin)} &rarr; {esc(plan.destination)}</b> "
-        f"&middot; cargo USD {plan.cargo_value_usd:,.0f}"
-        "<table style='margin-top:4px'><tr><th></th><th>km</th><th>driving</th><th>stops</th><th>wait</th>"
-        "<th>total</th><th>theft: 1 in N trips (90% N)</th><th>exp. loss</th><th>cost</th>"
-        f"<th>crossing</th></tr>{rows}</table>{advice}</div>"
+        f"&middot; {w['cargo']} USD {plan.cargo_value_usd:,.0f}"
+        f"<table style='margin-top:4px'><tr><th></th>{heads}</tr>{rows}</table>{advice}</div>"
+    )
+
+
+# a phone: the summary box keeps to a strip at the bottom and the colour bar shrinks into the
+# top right corner, below the layer button, leaving the zoom buttons (top left) free
+NARROW_STYLE = (
+    "<style>@media (max-width: 600px) { "
+    "#cargorisk-summary { max-height: 30vh; overflow: auto; bottom: 8px !important; left: 8px !important; }"
+    ".legend { transform: scale(0.6); transform-origin: top right; }"
+    "}</style>"
+)
+
+
+def advice_words(plan: RoutePlan, w: dict) -> str:
+    """The departure advice in the map's language (the plan's own sentence in English)."""
+    advice = plan.advice
+    if w is EN or advice is None:
+        return advice.sentence() if advice else ""
+    change = (
+        str(w["earlier"]).format(hours=advice.arrive_earlier_h)
+        if advice.arrive_earlier_h >= SAME_ARRIVAL_H
+        else str(w["same_time"])
+    )
+    return str(w["advice"]).format(
+        when=weekday_time(advice.depart, w), change=change, saving=advice.saving_usd
     )
 
 
@@ -236,6 +288,8 @@ def route_map(
     wait_model: object | None = None,
     states: gpd.GeoDataFrame | None = None,
     tiles: str | None = "OpenStreetMap",
+    lang: str = "en",
+    summary: bool = True,
 ) -> folium.Map:
     """A folium map of a plan: background, network risk, ports, routes, markers, summary, layers.
 
@@ -251,18 +305,27 @@ def route_map(
         State polygons drawn underneath, so the map reads without tiles.
     tiles
         folium tile layer name, or None for no tiles.
+    lang
+        The language of the map's words: "en" or "es" (:mod:`cargorisk.viz.words`).
+    summary
+        Draw the summary box (a page that shows the plan's table beside the map leaves it out,
+        and the routes get the room).
     """
-    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True)
-    add_background(fmap, states)
-    scale = risk_colormap(graph)
+    w = words(lang)
+    # quarter zoom steps: the routes fill the window rather than the next whole zoom out
+    fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
+    add_background(fmap, states, w)
+    scale = risk_colormap(graph, w)
     lats = [graph.nodes[n]["y"] for r in plan.routes() for n in r.nodes]
     lons = [graph.nodes[n]["x"] for r in plan.routes() for n in r.nodes]
     m = AREA_MARGIN_DEG
-    add_network(fmap, graph, scale, (min(lons) - m, min(lats) - m, max(lons) + m, max(lats) + m))
-    add_ports(fmap, graph, plan, wait_model)
+    add_network(fmap, graph, scale, (min(lons) - m, min(lats) - m, max(lons) + m, max(lats) + m), w)
+    add_ports(fmap, graph, plan, wait_model, w)
     for i, route in enumerate(reversed(plan.routes())):
         colour = ROUTE_COLOURS.get(route.label, ALT_COLOUR)
-        add_route(fmap, graph, route, colour, weight=7 if route.label == "recommended" else 5 if i else 4)
+        add_route(
+            fmap, graph, route, colour, weight=7 if route.label == "recommended" else 5 if i else 4, w=w
+        )
     for place, node, icon in (
         (plan.origin, plan.recommended.nodes[0], "play"),
         (plan.destination, plan.recommended.nodes[-1], "flag"),
@@ -275,13 +338,15 @@ def route_map(
         ).add_to(fmap)
     scale.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(summary_box(plan)))
+    fmap.get_root().html.add_child(folium.Element(NARROW_STYLE))
+    if summary:
+        fmap.get_root().html.add_child(folium.Element(summary_box(plan, w)))
     # keep the routes and their markers clear of the colour bar (top right) and the summary
     # box (bottom left): fit them into the window minus those bands
     fmap.fit_bounds(
         [(min(lats), min(lons)), (max(lats), max(lons))],
         padding_top_left=FIT_PADDING_TOP_LEFT,
-        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT,
+        padding_bottom_right=FIT_PADDING_BOTTOM_RIGHT if summary else FIT_PADDING_TOP_LEFT[::-1],
     )
     return fmap
 

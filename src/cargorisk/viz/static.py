@@ -18,21 +18,27 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
-from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import RoutePlan
 from cargorisk.viz.assets import asset_dir
 from cargorisk.viz.maps import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
+from cargorisk.viz.words import WORDS, one_in_words, route_label, words
 
-RISK_LEGEND_PNG = f"theft risk on {RISK_KM:.0f} km of road: 1 in N loaded trips (red: more often)"
+RISK_LEGEND_PNG = str(WORDS["en"]["risk_legend_png"]).format(km=RISK_KM)
 
 
 def route_png(
-    plan: RoutePlan, graph: nx.MultiDiGraph, path: Path, *, states: gpd.GeoDataFrame | None = None
+    plan: RoutePlan,
+    graph: nx.MultiDiGraph,
+    path: Path,
+    *,
+    states: gpd.GeoDataFrame | None = None,
+    lang: str = "en",
 ) -> Path:
     """Draw Mexican and US states, the network by theft rate, the plan's routes, the origin,
     destination and crossings with their names and the cities along the recommended route;
     the legend (each route with its crossing) sits below the map, where it covers no route.
-    Written atomically."""
+    ``lang`` ("en" or "es") is the language of the legend. Written atomically."""
+    w = words(lang)
     fig, ax = plt.subplots(figsize=(9, 9))
     for layer in (states, us_states()):
         if layer is not None:
@@ -48,15 +54,21 @@ def route_png(
         norm=LogNorm(net["trips_per_theft"].min(), net["trips_per_theft"].max()),
         linewidth=0.8,
         legend=True,
-        legend_kwds={"label": RISK_LEGEND_PNG, "shrink": 0.5, "orientation": "horizontal", "pad": 0.01},
+        legend_kwds={
+            "label": str(w["risk_legend_png"]).format(km=RISK_KM),
+            "shrink": 0.5,
+            "orientation": "horizontal",
+            "pad": 0.01,
+        },
     )
     for route in reversed(plan.routes()):
         gpd.GeoSeries(route_lines(graph, route), crs="EPSG:4326").plot(
             ax=ax,
             color=ROUTE_COLOURS.get(route.label, ALT_COLOUR),
             linewidth=3.2 if route.label == "recommended" else 2.2,
-            label=f"{route.label} via {route.crossing or 'no crossing'}: {route.km:,.0f} km, "
-            f"{route.total_h:.1f} h, theft {one_in(route.theft_prob)} trips",
+            label=f"{route_label(route.label, w)} {w['via']} {route.crossing or w['no_crossing']}: "
+            f"{route.km:,.0f} km, {route.total_h:.1f} h, "
+            f"{w['theft']} {one_in_words(route.theft_prob, w)} {w['trips']}",
         )
     cbar = fig.axes[-1]  # the colour bar: plain numbers, no crowded minor labels
     cbar.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))

@@ -18,10 +18,27 @@ const TEXT = {
     no_crossing: "no border crossing", minutes: "min", closed: "closed until",
     one_in: (n) => `about 1 in ${n} trips`, range: (a, b) => `90%: 1 in ${a} to 1 in ${b}`,
     same_as_fastest: (h, x, n) => `The recommended route is also the fastest: ${h} h${x}, theft risk about 1 in ${n} trips.`,
-    tradeoff: (d, p, s) => `The recommended route takes ${d} more than the fastest and cuts the theft risk by ${p}%; its total cost is USD ${s} lower.`,
-    tradeoff_cost: (d, p, s) => `The recommended route takes ${d} more than the fastest and cuts the theft risk by ${p}%, for USD ${s} more in total cost.`,
+    tradeoff: (time, risk, cost) => `The recommended route ${time}, ${risk} and ${cost}.`,
+    takes_more: (d) => `takes ${d} more than the fastest`, takes_less: (d) => `arrives ${d} before the fastest`,
+    takes_same: "arrives with the fastest",
+    risk_less: (p) => `cuts the theft risk by ${p}%`, risk_more: (p) => `raises the theft risk by ${p}%`,
+    risk_same: "carries the same theft risk",
+    cost_less: (s) => `costs USD ${s} less in total`, cost_more: (s) => `costs USD ${s} more in total`,
+    cost_same: "costs the same in total",
     via: (c) => ` via ${c}`,
-    advice: (t, h, s) => `Leaving at ${t} arrives ${h} h earlier and saves USD ${s}.`,
+    advice_both: (t, h, s) => `Leaving at ${t} arrives ${h} earlier and saves USD ${s}.`,
+    advice_time: (t, h) => `Leaving at ${t} arrives ${h} earlier.`,
+    advice_cost: (t, s) => `Leaving at ${t} arrives at the same time and saves USD ${s}.`,
+    errors: {
+      place_not_found: "Unknown place", ambiguous_place: "Several places have that name",
+      no_route_error: "No route satisfies these constraints", input_error: "Please check the request",
+      unknown_field: "The request has a field this server does not know",
+      invalid_request: "Please check the request", unauthorized: "This server needs an API key: enter it under “API key”",
+      forbidden: "This server does not answer from here", overloaded: "The server is busy; try again in a few seconds",
+      deadline: "The request took too long; try again", too_large: "The request is too large",
+      internal: "The server failed on this request", network: "The server cannot be reached",
+    },
+    notes: [[/^only crossings with little truck traffic give a route \(flagged \*\)$/, () => "only crossings with little truck traffic give a route (flagged *)"]],
     heading: (a, b) => `${a} → ${b}`,
     depart_at: "Departure", arrive_at: "Arrival", border: "Border crossing", cargo: "Cargo",
     break: "break", rest: "rest", change: "driver change", near: "near",
@@ -42,10 +59,27 @@ const TEXT = {
     no_crossing: "sin cruce fronterizo", minutes: "min", closed: "cerrado hasta",
     one_in: (n) => `aprox. 1 de cada ${n} viajes`, range: (a, b) => `90%: 1 de cada ${a} a 1 de cada ${b}`,
     same_as_fastest: (h, x, n) => `La ruta recomendada es también la más rápida: ${h} h${x}, riesgo de robo de aprox. 1 de cada ${n} viajes.`,
-    tradeoff: (d, p, s) => `La ruta recomendada toma ${d} más que la más rápida y reduce el riesgo de robo un ${p}%; su costo total es USD ${s} menor.`,
-    tradeoff_cost: (d, p, s) => `La ruta recomendada toma ${d} más que la más rápida y reduce el riesgo de robo un ${p}%, por USD ${s} más de costo total.`,
+    tradeoff: (time, risk, cost) => `La ruta recomendada ${time}, ${risk} y ${cost}.`,
+    takes_more: (d) => `toma ${d} más que la más rápida`, takes_less: (d) => `llega ${d} antes que la más rápida`,
+    takes_same: "llega a la misma hora que la más rápida",
+    risk_less: (p) => `reduce el riesgo de robo un ${p}%`, risk_more: (p) => `aumenta el riesgo de robo un ${p}%`,
+    risk_same: "tiene el mismo riesgo de robo",
+    cost_less: (s) => `cuesta USD ${s} menos en total`, cost_more: (s) => `cuesta USD ${s} más en total`,
+    cost_same: "cuesta lo mismo en total",
     via: (c) => ` por ${c}`,
-    advice: (t, h, s) => `Salir a las ${t} llega ${h} h antes y ahorra USD ${s}.`,
+    advice_both: (t, h, s) => `Salir a las ${t} llega ${h} antes y ahorra USD ${s}.`,
+    advice_time: (t, h) => `Salir a las ${t} llega ${h} antes.`,
+    advice_cost: (t, s) => `Salir a las ${t} llega a la misma hora y ahorra USD ${s}.`,
+    errors: {
+      place_not_found: "Lugar desconocido", ambiguous_place: "Varios lugares tienen ese nombre",
+      no_route_error: "Ninguna ruta cumple esas restricciones", input_error: "Revise la solicitud",
+      unknown_field: "La solicitud tiene un campo que este servidor no conoce",
+      invalid_request: "Revise la solicitud", unauthorized: "Este servidor pide una clave de API: escríbala en «Clave de API»",
+      forbidden: "Este servidor no responde desde aquí", overloaded: "El servidor está ocupado; intente de nuevo en unos segundos",
+      deadline: "La solicitud tardó demasiado; intente de nuevo", too_large: "La solicitud es demasiado grande",
+      internal: "El servidor falló con esta solicitud", network: "No se puede conectar con el servidor",
+    },
+    notes: [[/^only crossings with little truck traffic give a route \(flagged \*\)$/, () => "solo los cruces con poco tráfico de camiones dan una ruta (marcados *)"]],
     heading: (a, b) => `${a} → ${b}`,
     depart_at: "Salida", arrive_at: "Llegada", border: "Cruce fronterizo", cargo: "Carga",
     break: "pausa", rest: "descanso", change: "cambio de operador", near: "cerca de",
@@ -61,7 +95,8 @@ const CARGO_ES = {
 };
 
 const $ = (id) => document.getElementById(id);
-let lang = localStorage.getItem("cargorisk-lang") || (navigator.language || "en").slice(0, 2);
+const asked = new URLSearchParams(window.location.search).get("lang");
+let lang = asked || localStorage.getItem("cargorisk-lang") || (navigator.language || "en").slice(0, 2);
 if (!(lang in TEXT)) lang = "en";
 let lastPlan = null;
 let cargoTypes = [];
@@ -82,12 +117,23 @@ function headers(extra = {}) {
   return key ? { ...extra, "X-API-Key": key } : extra;
 }
 
+// an error the user reads: what went wrong in their language, then the server's own line
+function failure(code, message) {
+  const lead = t("errors")[code];
+  return new Error(lead && message ? `${lead}. ${message}` : lead || message);
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: headers(options.headers || {}) });
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: headers(options.headers || {}) });
+  } catch (_) {
+    throw failure("network", "");
+  }
   if (!response.ok) {
-    let message = `HTTP ${response.status}`;
-    try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
-    throw new Error(message);
+    let body = {};
+    try { body = await response.json(); } catch (_) { /* not JSON */ }
+    throw failure(body.code || (response.status === 503 ? "overloaded" : ""), body.error || `HTTP ${response.status}`);
   }
   return response;
 }
@@ -102,7 +148,10 @@ function applyLanguage() {
   });
   $("lang").textContent = lang === "en" ? "ES" : "EN";
   fillCargoTypes();
-  if (lastPlan) showPlan(lastPlan);
+  if (lastPlan) {
+    showPlan(lastPlan);
+    loadMap(lastPlan.body);  // the map's words too (the plan is not computed again)
+  }
 }
 
 function fillCargoTypes() {
@@ -184,8 +233,12 @@ function query(body) {
   return params.toString();
 }
 
+let planning = false;
+
 async function plan(event) {
   event.preventDefault();
+  if (planning) return;  // one plan per click, however often it is pressed
+  planning = true;
   const body = request();
   $("error").hidden = true;
   $("status").textContent = t("planning");
@@ -197,18 +250,30 @@ async function plan(event) {
     lastPlan = { body, plan: await response.json() };
     showPlan(lastPlan);
     $("status").textContent = "";
-    $("map").srcdoc = "";
-    const map = await (await api(`/v1/route/map.html?${query(body)}`)).text();
-    $("map").srcdoc = map;
+    await loadMap(body);
   } catch (error) {
-    $("status").textContent = "";
-    $("error").textContent = error.message;
-    $("error").hidden = false;
+    showError(error);
     $("results").hidden = true;  // never an old answer under a new request's error
     lastPlan = null;
   } finally {
     $("submit").disabled = false;
+    planning = false;
   }
+}
+
+function showError(error) {
+  $("status").textContent = "";
+  $("error").textContent = error.message;
+  $("error").hidden = false;
+}
+
+// the map of the plan just shown: the server keeps the plans it answered for a while, so this
+// draws it without planning again
+async function loadMap(body) {
+  $("map").srcdoc = "";
+  // the table is beside it: the map leaves its own summary out and gives the routes the room
+  const map = await (await api(`/v1/route/map.html?${query({ ...body, lang, summary: false })}`)).text();
+  $("map").srcdoc = map;
 }
 
 // ---- the answer ----
@@ -230,6 +295,11 @@ function hoursText(h) {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
 }
 
+const SAME_RISK = 0.005; // relative difference below which two risks read as the same
+const SAME_USD = 0.5;
+const SAME_MINUTES = 1;
+const SAME_ARRIVAL_H = 0.25; // arrivals this close are the same arrival (as the planner counts them)
+
 function tradeoff(plan) {
   const rec = plan.recommended;
   const fast = plan.fastest;
@@ -237,11 +307,33 @@ function tradeoff(plan) {
   if (rec.nodes.join() === fast.nodes.join()) {
     return t("same_as_fastest")(number(rec.total_h, 1), via, sig(1 / Math.max(rec.theft_prob, 1e-12)));
   }
-  const delta = hoursText(Math.max(rec.total_h - fast.total_h, 0));
-  const cut = Math.round(100 * (1 - rec.theft_prob / Math.max(fast.theft_prob, 1e-12)));
+  const minutes = Math.round((rec.total_h - fast.total_h) * 60);
+  const time = Math.abs(minutes) < SAME_MINUTES ? t("takes_same")
+    : minutes > 0 ? t("takes_more")(hoursText(minutes / 60)) : t("takes_less")(hoursText(-minutes / 60));
+  const change = rec.theft_prob / Math.max(fast.theft_prob, 1e-12) - 1;
+  const percent = Math.max(1, Math.round(Math.abs(change) * 100));
+  const risk = Math.abs(change) < SAME_RISK ? t("risk_same")
+    : change < 0 ? t("risk_less")(Math.min(percent, 99)) : t("risk_more")(percent);
   const saving = fast.cost_usd - rec.cost_usd;
-  const sentence = saving >= 0 ? t("tradeoff") : t("tradeoff_cost");
-  return sentence(delta, cut, number(Math.abs(saving)));
+  const cost = Math.abs(saving) < SAME_USD ? t("cost_same")
+    : saving > 0 ? t("cost_less")(number(saving)) : t("cost_more")(number(-saving));
+  return t("tradeoff")(time, risk, cost);
+}
+
+function adviceText(advice) {
+  if (!advice) return "";
+  const when = localTime(advice.depart);
+  const earlier = advice.arrive_earlier_h >= SAME_ARRIVAL_H;
+  const hours = hoursText(advice.arrive_earlier_h);
+  const saving = Math.round(advice.saving_usd);
+  if (earlier && saving >= 1) return t("advice_both")(when, hours, number(saving));
+  if (earlier) return t("advice_time")(when, hours);
+  return saving >= 1 ? t("advice_cost")(when, number(saving)) : "";
+}
+
+function noteText(note) {
+  const found = t("notes").find(([pattern]) => pattern.test(note));
+  return found ? found[1](note) : note;
 }
 
 function localTime(iso) {
@@ -252,27 +344,33 @@ function showPlan({ plan }) {
   $("results").hidden = false;
   $("heading").textContent = t("heading")(plan.origin, plan.destination);
   $("tradeoff").textContent = tradeoff(plan);
-  const advice = plan.advice;
-  $("advice").textContent = advice
-    ? t("advice")(localTime(advice.depart), number(advice.arrive_earlier_h, 1), number(advice.saving_usd)) : "";
-  $("notes").replaceChildren(...plan.notes.map((n) => el("li", n)));
-  const seen = new Set();
-  const routes = [plan.recommended, plan.fastest, plan.safest, ...plan.alternatives].filter((r) => {
+  $("advice").textContent = adviceText(plan.advice);
+  $("notes").replaceChildren(...plan.notes.map((n) => el("li", noteText(n))));
+  // one row per distinct route, named by every role it plays ("recommended · fastest")
+  const rows = new Map();
+  // (by role: a route that is both recommended and fastest carries one label in the JSON)
+  const roles = [["recommended", plan.recommended], ["fastest", plan.fastest], ["safest", plan.safest],
+    ...plan.alternatives.map((r) => [r.label, r])];
+  for (const [role, r] of roles) {
     const key = r.nodes.join();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  $("routes").tBodies[0].replaceChildren(...routes.map((r) => {
-    const row = el("tr", null, r.label === "recommended" ? "recommended" : "");
+    if (!rows.has(key)) rows.set(key, { route: r, labels: [] });
+    rows.get(key).labels.push(routeLabel(role));
+  }
+  const heads = [...$("routes").tHead.rows[0].cells].map((c) => c.textContent);
+  $("routes").tBodies[0].replaceChildren(...[...rows.values()].map(({ route: r, labels }) => {
+    const row = el("tr", null, r === plan.recommended ? "recommended" : "");
     const wait = r.closed_min > 0 && r.crossing_opens
       ? `${t("closed")} ${localTime(r.crossing_opens)}` : `${number(r.wait_min)} ${t("minutes")}`;
     const cells = [
-      routeLabel(r.label), r.crossing || t("no_crossing"), number(r.km), number(r.total_h, 1),
+      labels.join(" · "), r.crossing || t("no_crossing"), number(r.km), number(r.total_h, 1),
       number(r.driving_h, 1), r.crossing ? wait : "—", number(r.cost_usd), riskWords(r),
       number(r.expected_loss_usd),
     ];
-    cells.forEach((c) => row.appendChild(el("td", c)));
+    cells.forEach((c, i) => {
+      const cell = el("td", c);
+      cell.dataset.label = heads[i];  // the column's name, shown beside the value on a phone
+      row.appendChild(cell);
+    });
     return row;
   }));
   showSheet(plan);
@@ -309,7 +407,8 @@ function riskWordsFor(p) {
 async function download(path, name) {
   if (!lastPlan) return;
   try {
-    const blob = await (await api(`${path}?${query(lastPlan.body)}`)).blob();
+    const extra = path.endsWith(".geojson") ? {} : { lang };
+    const blob = await (await api(`${path}?${query({ ...lastPlan.body, ...extra })}`)).blob();
     const link = el("a");
     link.href = URL.createObjectURL(blob);
     link.download = name;
@@ -317,8 +416,7 @@ async function download(path, name) {
     link.click();
     setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
   } catch (error) {
-    $("error").textContent = error.message;
-    $("error").hidden = false;
+    showError(error);
   }
 }
 
@@ -331,24 +429,41 @@ function tomorrowAtSix() {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T06:00`;
 }
 
+async function loadCargoTypes() {
+  try {
+    cargoTypes = await (await api("/v1/cargo-types")).json();
+    if (!$("error").hidden && $("error").dataset.from === "start") $("error").hidden = true;
+  } catch (error) {
+    cargoTypes = [{ cargo_type: "general", label: "general freight", multiplier: 1 }];
+    showError(error);  // e.g. the server needs a key: say so instead of failing silently
+    $("error").dataset.from = "start";
+  }
+  fillCargoTypes();
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   $("depart").value = tomorrowAtSix();
+  $("api_key").value = sessionStorage.getItem("cargorisk-key") || "";
+  if ($("api_key").value) $("api_key").closest("details").open = true;
   autocomplete($("origin"), $("origin-suggestions"));
   autocomplete($("destination"), $("destination-suggestions"));
   $("plan").addEventListener("submit", plan);
   $("lang").addEventListener("click", () => {
     lang = lang === "en" ? "es" : "en";
     localStorage.setItem("cargorisk-lang", lang);
+    const url = new URL(window.location.href);
+    url.searchParams.set("lang", lang);
+    window.history.replaceState(null, "", url);
     applyLanguage();
+  });
+  $("api_key").addEventListener("change", () => {
+    sessionStorage.setItem("cargorisk-key", $("api_key").value);  // kept for this tab's session
+    loadCargoTypes();
   });
   $("dl-html").addEventListener("click", () => download("/v1/route/map.html", "route.html"));
   $("dl-png").addEventListener("click", () => download("/v1/route/map.png", "route.png"));
   $("dl-geojson").addEventListener("click", () => download("/v1/route.geojson", "routes.geojson"));
   $("print").addEventListener("click", () => window.print());
-  try {
-    cargoTypes = await (await api("/v1/cargo-types")).json();
-  } catch (_) {
-    cargoTypes = [{ cargo_type: "general", label: "general freight", multiplier: 1 }];
-  }
   applyLanguage();
+  await loadCargoTypes();
 });

@@ -1,0 +1,386 @@
+"""The app: loading, middleware, and the planning endpoints.
+
+Every endpoint that plans (route, GeoJSON, maps, matrix, lane books) runs its work through the
+worker's :class:`~cargorisk.service.limits.Gate`: off the event loop, in a bounded queue, under
+a deadline, abandoned when the client hangs up. The rest (health, places, ports, waits, cargo
+types, docs, metrics) is cheap and answers at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import cachetools
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from cargorisk import __version__
+from cargorisk.api_models import (
+    ERRORS,
+    MAX_TEXT,
+    AliveOut,
+    CargoTypeOut,
+    HealthOut,
+    MapQuery,
+    MatrixOut,
+    MatrixRequest,
+    PlaceOut,
+    PlanOut,
+    PortOut,
+    RouteRequest,
+    WaitOut,
+)
+from cargorisk.config import Settings
+from cargorisk.errors import CargoRiskError, ModelFileError
+from cargorisk.routing.router import Router, input_stamp
+from cargorisk.service.access import Access
+from cargorisk.service.errors import add_error_handlers, error
+from cargorisk.service.guard import API_KEY_ENV, Guard
+from cargorisk.service.jobs import Jobs
+from cargorisk.service.lanes import lanes_api, score_book
+from cargorisk.service.limits import BodyLimit, Gate, ServiceOptions, check
+from cargorisk.service.metrics import Metrics, metrics_api
+from cargorisk.sources import load_table
+from cargorisk.viz.assets import asset_dir
+from cargorisk.web import add_page
+
+log = logging.getLogger("cargorisk.service")
+GEOJSON = "application/geo+json"
+JOBS_DIR_ENV = "CARGORISK_JOBS_DIR"
+RECENT_PLANS = 32  # plans kept per worker for their maps and downloads
+STARTUP_FAILURE = 3  # a worker's exit status that makes uvicorn stop instead of respawning it
+
+api = APIRouter()
+
+
+def create_app(
+    settings: Settings | None = None, year: int = 2025, options: ServiceOptions | None = None
+) -> FastAPI:
+    """The app, with the router loaded now (raises the ``doctor`` errors, as one line, when it
+    cannot be). ``uvicorn cargorisk.service:create_app --factory`` calls it with the settings
+    and limits of the environment (``CARGORISK_*``)."""
+    settings = settings or Settings.from_env()
+    options = options or ServiceOptions.from_env()
+    app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
+    state = app.state
+    state.settings, state.options = settings, options
+    state.router = load_router_or_stop(settings, year)
+    state.stamp = input_stamp(settings)  # the files loaded (readyz says when they change)
+    state.states = load_table("mx_states", settings.processed_dir)
+    state.ready = ready_record(settings, state.router)
+    state.gate = Gate(options)
+    folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
+    state.jobs = Jobs(
+        folder, lambda book: score_book(state.router, book), state.gate.idle,
+        max_jobs=options.max_jobs, ttl_s=options.job_ttl_s,
+    )  # fmt: skip
+    state.metrics = Metrics()
+    state.plans = RecentPlans(state.metrics.plans.inc)
+    swagger = asset_dir() / "swagger-ui-dist"  # served by the app: the docs work offline
+    if swagger.is_dir():
+        app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
+    add_error_handlers(app)
+    for router in (api, lanes_api, metrics_api):
+        app.include_router(router)
+    add_page(app)
+    add_middleware(app, options, os.environ.get(API_KEY_ENV))
+    return app
+
+
+def add_middleware(app: FastAPI, options: ServiceOptions, api_key: str | None) -> None:
+    """Outermost first: access log and headers, CORS, the guard, body limits, gzip."""
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(BodyLimit, options=options)
+    app.add_middleware(Guard, api_key=api_key)
+    if options.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(options.cors_origins), allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "X-API-Key"], expose_headers=["X-Request-Id", "Retry-After"],
+        )  # fmt: skip
+    app.add_middleware(Access, state=app.state)
+
+
+def load_router_or_stop(settings: Settings, year: int) -> object:
+    """:func:`load_router`; in a worker of ``uvicorn --workers N`` a failure is one line on
+    stderr and the exit status that stops uvicorn's supervisor (it would respawn the worker,
+    failing the same way, forever)."""
+    try:
+        return load_router(settings, year)
+    except CargoRiskError as exc:
+        if not multiprocessing.current_process().name.startswith("SpawnProcess"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        sys.exit(STARTUP_FAILURE)
+
+
+def load_router(settings: Settings, year: int) -> object:
+    """The shared router, its graph read now (not at the first map request); a file that cannot
+    be read is a one-line ModelFileError, not a traceback."""
+    try:
+        router = Router.from_settings(settings, year)
+        router.graph  # noqa: B018
+    except CargoRiskError:
+        raise
+    except OSError as exc:
+        msg = f"cannot read {exc.filename or 'a model or data file'} ({exc.strerror}); check its permissions"
+        raise ModelFileError(msg) from None
+    except Exception as exc:  # a damaged file fails in the library that reads it
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        msg = f"cannot load the models and data ({why}); run `cargorisk doctor`"
+        raise ModelFileError(msg) from None
+    return router
+
+
+def ready_record(settings: Settings, router: object) -> dict:
+    """What ``/readyz`` says: the network and theft model this worker loaded (read once)."""
+    from cargorisk.risk.train import card_summary  # noqa: PLC0415
+
+    card = card_summary(settings)
+    graph = router.graph  # type: ignore[attr-defined]
+    return {
+        "status": "ready",
+        "version": __version__,
+        "network": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()},
+        "theft_model": {"default_predictor": card["default_predictor"], "model_sha256": card["model_sha256"]},
+        "data_checksums": card.get("data_checksums", {}),
+    }
+
+
+# ---- running CPU work ----
+
+
+def router_of(request: Request) -> object:
+    """This request's copy of the shared router (a per-request copy: nothing mutable shared)."""
+    return copy.copy(request.app.state.router)
+
+
+async def compute(request: Request, work: Callable[[threading.Event], Response]) -> Response:
+    """Run planning work through the worker's gate (see the module docstring)."""
+    return await request.app.state.gate.run(request, work)
+
+
+class RecentPlans:
+    """The last :data:`RECENT_PLANS` plans this worker answered, by request: the map, PNG and
+    GeoJSON of a plan just shown (the page asks for its map right after the plan) are drawn
+    from it without planning again. Plans are read, never changed, once made."""
+
+    def __init__(self, counter: Callable[[], None], entries: int = RECENT_PLANS) -> None:
+        self.plans: cachetools.LRUCache = cachetools.LRUCache(entries)
+        self.lock = threading.Lock()
+        self.counter = counter  # called for every plan made (the metrics count them)
+
+    def get(self, req: RouteRequest, make: Callable[[], object]) -> object:
+        """The plan for ``req`` (made on a miss)."""
+        key = req.model_dump_json(include=set(RouteRequest.model_fields))
+        with self.lock:
+            found = self.plans.get(key)
+        if found is None:
+            found = make()
+            self.counter()
+            with self.lock:
+                self.plans[key] = found
+        return found
+
+
+def plan_of(request: Request, req: RouteRequest) -> object:
+    """The plan for a route request (the same ``Router.plan`` as the CLI; a recent one again)."""
+    return request.app.state.plans.get(req, lambda: router_of(request).plan(
+        req.origin, req.destination, depart=req.depart, cargo_value=req.cargo_value,
+        cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
+        avoid_ports=req.avoid_ports, via_port=req.via_port, max_theft_prob=req.max_theft_prob,
+        alternatives=req.alternatives, team=req.team, max_time_ratio=req.max_time_ratio,
+    ))  # fmt: skip
+
+
+def features(plan: object, body: dict) -> dict:
+    """The plan's routes as a GeoJSON FeatureCollection (properties: each route's figures)."""
+    figures = {
+        r["label"]: r for r in [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
+    }
+    hidden = ("nodes", "segments", "geometry")
+    items = [
+        {
+            "type": "Feature",
+            "geometry": figures[route.label]["geometry"],
+            "properties": {k: v for k, v in figures[route.label].items() if k not in hidden},
+        }
+        for route in plan.routes()  # type: ignore[attr-defined]
+    ]
+    return {"type": "FeatureCollection", "features": items}
+
+
+def plan_response(plan: object, accept: str) -> Response:
+    """The plan as JSON with each route's geometry (GeoJSON), or as a FeatureCollection."""
+    body = plan.to_dict()  # type: ignore[attr-defined]
+    if GEOJSON in accept:
+        return JSONResponse(features(plan, body), media_type=GEOJSON)
+    return JSONResponse(body)
+
+
+# ---- health ----
+
+
+@api.get("/healthz", response_model=AliveOut)
+async def healthz() -> dict:
+    """Alive: the worker's event loop answers (reads nothing, computes nothing)."""
+    return {"status": "ok", "version": __version__}
+
+
+@api.get("/readyz", response_model=HealthOut, responses={503: ERRORS[503]})
+async def readyz(request: Request) -> Response:
+    """Ready: the models this worker loaded (and a 503 once the files on disk changed under it,
+    so a rolling restart picks the new ones up)."""
+    state = request.app.state
+    if state.stamp != input_stamp(state.settings):
+        msg = "ModelFileError: the model or data files changed since this worker loaded them; restart it"
+        return error(503, msg, "stale_models")
+    return JSONResponse(state.ready)
+
+
+# ---- planning ----
+
+
+@api.post("/v1/route", responses={200: {"model": PlanOut, "content": {GEOJSON: {}}}, **ERRORS})
+async def route(req: RouteRequest, request: Request) -> Response:
+    """Plan a route (the same request and answer as ``cargorisk route --json``)."""
+    accept = request.headers.get("accept", "")
+    return await compute(request, lambda _: plan_response(plan_of(request, req), accept))
+
+
+@api.get("/v1/route.geojson", responses={200: {"content": {GEOJSON: {}}}, **ERRORS})
+async def route_geojson(request: Request, req: Annotated[RouteRequest, Query()]) -> Response:
+    """The routes of a plan as a GeoJSON FeatureCollection (the request as query parameters)."""
+    return await compute(request, lambda _: plan_response(plan_of(request, req), GEOJSON))
+
+
+@api.get("/v1/route/map.html", response_class=HTMLResponse, responses=ERRORS)
+async def route_map_html(request: Request, req: Annotated[MapQuery, Query()]) -> Response:
+    """The plan's map: the same offline folium map as ``route --map``, every asset inlined and
+    no tiles (nothing loaded from elsewhere); ``lang=es`` writes it in Spanish."""
+    from cargorisk.viz import map_html, route_map  # noqa: PLC0415
+
+    state = request.app.state
+
+    def work(cancel: threading.Event) -> Response:
+        plan = plan_of(request, req)
+        check(cancel)
+        router = state.router  # graph and wait model: read only
+        fmap = route_map(
+            plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None,
+            lang=req.lang, summary=req.summary,
+        )  # fmt: skip
+        check(cancel)
+        return HTMLResponse(map_html(fmap), headers=attachment("route.html") if req.download else None)
+
+    return await compute(request, work)
+
+
+@api.get(
+    "/v1/route/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}, **ERRORS}
+)
+async def route_map_png(request: Request, req: Annotated[MapQuery, Query()]) -> Response:
+    """The plan's static map (as ``route --png``)."""
+    from cargorisk.viz import route_png  # noqa: PLC0415
+
+    state = request.app.state
+
+    def work(cancel: threading.Event) -> Response:
+        plan = plan_of(request, req)
+        check(cancel)  # drawing is the dear part: not for a client that has gone
+        with tempfile.TemporaryDirectory() as folder:
+            target = Path(folder) / "route.png"
+            path = route_png(plan, state.router.graph, target, states=state.states, lang=req.lang)
+            data = path.read_bytes()
+        return Response(data, media_type="image/png", headers=attachment("route.png"))
+
+    return await compute(request, work)
+
+
+@api.post("/v1/matrix", response_model=MatrixOut, responses=ERRORS)
+async def matrix(req: MatrixRequest, request: Request) -> Response:
+    """Every origin to every destination: km, driving and total hours, crossing, theft
+    probability, expected loss and cost of each pair's route (see ``Router.matrix``)."""
+
+    def work(_: threading.Event) -> Response:
+        found = router_of(request).matrix(
+            req.origins, req.destinations, depart=req.depart, cargo_value=req.cargo_value,
+            cargo_type=req.cargo_type, objective=req.objective, team=req.team,
+        )  # fmt: skip
+        return JSONResponse(found.to_dict())
+
+    return await compute(request, work)
+
+
+# ---- look-ups ----
+
+
+@api.get("/v1/cargo-types", response_model=list[CargoTypeOut])
+def cargo_types() -> list:
+    """The cargo types with their cited theft share, assumed trip share and multiplier."""
+    from cargorisk.risk.cargo import card_table  # noqa: PLC0415
+
+    general = {"cargo_type": "general", "label": "general freight", "multiplier": 1.0}
+    return [general, *card_table()]
+
+
+def attachment(name: str) -> dict[str, str]:
+    """Headers that make a browser save the response as ``name``."""
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@api.get("/v1/places", response_model=list[PlaceOut], responses=ERRORS)
+def places(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    limit: Annotated[int, Query(ge=1, le=25)] = 8,
+) -> list:
+    """Places whose name equals, starts with or contains ``q``, best first."""
+    return request.app.state.router.gazetteer.suggest(q, limit)
+
+
+@api.get("/v1/ports", response_model=list[PortOut])
+def ports(request: Request) -> list:
+    """The commercial crossings with their port, code, time zone and trucks per day."""
+    table = request.app.state.router.crossings
+    cols = [c for c in ("port_code", "port_name", "crossing", "time_zone", "trucks_per_day") if c in table]
+    return table[cols].to_dict(orient="records")
+
+
+@api.get("/v1/border/waits", response_model=WaitOut, responses=ERRORS)
+def border_waits(
+    request: Request,
+    port: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+    at: Annotated[str, Query(min_length=1, max_length=40)],
+) -> dict:
+    """Expected commercial wait at a crossing for an arrival time (ISO 8601 with offset)."""
+    from cargorisk.border import arrival_time, crossings_named  # noqa: PLC0415
+
+    router = request.app.state.router
+    row = crossings_named(port, router.crossings).iloc[0]
+    at_port = arrival_time(at, row["time_zone"])
+    estimate = router.wait_model.predict_wait(row["crossing"], at_port, row["time_zone"])
+    return estimate.as_record(row["port_code"])
+
+
+@api.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """Swagger UI from the app itself (no CDN)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json", title="cargorisk API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )  # fmt: skip

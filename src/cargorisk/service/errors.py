@@ -1,0 +1,145 @@
+"""One error format for every status: ``{"error": "<one line>", "code": "<machine code>"}``.
+
+Errors cargorisk raises keep the CLI's message (``PlaceNotFound: 'Monterey' ...``) and take
+their class name in snake case as the code (``place_not_found``); the HTTP conditions (unknown
+path or method, malformed or invalid body, too large, no key, overload, deadline, a bug) get
+the codes of :data:`HTTP_CODES`. A server error never shows a traceback or a file path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from cargorisk import api_models
+from cargorisk.errors import CargoRiskError, InputError, NoRouteError, PlaceNotFound
+
+log = logging.getLogger("cargorisk.service")
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    500: "internal",
+    499: "client_gone",
+    503: "overloaded",
+    504: "deadline",
+}
+
+
+class Overloaded(CargoRiskError):
+    """This worker has as much work as it takes: retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Deadline(CargoRiskError):
+    """A request ran past the service's deadline and was stopped."""
+
+
+class ClientGone(CargoRiskError):
+    """The client hung up before its answer was ready (the work is abandoned, nothing is sent)."""
+
+
+def code_of(exc: CargoRiskError) -> str:
+    """The machine code of a cargorisk error: its class name in snake case."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def status_of(exc: CargoRiskError) -> int:
+    """HTTP status for a cargorisk error (its class's ``http_status`` when it has one)."""
+    if hasattr(exc, "http_status"):
+        return int(exc.http_status)
+    for kind, status in ((PlaceNotFound, 404), (NoRouteError, 409), (InputError, 400), (Overloaded, 503)):
+        if isinstance(exc, kind):
+            return status
+    if isinstance(exc, Deadline):
+        return 504
+    if isinstance(exc, ClientGone):
+        return 499  # nginx's "client closed request": nobody reads it, the access log does
+    return 503  # data or model trouble on the server's side
+
+
+def error(status: int, message: str, code: str | None = None, headers: dict | None = None) -> JSONResponse:
+    """The JSON error body every endpoint and middleware uses."""
+    body = {"error": message, "code": code or HTTP_CODES.get(status, f"http_{status}")}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def cargorisk_error(_: Request, exc: CargoRiskError) -> JSONResponse:
+    """The CLI's one-line message with its status (503s say when to retry)."""
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Overloaded) else None
+    return error(status_of(exc), f"{type(exc).__name__}: {exc}", code_of(exc), headers)
+
+
+async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's own errors (unknown path, method not allowed, unparsable body) in our format."""
+    text = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(exc.status_code, "error")
+    if exc.status_code == 404 and text == "Not Found":
+        text = "no such endpoint; the API is described at /docs"
+    elif exc.status_code == 405:
+        text = "this endpoint does not take that method; see /docs"
+    return error(exc.status_code, f"InputError: {text}", headers=exc.headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 in one line: every unknown field named (with the nearest known one), else the first
+    problem."""
+    problems = exc.errors()
+    unknown = [str(p["loc"][-1])[:60] for p in problems if p.get("type") == "extra_forbidden"]
+    if unknown:
+        return error(422, f"InputError: {unknown_fields(unknown, request.url.path)}", "unknown_field")
+    first = problems[0] if problems else {"loc": (), "msg": "invalid request", "type": ""}
+    if first.get("type") == "json_invalid":
+        at = first["loc"][-1] if first["loc"] else "?"
+        why = first.get("ctx", {}).get("error", first["msg"])
+        return error(422, f"InputError: the body is not valid JSON (character {at}: {why})", "malformed_body")
+    where = ".".join(str(x) for x in first["loc"] if x not in ("body", "query"))
+    return error(422, f"InputError: {where or 'request'}: {first['msg']}", "invalid_request")
+
+
+def unknown_fields(names: list[str], path: str) -> str:
+    """'unknown field 'cargo_vaule' (did you mean 'cargo_value'?); this request takes: ...'."""
+    known = known_fields(path)
+    parts = []
+    for name in names:
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        parts.append(f"{name!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    plural = "s" if len(parts) > 1 else ""
+    return f"unknown field{plural} {', '.join(parts)}; this request takes: {', '.join(known)}"
+
+
+def known_fields(path: str) -> list[str]:
+    """The fields of the request model of an endpoint."""
+    model = api_models.RouteRequest
+    if path.startswith("/v1/matrix"):
+        model = api_models.MatrixRequest
+    elif path.startswith("/v1/route/map"):
+        model = api_models.MapQuery
+    return list(model.model_fields)
+
+
+async def server_error(_: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback on the server, one line without details to the client."""
+    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    return error(500, "InternalError: the server failed on this request; it is logged", "internal")
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error as ``{"error", "code"}``."""
+    app.add_exception_handler(CargoRiskError, cargorisk_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,82 @@
+"""Who may call the service, checked inside the app whatever starts it (``cargorisk serve``,
+``uvicorn cargorisk.service:create_app --factory --host 0.0.0.0``, a process manager).
+
+- Without ``CARGORISK_API_KEY`` the app answers this machine only: a client from another
+  address gets a 403, and so does a request whose ``Host`` is not a loopback name (a web page
+  elsewhere cannot reach it through DNS rebinding).
+- With a key, ``/v1/...`` and ``/metrics`` need it in the ``X-API-Key`` header (compared in
+  constant time); ``/healthz``, ``/readyz``, the page and the docs do not.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cargorisk.errors import InputError
+from cargorisk.service.errors import error
+
+API_KEY_ENV = "CARGORISK_API_KEY"
+LOOPBACK_NAMES = ("localhost",)
+KEYED = ("/v1/", "/metrics")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address (IPv6 in brackets or not) is this machine."""
+    host = host.strip("[]")
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_of(header: str) -> str:
+    """The host of a ``Host`` header (without the port; IPv6 in brackets kept whole)."""
+    if header.startswith("["):
+        return header.split("]", maxsplit=1)[0] + "]"
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def check_host(host: str, api_key: str | None) -> None:
+    """Listening beyond the loopback address needs ``CARGORISK_API_KEY`` (the CLI's early check;
+    :class:`Guard` enforces it per request)."""
+    if not is_loopback(host) and not api_key:
+        msg = f"--host {host} listens beyond this machine; set {API_KEY_ENV} first (sent as X-API-Key)"
+        raise InputError(msg)
+
+
+class Guard:
+    """ASGI middleware enforcing the rules of the module docstring."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+        self.app = app
+        self.key = api_key.encode() if api_key else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self.refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def refusal(self, scope: Scope) -> object | None:
+        """The 401/403 answer for a request that may not pass, else None."""
+        headers = dict(scope["headers"])
+        if self.key is None:
+            client = (scope.get("client") or ("", 0))[0]
+            host = host_of(headers.get(b"host", b"").decode("latin-1"))
+            if not (is_loopback(client) and is_loopback(host)):
+                msg = f"this server has no API key, so it answers this machine only; set {API_KEY_ENV}"
+                return error(403, f"InputError: {msg}", "forbidden")
+            return None
+        if scope["path"].startswith(KEYED) and scope["method"] != "OPTIONS":
+            sent = headers.get(b"x-api-key", b"")
+            if not hmac.compare_digest(sent, self.key):
+                msg = f"send the API key in the X-API-Key header ({API_KEY_ENV})"
+                return error(401, f"InputError: {msg}", "unauthorized")
+        return None

@@ -1,0 +1,129 @@
+"""The words maps show, in English and Spanish (``lang="en"`` or ``"es"``): the HTML map's
+layers, tooltips, popups, legend and summary box, and the PNG's legend and title.
+
+Place, road and crossing names are the data's own and stay as they are.
+"""
+
+from __future__ import annotations
+
+from cargorisk.errors import InputError
+from cargorisk.risk.calibration import one_in
+
+LANGUAGES = ("en", "es")
+WORDS: dict[str, dict[str, object]] = {
+    "en": {
+        "risk_legend": "theft risk per {km:.0f} km: 1 in 10^x loaded trips",
+        "risk_legend_png": "theft risk on {km:.0f} km of road: 1 in N loaded trips (red: more often)",
+        "network": "Road network: theft rate",
+        "states": "Mexican states (offline background)",
+        "ports": "Ports of entry",
+        "route_layer": "{label} route ({km:,.0f} km, {hours:.1f} h)",
+        "share": "of the route's risk",
+        "typical_wait": "typical wait {minutes:.0f} min",
+        "hours": "hours",
+        "closed": "closed",
+        "port": "port",
+        "arrive": "arrive {when}, expected wait {wait:.0f} min (p90 {p90:.0f})",
+        "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        "cargo": "cargo",
+        "columns": (
+            "km",
+            "driving",
+            "stops",
+            "wait",
+            "total",
+            "theft: 1 in N trips (90% N)",
+            "exp. loss",
+            "cost",
+            "crossing",
+        ),
+        "advice": "leave {when} instead: arrive {change}, USD {saving:,.0f} cheaper",
+        "earlier": "{hours:.1f} h earlier",
+        "same_time": "at the same time",
+        "no_crossing": "no crossing",
+        "via": "via",
+        "theft": "theft",
+        "trips": "trips",
+        "labels": {
+            "recommended": "recommended",
+            "fastest": "fastest",
+            "safest": "safest",
+            "alternative": "alternative",
+        },
+        "one_in": "1 in ",
+        "never": "never",
+        "network_tip": "{road} ({state}): 1 in {n:,.0f} loaded trips robbed per {km:.0f} km",
+    },
+    "es": {
+        "risk_legend": "riesgo de robo cada {km:.0f} km: 1 de cada 10^x viajes cargados",
+        "risk_legend_png": (
+            "riesgo de robo en {km:.0f} km de carretera: 1 de cada N viajes cargados (rojo: más frecuente)"
+        ),
+        "network": "Red carretera: tasa de robo",
+        "states": "Estados de México (fondo sin conexión)",
+        "ports": "Puertos de entrada",
+        "route_layer": "ruta {label} ({km:,.0f} km, {hours:.1f} h)",
+        "share": "del riesgo de la ruta",
+        "typical_wait": "espera típica {minutes:.0f} min",
+        "hours": "horario",
+        "closed": "cerrado",
+        "port": "puerto",
+        "arrive": "llegada {when}, espera esperada {wait:.0f} min (p90 {p90:.0f})",
+        "weekdays": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+        "cargo": "carga",
+        "columns": (
+            "km",
+            "manejo",
+            "paradas",
+            "espera",
+            "total",
+            "robo: 1 de cada N viajes (90% N)",
+            "pérdida esp.",
+            "costo",
+            "cruce",
+        ),
+        "advice": "salga {when}: llega {change}, USD {saving:,.0f} más barato",
+        "earlier": "{hours:.1f} h antes",
+        "same_time": "a la misma hora",
+        "no_crossing": "sin cruce",
+        "via": "por",
+        "theft": "robo",
+        "trips": "viajes",
+        "labels": {
+            "recommended": "recomendada",
+            "fastest": "más rápida",
+            "safest": "más segura",
+            "alternative": "alternativa",
+        },
+        "one_in": "1 de cada ",
+        "never": "nunca",
+        "network_tip": "{road} ({state}): roban 1 de cada {n:,.0f} viajes cargados cada {km:.0f} km",
+    },
+}
+
+
+def words(lang: str) -> dict[str, object]:
+    """The words of a language (an unknown one is a one-line error naming the choices)."""
+    if lang not in WORDS:
+        msg = f"language {lang!r} is not one of {', '.join(LANGUAGES)}"
+        raise InputError(msg)
+    return WORDS[lang]
+
+
+def route_label(label: str, w: dict) -> str:
+    """A route's label in the map's language ('alternative 2' -> 'alternativa 2')."""
+    labels = w["labels"]
+    head, _, number = label.partition(" ")
+    if head == "alternative" and number:
+        return f"{labels['alternative']} {number}"  # type: ignore[index]
+    return labels.get(label, label)  # type: ignore[attr-defined]
+
+
+def one_in_words(p: float, w: dict) -> str:
+    """'1 in 11,000' / '1 de cada 11,000'."""
+    return str(w["one_in"]) + one_in(p).removeprefix("1 in ") if p > 0 else str(w["never"])
+
+
+def weekday_time(when: object, w: dict) -> str:
+    """'Mon 09:43' in the map's language."""
+    return f"{w['weekdays'][when.weekday()]} {when:%H:%M}"  # type: ignore[attr-defined, index]

@@ -1,0 +1,58 @@
+"""One cache policy for every cargo type and objective: the searches, prepared weights and path
+summaries of every type's router share one set of caches bounded in bytes and entries, and stay
+within those bounds under varied plans (the audit found plain dicts growing without limit for
+every type but general freight)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from cargorisk.risk.cargo import card_table
+from cargorisk.routing import Router
+from cargorisk.routing.pool import CachePolicy, PathFinder
+
+SMALL = CachePolicy(searches_mb=3, searches=40, prepared_mb=12, prepared=6, summaries_mb=0.5, summaries=60)
+PLACES = ["Monterrey, NL", "Saltillo", "Dallas, TX", "Laredo, TX", "Querétaro", "Houston, TX", "Torreón"]
+
+
+def test_every_cargo_type_shares_one_bounded_cache(router: Router) -> None:
+    small = copy.copy(router)
+    small.finder = PathFinder(small, policy=SMALL)
+    kinds = ["general", *[row["cargo_type"] for row in card_table()]]
+    typed = [small.for_cargo(kind) for kind in kinds]
+    assert all(r.finder.trees is small.finder.trees for r in typed)  # one cache for every type
+    assert len({r.finder.namespace for r in typed}) == len(kinds)  # each type its own entries
+    rng = np.random.default_rng(3)
+    for i in range(24):
+        a, b = rng.choice(PLACES, 2, replace=False)
+        small.plan(
+            str(a), str(b), depart=f"2026-03-{2 + i % 20:02d}T{i % 24:02d}:00-06:00",
+            cargo_value=float(rng.integers(10, 2000)) * 1000, cargo_type=kinds[i % len(kinds)],
+            objective=["balanced", "fastest", "safest"][i % 3], alternatives=1,
+        )  # fmt: skip
+        for name, (size, entries) in small.finder.cache_sizes().items():
+            limit_mb, limit_entries = {
+                "searches": (SMALL.searches_mb, SMALL.searches),
+                "prepared": (SMALL.prepared_mb, SMALL.prepared),
+                "summaries": (SMALL.summaries_mb, SMALL.summaries),
+            }[name]
+            assert size <= limit_mb * 2**20 and entries <= limit_entries, (name, size, entries)
+    assert (
+        small.finder.cache_sizes()["searches"][0] >= 0.8 * SMALL.searches_mb * 2**20
+    )  # filled, then evicting
+
+
+def test_a_type_plans_the_same_with_its_entries_in_the_shared_cache(router: Router) -> None:
+    """Sharing the cache changes no answer: a type's plan from a fresh finder equals its plan
+    from the shared one after other types filled it."""
+    fresh = copy.copy(router)
+    fresh.finder = PathFinder(fresh)
+    shared = router.for_cargo("pharma").plan(
+        "Monterrey, NL", "Dallas, TX", cargo_value=300_000, cargo_type="pharma"
+    )
+    alone = fresh.plan("Monterrey, NL", "Dallas, TX", cargo_value=300_000, cargo_type="pharma")
+    assert alone.recommended.theft_prob == pytest.approx(shared.recommended.theft_prob, rel=1e-12)
+    assert alone.recommended.km == shared.recommended.km

@@ -1,0 +1,178 @@
+"""The service under load, served by uvicorn on the loopback address: beyond its queue it
+answers 503 with Retry-After at once (not minute-long waits), work whose client hung up is
+abandoned, /healthz answers while a lane book is scored, and start-up with models that cannot
+be loaded is one line and exit status 1 (no loop of dying workers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cargorisk.config import Settings
+from cargorisk.service import create_app
+from cargorisk.service.limits import ServiceOptions
+
+MAP = {"origin": "Monterrey, NL", "destination": "Dallas, TX", "depart": "2026-03-02T06:00-06:00"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def tight(trained: Settings, serve_app: object) -> Iterator[str]:
+    """The app with one slot and a queue of two, on a free loopback port."""
+    options = ServiceOptions(slots=1, queue=2, queue_wait_s=20, deadline_s=60, sync_lanes=10)
+    with serve_app(create_app(trained, options=options)) as base:
+        yield base
+
+
+def png(base: str, i: int, timeout: float = 120) -> tuple[int, float, str | None]:
+    """A map.png request (a distinct plan each): status, seconds, Retry-After."""
+    start = time.perf_counter()
+    try:
+        answer = httpx.get(
+            f"{base}/v1/route/map.png", params={**MAP, "cargo_value": 100_000 + i}, timeout=timeout
+        )
+    except httpx.TimeoutException:
+        return 0, time.perf_counter() - start, None
+    return answer.status_code, time.perf_counter() - start, answer.headers.get("retry-after")
+
+
+def test_overload_is_503_at_once_and_health_answers(tight: str) -> None:
+    """Ten PNG requests at once on one slot and a queue of two: the seven beyond are refused
+    at once with Retry-After; /healthz answers within half a second meanwhile."""
+    with ThreadPoolExecutor(10) as pool:
+        found = list(pool.map(lambda i: png(tight, i), range(10)))
+        health = []
+        for _ in range(5):
+            start = time.perf_counter()
+            assert httpx.get(f"{tight}/healthz", timeout=10).status_code == 200
+            health.append(time.perf_counter() - start)
+    refused = [f for f in found if f[0] == 503]
+    assert len(refused) >= 6 and all(seconds < 2 and retry for _, seconds, retry in refused)
+    assert {status for status, *_ in found} <= {200, 503}
+    assert max(health) < 0.5
+
+
+def test_abandoned_requests_stop(tight: str) -> None:
+    """Six PNG requests whose clients hang up after 0.3 s: those still waiting are dropped and
+    the one running stops at its next stage, so a route request afterwards answers at once
+    (rendering all six would take half a minute)."""
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda i: png(tight, 1000 + i, timeout=0.3), range(6)))
+    time.sleep(1.0)
+    start = time.perf_counter()
+    route = httpx.post(f"{tight}/v1/route", json={**MAP, "cargo_value": 77_777}, timeout=120)
+    assert route.status_code == 200 and time.perf_counter() - start < 8
+    metrics = httpx.get(f"{tight}/metrics").text
+    gone = sum(
+        float(row.split()[-1])
+        for row in metrics.splitlines()
+        if row.startswith("cargorisk_requests_total") and 'status="499"' in row
+    )
+    assert gone >= 2  # abandoned (the queue of two and the one running; the rest got a 503)
+
+
+def test_health_answers_while_a_book_is_scored(tight: str) -> None:
+    rows = "".join(
+        f"L{i},Saltillo,{['Monterrey', 'Torreón', 'Chihuahua, Chih.'][i % 3]}\n" for i in range(300)
+    )
+    book = "lane_id,origin,destination,cargo_value\n" + "".join(
+        row.replace("\n", f",{10_000 + i}\n") for i, row in enumerate(rows.splitlines(keepends=True))
+    )
+    job = httpx.post(f"{tight}/v1/lanes", files={"file": ("b.csv", book, "text/csv")}, timeout=60)
+    assert job.status_code == 202
+    slowest = 0.0
+    for _ in range(10):
+        start = time.perf_counter()
+        httpx.get(f"{tight}/healthz", timeout=10)
+        slowest = max(slowest, time.perf_counter() - start)
+        time.sleep(0.1)
+    assert slowest < 0.5
+    assert httpx.delete(f"{tight}{job.headers['location']}").json()["status"] in ("cancelled", "done")
+
+
+def test_a_chunked_body_is_refused_at_the_limit(tight: str) -> None:
+    """A 200 MB JSON body sent in 1 MB chunks without a declared length: the server answers 413
+    after the limit (256 kB) and reads no further; the client sees the answer after a chunk."""
+    host, port = tight.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(
+            b"POST /v1/route HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"%x\r\n%s\r\n" % (2**20, b" " * 2**20)
+        sent, answer = 0, b""
+        conn.settimeout(0.05)
+        while sent < 200 and not answer:
+            try:
+                conn.sendall(chunk)
+                sent += 1
+                answer = conn.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:  # the server closed the connection after its answer
+                break
+        conn.settimeout(10)
+        while b'"too_large"' not in answer:  # the rest of the answer, until the server closes
+            try:
+                more = conn.recv(4096)
+            except OSError:
+                break
+            if not more:
+                break
+            answer += more
+    assert answer.startswith(b"HTTP/1.1 413") and b'"too_large"' in answer
+    assert sent <= 5  # refused after the first chunks, not after 200 MB
+
+
+def corrupt_models(trained: Settings, folder: Path) -> Settings:
+    """A copy of the models folder whose theft model file is damaged."""
+    shutil.copytree(trained.models_dir, folder)
+    model = next(p for p in folder.iterdir() if p.name.startswith("theft_risk") and p.suffix == ".txt")
+    model.write_text("not a model")
+    return dataclasses.replace(trained, models_dir=folder)
+
+
+def test_workers_that_cannot_load_stop_the_server(trained: Settings, tmp_path: Path) -> None:
+    """`serve --workers 2` with a damaged model: one line, exit status 1; uvicorn started
+    directly with --workers 2: each worker says why in one line and the server stops instead
+    of respawning them."""
+    broken = corrupt_models(trained, tmp_path / "models")
+    env = {
+        **os.environ,
+        "CARGORISK_MODELS_DIR": str(broken.models_dir),
+        "CARGORISK_DATA_DIR": str(trained.data_dir),
+    }
+    cli = Path(sys.executable).with_name("cargorisk")
+    served = subprocess.run(
+        [str(cli), "serve", "--port", str(free_port()), "--workers", "2"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    errors = [row for row in served.stderr.splitlines() if row.startswith("error:")]
+    assert served.returncode == 1 and len(errors) == 1 and "Traceback" not in served.stderr, served.stderr
+    direct = subprocess.run(
+        [str(Path(sys.executable).with_name("uvicorn")), "cargorisk.service:create_app", "--factory",
+         "--workers", "2", "--port", str(free_port())],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    # uvicorn itself kills a worker that misses its 5 s health ping while loading (on a loaded
+    # machine) and starts it again: a respawn or two, then the server stops (not a loop)
+    assert "Traceback" not in direct.stderr and direct.stderr.count("error: ModelFileError") <= 4, (
+        direct.stderr
+    )
+    assert "failed to start, stopping the parent process" in direct.stderr
