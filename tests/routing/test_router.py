@@ -4,7 +4,7 @@ dispatcher would drive (costs, tolls, driver hours, bounds, departure advice, di
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router
-from cargorisk.routing.router import read_departure
+from cargorisk.routing.request import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
 DEPART = "2026-03-02T06:00-06:00"  # a Monday morning in Monterrey
@@ -49,7 +49,8 @@ def test_monterrey_dallas_crosses_at_laredo_with_published_km_and_hours(mty_dall
     assert best.km == pytest.approx(920, rel=0.10)  # Google Maps: about 920 km (570 mi) via Laredo and I-35
     # loaded trucks run at 80-90% of car speed (Google: 9 h 30 min for cars): about 10.5-11.9 h
     assert best.driving_h == pytest.approx(11.0, rel=0.10)
-    assert best.port_arrival is not None and best.port_arrival.hour == 9
+    assert best.port_arrival is not None and best.port_arrival.tzinfo == UTC  # computed in UTC
+    assert best.port_arrival_local.strftime("%H %Z") == "09 CST"  # shown in Laredo's zone
     assert 0 < best.wait_min < 240
     # a solo driver cannot drive 11.4 h plus an hour in line in one day: FMCSA's 11-hour limit
     assert [s.kind for s in best.stops] == ["break", "rest"] and best.rest_h == 10

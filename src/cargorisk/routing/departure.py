@@ -11,8 +11,9 @@ kilometres: a detour that only fills waiting time costs its km and arrives no ea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from cargorisk.network.timezones import clock
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
 
 MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
@@ -30,14 +31,15 @@ def sweep(
         return None
     best, best_key = None, arrival_key(planned, planned)
     steps = int(window_h / step_h)
+    start = planned.depart.astimezone(UTC)  # hours are added in UTC, shown in the origin's zone
     for k in range(1, steps + 1):
-        route = choose_at(planned.depart + timedelta(hours=k * step_h))
+        route = choose_at((start + timedelta(hours=k * step_h)).astimezone(planned.depart.tzinfo))
         key = arrival_key(route, planned)
         if key < best_key:
             best, best_key = route, key
     if best is None:
         return None
-    earlier = (planned.arrival - best.arrival).total_seconds() / 3600
+    earlier = (planned.arrival.timestamp() - best.arrival.timestamp()) / 3600
     saving = planned.cost_usd - best.cost_usd
     if earlier < SAME_ARRIVAL_H and saving < MIN_SAVING_USD:
         return None
@@ -46,7 +48,7 @@ def sweep(
 
 def arrival_key(route: Route, planned: Route) -> tuple[float, float]:
     """Sort key: arrival in quarter hours after the planned arrival, then cost."""
-    hours = (route.arrival - planned.arrival).total_seconds() / 3600
+    hours = (route.arrival.timestamp() - planned.arrival.timestamp()) / 3600
     return (round(hours / SAME_ARRIVAL_H), route.cost_usd)
 
 
@@ -54,8 +56,7 @@ def reason(planned: Route, better: Route) -> str:
     """Why the later departure is better, in a dispatcher's words."""
     if planned.closed_min >= 30 and planned.opens_at is not None:
         return (
-            f"{planned.crossing} is closed when the truck would get there and opens "
-            f"{planned.opens_at:%a %H:%M %Z}"
+            f"{planned.crossing} is closed when the truck would get there and opens {clock(planned.opens_at)}"
         )
     if planned.wait_min - better.wait_min >= 15:
         return (
