@@ -19,6 +19,7 @@ import shapely
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
+from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.viz.assets import inline_assets
@@ -174,7 +175,7 @@ def add_ports(fmap: folium.Map, graph: nx.MultiDiGraph, plan: RoutePlan, wait_mo
         route = planned.get(d["bridge"])
         if route is not None and route.port_arrival is not None:
             lines.append(
-                f"<b>{esc(route.label)}</b>: arrive {route.port_arrival:%a %H:%M}, "
+                f"<b>{esc(route.label)}</b>: arrive {esc(clock(route.port_arrival_local))}, "
                 f"expected wait {route.wait_min:.0f} min (p90 {route.wait_p90_min:.0f})"
             )
         colour = "#1f5fd6" if route is not None else "#555555"
