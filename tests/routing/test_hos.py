@@ -169,15 +169,22 @@ def border(trip: dict) -> Callable[[float], tuple[float, float, None]]:
 @given(trip=trips())
 def test_every_generated_schedule_is_legal_in_both_countries(trip: dict) -> None:
     """The schedule pricing builds passes the independent checker, and so does every other
-    choice of Mexican rest lengths it compared; its activities account for every second."""
+    choice of Mexican rest lengths; it arrives first among them (it skips those whose lower
+    bound says they cannot); its activities account for every second."""
     into_us = trip["crossing"] is not None and trip["crossing"][2] == "US"
     starts = starts_at_border(trip["before"], team=trip["team"], into_us=into_us)
     schedule, port_s, waits = finish(starts, border(trip), trip["crossing"], trip["after"])
     legs = [*trip["before"], *([trip["crossing"][1:]] if trip["crossing"] else []), *trip["after"]]
     assert check_schedule(schedule.activities, legs, team=trip["team"]) == []
-    for start in starts[1:]:  # every choice pricing compares is legal too
+    arrivals = []
+    for start in starts:  # every choice pricing compares is legal too
         other, *_ = finish([start], border(trip), trip["crossing"], trip["after"])
         assert check_schedule(other.activities, legs, team=trip["team"]) == []
+        arrivals.append(round(other.elapsed))
+    assert round(schedule.elapsed) == min(arrivals)  # the choices it skipped could not arrive first
+    # no wait is never slower (the departure sweep's floor, PathSummary.least_hours)
+    no_wait, *_ = finish(starts, lambda _: (0.0, 0.0, None), trip["crossing"], trip["after"])
+    assert no_wait.elapsed <= schedule.elapsed + 1.0
     assert schedule.activities[-1].end_s == pytest.approx(schedule.elapsed)
     # rests are taken before the truck joins the border line, never in it (a break or a driver
     # change may be, in a line longer than a rested driver may drive without one)

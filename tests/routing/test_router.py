@@ -13,7 +13,9 @@ import shapely
 from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
-from cargorisk.routing import Route, RoutePlan, Router
+from cargorisk.routing import Route, RoutePlan, Router, choice
+from cargorisk.routing.departure import recommended_at
+from cargorisk.routing.extras import floor
 from cargorisk.routing.request import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
@@ -337,3 +339,38 @@ def test_the_corridor_network_stays_a_working_alternative(corridor_router: Route
     assert small.recommended.port_code == national.recommended.port_code == "2304"
     assert small.recommended.km == pytest.approx(national.recommended.km, rel=0.02)  # 923 vs 919 km
     assert len(national.recommended.edges) > 10 * len(small.recommended.edges)  # finer segments
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "objective", "team", "budget"),
+    [
+        ("Monterrey, NL", "Dallas, TX", "balanced", False, None),
+        ("Ciudad de México", "Laredo, TX", "safest", False, None),
+        ("Guadalajara", "Chicago", "fastest", True, None),
+        ("Puebla, Puebla", "Atlanta, GA", "balanced", False, None),
+        ("Monterrey, NL", "Dallas, TX", "balanced", False, 4e-4),
+    ],
+)
+def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
+    router: Router, origin: str, destination: str, objective: str, team: bool, budget: float | None
+) -> None:
+    """The sweep prices only the paths that can matter at each hour; it recommends what pricing
+    every path would, and its floors are never above a path's real hours and cost."""
+    a, b = router.places(origin, destination)
+    depart = read_departure("2026-03-06T20:00", a)
+    decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
+    floors = [floor(router, p, 300_000.0, team) for p in decision.paths]
+    price = lambda path, at: router.price(path, at, 300_000.0, team)  # noqa: E731
+    for hours in range(0, 60, 3):
+        when = depart + timedelta(hours=hours)
+        routes = [price(p, when) for p in decision.paths]
+        for route, least in zip(routes, floors, strict=True):
+            assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6
+        try:
+            full = choice.choose(routes, objective, 1.5, budget).recommended
+        except NoRouteError:
+            with pytest.raises(NoRouteError):
+                recommended_at(when, floors, price, objective, 1.5, budget)
+            continue
+        fast = recommended_at(when, floors, price, objective, 1.5, budget)
+        assert fast.edges == full.edges and fast.total_h == full.total_h and fast.cost_usd == full.cost_usd

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cargorisk.routing import choice
-from cargorisk.routing.departure import sweep
+from cargorisk.routing.departure import Floor, recommended_at, sweep
 from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route
 from cargorisk.routing.pool import mask_key
+from cargorisk.routing.pricing import PathSummary
+from cargorisk.routing.schedule import HOUR
 
 if TYPE_CHECKING:
     from cargorisk.routing.router import Decision, Router
@@ -98,9 +100,20 @@ def advise(
     if all(p.bridge is None for p in decision.paths):
         return None
 
+    floors = [floor(router, p, decision.cargo, decision.team) for p in decision.paths]
+
     def choose_at(when: datetime) -> Route:
-        routes = [router.price(p, when, decision.cargo, decision.team) for p in decision.paths]
-        return choice.choose(routes, objective, ratio, budget).recommended
+        price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
+        return recommended_at(when, floors, price, objective, ratio, budget)
 
     window = router.options.departure_window_h if window_h is None else float(window_h)
     return sweep(choose_at, decision.choice.recommended, window)
+
+
+def floor(router: Router, path: PathSummary, cargo: float, team: bool) -> Floor:
+    """The least hours and cost of a path at any hour (:class:`~cargorisk.routing.departure.Floor`)."""
+    hours, driving = path.least_hours(team), path.driving_s / HOUR
+    costs = router.costs
+    theft = float(-np.expm1(-path.risk))
+    cost = costs.rest_usd_per_h * hours + (costs.time_usd_per_h - costs.rest_usd_per_h) * driving
+    return Floor(path, hours, driving, cost + path.operating_usd + path.toll_usd + cargo * theft, theft)

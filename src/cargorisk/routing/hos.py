@@ -252,7 +252,9 @@ def route_legs(segments: Iterable[dict]) -> list[tuple[float, str]]:
 def check_route(route: object) -> list[str]:
     """Everything wrong with a planned route's hours (its ``schedule`` and ``segments``; the
     plan must have filled its details), and its arrival against its schedule."""
-    problems = check_schedule(route.schedule, route_legs(route.segments.to_dict("records")), team=route.team)
+    runs = route.segments
+    legs = route_legs({"hours": h, "country": c} for h, c in zip(runs["hours"], runs["country"], strict=True))
+    problems = check_schedule(route.schedule, legs, team=route.team)
     end = route.schedule[-1].end_s if route.schedule else 0.0
     if abs(route.total_h * H - end) > TOL:
         problems.append(f"total {route.total_h:.3f} h but the schedule ends at {end / H:.3f} h")

@@ -71,7 +71,7 @@ class PathSummary:
     id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
     crossing_s: float = 0.0  # driving seconds of the crossing edge
     # the drivers' schedules at the crossing, per team flag: they do not depend on the departure
-    clocks: dict[bool, list[Schedule]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    clocks: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def crossing_legs(self) -> tuple[str, float, str] | None:
         """(country of the border line, seconds on the crossing edge, country it enters), None
@@ -80,6 +80,19 @@ class PathSummary:
             return None
         line, enters = ("MX", "US") if self.direction == "northbound" else ("US", "MX")
         return line, self.crossing_s, enters
+
+    def least_hours(self, team: bool) -> float:
+        """Door-to-door hours without any wait at the border: no departure does better (waiting
+        only adds time: a wait long enough to count as a stop is at least that stop; checked on
+        generated schedules in the tests). Computed once per team flag."""
+        key = ("least", team)
+        if key not in self.clocks:
+            no_wait = lambda _: (0.0, 0.0, None)  # noqa: E731
+            schedule, _, _ = finish(
+                self.schedules_at_crossing(team), no_wait, self.crossing_legs(), self.after
+            )
+            self.clocks[key] = schedule.elapsed / HOUR
+        return self.clocks[key]
 
     def schedules_at_crossing(self, team: bool) -> list[Schedule]:
         """The drivers' schedules at the crossing (the end without one), computed once per team

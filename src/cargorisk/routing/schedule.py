@@ -44,9 +44,11 @@ use this module.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HOUR = 3600.0
 EPS = 1e-6  # seconds: limits are met when within this
@@ -76,8 +78,7 @@ FRESH = -1e9  # off duty since long before the departure
 MIN_SHIFT = 0.25 * HOUR  # a team changes drivers only when the other can drive at least this long
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(NamedTuple):
     """One interval of a schedule, in seconds after departure.
 
     ``kind``: 'drive', 'line' (in the border line, at the wheel), 'closed' (parked off duty
@@ -85,6 +86,7 @@ class Activity:
     ``at_s``: driving seconds from the start of the route where it begins (its position);
     ``country``: where the truck is ('MX' or 'US'); ``driver``: who is at the wheel for
     'drive' and 'line' (1 or 2; 2 only in a team), else 0; ``rule``: the rule that requires a stop.
+    (A named tuple: pricing makes thousands of them per plan.)
     """
 
     kind: str
@@ -121,7 +123,7 @@ class Driver:
         duty at ``now``: his current off-duty run resets what it is long enough for."""
         drive_us, since_break, continuous = self.drive_us, self.since_break, self.continuous
         drive_mx, duty, start = self.drive_mx, self.duty, self.window_start
-        if self.off_since is not None:
+        if self.off_since is not None and now - self.off_since + EPS >= BREAK:
             off = now - self.off_since + EPS
             if off >= BREAK:
                 since_break = continuous = 0.0
@@ -150,14 +152,40 @@ class Driver:
         )
 
     def room(self, country: str, now: float) -> float:
-        """Driving allowed now under ``country``'s rules."""
-        return min(left for left, _, _ in self.limits(country, now))
+        """Driving allowed now under ``country``'s rules (:meth:`limits`, without building them:
+        pricing asks this for every stretch)."""
+        if self.off_since is None:  # on duty: the counters as they are
+            if country == "MX":
+                return min(MX_CONTINUOUS - self.continuous, MX_DRIVE - self.drive_mx)
+            window = 0.0 if self.window_start is None else now - self.window_start
+            return min(
+                US_BREAK_AFTER - self.since_break,
+                US_DRIVE - self.drive_us,
+                US_WINDOW - window,
+                US_CYCLE - self.duty,
+            )
+        drive_us, since_break, continuous, drive_mx, duty, start = self.after_off(now)
+        if country == "MX":
+            return min(MX_CONTINUOUS - continuous, MX_DRIVE - drive_mx)
+        window = 0.0 if start is None else now - start
+        return min(US_BREAK_AFTER - since_break, US_DRIVE - drive_us, US_WINDOW - window, US_CYCLE - duty)
 
     def needs(self, country: str, now: float, driving: float) -> str | None:
         """The stop needed before ``driving`` seconds in ``country`` (the most severe of the
         limits it would break and a stop can restore enough), None when none is."""
         short = [kind for left, limit, kind in self.limits(country, now) if left < driving - EPS <= limit]
         return max(short, key=SEVERITY.__getitem__) if short else None
+
+    def due(self, country: str, now: float) -> str:
+        """The stop due when his driving under ``country``'s rules is used up (:meth:`needs`
+        for no more driving, written out: pricing asks it at every stop)."""
+        drive_us, _, _, drive_mx, duty, start = self.after_off(now)
+        if country == "MX":
+            return "rest" if MX_DRIVE - drive_mx < EPS else "break"
+        if US_CYCLE - duty < EPS:
+            return "restart"
+        window = 0.0 if start is None else now - start
+        return "rest" if US_DRIVE - drive_us < EPS or US_WINDOW - window < EPS else "break"
 
     def on_duty(self, now: float) -> None:
         """Start duty at ``now``: apply the current off-duty run; a new 14-hour window starts
@@ -168,6 +196,13 @@ class Driver:
         self.drive_us, self.since_break, self.continuous, self.drive_mx, self.duty, start = counters
         self.window_start = now if start is None else start
         self.off_since = None
+
+    def copy(self) -> Driver:
+        """An independent copy."""
+        return Driver(
+            self.drive_us, self.since_break, self.continuous, self.drive_mx, self.duty, self.window_start,
+            self.off_since,
+        )  # fmt: skip
 
     def off_duty(self, now: float) -> None:
         """Go off duty at ``now`` (no change while already off)."""
@@ -216,7 +251,7 @@ class Schedule:
         new = Schedule.__new__(Schedule)
         new.team, new.long_from = self.team, self.long_from
         new.elapsed, new.driven = self.elapsed, self.driven
-        new.drivers = [dataclasses.replace(d) for d in self.drivers]
+        new.drivers = [d.copy() for d in self.drivers]
         new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
         new.activities = list(self.activities)
         return new
@@ -241,25 +276,22 @@ class Schedule:
         if seconds > EPS:
             self.pause("closed", seconds, country, "")
 
-    def prepare(self, line_s: float, line_country: str, cross_s: float, cross_country: str) -> None:
-        """Before joining the border line: the stop (or driver change) the line in
-        ``line_country`` and the crossing into ``cross_country`` need, taken on this side."""
-        for _ in range(3):  # a break, then a rest, then a restart at most
+    def prepare(self, line_s: float, line_country: str, cross_s: float, cross_country: str) -> bool:
+        """Before joining the border line: the stop (or, in a team, the driver change) the line
+        in ``line_country`` and the crossing into ``cross_country`` need, taken on this side.
+        Returns whether the truck stopped (the wait is then looked up again)."""
+        for _ in range(2):  # a driver change, then maybe a stop
             need = self.shortfall(self.wheel, line_s, line_country, cross_s, cross_country)
             if need is None:
-                return
+                return False
             partner = 1 - self.wheel
             if self.team and self.shortfall(partner, line_s, line_country, cross_s, cross_country) is None:
                 self.change_drivers(line_country)
                 continue
             far = self.drivers[self.wheel].needs(cross_country, self.elapsed, line_s + cross_s)
             self.stop(need, line_country, cross_country if far else line_country)
-
-    def ready(self, line_s: float, line_country: str, cross_s: float, cross_country: str) -> bool:
-        """Whether the driver at the wheel (or, in a team, either driver) can drive the line and
-        the crossing now."""
-        drivers = range(len(self.drivers)) if self.team else [self.wheel]
-        return any(self.shortfall(i, line_s, line_country, cross_s, cross_country) is None for i in drivers)
+            return True
+        return False
 
     # ---- bookkeeping ----
 
@@ -268,6 +300,8 @@ class Schedule:
     ) -> str | None:
         """The stop driver ``index`` needs before the line and the crossing, None if none."""
         driver, now = self.drivers[index], self.elapsed
+        if driver.room(line_country, now) >= line_s and driver.room(cross_country, now) >= line_s + cross_s:
+            return None  # most of the time: nothing (the check below builds every limit)
         needs = [driver.needs(line_country, now, line_s), driver.needs(cross_country, now, line_s + cross_s)]
         needs = [n for n in needs if n is not None]
         return max(needs, key=SEVERITY.__getitem__) if needs else None
@@ -275,7 +309,7 @@ class Schedule:
     def relieve(self, country: str) -> None:
         """The driver at the wheel can drive no more: a stop, or in a team a driver change."""
         driver = self.drivers[self.wheel]
-        need = driver.needs(country, self.elapsed, EPS * 2) or "break"
+        need = driver.due(country, self.elapsed)
         if self.team and not (need == "break" and self.shift_breaks == 0):
             partner = self.drivers[1 - self.wheel]
             if partner.room(country, self.elapsed) > MIN_SHIFT:
@@ -331,7 +365,7 @@ class Schedule:
         self.elapsed += seconds
         same = last is not None and (last.kind, last.country, last.driver) == (kind, country, driver)
         if same and kind in DRIVING:
-            self.activities[-1] = dataclasses.replace(last, end_s=self.elapsed)
+            self.activities[-1] = Activity(kind, last.start_s, self.elapsed, last.at_s, country, driver, rule)
             return
         self.activities.append(Activity(kind, start, self.elapsed, self.driven, country, driver, rule))
 
@@ -369,8 +403,20 @@ def finish(
     (``crossing``: country of the line, seconds on the crossing edge, country it enters; see
     :func:`cross_border`) and along ``stretches``. Returns the schedule arriving first (then
     with the least rest), the seconds after departure it got to the crossing, and its waits."""
-    best = None
-    for start in starts:
+    best, bounds = None, [0.0] * len(starts)
+    if len(starts) > 1:  # the most promising first; skip those that cannot arrive first
+        looked_up: dict[float, tuple[float, float, object]] = {}
+        wait_at = functools.partial(remembered, wait_at, looked_up)
+        driving = sum(seconds for seconds, _ in stretches)
+        bounds, starts = zip(
+            *sorted(
+                ((earliest_arrival(s, wait_at, crossing, driving), s) for s in starts), key=lambda b: b[0]
+            ),
+            strict=True,
+        )
+    for bound, start in zip(bounds, starts, strict=True):
+        if best is not None and bound > best[0][0] + 1:
+            break
         schedule, port_s, waits = start.copy(), None, []
         if crossing is not None:
             port_s = schedule.elapsed
@@ -380,6 +426,40 @@ def finish(
         if best is None or key < best[0]:
             best = (key, schedule, port_s, waits)
     return best[1], best[2], best[3]
+
+
+def remembered(
+    wait_at: Callable[[float], tuple[float, float, object]], memo: dict, elapsed: float
+) -> tuple[float, float, object]:
+    """``wait_at(elapsed)``, looked up once per ``memo``."""
+    if elapsed not in memo:
+        memo[elapsed] = wait_at(elapsed)
+    return memo[elapsed]
+
+
+def earliest_arrival(
+    start: Schedule,
+    wait_at: Callable[[float], tuple[float, float, object]],
+    crossing: tuple[str, float, str],
+    driving: float,
+) -> float:
+    """A lower bound of the arrival from ``start`` across the border (a solo driver): the
+    driving left, parked until the crossing opens, and the rests he cannot do without (each one
+    gives at most a day's driving, 11 h in the US, 14 h in Mexico; the time parked counts
+    towards the first). The line counts only when no stop is due before it (after a stop it is
+    looked up again and may be shorter); breaks, later closures and the 14-hour window only add."""
+    closed, line, _ = wait_at(start.elapsed)
+    line_country, cross_s, country = crossing
+    driver = start.drivers[start.wheel].copy()
+    if closed > 0:
+        driver.off_duty(start.elapsed)
+    now = start.elapsed + closed
+    before = 0.0 if driver.off_since is None else now - driver.off_since  # off duty, the closure included
+    day, rest = (MX_DRIVE, MX_REST) if country == "MX" else (US_DRIVE, US_RESET)
+    used = 0.0 if before + EPS >= rest else (driver.drive_mx if country == "MX" else driver.drive_us)
+    rests = math.ceil(max(0.0, cross_s + driving - max(0.0, day - used)) / day - 1e-9)
+    clear = driver.room(line_country, now) >= line and driver.room(country, now) >= line + cross_s
+    return now + cross_s + driving + (line if clear else 0.0) + max(0.0, rests * rest - before)
 
 
 def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]]) -> Schedule:
@@ -415,14 +495,12 @@ def cross_border(
         The waits looked up, in order (the last one is the line the truck joins).
     """
     found = []
-    for _ in range(3):  # the wait, and again after a rest or restart at the port
+    for _ in range(3):  # the wait, and again after each stop at the port (a break, rest, restart)
         closed_s, line_s, info = wait_at(schedule.elapsed)
         found.append((closed_s, line_s, info))
         schedule.park(closed_s, line_country)
-        if schedule.ready(line_s, line_country, cross_s, cross_country):
+        if not schedule.prepare(line_s, line_country, cross_s, cross_country):
             break
-        schedule.prepare(line_s, line_country, cross_s, cross_country)
-    schedule.prepare(line_s, line_country, cross_s, cross_country)  # a team: the driver who can
     schedule.drive(line_s, line_country, "line")
     schedule.drive(cross_s, cross_country)
     return found
