@@ -469,6 +469,7 @@ def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]]) -> Sch
     return schedule
 
 
+@functools.lru_cache(maxsize=2**16)  # lanes from one origin rank the same crossings
 def time_to_drive(seconds: float, country: str, *, team: bool = False) -> float:
     """Elapsed seconds to drive ``seconds`` in one country from a rested start (breaks and
     rests included): how search ranks the crossings by the hour the truck gets there."""

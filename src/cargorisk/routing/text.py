@@ -113,7 +113,7 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
         if stop["kind"] in AT_THE_BORDER:
             continue
         text = (
-            f"{stop['kind']} {stop['hours']:.1f} h after {stop['driving_h']:.1f} h of driving: "
+            f"{stop['kind']} {hours(stop['hours'])} h after {stop['driving_h']:.1f} h of driving: "
             f"{stop['road']}, {stop['place']} ({stop['rule']})"
         )
         items.append((stop["start_h"] * HOUR, stop["clock"], text))
@@ -124,6 +124,11 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
     items.sort(key=lambda item: item[0])
     title = "schedule of the recommended route" + (" (each time in the zone of its place):" if timed else ":")
     return [title] + [f"  {when:<13}  {text}" if timed else f"  {text}" for _, when, text in items]
+
+
+def hours(value: float) -> str:
+    """'10.0', '0.5', '0.25': tenths, or hundredths where tenths would round (a driver change)."""
+    return f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-6 else f"{value:.2f}"
 
 
 def border_sentence(route: Route) -> str:
