@@ -359,10 +359,10 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
     a, b = router.places(origin, destination)
     depart = read_departure("2026-03-06T20:00", a)
     decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
-    floors = [floor(router, p, 300_000.0, team) for p in decision.paths]
     price = lambda path, at: router.price(path, at, 300_000.0, team)  # noqa: E731
     for hours in range(0, 60, 3):
         when = depart + timedelta(hours=hours)
+        floors = [floor(router, p, 300_000.0, team, when) for p in decision.paths]
         routes = [price(p, when) for p in decision.paths]
         for route, least in zip(routes, floors, strict=True):
             assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6

@@ -23,9 +23,9 @@ MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth 
 
 @dataclass(frozen=True)
 class Floor:
-    """What a path takes and costs at least, whatever the hour: door-to-door hours without a
-    wait at the border, its driving hours, a cost floor (every hour at least at the rest rate,
-    driving hours at the time rate) and its theft probability (the same at every hour)."""
+    """What a path takes and costs at least leaving at a given hour: door-to-door hours (no
+    schedule beats them), its driving hours, a cost floor (every hour at least at the rest
+    rate, driving hours at the time rate) and its theft probability (the same at every hour)."""
 
     path: object
     total_h: float

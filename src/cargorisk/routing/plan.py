@@ -19,7 +19,7 @@ from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock, zone_key
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
-from cargorisk.routing.schedule import HOUR, RESTS, Activity
+from cargorisk.routing.schedule import HOUR, RESTS, STOPS, Activity
 from cargorisk.routing.text import plan_text
 
 if TYPE_CHECKING:
@@ -69,7 +69,6 @@ class Route:
     ids: list[int] = field(default_factory=list, repr=False)  # the router's compiled edge ids
     total_h: float = 0.0
     costs: CostBreakdown | None = None
-    stops: list[Activity] = field(default_factory=list)
     stop_places: list[dict] = field(default_factory=list)
     wait_source: str = ""
     closed_min: float = 0.0
@@ -107,6 +106,11 @@ class Route:
     def line(self) -> shapely.LineString | None:
         """The route as one LineString (EPSG:4326), when the plan filled its details."""
         return None if self.edge_lines is None else join_lines(self.edge_lines)
+
+    @property
+    def stops(self) -> list[Activity]:
+        """The driver's own stops in the schedule: breaks, rests, restarts, driver changes."""
+        return [a for a in self.schedule if a.kind in STOPS]
 
     @property
     def break_h(self) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ import pandas as pd
 
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.plan import Route
-from cargorisk.routing.schedule import HOUR, Schedule, finish, starts_at_border
+from cargorisk.routing.schedule import HOUR, Schedule, earliest_arrival, finish, starts_at_border
 
 MAX_WAIT_FOR_OPENING_H = 96
 NO_SEGMENTS = pd.DataFrame()  # filled for the routes a plan returns (Router.add_details)
@@ -82,9 +83,8 @@ class PathSummary:
         return line, self.crossing_s, enters
 
     def least_hours(self, team: bool) -> float:
-        """Door-to-door hours without any wait at the border: no departure does better (waiting
-        only adds time: a wait long enough to count as a stop is at least that stop; checked on
-        generated schedules in the tests). Computed once per team flag."""
+        """Door-to-door hours without any wait at the border (a path without a crossing takes
+        exactly these at every hour), computed once per team flag."""
         key = ("least", team)
         if key not in self.clocks:
             no_wait = lambda _: (0.0, 0.0, None)  # noqa: E731
@@ -113,7 +113,7 @@ class Pricer:
         self.costs = costs
         self.southbound_wait_min = southbound_wait_min
         self.operating, self.toll = costs.edge_money(router.metres, router.edge_country, router.is_toll)
-        self.openings: dict[tuple, Wait] = {}  # (model, bridge, southbound, UTC hour) -> wait then
+        self.openings: dict[tuple, Wait] = {}  # (model, bridge, southbound, UTC hour number) -> wait then
 
     def bound_to(self, router: object) -> Pricer:
         """This pricer for a copy of its router (same costs and edge prices)."""
@@ -163,6 +163,18 @@ class Pricer:
         )
         return self.route(path, schedule, combined(waits), port_s, start, depart, cargo, team)
 
+    def least_hours(self, path: PathSummary, depart: datetime | None, team: bool) -> float:
+        """Hours no schedule of ``path`` beats leaving at ``depart``: across the border, the
+        wait at the crossing then, the driving and the rests that cannot be avoided
+        (:func:`~cargorisk.routing.schedule.earliest_arrival`; not the hours without a wait: a
+        closure can stand for a stop, and the schedule takes stops as they fall due)."""
+        if path.bridge is None:
+            return path.least_hours(team)
+        start = None if depart is None else depart.astimezone(UTC)
+        wait_at, legs = self.waits_for(path, start), path.crossing_legs()
+        after = sum(seconds for seconds, _ in path.after)
+        return min(earliest_arrival(s, wait_at, legs, after) for s in path.schedules_at_crossing(team)) / HOUR
+
     def route(
         self,
         path: PathSummary,
@@ -205,7 +217,6 @@ class Pricer:
             ids=path.id_list,
             total_h=total_h,
             costs=cost,
-            stops=schedule.stops,
             wait_source=wait.source,
             closed_min=wait.closed_min,
             opens_at=wait.opens_at,
@@ -221,13 +232,36 @@ class Pricer:
 
     def waits_for(self, path: PathSummary, start: datetime | None) -> Callable:
         """The wait at the path's crossing for a truck getting there some seconds after a
-        departure at ``start`` (UTC; None: a typical hour), as :func:`cross_border` reads it."""
+        departure at ``start`` (UTC; None: a typical hour), as :func:`cross_border` reads it:
+        (seconds parked, seconds in line, the :class:`Wait`). Without a live feed the wait
+        depends on the UTC hour only (:meth:`wait`): read from its cache by the hour's number,
+        with no date arithmetic (pricing asks this for every path, departure and schedule)."""
+        if (
+            start is None
+            or self.r.wait_model is None
+            or (self.r.live is not None and path.direction != "southbound")
+        ):
 
-        def wait_at(elapsed: float) -> tuple[float, float, Wait]:
-            found = self.wait(path.bridge, path.direction, at(start, elapsed))
-            return found.closed_min * 60, found.queue_min * 60, found
+            def wait_at(elapsed: float) -> tuple[float, float, Wait]:
+                found = self.wait(path.bridge, path.direction, at(start, elapsed))
+                return found.closed_min * 60, found.queue_min * 60, found
 
-        return wait_at
+            return wait_at
+        epoch, key = start.timestamp(), (id(self.r.wait_model), path.bridge, path.direction == "southbound")
+
+        def hourly(elapsed: float) -> tuple[float, float, Wait]:
+            moment = epoch + elapsed
+            hour = math.floor(moment / HOUR)
+            found = self.openings.get((*key, hour))
+            if found is None:
+                found = self.wait(path.bridge, path.direction, datetime.fromtimestamp(hour * HOUR, UTC))
+                self.openings[(*key, hour)] = found
+            closed = found.closed_min * 60
+            if closed > 0 and found.source != "closed":
+                closed -= moment - hour * HOUR  # the minutes of the hour already gone
+            return closed, found.queue_min * 60, found
+
+        return hourly
 
     def wait(self, bridge: str, direction: str | None, arrival: datetime | None) -> Wait:
         """The wait at a crossing for a truck arriving at ``arrival`` (None: a typical hour).
@@ -248,7 +282,7 @@ class Pricer:
         # without a live feed the wait depends on the hour only: look it up once per hour and
         # take off the minutes of that hour already gone when parked in front of a closed port
         hour = arrival.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        key = (id(model), bridge, southbound, hour)
+        key = (id(model), bridge, southbound, round(hour.timestamp() / HOUR))
         if key not in self.openings:
             self.openings[key] = self.first_opening(bridge, southbound, hour, None)
         found = self.openings[key]
@@ -287,8 +321,8 @@ def combined(waits: list[tuple[float, float, Wait]]) -> Wait:
     if not waits:
         return NO_WAIT
     last = waits[-1][2]
-    closed = sum(w.closed_min for _, _, w in waits)
-    opens = next((w.opens_at for _, _, w in reversed(waits) if w.opens_at is not None), None)
+    closed = sum(seconds for seconds, _, _ in waits) / 60
+    opens = next((w.opens_at for c, _, w in reversed(waits) if c > 0 and w.opens_at is not None), None)
     return Wait(closed, last.queue_min, last.p90_min, last.source, opens)
 
 

@@ -170,10 +170,16 @@ class Driver:
         window = 0.0 if start is None else now - start
         return min(US_BREAK_AFTER - since_break, US_DRIVE - drive_us, US_WINDOW - window, US_CYCLE - duty)
 
-    def needs(self, country: str, now: float, driving: float) -> str | None:
-        """The stop needed before ``driving`` seconds in ``country`` (the most severe of the
-        limits it would break and a stop can restore enough), None when none is."""
-        short = [kind for left, limit, kind in self.limits(country, now) if left < driving - EPS <= limit]
+    def needs(self, country: str, now: float, driving: float, span: float | None = None) -> str | None:
+        """The stop needed before ``driving`` seconds in ``country`` that take ``span`` seconds
+        of the 14-hour window (breaks included; default: ``driving``): the most severe of the
+        limits it would break and a stop can restore enough, None when none is."""
+        span = driving if span is None else span
+        short = [
+            kind
+            for left, limit, kind in self.limits(country, now)
+            if left < (span if limit == US_WINDOW else driving) - EPS <= limit
+        ]
         return max(short, key=SEVERITY.__getitem__) if short else None
 
     def due(self, country: str, now: float) -> str:
@@ -232,7 +238,7 @@ class Schedule:
     """
 
     __slots__ = (
-        "activities", "driven", "drivers", "elapsed", "long_from", "mx_rests",
+        "activities", "driven", "drivers", "elapsed", "long_from", "mx_rests", "rested",
         "shift_breaks", "team", "wheel",
     )  # fmt: skip
 
@@ -244,6 +250,7 @@ class Schedule:
         self.wheel = 0  # index of the driver at the wheel
         self.shift_breaks = 0  # breaks the truck stopped for in the current shift (team)
         self.mx_rests = 0  # rests taken under Mexican rules
+        self.rested = 0.0  # seconds of rests and restarts
         self.activities: list[Activity] = []
 
     def copy(self) -> Schedule:
@@ -252,7 +259,12 @@ class Schedule:
         new.team, new.long_from = self.team, self.long_from
         new.elapsed, new.driven = self.elapsed, self.driven
         new.drivers = [d.copy() for d in self.drivers]
-        new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
+        new.wheel, new.shift_breaks, new.mx_rests, new.rested = (
+            self.wheel,
+            self.shift_breaks,
+            self.mx_rests,
+            self.rested,
+        )
         new.activities = list(self.activities)
         return new
 
@@ -298,11 +310,18 @@ class Schedule:
     def shortfall(
         self, index: int, line_s: float, line_country: str, cross_s: float, cross_country: str
     ) -> str | None:
-        """The stop driver ``index`` needs before the line and the crossing, None if none."""
+        """The stop driver ``index`` needs before the line and the crossing, None if none (the
+        breaks a line too long to drive without one will need count towards the 14-hour window)."""
         driver, now = self.drivers[index], self.elapsed
-        if driver.room(line_country, now) >= line_s and driver.room(cross_country, now) >= line_s + cross_s:
+        pauses = breaks_in_line(line_s, line_country)
+        if driver.room(line_country, now) >= line_s + pauses and driver.room(cross_country, now) >= (
+            line_s + pauses + cross_s
+        ):
             return None  # most of the time: nothing (the check below builds every limit)
-        needs = [driver.needs(line_country, now, line_s), driver.needs(cross_country, now, line_s + cross_s)]
+        needs = [
+            driver.needs(line_country, now, line_s, line_s + pauses),
+            driver.needs(cross_country, now, line_s + cross_s, line_s + pauses + cross_s),
+        ]
         needs = [n for n in needs if n is not None]
         return max(needs, key=SEVERITY.__getitem__) if needs else None
 
@@ -336,6 +355,8 @@ class Schedule:
         """Everyone off duty for ``seconds``."""
         for driver in self.drivers:
             driver.off_duty(self.elapsed)
+        if kind in RESTS:
+            self.rested += seconds
         self.record(kind, seconds, country, 0, rule)
 
     def change_drivers(self, country: str) -> None:
@@ -379,7 +400,14 @@ class Schedule:
     @property
     def rest_s(self) -> float:
         """Seconds of rests and restarts taken (parking at a closed crossing not included)."""
-        return sum(a.end_s - a.start_s for a in self.activities if a.kind in RESTS)
+        return self.rested
+
+
+def breaks_in_line(line_s: float, country: str) -> float:
+    """Seconds of the breaks a rested driver takes in a line of ``line_s`` (it is longer than he
+    may drive without one: 5 h in Mexico, 8 h in the US)."""
+    limit = MX_CONTINUOUS if country == "MX" else US_BREAK_AFTER
+    return BREAK * max(0, math.ceil(line_s / limit - 1e-9) - 1)
 
 
 def starts_at_border(stretches: Sequence[tuple[float, str]], *, team: bool, into_us: bool) -> list[Schedule]:
@@ -443,10 +471,10 @@ def earliest_arrival(
     crossing: tuple[str, float, str],
     driving: float,
 ) -> float:
-    """A lower bound of the arrival from ``start`` across the border (a solo driver): the
-    driving left, parked until the crossing opens, and the rests he cannot do without (each one
-    gives at most a day's driving, 11 h in the US, 14 h in Mexico; the time parked counts
-    towards the first). The line counts only when no stop is due before it (after a stop it is
+    """A lower bound of the arrival from ``start`` across the border: the driving left, parked
+    until the crossing opens, and the rests a solo driver cannot do without (each one gives at
+    most a day's driving, 11 h in the US, 14 h in Mexico; the time parked counts towards the
+    first; a team may need none). The line counts only when no stop is due before it (after a stop it is
     looked up again and may be shorter); breaks, later closures and the 14-hour window only add."""
     closed, line, _ = wait_at(start.elapsed)
     line_country, cross_s, country = crossing
@@ -457,7 +485,7 @@ def earliest_arrival(
     before = 0.0 if driver.off_since is None else now - driver.off_since  # off duty, the closure included
     day, rest = (MX_DRIVE, MX_REST) if country == "MX" else (US_DRIVE, US_RESET)
     used = 0.0 if before + EPS >= rest else (driver.drive_mx if country == "MX" else driver.drive_us)
-    rests = math.ceil(max(0.0, cross_s + driving - max(0.0, day - used)) / day - 1e-9)
+    rests = 0 if start.team else math.ceil(max(0.0, cross_s + driving - max(0.0, day - used)) / day - 1e-9)
     clear = driver.room(line_country, now) >= line and driver.room(country, now) >= line + cross_s
     return now + cross_s + driving + (line if clear else 0.0) + max(0.0, rests * rest - before)
 
