@@ -357,7 +357,7 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
     """The sweep prices only the paths that can matter at each hour; it recommends what pricing
     every path would, and its floors are never above a path's real hours and cost."""
     a, b = router.places(origin, destination)
-    depart = read_departure("2026-03-06T20:00", a)
+    depart = read_departure("2026-03-06T20:00", router.zone_of(router.engine.index[a.node]))
     decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
     price = lambda path, at: router.price(path, at, 300_000.0, team)  # noqa: E731
     for hours in range(0, 60, 3):

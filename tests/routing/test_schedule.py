@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
@@ -168,3 +170,24 @@ def test_settings_overrides_by_name() -> None:
         Settings().with_overrides(["tolls=1"])
     with pytest.raises(InputError, match=r"--set max_time_ratio='-1' must be a finite, non-negative number"):
         Settings().with_overrides(["max_time_ratio=-1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.05, 15.0), st.sampled_from(["MX", "MX", "US"])), min_size=1, max_size=8)
+)
+def test_the_rest_choices_start_where_the_base_schedule_rests(stretches: list[tuple[float, str]]) -> None:
+    """starts_at_border resumes each choice from a copy of the base schedule taken before the
+    Mexican rest it lengthens: the same as driving the whole way with that choice."""
+    legs = [(h * HOUR, c) for h, c in stretches]
+    base, *choices = starts_at_border(legs, team=False, into_us=True)
+    assert [c.long_from for c in choices] == list(range(base.mx_rests - 1, -1, -1))
+    for choice in choices:
+        fresh = Schedule(long_from=choice.long_from)
+        for seconds, country in legs:
+            fresh.drive(seconds, country)
+        assert [(a.kind, a.country, a.rule) for a in choice.activities] == [
+            (a.kind, a.country, a.rule) for a in fresh.activities
+        ]
+        assert [a.end_s for a in choice.activities] == pytest.approx([a.end_s for a in fresh.activities])
+        assert choice.elapsed == pytest.approx(fresh.elapsed) and choice.rest_s == pytest.approx(fresh.rest_s)

@@ -14,8 +14,12 @@ computed in UTC; these functions only turn local wall times into instants and ba
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
 
 from cargorisk.errors import InputError
 
@@ -32,6 +36,14 @@ def zone_at(lon: float, lat: float) -> ZoneInfo:
     """The time zone at a point (UTC at sea or off every zone)."""
     name = _finder().timezone_at(lng=float(lon), lat=float(lat))  # type: ignore[attr-defined]
     return ZoneInfo(name or "UTC")
+
+
+def zones_at(lons: Iterable[float], lats: Iterable[float]) -> tuple[np.ndarray, list[str]]:
+    """The IANA zone of many points: a code per point (int16) and the zone names the codes
+    index (computed once for a router's nodes, so planning never loads the zone boundaries)."""
+    names = [zone_at(lon, lat).key for lon, lat in zip(lons, lats, strict=True)]
+    codes, uniques = pd.factorize(pd.Series(names, dtype=object))
+    return codes.astype(np.int16), [str(u) for u in uniques]
 
 
 def localize(when: datetime, lon: float, lat: float) -> datetime:

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from cargorisk.network.timezones import clock, zone_at
+from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import route_interval
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.schedule import DRIVING, HOUR
@@ -124,9 +123,8 @@ def stop_places(router: object, route: Route, ids: list[int]) -> list[dict]:
 
 
 def zone_at_end(router: object, edge: int) -> str:
-    """The IANA time zone where an edge ends (from its line: no graph needed)."""
-    lon, lat = shapely.get_coordinates(router.lines[edge])[-1]
-    return zone_at(float(lon), float(lat)).key
+    """The IANA time zone where an edge ends."""
+    return router.zone_names[router.node_zone[router.engine.head[edge]]]
 
 
 def road_kind(router: object, edge: int) -> str:

@@ -10,24 +10,23 @@ origin's zone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from cargorisk.errors import InputError
-from cargorisk.network.places import Place
-from cargorisk.network.timezones import check_exists, localize, zone_at
+from cargorisk.network.timezones import check_exists, local_time
 from cargorisk.risk.cargo import cargo_type as cargo_type_of
 from cargorisk.routing.costs import OBJECTIVES, check_cargo_value
 
 
 def check_request(
-    origin: Place, *, depart: object, cargo_value: object, objective: object, cargo_type: object
+    zone: tzinfo, *, depart: object, cargo_value: object, objective: object, cargo_type: object
 ) -> tuple[datetime | None, float, str, str]:
-    """(departure, cargo value, objective, cargo type) of a request from ``origin``, checked in
-    one order: objective, value, type, departure (``cargo_value`` already defaulted)."""
+    """(departure, cargo value, objective, cargo type) of a request from an origin in ``zone``,
+    checked in one order: objective, value, type, departure (``cargo_value`` already defaulted)."""
     objective = check_objective(objective)
     cargo = check_cargo_value(cargo_value)
     kind = cargo_type_of(cargo_type)
-    return read_departure(depart, origin), cargo, objective, kind
+    return read_departure(depart, zone), cargo, objective, kind
 
 
 def check_objective(objective: object) -> str:
@@ -40,8 +39,8 @@ def check_objective(objective: object) -> str:
     return name
 
 
-def read_departure(depart: datetime | str | None, origin: Place | None = None) -> datetime | None:
-    """A timezone-aware departure (see the module docstring), or None.
+def read_departure(depart: datetime | str | None, zone: tzinfo | None = None) -> datetime | None:
+    """A timezone-aware departure (see the module docstring) from an origin in ``zone``, or None.
 
     Raises
     ------
@@ -59,9 +58,9 @@ def read_departure(depart: datetime | str | None, origin: Place | None = None) -
         raise InputError(msg)
     check_time(when)
     if when.tzinfo is None or when.utcoffset() is None:
-        if origin is None:
+        if zone is None:
             msg = f"departure {str(depart)!r} needs a time zone, e.g. 2026-03-02T06:00-06:00"
             raise InputError(msg)
-        return localize(when.replace(tzinfo=None), origin.lon, origin.lat)
+        return local_time(when.replace(tzinfo=None), zone)
     check_exists(when)
-    return when if origin is None else when.astimezone(zone_at(origin.lon, origin.lat))
+    return when if zone is None else when.astimezone(zone)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ import shapely
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
+from cargorisk.network.timezones import zones_at
 from cargorisk.risk.cargo import GENERAL, combined_shape, multiplier
 from cargorisk.risk.cargo import cargo_type as cargo_type_of
 from cargorisk.routing import choice
@@ -141,6 +143,9 @@ class Router:
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
         self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
+        self.node_zone, self.zone_names = zones_at(
+            (graph.nodes[n]["x"] for n in self.engine.nodes), (graph.nodes[n]["y"] for n in self.engine.nodes)
+        )
         self.tail_country = self.node_country[self.engine.tail]
         self.bridge, self.port_code = (
             edge_values(self.engine, "bridge"),
@@ -311,7 +316,10 @@ class Router:
         one order by every entry point (plan, lane books, the HTTP API), so a request with
         several bad values gets the same error from each (:mod:`~cargorisk.routing.request`)."""
         value = self.default_cargo_value if cargo_value is None else cargo_value
-        return check_request(a, depart=depart, cargo_value=value, objective=objective, cargo_type=cargo_type)
+        zone = self.zone_of(self.engine.index[a.node])
+        return check_request(
+            zone, depart=depart, cargo_value=value, objective=objective, cargo_type=cargo_type
+        )
 
     def decide(  # noqa: PLR0913  (one request, keyword-only)
         self,
@@ -384,6 +392,10 @@ class Router:
     def keep_mask(self, masks: list[np.ndarray]) -> np.ndarray:
         """The edges every mask keeps (all edges without masks)."""
         return np.logical_and.reduce(masks) if masks else np.ones(len(self.seconds), dtype=bool)
+
+    def zone_of(self, index: int) -> ZoneInfo:
+        """The IANA time zone of the node at ``index`` (looked up once for every node)."""
+        return ZoneInfo(self.zone_names[self.node_zone[index]])
 
     def node_label(self, index: int) -> str:
         """The name shown for the node at ``index`` (the gazetteer's label, memoised)."""

@@ -238,7 +238,7 @@ class Schedule:
     """
 
     __slots__ = (
-        "activities", "driven", "drivers", "elapsed", "long_from", "mx_rests", "rested",
+        "activities", "driven", "drivers", "elapsed", "long_from", "marks", "mx_rests", "rested",
         "shift_breaks", "team", "wheel",
     )  # fmt: skip
 
@@ -251,20 +251,17 @@ class Schedule:
         self.shift_breaks = 0  # breaks the truck stopped for in the current shift (team)
         self.mx_rests = 0  # rests taken under Mexican rules
         self.rested = 0.0  # seconds of rests and restarts
+        self.marks: list[Schedule] | None = None  # copies before each Mexican rest, when kept
         self.activities: list[Activity] = []
 
     def copy(self) -> Schedule:
-        """An independent copy."""
+        """An independent copy (without the marks of :func:`starts_at_border`)."""
         new = Schedule.__new__(Schedule)
         new.team, new.long_from = self.team, self.long_from
         new.elapsed, new.driven = self.elapsed, self.driven
         new.drivers = [d.copy() for d in self.drivers]
-        new.wheel, new.shift_breaks, new.mx_rests, new.rested = (
-            self.wheel,
-            self.shift_breaks,
-            self.mx_rests,
-            self.rested,
-        )
+        new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
+        new.rested, new.marks = self.rested, None
         new.activities = list(self.activities)
         return new
 
@@ -342,6 +339,8 @@ class Schedule:
         rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
         length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
         if kind == "rest" and rules == "MX":
+            if self.marks is not None:
+                self.marks.append(self.copy())
             long = self.long_from is not None and self.mx_rests >= self.long_from
             length, rule = (US_RESET, LONG_MX_RULE) if long else (MX_REST, rule)
             self.mx_rests += 1
@@ -415,10 +414,18 @@ def starts_at_border(stretches: Sequence[tuple[float, str]], *, team: bool, into
     one): one, and for a solo driver whose trip goes on into the US (``into_us``) one more per
     choice of how many of his last rests under Mexican rules last 10 hours instead of 8 (a
     team's resting driver is off a whole shift, at least 10 hours, anyway)."""
-    base = drive_all(Schedule(team=team), stretches)
+    base = Schedule(team=team)
     if team or not into_us:
-        return [base]
-    return [base] + [drive_all(Schedule(long_from=k), stretches) for k in range(base.mx_rests - 1, -1, -1)]
+        return [drive_all(base, stretches)]
+    base.marks = []  # the schedule as it was before each Mexican rest: the choices start there
+    drive_all(base, stretches)
+    choices = []
+    for k in range(len(base.marks) - 1, -1, -1):
+        choice = base.marks[k].copy()
+        choice.long_from = k
+        choices.append(drive_all(choice, stretches, choice.driven))
+    base.marks = None
+    return [base, *choices]
 
 
 def finish(
@@ -490,10 +497,14 @@ def earliest_arrival(
     return now + cross_s + driving + (line if clear else 0.0) + max(0.0, rests * rest - before)
 
 
-def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]]) -> Schedule:
-    """``schedule`` after driving ``stretches`` of (seconds, country) (returned for chaining)."""
+def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]], skip: float = 0.0) -> Schedule:
+    """``schedule`` after driving ``stretches`` of (seconds, country), the first ``skip``
+    seconds of them already driven (returned for chaining)."""
     for seconds, country in stretches:
-        schedule.drive(seconds, country)
+        left = seconds - skip
+        skip = max(0.0, -left)
+        if left > 0:
+            schedule.drive(left, country)
     return schedule
 
 
