@@ -24,15 +24,38 @@ class Strict(BaseModel):
 
 
 class StopOut(Strict):
-    """A break, rest or driver change the driver must make."""
+    """An interval the truck stands still: a break, rest, 34-hour restart or driver change the
+    drivers must make, parked at a closed crossing, or in the border line."""
 
-    kind: str = Field(description="break, rest or driver change")
+    kind: str = Field(description="break, rest, restart, driver change, closed (crossing) or line (border)")
     hours: float
     driving_h: float = Field(description="driving hours from the start of the route where it falls")
-    starts: str | None = Field(description="clock time (ISO 8601) when the departure is known")
+    start: str | None = Field(description="UTC start (ISO 8601) when the departure is known")
+    end: str | None = Field(description="UTC end (ISO 8601) when the departure is known")
+    start_h: float = Field(description="hours after departure when it starts")
+    end_h: float = Field(description="hours after departure when it ends")
+    starts: str | None = Field(description="local start (ISO 8601 with the offset of the place's zone)")
+    clock: str = Field(description="local start as a dispatcher reads it, e.g. 'Mon 09:43 CST'")
+    zone: str = Field(description="IANA time zone of the place")
+    node: str = Field(description="graph node where it falls")
     road: str
     place: str
-    rule: str = Field(description="the hours-of-service rule that requires it")
+    country: str = Field(description="MX or US")
+    rule: str = Field(description="the hours-of-service rule that requires it (empty at the border)")
+
+
+class ActivityOut(Strict):
+    """One interval of the schedule, from departure to arrival."""
+
+    kind: str = Field(description="drive, line, closed, break, rest, restart or driver change")
+    start: str | None = Field(description="UTC start (ISO 8601) when the departure is known")
+    end: str | None = Field(description="UTC end (ISO 8601) when the departure is known")
+    start_h: float = Field(description="hours after departure")
+    end_h: float = Field(description="hours after departure")
+    at_h: float = Field(description="driving hours from the start of the route where it begins")
+    country: str = Field(description="MX or US")
+    driver: int = Field(description="driver at the wheel (1, or 2 in a team) for drive and line, else 0")
+    rule: str
 
 
 class RiskyStretchOut(Strict):
@@ -53,6 +76,7 @@ class SegmentOut(Strict):
     to: str
     ref: str
     state: str
+    country: str = Field(description="MX, US, or MX-US for the crossing")
     km: float
     hours: float
     theft_prob: float
@@ -81,8 +105,14 @@ class RouteOut(Strict):
     low_traffic_port: bool
     team: bool
     depart: str | None
-    port_arrival: str | None
-    arrival: str | None
+    port_arrival: str | None = Field(description="UTC time the truck gets to the crossing")
+    port_arrival_local: str | None = Field(
+        description="the same in the crossing's zone (ISO 8601 with offset)"
+    )
+    port_zone: str | None = Field(description="IANA time zone of the crossing")
+    arrival: str | None = Field(description="UTC arrival time")
+    eta_local: str | None = Field(description="the arrival in the destination's zone (ISO 8601 with offset)")
+    eta_zone: str | None = Field(description="IANA time zone of the destination")
     theft_prob: float = Field(description="probability that a loaded trip on this route is robbed")
     theft_prob_90: list[float] | None = Field(description="its 90% credible interval")
     one_in_trips: int | None = Field(description="about 1 in this many trips")
@@ -94,6 +124,7 @@ class RouteOut(Strict):
     cost_usd: float = Field(description="generalized cost: time, rest, distance, tolls, expected loss")
     vs_fastest: str
     stops: list[StopOut]
+    schedule: list[ActivityOut]
     nodes: list[str]
     riskiest: list[RiskyStretchOut]
     segments: list[SegmentOut]
@@ -104,7 +135,8 @@ class AdviceOut(Strict):
     """Departure advice: a later departure that arrives earlier or costs less."""
 
     depart: str
-    arrival: str | None
+    arrival: str | None = Field(description="UTC arrival time")
+    eta_local: str | None = Field(description="the arrival in the destination's zone")
     crossing: str | None
     arrive_earlier_h: float
     saving_usd: float
@@ -118,6 +150,9 @@ class ParetoPointOut(Strict):
     total_h: float
     theft_prob: float
     crossing: str | None
+    cost_usd: float
+    km: float
+    label: str = Field(description="the route's label when the plan shows it (recommended, ...), else empty")
 
 
 class PlanOut(Strict):

@@ -5,7 +5,9 @@ Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``)
 ``cargo_type`` (see :mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced,
 fastest, safest).
 Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
-the others. Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin
+the others. With a departure, ``port_arrival_local`` and ``eta_local`` are the times at the
+crossing and at the destination (ISO 8601 with the offset of their zone, named in ``port_zone``
+and ``eta_zone``). Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin
 (and per crossing exit) serves every destination; identical lanes are scored once.
 """
 
@@ -28,7 +30,7 @@ import shapely
 
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
-from cargorisk.routing.plan import Route, join_lines
+from cargorisk.routing.plan import Route, iso, join_lines
 from cargorisk.routing.router import Router
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ OUTPUT_TYPES = {
     "low_traffic_port": "string",
     "wait_min": "float64",
     "wait_source": "string",
+    "port_arrival_local": "string",
+    "port_zone": "string",
+    "eta_local": "string",
+    "eta_zone": "string",
     "theft_prob": "float64",
     "theft_prob_low": "float64",
     "theft_prob_high": "float64",
@@ -162,7 +168,7 @@ class LaneScorer:
         router = self.router.for_cargo(kind)
         chosen = router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
         route, fastest = chosen.recommended, chosen.fastest
-        router.add_details(route, full=False)  # the top risk driver
+        router.add_details(route, full=False)  # the top risk driver (and, with a departure, the ETA's zone)
         top = route.riskiest[0] if route.riskiest else None
         low, high = route.theft_interval or (route.theft_prob, route.theft_prob)
         return {
@@ -180,6 +186,10 @@ class LaneScorer:
             "low_traffic_port": "yes" if route.low_traffic else "no",
             "wait_min": route.wait_min,
             "wait_source": route.wait_source,
+            "port_arrival_local": iso(route.port_arrival_local),
+            "port_zone": route.port_zone,
+            "eta_local": iso(route.eta_local),
+            "eta_zone": route.eta_zone,
             "theft_prob": route.theft_prob,
             "theft_prob_low": low,
             "theft_prob_high": high,

@@ -85,7 +85,7 @@ def test_a_riskier_cargo_type_buys_more_safety(router: Router) -> None:
             for t in ("auto_parts", "general", "pharma")
         ]
         base = [-math.log1p(-p.recommended.theft_prob) / multiplier(p.cargo_type) for p in plans]
-        assert base[0] >= base[1] * (1 - 1e-9) and base[1] >= base[2] * (1 - 1e-9)
+        assert base[0] >= base[1] * (1 - 1e-9) and base[1] >= base[2] * (1 - 1e-9)  # ties: same route
         moved += base[0] > base[2] * (1 + 1e-6)
     assert moved >= 1
 

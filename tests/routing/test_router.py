@@ -4,7 +4,7 @@ dispatcher would drive (costs, tolls, driver hours, bounds, departure advice, di
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,10 @@ import shapely
 from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
-from cargorisk.routing import Route, RoutePlan, Router
-from cargorisk.routing.router import read_departure
+from cargorisk.routing import Route, RoutePlan, Router, choice
+from cargorisk.routing.departure import recommended_at
+from cargorisk.routing.extras import floor
+from cargorisk.routing.request import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
 DEPART = "2026-03-02T06:00-06:00"  # a Monday morning in Monterrey
@@ -49,7 +51,8 @@ def test_monterrey_dallas_crosses_at_laredo_with_published_km_and_hours(mty_dall
     assert best.km == pytest.approx(920, rel=0.10)  # Google Maps: about 920 km (570 mi) via Laredo and I-35
     # loaded trucks run at 80-90% of car speed (Google: 9 h 30 min for cars): about 10.5-11.9 h
     assert best.driving_h == pytest.approx(11.0, rel=0.10)
-    assert best.port_arrival is not None and best.port_arrival.hour == 9
+    assert best.port_arrival is not None and best.port_arrival.tzinfo == UTC  # computed in UTC
+    assert best.port_arrival_local.strftime("%H %Z") == "09 CST"  # shown in Laredo's zone
     assert 0 < best.wait_min < 240
     # a solo driver cannot drive 11.4 h plus an hour in line in one day: FMCSA's 11-hour limit
     assert [s.kind for s in best.stops] == ["break", "rest"] and best.rest_h == 10
@@ -183,7 +186,7 @@ def test_team_drivers_arrive_sooner_without_rests(router: Router) -> None:
     solo = router.plan("Guadalajara", "Chicago", depart=DEPART).recommended
     team = router.plan("Guadalajara", "Chicago", depart=DEPART, team=True).recommended
     assert solo.rest_h >= 20 and team.rest_h == 0
-    assert {s.kind for s in team.stops} <= {"driver change"}
+    assert {s.kind for s in team.stops} <= {"driver change", "break"}  # one 30-min break a shift
     assert team.total_h < solo.total_h - 15
 
 
@@ -365,3 +368,38 @@ def test_the_corridor_network_stays_a_working_alternative(corridor_router: Route
     assert small.recommended.port_code == national.recommended.port_code == "2304"
     assert small.recommended.km == pytest.approx(national.recommended.km, rel=0.02)  # 923 vs 919 km
     assert len(national.recommended.edges) > 10 * len(small.recommended.edges)  # finer segments
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "objective", "team", "budget"),
+    [
+        ("Monterrey, NL", "Dallas, TX", "balanced", False, None),
+        ("Ciudad de México", "Laredo, TX", "safest", False, None),
+        ("Guadalajara", "Chicago", "fastest", True, None),
+        ("Puebla, Puebla", "Atlanta, GA", "balanced", False, None),
+        ("Monterrey, NL", "Dallas, TX", "balanced", False, 4e-4),
+    ],
+)
+def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
+    router: Router, origin: str, destination: str, objective: str, team: bool, budget: float | None
+) -> None:
+    """The sweep prices only the paths that can matter at each hour; it recommends what pricing
+    every path would, and its floors are never above a path's real hours and cost."""
+    a, b = router.places(origin, destination)
+    depart = read_departure("2026-03-06T20:00", router.zone_of(router.engine.index[a.node]))
+    decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
+    price = lambda path, at: router.price(path, at, 300_000.0, team)  # noqa: E731
+    for hours in range(0, 60, 3):
+        when = depart + timedelta(hours=hours)
+        floors = [floor(router, p, 300_000.0, team, when) for p in decision.paths]
+        routes = [price(p, when) for p in decision.paths]
+        for route, least in zip(routes, floors, strict=True):
+            assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6
+        try:
+            full = choice.choose(routes, objective, 1.5, budget).recommended
+        except NoRouteError:
+            with pytest.raises(NoRouteError):
+                recommended_at(when, floors, price, objective, 1.5, budget)
+            continue
+        fast = recommended_at(when, floors, price, objective, 1.5, budget)
+        assert fast.edges == full.edges and fast.total_h == full.total_h and fast.cost_usd == full.cost_usd

@@ -1,57 +1,151 @@
-"""Driver hours (FMCSA and NOM-087) and the cost model, on their own."""
+"""Driver hours (FMCSA and NOM-087, both countries, solo and team) and the cost model, on their own."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing.costs import CostModel
-from cargorisk.routing.schedule import HOUR, Clock
+from cargorisk.routing.hos import check_schedule
+from cargorisk.routing.schedule import HOUR, Schedule, cross_border, finish, starts_at_border
 
 
-def kinds(clock: Clock) -> list[tuple[str, float]]:
-    return [(s.kind, round(s.at_s / HOUR, 2)) for s in clock.stops]
+def kinds(schedule: Schedule) -> list[tuple[str, float]]:
+    """(kind, driving hours where it falls) of each stop."""
+    return [(s.kind, round(s.at_s / HOUR, 2)) for s in schedule.stops]
+
+
+def legal(schedule: Schedule, legs: list[tuple[float, str]]) -> list[str]:
+    return check_schedule(schedule.activities, [(h * HOUR, c) for h, c in legs], team=schedule.team)
 
 
 def test_us_solo_driver_breaks_after_8_hours_and_rests_after_11() -> None:
-    clock = Clock()
-    clock.drive(20 * HOUR, "US")
-    assert kinds(clock) == [("break", 8.0), ("rest", 11.0), ("break", 19.0)]
-    assert clock.elapsed / HOUR == pytest.approx(20 + 0.5 + 10 + 0.5)
-
-
-def test_time_in_the_border_line_counts_as_driving() -> None:
-    clock = Clock()
-    clock.drive(2 * HOUR, "US")
-    clock.queue(5 * HOUR, "US")  # in line at the border: at the wheel, counts as driving
-    clock.drive(6 * HOUR, "US")
-    # 8 h at the wheel (2 + 5 in line + 1): the break; 11 h: the rest, after 6 h on the road
-    assert kinds(clock) == [("break", 3.0), ("rest", 6.0)]
+    schedule = Schedule()
+    schedule.drive(20 * HOUR, "US")
+    assert kinds(schedule) == [("break", 8.0), ("rest", 11.0), ("break", 19.0)]
+    assert schedule.elapsed / HOUR == pytest.approx(20 + 0.5 + 10 + 0.5)
+    assert legal(schedule, [(20, "US")]) == []
 
 
 def test_mexican_rules_pause_every_5_hours_and_rest_8_after_14() -> None:
-    clock = Clock()
-    clock.drive(16 * HOUR, "MX")
-    assert kinds(clock) == [("break", 5.0), ("break", 10.0), ("rest", 14.0)]
-    assert clock.stops[-1].hours == 8.0 and "NOM-087" in clock.stops[-1].rule
+    schedule = Schedule()
+    schedule.drive(16 * HOUR, "MX")
+    assert kinds(schedule) == [("break", 5.0), ("break", 10.0), ("rest", 14.0)]
+    assert schedule.stops[-1].hours == 8.0 and "NOM-087" in schedule.stops[-1].rule
+    assert legal(schedule, [(16, "MX")]) == []
 
 
-def test_parking_for_a_closed_crossing_is_a_rest_when_long_enough() -> None:
-    clock = Clock()
-    clock.drive(9 * HOUR, "MX")
-    clock.park(20 * HOUR, "MX")  # the port is closed until Monday: the driver sleeps
-    clock.drive(10 * HOUR, "US")
-    assert [k for k, _ in kinds(clock)] == ["break", "break"]  # no rest needed after the long park
+def test_an_8_hour_mexican_rest_does_not_reset_the_us_clocks() -> None:
+    """The bug of issue 24: 14 h in Mexico, 8 h of rest, 5.5 h more to the border and 4-5 h
+    in Texas with 24.7 h driven since the last 10 h off. The driver must have 10 h off before
+    he drives in the US: at the border (the 8-h rest kept), or in Mexico (the rest made 10 h)."""
+    stretches = [(19.5 * HOUR, "MX")]
+    starts = starts_at_border(stretches, team=False, into_us=True)
+    assert [s.mx_rests for s in starts] == [1, 1] and [s.long_from for s in starts] == [None, 0]
+    for start in starts:
+        schedule = start.copy()
+        cross_border(schedule, lambda _: (0.0, 0.3 * HOUR, None), "MX", 0.08 * HOUR, "US")
+        schedule.drive(5 * HOUR, "US")
+        assert legal(schedule, [(19.5, "MX"), (5.08, "US")]) == []
+        rests = [(s.kind, s.country, s.hours) for s in schedule.stops if s.kind == "rest"]
+        assert ("rest", "MX", 10.0) in rests  # either in Mexico before the line, or the Mexican rest
+    best, port_s, _ = finish(
+        starts, lambda _: (0.0, 0.3 * HOUR, None), ("MX", 0.08 * HOUR, "US"), [(5 * HOUR, "US")]
+    )
+    # keeping the 8-h rest and resting 10 h at the border costs 8 + 10 h of rest; a 10-h rest in
+    # Mexico covers the 5.5 h to the border and 5.1 h in the US: 10 h of rest, arrives 8 h earlier
+    assert best.long_from == 0 and best.rest_s / HOUR == pytest.approx(10.0)
+    assert port_s / HOUR == pytest.approx(14 + 1.0 + 10 + 5.5 + 0.5)  # two pauses, a rest, one more
 
 
-def test_team_only_stops_to_change_drivers() -> None:
-    solo, team = Clock(), Clock(team=True)
+def test_the_checker_catches_the_old_schedule() -> None:
+    """The schedule the planner used to make (an 8-h Mexican rest, then on into Texas) breaks
+    395.3(a)(3)(i) and (a)(2); the checker says so from the activities alone."""
+    old = Schedule()
+    old.drive(19.5 * HOUR, "MX")  # breaks at 5 and 10 h, 8 h of rest at 14 h
+    old.record("line", 0.3 * HOUR, "MX", 1, "")
+    old.record("drive", 4.5 * HOUR, "US", 1, "")
+    problems = legal(old, [(19.5, "MX"), (4.5, "US")])
+    assert any("since 10 h off (395.3(a)(3)(i): 11 h)" in p for p in problems)
+    assert any("after coming on duty (395.3(a)(2): 14 h)" in p for p in problems)
+
+
+def test_time_in_the_border_line_counts_as_driving() -> None:
+    schedule = Schedule()
+    schedule.drive(2 * HOUR, "US")
+    schedule.drive(5 * HOUR, "US", "line")  # in line: at the wheel, counts as driving
+    schedule.drive(6 * HOUR, "US")
+    # 8 h at the wheel (2 + 5 in line + 1): the break; 11 h: the rest, after 6 h on the road
+    assert kinds(schedule) == [("break", 3.0), ("rest", 6.0)]
+
+
+def test_the_driver_rests_before_the_line_when_the_crossing_would_break_the_us_limits() -> None:
+    schedule = Schedule()
+    schedule.drive(10.5 * HOUR, "MX")  # 10.5 h driven: 30 min left under 395.3
+    waits = cross_border(schedule, lambda _: (0.0, 1.0 * HOUR, "wait"), "MX", 0.1 * HOUR, "US")
+    assert len(waits) == 2  # looked up again for the hour after the rest
+    rest = schedule.stops[-1]
+    assert (rest.kind, rest.country, rest.hours) == ("rest", "MX", 10.0) and "395.3" in rest.rule
+    assert schedule.activities[-2].kind == "line" and schedule.activities[-2].start_s == rest.end_s
+    assert legal(schedule, [(10.5, "MX"), (0.1, "US")]) == []
+
+
+def test_parking_for_a_closed_crossing_counts_towards_the_rest() -> None:
+    schedule = Schedule()
+    schedule.drive(10.5 * HOUR, "MX")
+    # closed for 4 h: the driver, off duty, needs 6 h more for his 10 h off before the US
+    cross_border(
+        schedule, lambda t: (4 * HOUR if t < 12 * HOUR else 0.0, 0.5 * HOUR, None), "MX", 0.1 * HOUR, "US"
+    )
+    stops = [(a.kind, a.hours) for a in schedule.activities if a.kind not in {"drive", "line"}]
+    assert stops[-2:] == [("closed", 4.0), ("rest", pytest.approx(6.0))]
+    schedule.drive(10.3 * HOUR, "US")  # with the line and the bridge, a whole 11-hour day
+    assert [k for k, _ in kinds(schedule)].count("rest") == 1
+    assert legal(schedule, [(10.5, "MX"), (10.4, "US")]) == []
+
+
+def test_parking_a_whole_night_is_the_rest() -> None:
+    schedule = Schedule()
+    schedule.drive(9 * HOUR, "MX")
+    schedule.park(20 * HOUR, "MX")  # the port is closed until Monday: the driver sleeps
+    schedule.drive(10 * HOUR, "US")
+    assert [k for k, _ in kinds(schedule)] == ["break", "break"]  # no rest needed after the long park
+
+
+def test_us_14_hour_window_ends_the_day_before_11_hours_of_driving() -> None:
+    schedule = Schedule()
+    schedule.drive(5 * HOUR, "US")
+    schedule.park(4 * HOUR, "US")  # a closed crossing, too short for a rest: stays on the 14-hour clock
+    schedule.drive(6 * HOUR, "US")
+    assert kinds(schedule) == [("rest", 10.0)]  # 5 + 4 + 5 = 14 h on duty with only 10 h of driving
+
+
+def test_70_hours_on_duty_need_a_34_hour_restart() -> None:
+    schedule = Schedule()
+    schedule.drive(75 * HOUR, "US")
+    restarts = [s for s in schedule.stops if s.kind == "restart"]
+    assert len(restarts) == 1 and restarts[0].hours == 34.0 and "395.3(c)" in restarts[0].rule
+    assert legal(schedule, [(75, "US")]) == []
+
+
+def test_a_team_stops_for_one_break_a_shift_and_changes_drivers() -> None:
+    solo, team = Schedule(), Schedule(team=True)
     solo.drive(40 * HOUR, "US")
     team.drive(40 * HOUR, "US")
-    assert {s.kind for s in team.stops} == {"driver change"}
+    assert {s.kind for s in team.stops} == {"break", "driver change"}
+    # shifts of 8 h + 30 min + 3 h: the other driver is 11.5 h in the berth, a full 10 h off
+    assert kinds(team)[:3] == [("break", 8.0), ("driver change", 11.0), ("break", 19.0)]
+    assert {a.driver for a in team.activities if a.kind == "drive"} == {1, 2}
     assert team.elapsed < solo.elapsed - 20 * HOUR
+    assert legal(team, [(40, "US")]) == []
+    mexico = Schedule(team=True)
+    mexico.drive(30 * HOUR, "MX")  # NOM-087: two 5-h blocks a shift, 10.5 h off for the other
+    assert kinds(mexico)[:3] == [("break", 5.0), ("driver change", 10.0), ("break", 15.0)]
+    assert legal(mexico, [(30, "MX")]) == []
 
 
 def test_cost_model_defaults_come_from_settings_and_are_split_by_country() -> None:
@@ -78,9 +172,22 @@ def test_settings_overrides_by_name() -> None:
         Settings().with_overrides(["max_time_ratio=-1"])
 
 
-def test_us_14_hour_window_ends_the_day_before_11_hours_of_driving() -> None:
-    clock = Clock()
-    clock.drive(5 * HOUR, "US")
-    clock.park(4 * HOUR, "US")  # a closed crossing, too short for a rest: stays on the 14-hour clock
-    clock.drive(6 * HOUR, "US")
-    assert kinds(clock) == [("rest", 10.0)]  # 5 + 4 + 5 = 14 h on duty with only 10 h of driving
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.05, 15.0), st.sampled_from(["MX", "MX", "US"])), min_size=1, max_size=8)
+)
+def test_the_rest_choices_start_where_the_base_schedule_rests(stretches: list[tuple[float, str]]) -> None:
+    """starts_at_border resumes each choice from a copy of the base schedule taken before the
+    Mexican rest it lengthens: the same as driving the whole way with that choice."""
+    legs = [(h * HOUR, c) for h, c in stretches]
+    base, *choices = starts_at_border(legs, team=False, into_us=True)
+    assert [c.long_from for c in choices] == list(range(base.mx_rests - 1, -1, -1))
+    for choice in choices:
+        fresh = Schedule(long_from=choice.long_from)
+        for seconds, country in legs:
+            fresh.drive(seconds, country)
+        assert [(a.kind, a.country, a.rule) for a in choice.activities] == [
+            (a.kind, a.country, a.rule) for a in fresh.activities
+        ]
+        assert [a.end_s for a in choice.activities] == pytest.approx([a.end_s for a in fresh.activities])
+        assert choice.elapsed == pytest.approx(fresh.elapsed) and choice.rest_s == pytest.approx(fresh.rest_s)

@@ -11,11 +11,75 @@ kilometres: a detour that only fills waiting time costs its km and arrives no ea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from cargorisk.network.timezones import clock
+from cargorisk.routing import choice
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
 
 MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What a path takes and costs at least leaving at a given hour: door-to-door hours (no
+    schedule beats them), its driving hours, a cost floor (every hour at least at the rest
+    rate, driving hours at the time rate) and its theft probability (the same at every hour)."""
+
+    path: object
+    total_h: float
+    driving_h: float
+    cost_usd: float
+    theft_prob: float
+
+
+def recommended_at(
+    when: datetime,
+    floors: list[Floor],
+    price: Callable[[object, datetime], Route],
+    objective: str,
+    ratio: float,
+    budget: float | None,
+) -> Route:
+    """The route :func:`~cargorisk.routing.choice.choose` recommends among every floor's path
+    at ``when``, pricing only the paths that can matter: those that may be the fastest (least
+    hours no more than a quarter of an hour over the quickest found), the one driving least
+    (it sets the driving bound), and, within the bound, those whose floor is no worse than the
+    best found by the objective. The answer is the same as pricing them all (tested)."""
+    priced: dict[int, Route] = {}
+
+    def get(floor: Floor) -> Route:
+        if id(floor) not in priced:
+            priced[id(floor)] = price(floor.path, when)
+        return priced[id(floor)]
+
+    get(min(floors, key=lambda f: f.driving_h))
+    quickest = min(r.total_h for r in priced.values())
+    for floor in sorted(floors, key=lambda f: f.total_h):
+        if floor.total_h > quickest + SAME_ARRIVAL_H:
+            break
+        quickest = min(quickest, get(floor).total_h)
+    if objective != "fastest":
+        fastest = choice.choose(list(priced.values()), "fastest", ratio).fastest
+        limit = ratio * fastest.total_h + 1e-9
+        driving = ratio * min(f.driving_h for f in floors) + 1e-9
+        floor_key = (lambda f: f.theft_prob) if objective == "safest" else (lambda f: f.cost_usd)
+        route_key = (lambda r: r.theft_prob) if objective == "safest" else (lambda r: r.cost_usd)
+        best = None
+        for floor in sorted(floors, key=floor_key):
+            if best is not None and floor_key(floor) > best:
+                break
+            if (
+                floor.total_h > limit
+                or floor.driving_h > driving
+                or (budget is not None and floor.theft_prob > budget)
+            ):
+                continue
+            route = get(floor)
+            if route.total_h <= limit and (best is None or route_key(route) < best):
+                best = route_key(route)
+    return choice.choose(list(priced.values()), objective, ratio, budget).recommended
 
 
 def sweep(
@@ -30,14 +94,15 @@ def sweep(
         return None
     best, best_key = None, arrival_key(planned, planned)
     steps = int(window_h / step_h)
+    start = planned.depart.astimezone(UTC)  # hours are added in UTC, shown in the origin's zone
     for k in range(1, steps + 1):
-        route = choose_at(planned.depart + timedelta(hours=k * step_h))
+        route = choose_at((start + timedelta(hours=k * step_h)).astimezone(planned.depart.tzinfo))
         key = arrival_key(route, planned)
         if key < best_key:
             best, best_key = route, key
     if best is None:
         return None
-    earlier = (planned.arrival - best.arrival).total_seconds() / 3600
+    earlier = (planned.arrival.timestamp() - best.arrival.timestamp()) / 3600
     saving = planned.cost_usd - best.cost_usd
     if earlier < SAME_ARRIVAL_H and saving < MIN_SAVING_USD:
         return None
@@ -46,7 +111,7 @@ def sweep(
 
 def arrival_key(route: Route, planned: Route) -> tuple[float, float]:
     """Sort key: arrival in quarter hours after the planned arrival, then cost."""
-    hours = (route.arrival - planned.arrival).total_seconds() / 3600
+    hours = (route.arrival.timestamp() - planned.arrival.timestamp()) / 3600
     return (round(hours / SAME_ARRIVAL_H), route.cost_usd)
 
 
@@ -54,8 +119,7 @@ def reason(planned: Route, better: Route) -> str:
     """Why the later departure is better, in a dispatcher's words."""
     if planned.closed_min >= 30 and planned.opens_at is not None:
         return (
-            f"{planned.crossing} is closed when the truck would get there and opens "
-            f"{planned.opens_at:%a %H:%M %Z}"
+            f"{planned.crossing} is closed when the truck would get there and opens {clock(planned.opens_at)}"
         )
     if planned.wait_min - better.wait_min >= 15:
         return (

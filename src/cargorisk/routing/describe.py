@@ -1,16 +1,20 @@
-"""What a plan says about a route: its road runs, its riskiest stretches, where the stops fall.
+"""What a plan says about a route: its road runs, its riskiest stretches, where and when the
+truck stands still (each time in the zone of its place).
 
 Filled only for the routes a plan returns (searching and the departure sweep skip it).
 """
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import pandas as pd
 
+from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import route_interval
-from cargorisk.routing.plan import Route
-from cargorisk.routing.schedule import HOUR
+from cargorisk.routing.plan import Route, iso
+from cargorisk.routing.schedule import DRIVING, HOUR
 
 
 def describe(router: object, route: Route, *, full: bool = True) -> None:
@@ -23,6 +27,8 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     route.theft_interval = route_interval(
         -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
     )
+    if route.arrival is not None:
+        route.eta_zone = zone_at_end(router, int(ids[-1]))
     if full:
         route.segments = pd.DataFrame(found)
         route.stop_places = stop_places(router, route, ids)
@@ -30,13 +36,14 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
 
 def runs(router: object, ids: np.ndarray) -> dict[str, np.ndarray]:
     """Road runs of a path of edge ids: consecutive edges on the same road in the same state
-    (the road is an edge's first ``ref``, the most important of concurrent numbers), with
-    from, to, ref, state, km, hours, theft probability, share of the route's risk, and the
-    positions of their first and last edge in the route (``first``, ``last``); the columns of
-    ``Route.segments``."""
+    and country (the road is an edge's first ``ref``, the most important of concurrent
+    numbers), with from, to, ref, state, country ('MX', 'US', or 'MX-US' for the crossing), km,
+    hours, theft probability, share of the route's risk, and the positions of their first and
+    last edge in the route (``first``, ``last``); the columns of ``Route.segments``."""
     engine = router.engine
-    road, state = router.road[ids], engine.text_attribute("state")[ids]
-    starts = np.flatnonzero(np.r_[True, (road[1:] != road[:-1]) | (state[1:] != state[:-1])])
+    road, state, country = router.road[ids], engine.text_attribute("state")[ids], router.edge_country[ids]
+    changes = (road[1:] != road[:-1]) | (state[1:] != state[:-1]) | (country[1:] != country[:-1])
+    starts = np.flatnonzero(np.r_[True, changes])
     lasts = np.r_[starts[1:] - 1, len(ids) - 1]
     run_risk = np.add.reduceat(router.risk[ids], starts)
     label = router.node_label
@@ -45,6 +52,7 @@ def runs(router: object, ids: np.ndarray) -> dict[str, np.ndarray]:
         "to": np.array([label(i) for i in engine.head[ids[lasts]]], dtype=object),
         "ref": road[starts],
         "state": state[starts],
+        "country": country[starts],
         "km": np.add.reduceat(router.metres[ids], starts) / 1000,
         "hours": np.add.reduceat(router.seconds[ids], starts) / 3600,
         "theft_prob": -np.expm1(-run_risk),
@@ -78,25 +86,45 @@ def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: 
 
 
 def stop_places(router: object, route: Route, ids: list[int]) -> list[dict]:
-    """Where each break and rest falls: the road, the nearest place and the clock time."""
-    cum = np.cumsum(router.seconds[np.asarray(ids, dtype=np.int64)])
+    """Every interval the truck stands still (the driver's stops, parked at a closed crossing,
+    the border line), in order: kind, hours, driving hours before it, UTC start and end (None
+    without a departure), hours after departure, local start and clock time in the zone of the
+    place, the graph node, nearest place and road, country and rule."""
+    ids = np.asarray(ids, dtype=np.int64)
+    cum = np.cumsum(router.seconds[ids])
     out = []
-    for stop in route.stops:
-        i = min(int(np.searchsorted(cum, stop.at_s - 1e-6)), len(ids) - 1)
+    for activity in route.schedule:
+        if activity.kind in DRIVING:
+            continue
+        edge = int(ids[min(int(np.searchsorted(cum, activity.at_s - 1e-6)), len(ids) - 1)])
+        node = router.engine.head[edge]
+        start, zone = route.utc(activity.start_s), zone_at_end(router, edge)
+        local = start.astimezone(ZoneInfo(zone)) if start is not None else None
         out.append(
             {
-                "kind": stop.kind,
-                "hours": stop.hours,
-                "driving_h": round(stop.at_s / HOUR, 2),
-                "starts": (route.depart + pd.Timedelta(seconds=stop.start_s)).isoformat()
-                if route.depart
-                else None,
-                "road": str(router.road[ids[i]]),
-                "place": router.node_label(router.engine.head[ids[i]]),
-                "rule": stop.rule,
+                "kind": activity.kind,
+                "hours": round(activity.hours, 4),
+                "driving_h": round(activity.at_s / HOUR, 2),
+                "start": iso(start),
+                "end": iso(route.utc(activity.end_s)),
+                "start_h": round(activity.start_s / HOUR, 4),
+                "end_h": round(activity.end_s / HOUR, 4),
+                "starts": iso(local),
+                "clock": clock(local),
+                "zone": zone,
+                "node": str(router.engine.nodes[node]),
+                "road": str(router.road[edge]),
+                "place": router.node_label(node),
+                "country": activity.country,
+                "rule": activity.rule,
             }
         )
     return out
+
+
+def zone_at_end(router: object, edge: int) -> str:
+    """The IANA time zone where an edge ends."""
+    return router.zone_names[router.node_zone[router.engine.head[edge]]]
 
 
 def road_kind(router: object, edge: int) -> str:

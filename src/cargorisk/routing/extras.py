@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cargorisk.routing import choice
-from cargorisk.routing.departure import sweep
+from cargorisk.routing.departure import Floor, recommended_at, sweep
 from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route
 from cargorisk.routing.pool import mask_key
+from cargorisk.routing.pricing import PathSummary
+from cargorisk.routing.schedule import HOUR
 
 if TYPE_CHECKING:
     from cargorisk.routing.router import Decision, Router
@@ -98,9 +100,36 @@ def advise(
     if all(p.bridge is None for p in decision.paths):
         return None
 
+    parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
+    price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
+
     def choose_at(when: datetime) -> Route:
-        routes = [router.price(p, when, decision.cargo, decision.team) for p in decision.paths]
-        return choice.choose(routes, objective, ratio, budget).recommended
+        floors = [at_hour(router, part, decision.team, when) for part in parts]
+        return recommended_at(when, floors, price, objective, ratio, budget)
 
     window = router.options.departure_window_h if window_h is None else float(window_h)
     return sweep(choose_at, decision.choice.recommended, window)
+
+
+def floor(router: Router, path: PathSummary, cargo: float, team: bool, depart: datetime | None) -> Floor:
+    """The least hours and cost of a path leaving at ``depart``
+    (:class:`~cargorisk.routing.departure.Floor`, :meth:`~cargorisk.routing.pricing.Pricer.least_hours`)."""
+    return at_hour(router, static_floor(router, path, cargo), team, depart)
+
+
+def static_floor(router: Router, path: PathSummary, cargo: float) -> Floor:
+    """The part of a path's floor that does not depend on the hour (no hours yet): driving
+    hours, theft probability, and the cost of driving at the time rate less the rest rate,
+    operating cost, tolls and expected loss."""
+    costs, driving = router.costs, path.driving_s / HOUR
+    theft = float(-np.expm1(-path.risk))
+    cost = (costs.time_usd_per_h - costs.rest_usd_per_h) * driving + path.operating_usd + path.toll_usd
+    return Floor(path, 0.0, driving, cost + cargo * theft, theft)
+
+
+def at_hour(router: Router, part: Floor, team: bool, depart: datetime | None) -> Floor:
+    """A static floor completed for a departure: its least hours, each at least at the rest rate."""
+    hours = router.pricer.least_hours(part.path, depart, team)
+    return Floor(
+        part.path, hours, part.driving_h, part.cost_usd + router.costs.rest_usd_per_h * hours, part.theft_prob
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -15,10 +16,11 @@ import shapely
 import shapely.geometry
 
 from cargorisk.errors import InputError
-from cargorisk.risk.calibration import one_in
+from cargorisk.network.timezones import clock, zone_key
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
-from cargorisk.routing.schedule import Stop
+from cargorisk.routing.schedule import HOUR, RESTS, STOPS, Activity
+from cargorisk.routing.text import plan_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -28,11 +30,23 @@ SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
 
 @dataclass
 class Route:
-    """One route: path, distances, the driver's schedule, the crossing, risk and costs.
+    """One route: path, distances, the drivers' schedule, the crossing, risk and costs.
 
     ``total_h`` is door to door: driving, breaks, rests and the wait at the border.
-    ``stops`` are the breaks and rests the driver must take; ``stop_places`` says where they
-    fall (road and nearest place) once the plan fills its details.
+
+    Times: ``depart`` is the departure as the request gave it (the origin's zone);
+    ``port_arrival`` (when the truck gets to the crossing, before parking or the line) and
+    ``arrival`` are UTC; ``opens_at`` (when a crossing closed at arrival opens) is in the
+    crossing's zone. ``port_arrival_local`` and ``eta_local`` show them in the zone of the
+    crossing (``port_zone``) and of the destination (``eta_zone``, IANA names).
+
+    ``schedule`` is every activity from departure to arrival
+    (:class:`~cargorisk.routing.schedule.Activity`: kind, start and end in seconds after
+    departure, driving position, country, driver at the wheel, rule); ``stops`` are the driver's
+    own stops among them (breaks, rests, 34-hour restarts, driver changes). ``stop_places``,
+    filled with the plan's details, is every interval the truck stands still (those stops,
+    parked at a closed crossing, the border line) with its UTC and local times, node, place,
+    road and country.
     """
 
     label: str
@@ -44,8 +58,8 @@ class Route:
     wait_p90_min: float
     port_code: str | None
     crossing: str | None
-    port_arrival: datetime | None
-    arrival: datetime | None
+    port_arrival: datetime | None  # UTC
+    arrival: datetime | None  # UTC
     theft_prob: float
     expected_loss_usd: float
     cost_usd: float
@@ -55,7 +69,6 @@ class Route:
     ids: list[int] = field(default_factory=list, repr=False)  # the router's compiled edge ids
     total_h: float = 0.0
     costs: CostBreakdown | None = None
-    stops: list[Stop] = field(default_factory=list)
     stop_places: list[dict] = field(default_factory=list)
     wait_source: str = ""
     closed_min: float = 0.0
@@ -67,8 +80,27 @@ class Route:
     risk_sq: float = 0.0  # sum over states of the squared risk in each (see calibration)
     theft_interval: tuple[float, float] | None = None  # 90% interval of theft_prob (details)
     cargo_value: float = 0.0
+    port_s: float | None = None  # seconds after departure when the truck gets to the crossing
     # the line of each edge (lon, lat), filled with the plan's details: geometry without the graph
     edge_lines: np.ndarray | None = field(default=None, repr=False, compare=False)
+    schedule: list[Activity] = field(default_factory=list, repr=False)
+    port_zone: str | None = None  # IANA zone of the crossing
+    eta_zone: str | None = None  # IANA zone of the destination (filled with the details)
+
+    @property
+    def port_arrival_local(self) -> datetime | None:
+        """When the truck gets to the crossing, in the crossing's zone."""
+        return in_zone(self.port_arrival, self.port_zone)
+
+    @property
+    def eta_local(self) -> datetime | None:
+        """When the truck arrives, in the destination's zone (UTC until it is known)."""
+        return in_zone(self.arrival, self.eta_zone)
+
+    def utc(self, seconds: float) -> datetime | None:
+        """The UTC time ``seconds`` after departure (None without a departure): the clock of
+        the ``schedule``'s activities."""
+        return None if self.depart is None else self.depart.astimezone(UTC) + timedelta(seconds=seconds)
 
     @property
     def line(self) -> shapely.LineString | None:
@@ -76,14 +108,20 @@ class Route:
         return None if self.edge_lines is None else join_lines(self.edge_lines)
 
     @property
+    def stops(self) -> list[Activity]:
+        """The driver's own stops in the schedule: breaks, rests, restarts, driver changes."""
+        return [a for a in self.schedule if a.kind in STOPS]
+
+    @property
     def break_h(self) -> float:
         """Hours of breaks and driver changes."""
-        return sum(s.hours for s in self.stops if s.kind != "rest")
+        return sum(s.hours for s in self.stops if s.kind not in RESTS)
 
     @property
     def rest_h(self) -> float:
-        """Hours of off-duty rest on the road (the wait for a closed crossing not included)."""
-        return sum(s.hours for s in self.stops if s.kind == "rest")
+        """Hours of off-duty rest on the road, 34-hour restarts included (the wait for a closed
+        crossing not included)."""
+        return sum(s.hours for s in self.stops if s.kind in RESTS)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: every figure of the plan table, the schedule and the segments."""
@@ -105,9 +143,13 @@ class Route:
             "direction": self.direction,
             "low_traffic_port": self.low_traffic,
             "team": self.team,
-            "depart": self.depart.isoformat() if self.depart else None,
-            "port_arrival": self.port_arrival.isoformat() if self.port_arrival else None,
-            "arrival": self.arrival.isoformat() if self.arrival else None,
+            "depart": iso(self.depart),
+            "port_arrival": iso(self.port_arrival),
+            "port_arrival_local": iso(self.port_arrival_local),
+            "port_zone": self.port_zone,
+            "arrival": iso(self.arrival),
+            "eta_local": iso(self.eta_local),
+            "eta_zone": self.eta_zone,
             "theft_prob": self.theft_prob,
             "theft_prob_90": list(self.theft_interval) if self.theft_interval else None,
             "one_in_trips": round(1 / self.theft_prob) if self.theft_prob > 0 else None,
@@ -121,10 +163,26 @@ class Route:
             "cost_usd": round(self.cost_usd, 2),
             "vs_fastest": self.vs_fastest,
             "stops": self.stop_places,
+            "schedule": [self.activity_dict(a) for a in self.schedule],
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
             "segments": records(self.segments),
             "geometry": shapely.geometry.mapping(self.line) if self.edge_lines is not None else None,
+        }
+
+    def activity_dict(self, activity: Activity) -> dict:
+        """One activity of the schedule, JSON-ready: UTC start and end (None without a
+        departure), hours after departure, country, driver at the wheel."""
+        return {
+            "kind": activity.kind,
+            "start": iso(self.utc(activity.start_s)),
+            "end": iso(self.utc(activity.end_s)),
+            "start_h": round(activity.start_s / HOUR, 6),
+            "end_h": round(activity.end_s / HOUR, 6),
+            "at_h": round(activity.at_s / HOUR, 6),
+            "country": activity.country,
+            "driver": activity.driver,
+            "rule": activity.rule,
         }
 
 
@@ -148,22 +206,24 @@ class Advice:
     reason: str
 
     def sentence(self) -> str:
-        """'leave Mon 04:00 instead: arrive 3.2 h earlier, USD 180 cheaper (...)'."""
+        """'leave Mon 04:00 CST instead: arrive 3.2 h earlier (Tue 09:10 CDT), USD 180 cheaper;
+        ...' (each time in the zone of its place)."""
         if abs(self.arrive_earlier_h) < SAME_ARRIVAL_H:
             when = "at the same time"
         else:
             when = f"{abs(self.arrive_earlier_h):.1f} h {'earlier' if self.arrive_earlier_h > 0 else 'later'}"
-        arrival = f" ({self.route.arrival:%a %H:%M})" if self.route.arrival else ""
+        arrival = f" ({clock(self.route.eta_local)})" if self.route.arrival else ""
         return (
-            f"leave {self.depart:%a %H:%M} instead: arrive {when}{arrival}, "
+            f"leave {clock(self.depart)} instead: arrive {when}{arrival}, "
             f"USD {self.saving_usd:,.0f} cheaper; {self.reason}"
         )
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
+        """JSON-ready dict (``arrival`` in UTC, ``eta_local`` in the destination's zone)."""
         return {
             "depart": self.depart.isoformat(),
-            "arrival": self.route.arrival.isoformat() if self.route.arrival else None,
+            "arrival": iso(self.route.arrival),
+            "eta_local": iso(self.route.eta_local),
             "crossing": self.route.crossing,
             "arrive_earlier_h": round(self.arrive_earlier_h, 2),
             "saving_usd": round(self.saving_usd, 2),
@@ -203,11 +263,12 @@ class RoutePlan:
 
     def to_dict(self) -> dict:
         """The plan as a JSON-ready dict."""
+        shown = {tuple(r.edges): r.label for r in self.routes()}
         return {
             "origin": self.origin,
             "destination": self.destination,
-            "depart": self.depart.isoformat() if self.depart else None,
-            "depart_zone": zone_name(self.depart).strip(" ()") or None,
+            "depart": iso(self.depart),
+            "depart_zone": zone_key(self.depart.tzinfo) if self.depart else None,
             "cargo_value_usd": self.cargo_value_usd,
             "cargo_type": self.cargo_type,
             "theft_multiplier": round(multiplier(self.cargo_type), 3),
@@ -220,7 +281,14 @@ class RoutePlan:
             "advice": self.advice.to_dict() if self.advice else None,
             "notes": self.notes,
             "pareto": [
-                {"total_h": round(r.total_h, 3), "theft_prob": r.theft_prob, "crossing": r.crossing}
+                {
+                    "total_h": round(r.total_h, 3),
+                    "theft_prob": r.theft_prob,
+                    "crossing": r.crossing,
+                    "cost_usd": round(r.cost_usd, 2),
+                    "km": round(r.km, 1),
+                    "label": shown.get(tuple(r.edges), ""),
+                }
                 for r in self.pareto
             ],
         }
@@ -245,85 +313,21 @@ class RoutePlan:
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
 
     def summary(self) -> str:
-        """A dispatcher-readable table of the routes, the advice and the recommended schedule."""
-        kind = f" {self.cargo_type} (theft x{multiplier(self.cargo_type):.2f})"
-        kind = "" if self.cargo_type == "general" else kind
-        lines = [
-            f"{self.origin} -> {self.destination}; cargo USD {self.cargo_value_usd:,.0f}{kind}"
-            + f"; objective {self.objective}"
-            + (
-                f"; depart {self.depart:%a %Y-%m-%d %H:%M %Z}{zone_name(self.depart)}"
-                if self.depart
-                else "; no departure given: typical border waits and no clock times (give --depart)"
-            )
-        ]
-        lines.append(
-            f"{'route':<14} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "
-            f"{'crossing':<30} {'P(theft)':>9} {'1 in':>7} {'loss':>6} {'operate':>8} {'tolls':>6} "
-            f"{'cost USD':>9}  vs fastest"
-        )
-        for r in self.routes():
-            costs = r.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, r.expected_loss_usd)
-            crossing = (r.crossing or "-")[:29] + ("*" if r.low_traffic else "")
-            lines.append(
-                f"{r.label:<14} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h:>7.1f} "
-                f"{r.wait_min:>5.0f}m {r.total_h:>7.1f} {crossing:<30} {r.theft_prob:>9.2e} "
-                f"{one_in(r.theft_prob).removeprefix('1 in '):>7} "
-                f"{r.expected_loss_usd:>6,.0f} {costs.operating_usd:>8,.0f} {costs.toll_usd:>6,.0f} "
-                f"{r.cost_usd:>9,.0f}  {r.vs_fastest}"
-            )
-        lines += [f"note: {n}" for n in self.notes]
-        if self.advice:
-            lines.append(f"advice: {self.advice.sentence()}")
-        lines.append(risk_sentence(self.recommended))
-        lines += schedule_lines(self.recommended)
-        top = self.recommended.riskiest[:3]
-        if top:
-            lines.append("riskiest segments of the recommended route:")
-            lines += [
-                f"  {s['from']} - {s['to']} ({s['ref']}, {s['state']}): P {s['theft_prob']:.1e}; "
-                f"{'; '.join(s['drivers'])}"
-                for s in top
-            ]
-        return "\n".join(lines)
+        """A dispatcher-readable table of the routes, the advice, the Pareto front and the
+        recommended schedule with local clock times (:mod:`~cargorisk.routing.text`)."""
+        return plan_text(self)
 
 
-def risk_sentence(route: Route) -> str:
-    """'theft risk: about 1 in 4,300 trips (90%: 1 in 9,100 to 1 in 2,000); expected loss ...'."""
-    text = f"theft risk of the {route.label} route: about {one_in(route.theft_prob)} trips"
-    loss = f"expected loss USD {route.expected_loss_usd:,.0f}"
-    if route.theft_interval and route.theft_interval[1] > route.theft_interval[0]:
-        low, high = route.theft_interval
-        text += f" (90%: {one_in(high)} to {one_in(low)})"
-        loss += f" (90%: {low * route.cargo_value:,.0f}-{high * route.cargo_value:,.0f})"
-    return f"{text}; {loss}"
+def iso(when: datetime | None) -> str | None:
+    """ISO 8601 with its offset, or None."""
+    return when.isoformat() if when is not None else None
 
 
-def schedule_lines(route: Route) -> list[str]:
-    """The recommended route's stops and border arrival, one line each."""
-    lines = []
-    if route.port_arrival is not None:
-        closed = (
-            f", closed: waits {route.closed_min / 60:.1f} h until it opens {route.opens_at:%a %H:%M %Z}"
-            if route.opens_at
-            else ""
-        )
-        lines.append(
-            f"border: arrive {route.crossing} {route.port_arrival:%a %H:%M}{closed}; "
-            f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"
-        )
-    for stop in route.stop_places:
-        lines.append(
-            f"  {stop['kind']} {stop['hours']:.1f} h after {stop['driving_h']:.1f} h of driving: "
-            f"{stop['road']}, {stop['place']} ({stop['rule']})"
-        )
-    return lines
-
-
-def zone_name(when: datetime | None) -> str:
-    """' (America/Monterrey)' for a time in a named IANA zone, else ''."""
-    key = getattr(when.tzinfo, "key", None) if when is not None else None
-    return f" ({key})" if key else ""
+def in_zone(when: datetime | None, zone: str | None) -> datetime | None:
+    """An instant in the named IANA zone (unchanged without one)."""
+    if when is None or zone is None:
+        return when
+    return when.astimezone(ZoneInfo(zone))
 
 
 def records(frame: pd.DataFrame, digits: int = 6) -> list[dict]:

@@ -20,13 +20,13 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import cachetools
 import numpy as np
 
 from cargorisk.routing.pricing import PathSummary
-from cargorisk.routing.schedule import Clock
+from cargorisk.routing.schedule import time_to_drive
 
 # the least-cost search runs at the request's cargo value and at these fixed prices of theft
 # risk (USD per unit of -log(1 - p)): together with the fastest and the least-risk searches they
@@ -298,9 +298,8 @@ class PathFinder:
         that has driven ``driving_s`` (breaks and rests added by the schedule) to get there."""
         if objective == "safest":
             return 0.0
-        clock = Clock(team=team)
-        clock.drive(driving_s, country)
-        arrival = depart + timedelta(seconds=clock.elapsed) if depart else None
+        elapsed = time_to_drive(driving_s, country, team=team)
+        arrival = depart.astimezone(UTC) + timedelta(seconds=elapsed) if depart else None
         bridge = self.r.bridge[edge]
         direction = "northbound" if country == "MX" else "southbound"
         wait = self.r.pricer.wait(bridge, direction, arrival)

@@ -2,15 +2,20 @@
 
 A path found by the search is summarised once (:class:`PathSummary`: its stretches per
 country, the crossing, km, operating cost, tolls, risk); pricing it for a departure runs the
-driver's clock up to the crossing, looks up the wait for the hour the truck gets there (a
-closed crossing means parking until it opens), and drives on. Re-pricing the same path for
-another departure (the departure sweep) costs a few microseconds.
+drivers' schedule up to the crossing (:mod:`~cargorisk.routing.schedule`), looks up the wait for
+the hour the truck gets there (a closed crossing means parking until it opens), takes the stop
+the line and the crossing need, and drives on. Every time is computed in UTC from the
+departure (adding hours to a zoned time would add them on the wall clock, an hour wrong across
+a clock change); the route shows them in the zone of each place. Re-pricing the same path for
+another departure (the departure sweep) costs some tens of microseconds.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +24,7 @@ import pandas as pd
 
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.plan import Route
-from cargorisk.routing.schedule import HOUR, Clock
+from cargorisk.routing.schedule import HOUR, Schedule, earliest_arrival, finish, starts_at_border
 
 MAX_WAIT_FOR_OPENING_H = 96
 NO_SEGMENTS = pd.DataFrame()  # filled for the routes a plan returns (Router.add_details)
@@ -51,7 +56,7 @@ class PathSummary:
 
     ids: np.ndarray  # edge ids, in order
     before: tuple[tuple[float, str], ...]  # (driving seconds, country) stretches to the crossing
-    after: tuple[tuple[float, str], ...]  # from the crossing on (the crossing edge included)
+    after: tuple[tuple[float, str], ...]  # after the crossing edge
     crossing: int | None
     bridge: str | None
     port_code: str | None
@@ -65,17 +70,39 @@ class PathSummary:
     nodes: list = dataclasses.field(default_factory=list)  # node ids along the path
     edge_keys: list = dataclasses.field(default_factory=list)  # (u, v, key) of each edge
     id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
-    # the driver's clock at the crossing, per team flag: it does not depend on the departure
-    clocks: dict[bool, Clock] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    crossing_s: float = 0.0  # driving seconds of the crossing edge
+    # the drivers' schedules at the crossing, per team flag: they do not depend on the departure
+    clocks: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
-    def clock_at_crossing(self, team: bool) -> Clock:
-        """A fresh copy of the driver's clock after the stretches before the crossing."""
+    def crossing_legs(self) -> tuple[str, float, str] | None:
+        """(country of the border line, seconds on the crossing edge, country it enters), None
+        without a crossing."""
+        if self.bridge is None:
+            return None
+        line, enters = ("MX", "US") if self.direction == "northbound" else ("US", "MX")
+        return line, self.crossing_s, enters
+
+    def least_hours(self, team: bool) -> float:
+        """Door-to-door hours without any wait at the border (a path without a crossing takes
+        exactly these at every hour), computed once per team flag."""
+        key = ("least", team)
+        if key not in self.clocks:
+            no_wait = lambda _: (0.0, 0.0, None)  # noqa: E731
+            schedule, _, _ = finish(
+                self.schedules_at_crossing(team), no_wait, self.crossing_legs(), self.after
+            )
+            self.clocks[key] = schedule.elapsed / HOUR
+        return self.clocks[key]
+
+    def schedules_at_crossing(self, team: bool) -> list[Schedule]:
+        """The drivers' schedules at the crossing (the end without one), computed once per team
+        flag (:func:`~cargorisk.routing.schedule.starts_at_border`; they do not depend on the
+        departure)."""
         if team not in self.clocks:
-            clock = Clock(team=team)
-            for seconds, country in self.before:
-                clock.drive(seconds, country)
-            self.clocks[team] = clock
-        return self.clocks[team].copy()
+            self.clocks[team] = starts_at_border(
+                self.before, team=team, into_us=self.direction == "northbound"
+            )
+        return self.clocks[team]
 
 
 class Pricer:
@@ -86,7 +113,7 @@ class Pricer:
         self.costs = costs
         self.southbound_wait_min = southbound_wait_min
         self.operating, self.toll = costs.edge_money(router.metres, router.edge_country, router.is_toll)
-        self.openings: dict[tuple, Wait] = {}  # (model, bridge, southbound, UTC hour) -> wait then
+        self.openings: dict[tuple, Wait] = {}  # (model, bridge, southbound, UTC hour number) -> wait then
 
     def bound_to(self, router: object) -> Pricer:
         """This pricer for a copy of its router (same costs and edge prices)."""
@@ -101,14 +128,15 @@ class Pricer:
         hits = np.flatnonzero(r.is_crossing[ids])
         crossing = int(hits[0]) if len(hits) else None
         bridge = port = direction = None
+        cut = after = len(ids)
         if crossing is not None:
             bridge, port = r.bridge[ids[crossing]], r.port_code[ids[crossing]]
             direction = "northbound" if r.tail_country[ids[crossing]] == "MX" else "southbound"
-        cut = len(ids) if crossing is None else crossing
+            cut, after = crossing, crossing + 1
         return PathSummary(
             ids=ids,
             before=stretches(r.seconds[ids[:cut]], r.edge_country[ids[:cut]]),
-            after=stretches(r.seconds[ids[cut:]], r.edge_country[ids[cut:]]),
+            after=stretches(r.seconds[ids[after:]], r.edge_country[ids[after:]]),
             crossing=crossing,
             bridge=bridge,
             port_code=port,
@@ -122,23 +150,46 @@ class Pricer:
             nodes=r.engine.path_nodes(ids),
             edge_keys=r.engine.edge_keys(ids),
             id_list=ids.tolist(),
+            crossing_s=0.0 if crossing is None else float(r.seconds[ids[crossing]]),
         )
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:
-        """The route for a departure: schedule, wait at the crossing, costs, risk."""
-        clock = path.clock_at_crossing(team)
-        wait, port_arrival = NO_WAIT, None
-        if path.bridge is not None:
-            port_arrival = depart + timedelta(seconds=clock.elapsed) if depart else None
-            wait = self.wait(path.bridge, path.direction, port_arrival)
-            side = "MX" if path.direction == "northbound" else "US"
-            clock.park(wait.closed_min * 60, side)
-            clock.queue(wait.queue_min * 60, side)
-        for seconds, country in path.after:
-            clock.drive(seconds, country)
+        """The route for a departure: schedule, wait at the crossing, costs, risk. Times are
+        computed in UTC from the departure; of the schedules that differ in how long the rests
+        in Mexico are, the one arriving first (then with the least rest) is kept."""
+        start = None if depart is None else depart.astimezone(UTC)
+        schedule, port_s, waits = finish(
+            path.schedules_at_crossing(team), self.waits_for(path, start), path.crossing_legs(), path.after
+        )
+        return self.route(path, schedule, combined(waits), port_s, start, depart, cargo, team)
+
+    def least_hours(self, path: PathSummary, depart: datetime | None, team: bool) -> float:
+        """Hours no schedule of ``path`` beats leaving at ``depart``: across the border, the
+        wait at the crossing then, the driving and the rests that cannot be avoided
+        (:func:`~cargorisk.routing.schedule.earliest_arrival`; not the hours without a wait: a
+        closure can stand for a stop, and the schedule takes stops as they fall due)."""
+        if path.bridge is None:
+            return path.least_hours(team)
+        start = None if depart is None else depart.astimezone(UTC)
+        wait_at, legs = self.waits_for(path, start), path.crossing_legs()
+        after = sum(seconds for seconds, _ in path.after)
+        return min(earliest_arrival(s, wait_at, legs, after) for s in path.schedules_at_crossing(team)) / HOUR
+
+    def route(
+        self,
+        path: PathSummary,
+        schedule: Schedule,
+        wait: Wait,
+        port_s: float | None,
+        start: datetime | None,
+        depart: datetime | None,
+        cargo: float,
+        team: bool,
+    ) -> Route:
+        """The priced route of a finished schedule."""
         theft = float(-np.expm1(-path.risk))
-        rest_h = sum(s.hours for s in clock.stops if s.kind == "rest") + wait.closed_min / 60
-        total_h = clock.elapsed / HOUR
+        rest_h = schedule.rest_s / HOUR + wait.closed_min / 60
+        total_h = schedule.elapsed / HOUR
         cost = self.costs.breakdown(
             busy_h=total_h - rest_h,
             rest_h=rest_h,
@@ -157,8 +208,8 @@ class Pricer:
             wait_p90_min=wait.closed_min + wait.p90_min,
             port_code=path.port_code,
             crossing=path.bridge,
-            port_arrival=port_arrival,
-            arrival=depart + timedelta(seconds=clock.elapsed) if depart else None,
+            port_arrival=at(start, port_s),
+            arrival=at(start, schedule.elapsed),
             theft_prob=theft,
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
@@ -166,7 +217,6 @@ class Pricer:
             ids=path.id_list,
             total_h=total_h,
             costs=cost,
-            stops=list(clock.stops),
             wait_source=wait.source,
             closed_min=wait.closed_min,
             opens_at=wait.opens_at,
@@ -175,7 +225,43 @@ class Pricer:
             depart=depart,
             risk_sq=path.risk_sq,
             cargo_value=cargo,
+            schedule=schedule.activities,
+            port_zone=self.r.time_zones.get(path.bridge) if path.bridge else None,
+            port_s=port_s,
         )
+
+    def waits_for(self, path: PathSummary, start: datetime | None) -> Callable:
+        """The wait at the path's crossing for a truck getting there some seconds after a
+        departure at ``start`` (UTC; None: a typical hour), as :func:`cross_border` reads it:
+        (seconds parked, seconds in line, the :class:`Wait`). Without a live feed the wait
+        depends on the UTC hour only (:meth:`wait`): read from its cache by the hour's number,
+        with no date arithmetic (pricing asks this for every path, departure and schedule)."""
+        if (
+            start is None
+            or self.r.wait_model is None
+            or (self.r.live is not None and path.direction != "southbound")
+        ):
+
+            def wait_at(elapsed: float) -> tuple[float, float, Wait]:
+                found = self.wait(path.bridge, path.direction, at(start, elapsed))
+                return found.closed_min * 60, found.queue_min * 60, found
+
+            return wait_at
+        epoch, key = start.timestamp(), (id(self.r.wait_model), path.bridge, path.direction == "southbound")
+
+        def hourly(elapsed: float) -> tuple[float, float, Wait]:
+            moment = epoch + elapsed
+            hour = math.floor(moment / HOUR)
+            found = self.openings.get((*key, hour))
+            if found is None:
+                found = self.wait(path.bridge, path.direction, datetime.fromtimestamp(hour * HOUR, UTC))
+                self.openings[(*key, hour)] = found
+            closed = found.closed_min * 60
+            if closed > 0 and found.source != "closed":
+                closed -= moment - hour * HOUR  # the minutes of the hour already gone
+            return closed, found.queue_min * 60, found
+
+        return hourly
 
     def wait(self, bridge: str, direction: str | None, arrival: datetime | None) -> Wait:
         """The wait at a crossing for a truck arriving at ``arrival`` (None: a typical hour).
@@ -196,7 +282,7 @@ class Pricer:
         # without a live feed the wait depends on the hour only: look it up once per hour and
         # take off the minutes of that hour already gone when parked in front of a closed port
         hour = arrival.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        key = (id(model), bridge, southbound, hour)
+        key = (id(model), bridge, southbound, round(hour.timestamp() / HOUR))
         if key not in self.openings:
             self.openings[key] = self.first_opening(bridge, southbound, hour, None)
         found = self.openings[key]
@@ -227,6 +313,22 @@ class Pricer:
         from cargorisk.border.waits import quantiles  # noqa: PLC0415
 
         return Wait(closed, mean, quantiles(mean)[1], source, opens_at)
+
+
+def combined(waits: list[tuple[float, float, Wait]]) -> Wait:
+    """The waits of one crossing looked up in turn (:func:`cross_border`) as one: the time
+    parked while closed added up, the line of the last."""
+    if not waits:
+        return NO_WAIT
+    last = waits[-1][2]
+    closed = sum(seconds for seconds, _, _ in waits) / 60
+    opens = next((w.opens_at for c, _, w in reversed(waits) if c > 0 and w.opens_at is not None), None)
+    return Wait(closed, last.queue_min, last.p90_min, last.source, opens)
+
+
+def at(start: datetime | None, seconds: float | None) -> datetime | None:
+    """``seconds`` after ``start`` (UTC), or None without either."""
+    return None if start is None or seconds is None else start + timedelta(seconds=seconds)
 
 
 def stretches(seconds: np.ndarray, country: np.ndarray) -> tuple[tuple[float, str], ...]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -26,18 +27,20 @@ import shapely
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
 from cargorisk.network.places import Gazetteer, Place
-from cargorisk.network.timezones import localize
+from cargorisk.network.timezones import zones_at
 from cargorisk.risk.cargo import GENERAL, combined_shape, multiplier
 from cargorisk.risk.cargo import cargo_type as cargo_type_of
-from cargorisk.routing import choice, extras
+from cargorisk.routing import choice
+from cargorisk.routing.compose import Shown, compose
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
-from cargorisk.routing.costs import OBJECTIVES, CostModel, check_cargo_value
+from cargorisk.routing.costs import CostModel
 from cargorisk.routing.describe import describe
 from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.matrix import Matrix, route_matrix
-from cargorisk.routing.plan import Route, RoutePlan, compare
+from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.routing.pool import PathFinder
 from cargorisk.routing.pricing import PathSummary, Pricer
+from cargorisk.routing.request import check_request
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -141,6 +144,9 @@ class Router:
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
         self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
+        self.node_zone, self.zone_names = zones_at(
+            (graph.nodes[n]["x"] for n in self.engine.nodes), (graph.nodes[n]["y"] for n in self.engine.nodes)
+        )
         self.tail_country = self.node_country[self.engine.tail]
         self.bridge, self.port_code = (
             edge_values(self.engine, "bridge"),
@@ -279,25 +285,9 @@ class Router:
             a, b, depart=when, cargo=cargo, objective=objective, constraints=constraints,
             forced=via_port is not None, team=team, ratio=ratio, budget=max_theft_prob,
         )  # fmt: skip
-        chosen = decision.choice
-        shown = [chosen.recommended, chosen.fastest, chosen.safest]
-        extra = extras.detours(r, decision) if alternatives else []
-        alts = choice.alternatives(chosen, alternatives, r.overlap, shown, extra, objective)
-        front = extras.pareto(r, decision) if pareto else []
-        advice = extras.advise(r, decision, objective, ratio, budget=max_theft_prob, window_h=depart_window_h)
-        for route in {id(r): r for r in [*shown, *alts]}.values():
-            describe(r, route)
-        for label, route in (("fastest", chosen.fastest), ("safest", chosen.safest)):
-            route.label = label
-        chosen.recommended.label = "recommended"
-        for i, route in enumerate(alts, 1):
-            route.label = f"alternative {i}"
-        for route in [*shown, *alts, *front]:
-            route.vs_fastest = compare(route, chosen.fastest)
-        return RoutePlan(
-            r.place_name(a), r.place_name(b), when, cargo, objective, chosen.recommended, chosen.fastest,
-            chosen.safest, alts, front, advice, ratio, decision.notes, r.cargo,
-        )  # fmt: skip
+        return compose(
+            r, decision, Shown(objective, ratio, max_theft_prob, alternatives, pareto, depart_window_h)
+        )
 
     def matrix(
         self,
@@ -342,11 +332,12 @@ class Router:
     ) -> tuple[datetime | None, float, str, str]:
         """(departure, cargo value, objective, cargo type) of a request from ``a``, checked in
         one order by every entry point (plan, lane books, the HTTP API), so a request with
-        several bad values gets the same error from each: objective, value, type, departure."""
-        objective = check_objective(objective)
-        cargo = check_cargo_value(self.default_cargo_value if cargo_value is None else cargo_value)
-        kind = cargo_type_of(cargo_type)
-        return read_departure(depart, a), cargo, objective, kind
+        several bad values gets the same error from each (:mod:`~cargorisk.routing.request`)."""
+        value = self.default_cargo_value if cargo_value is None else cargo_value
+        zone = self.zone_of(self.engine.index[a.node])
+        return check_request(
+            zone, depart=depart, cargo_value=value, objective=objective, cargo_type=cargo_type
+        )
 
     def decide(  # noqa: PLR0913  (one request, keyword-only)
         self,
@@ -419,6 +410,10 @@ class Router:
     def keep_mask(self, masks: list[np.ndarray]) -> np.ndarray:
         """The edges every mask keeps (all edges without masks)."""
         return np.logical_and.reduce(masks) if masks else np.ones(len(self.seconds), dtype=bool)
+
+    def zone_of(self, index: int) -> ZoneInfo:
+        """The IANA time zone of the node at ``index`` (looked up once for every node)."""
+        return ZoneInfo(self.zone_names[self.node_zone[index]])
 
     def node_label(self, index: int) -> str:
         """The name shown for the node at ``index`` (the gazetteer's label, memoised)."""
@@ -499,34 +494,3 @@ def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
     if line is None:
         line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in edge[:2]])
     return line
-
-
-def check_objective(objective: object) -> str:
-    """The objective named by ``objective`` (case and surrounding spaces ignored); an unknown one
-    is a one-line error."""
-    name = str(objective).strip().lower()
-    if name not in OBJECTIVES:
-        msg = f"objective {str(objective)!r} is not one of {', '.join(OBJECTIVES)}"
-        raise InputError(msg)
-    return name
-
-
-def read_departure(depart: datetime | str | None, origin: Place | None = None) -> datetime | None:
-    """A timezone-aware departure (ISO 8601 text accepted), or None. Without a UTC offset it is
-    the origin's local time (its IANA zone, :func:`~cargorisk.network.timezones.localize`)."""
-    if depart is None:
-        return None
-    if isinstance(depart, str):
-        from cargorisk.border.waits import parse_time  # noqa: PLC0415
-
-        depart = parse_time(depart)
-    if isinstance(depart, datetime):
-        from cargorisk.border.waits import check_time  # noqa: PLC0415
-
-        check_time(depart)
-    if isinstance(depart, datetime) and depart.tzinfo is None and origin is not None:
-        depart = localize(depart, origin.lon, origin.lat)
-    if not isinstance(depart, datetime) or depart.tzinfo is None:
-        msg = f"departure {str(depart)!r} needs a time zone, e.g. 2026-03-02T06:00-06:00"
-        raise InputError(msg)
-    return depart

@@ -1,155 +1,546 @@
 """Driver hours: where a truck stops for breaks and rests, and so when it really arrives.
 
-A route is driven as stretches in one country (Mexico, the crossing, the US). One clock follows
-the driver across the border and the rules of the country being driven apply:
+A route is driven as stretches in one country; the schedule follows each driver's hours
+across the border and, while the truck is in a country, keeps that country's rules, counting
+**all** of the driver's duty wherever it was done:
 
-- **US** (FMCSA, 49 CFR 395.3, property-carrying drivers): at most 11 hours driving after 10
-  consecutive hours off duty; no driving after the 14th hour since coming on duty; a 30-minute
-  interruption of driving after 8 cumulative hours of driving (on-duty time that is not
-  driving, such as waiting in the border queue, counts as that interruption).
-- **Mexico** (NOM-087-SCT-2-2017, federal motor carriers): a 30-minute pause after at most 5
-  hours of continuous driving; at most 14 hours of driving, then at least 8 hours of rest.
-  Hours driven in Mexico count towards the US limits ("regardless of ... where the driving time
-  or on-duty time was accrued", FMCSA guidance to 49 CFR 395.1).
+- **US** (FMCSA, 49 CFR 395.3, property-carrying drivers): no driving after 11 hours of
+  driving or after the 14th hour on duty since the last 10 consecutive hours off duty; a
+  30-minute interruption of driving after 8 hours of driving; no driving after 70 hours on duty
+  in 8 days until 34 consecutive hours off (395.3(b), (c): carriers operating every day; the
+  driver starts the trip rested, as after a 34-hour restart, and the schedule counts every
+  on-duty hour since then, which is never less than the 8-day total). Duty done in Mexico
+  counts: "Upon re-entering the United States, ... the driver is subject to all of the
+  requirements of Part 395, including the 11- and 14-hour rules ... and the 60- or 70-hour rules
+  applicable to the previous 7 or 8 consecutive days" (FMCSA regulatory guidance to 395.3,
+  Question 5, 1997, for Canadian duty; J.J. Keller's reading for Mexico: "If such a driver took
+  only 8 consecutive hours off duty in Mexico ... just before starting a trip into the U.S.,
+  he/she would be required to take 10 consecutive hours off duty"). An 8-hour Mexican rest
+  therefore does not reset the US clocks; only 10 hours off do.
+- **Mexico** (NOM-087-SCT-2-2017, federal freight): a 30-minute pause (off duty) after at most
+  5 hours of continuous driving; at most 14 hours of driving, then at least 8 hours of rest
+  (La Jornada and TyT, 2018; the variant that spreads the pause over 5.5 hours is not used).
+  Driving done in the US counts too (the stricter reading of "continuous driving").
 
-A *team* (two drivers) keeps the truck moving: the resting driver rests in the sleeper berth,
-so the truck only stops for a short driver change when a driver reaches his driving limit.
+A rest taken in Mexico lasts 8 hours, or 10 when the trip goes on into the US: pricing tries,
+for each path, every choice of which of its last Mexican rests are 10 hours long and keeps the
+earliest arrival (:mod:`~cargorisk.routing.pricing`). Before the truck joins the border line
+(stop and go behind the wheel: driving, J.J. Keller on 49 CFR 395), the driver takes whatever
+stop the line and the crossing need under the rules of the country on the far side; parked in
+front of a closed crossing he is off duty, and that time counts towards the stop.
 
-In the border line the driver is at the wheel in stop-and-go traffic, which counts as driving;
-parked off duty in front of a closed crossing, he rests (a wait as long as a rest resets his
-day). The schedule never shortens a wait and never drives through a required rest.
+A **team** (two drivers, sleeper berth) keeps the truck moving: the driver at the wheel drives
+until he would need a second break or a rest, the truck stops for his first break, and then the
+drivers change (15 minutes on duty for both). The driver off the wheel is in the sleeper berth,
+so his off time is the partner's whole shift, at least 10 hours when shifts are full: 10
+consecutive hours in the berth, or berth and off-duty time together, are the 10 hours off of
+49 CFR 395.1(g)(1)(i)(B)-(C); the split-berth provision (g)(1)(ii) is not used. In Mexico the
+berth counts as rest (a "pausa": not driving, not working).
+
+Every activity is recorded (:class:`Activity`: seconds after departure, the country, the driver
+at the wheel), so a finished plan can be checked by :mod:`~cargorisk.routing.hos`, which does not
+use this module.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
 HOUR = 3600.0
+EPS = 1e-6  # seconds: limits are met when within this
+
+# the scheduler's limits (hos.py writes its own from the regulations)
+US_DRIVE, US_WINDOW, US_BREAK_AFTER, US_RESET = 11 * HOUR, 14 * HOUR, 8 * HOUR, 10 * HOUR
+US_CYCLE, US_RESTART = 70 * HOUR, 34 * HOUR
+MX_CONTINUOUS, MX_DRIVE, MX_REST = 5 * HOUR, 14 * HOUR, 8 * HOUR
+BREAK = 0.5 * HOUR
+TEAM_SWAP = 0.25 * HOUR  # a team stops only to change drivers (fuel and paperwork included)
+
+US_RULE, MX_RULE = "FMCSA 49 CFR 395.3", "NOM-087-SCT-2-2017"
+RULES = {
+    ("US", "break"): US_RULE,
+    ("US", "rest"): US_RULE,
+    ("US", "restart"): "FMCSA 49 CFR 395.3(c), 34-hour restart",
+    ("MX", "break"): MX_RULE,
+    ("MX", "rest"): MX_RULE,
+}
+LONG_MX_RULE = f"{MX_RULE}; 10 h so the US hours start again ({US_RULE})"
+TEAM_RULE = "team: the other driver rests in the sleeper berth (49 CFR 395.1(g))"
+SEVERITY = {"break": 0, "rest": 1, "restart": 2}
+DRIVING = ("drive", "line")
+STOPS = ("break", "rest", "restart", "driver change")  # the driver's own stops
+RESTS = ("rest", "restart")
+FRESH = -1e9  # off duty since long before the departure
+MIN_SHIFT = 0.25 * HOUR  # a team changes drivers only when the other can drive at least this long
 
 
-@dataclass(frozen=True)
-class HoursRules:
-    """Limits of one country's hours-of-service rules, in hours."""
+class Activity(NamedTuple):
+    """One interval of a schedule, in seconds after departure.
 
-    name: str
-    drive_before_break: float  # cumulative driving after which an interruption is due
-    break_length: float  # the interruption (minimum)
-    max_drive: float  # driving between two rests
-    window: float  # no driving after this many hours on duty since the last rest
-    rest_length: float  # the rest that restarts the day
-
-
-US_RULES = HoursRules("FMCSA 49 CFR 395.3", 8.0, 0.5, 11.0, 14.0, 10.0)
-# NOM-087-SCT-2-2017, tiempos de conduccion y pausas (in force since 27 Aug 2018), as reported by
-# La Jornada 2018-07-03: "una pausa de 30 minutos cuando haya manejado hasta cinco horas
-# continuas"; freight: "el tiempo maximo de conduccion es de 14 horas, despues de las cuales el
-# chofer tiene que hacer una pausa de al menos ocho horas seguidas"; TyT 2018: "el tiempo maximo
-# de manejo en 24 horas nunca podra exceder las 14 horas" (no on-duty window: 24 h).
-MX_RULES = HoursRules("NOM-087-SCT-2-2017", 5.0, 0.5, 14.0, 24.0, 8.0)
-TEAM_SWAP_H = 0.25  # a team stops only to change drivers (fuel and paperwork included)
-RULES = {"US": US_RULES, "MX": MX_RULES}
-
-
-@dataclass(frozen=True)
-class Stop:
-    """A stop the driver must make: ``kind`` is 'break', 'rest' or 'driver change'; ``at_s`` is
-    the driving time from the start of the route where it falls; ``start_s`` the elapsed time
-    since departure when it begins; ``hours`` its length; ``rule`` the rule that requires it."""
+    ``kind``: 'drive', 'line' (in the border line, at the wheel), 'closed' (parked off duty
+    until the crossing opens), 'break', 'rest', 'restart' (34 hours off) or 'driver change';
+    ``at_s``: driving seconds from the start of the route where it begins (its position);
+    ``country``: where the truck is ('MX' or 'US'); ``driver``: who is at the wheel for
+    'drive' and 'line' (1 or 2; 2 only in a team), else 0; ``rule``: the rule that requires a stop.
+    (A named tuple: pricing makes thousands of them per plan.)
+    """
 
     kind: str
-    at_s: float
     start_s: float
-    hours: float
-    rule: str
-
-
-@dataclass
-class Clock:
-    """The driver's hours as the truck moves (all in seconds)."""
-
-    team: bool = False
-    elapsed: float = 0.0  # since departure
-    driven: float = 0.0  # driving time since the start of the route (positions of stops)
-    since_break: float = 0.0  # driving since the last interruption of 30 min or more
-    since_rest: float = 0.0  # driving since the last rest
-    on_duty: float = 0.0  # time since the last rest (driving and on duty)
-    stops: list[Stop] = field(default_factory=list)
-
-    def copy(self) -> Clock:
-        """An independent copy (its own list of stops)."""
-        return dataclasses.replace(self, stops=list(self.stops))
-
-    def drive(self, seconds: float, country: str) -> None:
-        """Drive ``seconds`` under the rules of ``country``, stopping whenever they require."""
-        rules = RULES.get(country, US_RULES)
-        left = float(seconds)
-        while left > 1e-6:
-            room = self.room(rules)
-            if room <= 1e-6:
-                self.stop(rules)
-                continue
-            step = min(left, room)
-            self.elapsed += step
-            self.driven += step
-            self.since_break += step
-            self.since_rest += step
-            self.on_duty += step
-            left -= step
-
-    def room(self, rules: HoursRules) -> float:
-        """Driving allowed before the next required stop."""
-        if self.team:
-            return rules.max_drive * HOUR - self.since_rest
-        return min(
-            rules.drive_before_break * HOUR - self.since_break,
-            rules.max_drive * HOUR - self.since_rest,
-            rules.window * HOUR - self.on_duty,
-        )
-
-    def stop(self, rules: HoursRules) -> None:
-        """Take the stop that is due: a rest when the day is used up, else a break."""
-        if self.team:
-            self.pause("driver change", TEAM_SWAP_H, rules.name)
-            self.since_rest = self.since_break = 0.0
-            return
-        if self.since_rest >= rules.max_drive * HOUR - 1e-6 or self.on_duty >= rules.window * HOUR - 1e-6:
-            self.pause("rest", rules.rest_length, rules.name)
-            self.since_rest = self.since_break = self.on_duty = 0.0
-        else:
-            self.pause("break", rules.break_length, rules.name)
-            self.on_duty += rules.break_length * HOUR
-            self.since_break = 0.0
-
-    def pause(self, kind: str, hours: float, rule: str) -> None:
-        """Record a stop and let the time pass."""
-        self.stops.append(Stop(kind, self.driven, self.elapsed, hours, rule))
-        self.elapsed += hours * HOUR
-
-    def queue(self, seconds: float, country: str) -> None:
-        """Time in the border line: stop-and-go behind the wheel, which counts as driving
-        ("waiting in stopped traffic ... is usually considered driving time", J.J. Keller on
-        49 CFR 395), so a due break or rest is taken before the truck joins the line."""
-        rules = RULES.get(country, US_RULES)
-        if not self.team and self.room(rules) < seconds:
-            self.stop(rules)
-        self.elapsed += seconds
-        self.since_break += seconds
-        self.since_rest += seconds
-        self.on_duty += seconds
-
-    def park(self, seconds: float, country: str) -> None:
-        """Parked, off duty, until a closed crossing opens: a rest when it is long enough,
-        else an interruption that counts as the 30-minute break."""
-        rules = RULES.get(country, US_RULES)
-        self.elapsed += seconds
-        if seconds >= rules.rest_length * HOUR:
-            self.since_rest = self.since_break = self.on_duty = 0.0
-        elif seconds >= rules.break_length * HOUR:
-            self.since_break = 0.0
-            self.on_duty += seconds
+    end_s: float
+    at_s: float
+    country: str
+    driver: int = 0
+    rule: str = ""
 
     @property
-    def stopped_hours(self) -> float:
-        """Hours spent in breaks, rests and driver changes so far."""
-        return sum(s.hours for s in self.stops)
+    def hours(self) -> float:
+        """Its length in hours."""
+        return (self.end_s - self.start_s) / HOUR
+
+
+@dataclass(slots=True)
+class Driver:
+    """One driver's hours (seconds): each counter counts driving or duty since the off-duty
+    period that resets it; ``off_since`` is when his current off-duty run began (None while on
+    duty), ``window_start`` when his 14-hour window began (None before his first duty after
+    10 hours off)."""
+
+    drive_us: float = 0.0  # driving since the last 10 h off
+    since_break: float = 0.0  # driving since the last 30 min off
+    continuous: float = 0.0  # driving since the last 30-min pause (NOM)
+    drive_mx: float = 0.0  # driving since the last 8 h off (NOM)
+    duty: float = 0.0  # on duty since the last 34 h off
+    window_start: float | None = None
+    off_since: float | None = FRESH
+
+    def after_off(self, now: float) -> tuple[float, float, float, float, float, float | None]:
+        """(drive_us, since_break, continuous, drive_mx, duty, window_start) if he went on
+        duty at ``now``: his current off-duty run resets what it is long enough for."""
+        drive_us, since_break, continuous = self.drive_us, self.since_break, self.continuous
+        drive_mx, duty, start = self.drive_mx, self.duty, self.window_start
+        if self.off_since is not None and now - self.off_since + EPS >= BREAK:
+            off = now - self.off_since + EPS
+            if off >= BREAK:
+                since_break = continuous = 0.0
+            if off >= MX_REST:
+                drive_mx = 0.0
+            if off >= US_RESET:
+                drive_us, start = 0.0, None
+            if off >= US_RESTART:
+                duty = 0.0
+        return drive_us, since_break, continuous, drive_mx, duty, start
+
+    def limits(self, country: str, now: float) -> tuple[tuple[float, float, str], ...]:
+        """(driving left, the limit, stop that restores it) for each limit of ``country``'s rules."""
+        drive_us, since_break, continuous, drive_mx, duty, start = self.after_off(now)
+        window = 0.0 if start is None else now - start
+        if country == "MX":
+            return (
+                (MX_CONTINUOUS - continuous, MX_CONTINUOUS, "break"),
+                (MX_DRIVE - drive_mx, MX_DRIVE, "rest"),
+            )
+        return (
+            (US_BREAK_AFTER - since_break, US_BREAK_AFTER, "break"),
+            (US_DRIVE - drive_us, US_DRIVE, "rest"),
+            (US_WINDOW - window, US_WINDOW, "rest"),
+            (US_CYCLE - duty, US_CYCLE, "restart"),
+        )
+
+    def room(self, country: str, now: float) -> float:
+        """Driving allowed now under ``country``'s rules (:meth:`limits`, without building them:
+        pricing asks this for every stretch)."""
+        if self.off_since is None:  # on duty: the counters as they are
+            if country == "MX":
+                return min(MX_CONTINUOUS - self.continuous, MX_DRIVE - self.drive_mx)
+            window = 0.0 if self.window_start is None else now - self.window_start
+            return min(
+                US_BREAK_AFTER - self.since_break,
+                US_DRIVE - self.drive_us,
+                US_WINDOW - window,
+                US_CYCLE - self.duty,
+            )
+        drive_us, since_break, continuous, drive_mx, duty, start = self.after_off(now)
+        if country == "MX":
+            return min(MX_CONTINUOUS - continuous, MX_DRIVE - drive_mx)
+        window = 0.0 if start is None else now - start
+        return min(US_BREAK_AFTER - since_break, US_DRIVE - drive_us, US_WINDOW - window, US_CYCLE - duty)
+
+    def needs(self, country: str, now: float, driving: float, span: float | None = None) -> str | None:
+        """The stop needed before ``driving`` seconds in ``country`` that take ``span`` seconds
+        of the 14-hour window (breaks included; default: ``driving``): the most severe of the
+        limits it would break and a stop can restore enough, None when none is."""
+        span = driving if span is None else span
+        short = [
+            kind
+            for left, limit, kind in self.limits(country, now)
+            if left < (span if limit == US_WINDOW else driving) - EPS <= limit
+        ]
+        return max(short, key=SEVERITY.__getitem__) if short else None
+
+    def due(self, country: str, now: float) -> str:
+        """The stop due when his driving under ``country``'s rules is used up (:meth:`needs`
+        for no more driving, written out: pricing asks it at every stop)."""
+        drive_us, _, _, drive_mx, duty, start = self.after_off(now)
+        if country == "MX":
+            return "rest" if MX_DRIVE - drive_mx < EPS else "break"
+        if US_CYCLE - duty < EPS:
+            return "restart"
+        window = 0.0 if start is None else now - start
+        return "rest" if US_DRIVE - drive_us < EPS or US_WINDOW - window < EPS else "break"
+
+    def on_duty(self, now: float) -> None:
+        """Start duty at ``now``: apply the current off-duty run; a new 14-hour window starts
+        with the first duty after 10 hours off."""
+        if self.off_since is None:
+            return
+        counters = self.after_off(now)
+        self.drive_us, self.since_break, self.continuous, self.drive_mx, self.duty, start = counters
+        self.window_start = now if start is None else start
+        self.off_since = None
+
+    def copy(self) -> Driver:
+        """An independent copy."""
+        return Driver(
+            self.drive_us, self.since_break, self.continuous, self.drive_mx, self.duty, self.window_start,
+            self.off_since,
+        )  # fmt: skip
+
+    def off_duty(self, now: float) -> None:
+        """Go off duty at ``now`` (no change while already off)."""
+        if self.off_since is None:
+            self.off_since = now
+
+    def work(self, seconds: float, *, driving: bool) -> None:
+        """Count ``seconds`` of duty (driving or not)."""
+        self.duty += seconds
+        if driving:
+            self.drive_us += seconds
+            self.since_break += seconds
+            self.continuous += seconds
+            self.drive_mx += seconds
+
+
+class Schedule:
+    """The drivers' schedule along a route, built stretch by stretch (see the module docstring).
+
+    Parameters
+    ----------
+    team
+        Two drivers.
+    long_from
+        Rests taken under Mexican rules from this one on (0: the first) last 10 hours; None:
+        all last 8.
+    """
+
+    __slots__ = (
+        "activities", "driven", "drivers", "elapsed", "long_from", "marks", "mx_rests", "rested",
+        "shift_breaks", "team", "wheel",
+    )  # fmt: skip
+
+    def __init__(self, *, team: bool = False, long_from: int | None = None) -> None:
+        self.team, self.long_from = team, long_from
+        self.elapsed = 0.0  # seconds since departure
+        self.driven = 0.0  # driving seconds since the start of the route
+        self.drivers = [Driver(), Driver()] if team else [Driver()]
+        self.wheel = 0  # index of the driver at the wheel
+        self.shift_breaks = 0  # breaks the truck stopped for in the current shift (team)
+        self.mx_rests = 0  # rests taken under Mexican rules
+        self.rested = 0.0  # seconds of rests and restarts
+        self.marks: list[Schedule] | None = None  # copies before each Mexican rest, when kept
+        self.activities: list[Activity] = []
+
+    def copy(self) -> Schedule:
+        """An independent copy (without the marks of :func:`starts_at_border`)."""
+        new = Schedule.__new__(Schedule)
+        new.team, new.long_from = self.team, self.long_from
+        new.elapsed, new.driven = self.elapsed, self.driven
+        new.drivers = [d.copy() for d in self.drivers]
+        new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
+        new.rested, new.marks = self.rested, None
+        new.activities = list(self.activities)
+        return new
+
+    # ---- what the truck does ----
+
+    def drive(self, seconds: float, country: str, kind: str = "drive") -> None:
+        """Drive ``seconds`` in ``country`` (``kind`` 'line': in the border line), stopping
+        whenever the rules require."""
+        left = float(seconds)
+        while left > EPS:
+            room = self.drivers[self.wheel].room(country, self.elapsed)
+            if room <= EPS:
+                self.relieve(country)
+                continue
+            step = min(left, room)
+            self.work(step, country, kind)
+            left -= step
+
+    def park(self, seconds: float, country: str) -> None:
+        """Parked, everyone off duty, until a closed crossing opens."""
+        if seconds > EPS:
+            self.pause("closed", seconds, country, "")
+
+    def prepare(self, line_s: float, line_country: str, cross_s: float, cross_country: str) -> bool:
+        """Before joining the border line: the stop (or, in a team, the driver change) the line
+        in ``line_country`` and the crossing into ``cross_country`` need, taken on this side.
+        Returns whether the truck stopped (the wait is then looked up again)."""
+        for _ in range(2):  # a driver change, then maybe a stop
+            need = self.shortfall(self.wheel, line_s, line_country, cross_s, cross_country)
+            if need is None:
+                return False
+            partner = 1 - self.wheel
+            if self.team and self.shortfall(partner, line_s, line_country, cross_s, cross_country) is None:
+                self.change_drivers(line_country)
+                continue
+            far = self.drivers[self.wheel].needs(cross_country, self.elapsed, line_s + cross_s)
+            self.stop(need, line_country, cross_country if far else line_country)
+            return True
+        return False
+
+    # ---- bookkeeping ----
+
+    def shortfall(
+        self, index: int, line_s: float, line_country: str, cross_s: float, cross_country: str
+    ) -> str | None:
+        """The stop driver ``index`` needs before the line and the crossing, None if none (the
+        breaks a line too long to drive without one will need count towards the 14-hour window)."""
+        driver, now = self.drivers[index], self.elapsed
+        pauses = breaks_in_line(line_s, line_country)
+        if driver.room(line_country, now) >= line_s + pauses and driver.room(cross_country, now) >= (
+            line_s + pauses + cross_s
+        ):
+            return None  # most of the time: nothing (the check below builds every limit)
+        needs = [
+            driver.needs(line_country, now, line_s, line_s + pauses),
+            driver.needs(cross_country, now, line_s + cross_s, line_s + pauses + cross_s),
+        ]
+        needs = [n for n in needs if n is not None]
+        return max(needs, key=SEVERITY.__getitem__) if needs else None
+
+    def relieve(self, country: str) -> None:
+        """The driver at the wheel can drive no more: a stop, or in a team a driver change."""
+        driver = self.drivers[self.wheel]
+        need = driver.due(country, self.elapsed)
+        if self.team and not (need == "break" and self.shift_breaks == 0):
+            partner = self.drivers[1 - self.wheel]
+            if partner.room(country, self.elapsed) > MIN_SHIFT:
+                self.change_drivers(country)
+                return
+        self.stop(need, country, country)
+
+    def stop(self, kind: str, where: str, rules: str) -> None:
+        """Stop for a ``kind`` (break, rest, restart) of ``rules``'s country, at ``where``,
+        counting the off-duty time the driver already has (e.g. parked at a closed crossing)."""
+        rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
+        length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
+        if kind == "rest" and rules == "MX":
+            if self.marks is not None:
+                self.marks.append(self.copy())
+            long = self.long_from is not None and self.mx_rests >= self.long_from
+            length, rule = (US_RESET, LONG_MX_RULE) if long else (MX_REST, rule)
+            self.mx_rests += 1
+        off_since = self.drivers[self.wheel].off_since
+        already = 0.0 if off_since is None else self.elapsed - off_since
+        if kind != "break" or self.shift_breaks == 0:
+            self.shift_breaks = 1 if kind == "break" else 0
+        self.pause(kind, max(length - already, 0.0), where, rule)
+
+    def pause(self, kind: str, seconds: float, country: str, rule: str) -> None:
+        """Everyone off duty for ``seconds``."""
+        for driver in self.drivers:
+            driver.off_duty(self.elapsed)
+        if kind in RESTS:
+            self.rested += seconds
+        self.record(kind, seconds, country, 0, rule)
+
+    def change_drivers(self, country: str) -> None:
+        """A driver change: both on duty, then the other driver has the wheel."""
+        for driver in self.drivers:
+            driver.on_duty(self.elapsed)
+            driver.work(TEAM_SWAP, driving=False)
+        self.record("driver change", TEAM_SWAP, country, 0, TEAM_RULE)
+        self.drivers[self.wheel].off_duty(self.elapsed)
+        self.wheel, self.shift_breaks = 1 - self.wheel, 0
+
+    def work(self, seconds: float, country: str, kind: str) -> None:
+        """The driver at the wheel drives ``seconds``; a team's other driver rests."""
+        driver = self.drivers[self.wheel]
+        driver.on_duty(self.elapsed)
+        if self.team:
+            self.drivers[1 - self.wheel].off_duty(self.elapsed)
+        driver.work(seconds, driving=True)
+        self.record(kind, seconds, country, self.wheel + 1, "")
+        if kind == "drive":  # the border line does not move the truck along the route
+            self.driven += seconds
+
+    def record(self, kind: str, seconds: float, country: str, driver: int, rule: str) -> None:
+        """Append an activity (joined to the last one when it continues it) and let time pass."""
+        last = self.activities[-1] if self.activities else None
+        start = self.elapsed
+        self.elapsed += seconds
+        same = last is not None and (last.kind, last.country, last.driver) == (kind, country, driver)
+        if same and kind in DRIVING:
+            self.activities[-1] = Activity(kind, last.start_s, self.elapsed, last.at_s, country, driver, rule)
+            return
+        self.activities.append(Activity(kind, start, self.elapsed, self.driven, country, driver, rule))
+
+    # ---- summaries ----
+
+    @property
+    def stops(self) -> list[Activity]:
+        """The driver's own stops: breaks, rests, restarts and driver changes."""
+        return [a for a in self.activities if a.kind in STOPS]
+
+    @property
+    def rest_s(self) -> float:
+        """Seconds of rests and restarts taken (parking at a closed crossing not included)."""
+        return self.rested
+
+
+def breaks_in_line(line_s: float, country: str) -> float:
+    """Seconds of the breaks a rested driver takes in a line of ``line_s`` (it is longer than he
+    may drive without one: 5 h in Mexico, 8 h in the US)."""
+    limit = MX_CONTINUOUS if country == "MX" else US_BREAK_AFTER
+    return BREAK * max(0, math.ceil(line_s / limit - 1e-9) - 1)
+
+
+def starts_at_border(stretches: Sequence[tuple[float, str]], *, team: bool, into_us: bool) -> list[Schedule]:
+    """The schedules after driving ``stretches`` (to the crossing, or the whole route without
+    one): one, and for a solo driver whose trip goes on into the US (``into_us``) one more per
+    choice of how many of his last rests under Mexican rules last 10 hours instead of 8 (a
+    team's resting driver is off a whole shift, at least 10 hours, anyway)."""
+    base = Schedule(team=team)
+    if team or not into_us:
+        return [drive_all(base, stretches)]
+    base.marks = []  # the schedule as it was before each Mexican rest: the choices start there
+    drive_all(base, stretches)
+    choices = []
+    for k in range(len(base.marks) - 1, -1, -1):
+        choice = base.marks[k].copy()
+        choice.long_from = k
+        choices.append(drive_all(choice, stretches, choice.driven))
+    base.marks = None
+    return [base, *choices]
+
+
+def finish(
+    starts: Sequence[Schedule],
+    wait_at: Callable[[float], tuple[float, float, object]],
+    crossing: tuple[str, float, str] | None,
+    stretches: Sequence[tuple[float, str]],
+) -> tuple[Schedule, float | None, list[tuple[float, float, object]]]:
+    """The best way on from each of ``starts`` (copied, not changed): across the border
+    (``crossing``: country of the line, seconds on the crossing edge, country it enters; see
+    :func:`cross_border`) and along ``stretches``. Returns the schedule arriving first (then
+    with the least rest), the seconds after departure it got to the crossing, and its waits."""
+    best, bounds = None, [0.0] * len(starts)
+    if len(starts) > 1:  # the most promising first; skip those that cannot arrive first
+        looked_up: dict[float, tuple[float, float, object]] = {}
+        wait_at = functools.partial(remembered, wait_at, looked_up)
+        driving = sum(seconds for seconds, _ in stretches)
+        bounds, starts = zip(
+            *sorted(
+                ((earliest_arrival(s, wait_at, crossing, driving), s) for s in starts), key=lambda b: b[0]
+            ),
+            strict=True,
+        )
+    for bound, start in zip(bounds, starts, strict=True):
+        if best is not None and bound > best[0][0] + 1:
+            break
+        schedule, port_s, waits = start.copy(), None, []
+        if crossing is not None:
+            port_s = schedule.elapsed
+            waits = cross_border(schedule, wait_at, *crossing)
+        drive_all(schedule, stretches)
+        key = (round(schedule.elapsed), schedule.rest_s)
+        if best is None or key < best[0]:
+            best = (key, schedule, port_s, waits)
+    return best[1], best[2], best[3]
+
+
+def remembered(
+    wait_at: Callable[[float], tuple[float, float, object]], memo: dict, elapsed: float
+) -> tuple[float, float, object]:
+    """``wait_at(elapsed)``, looked up once per ``memo``."""
+    if elapsed not in memo:
+        memo[elapsed] = wait_at(elapsed)
+    return memo[elapsed]
+
+
+def earliest_arrival(
+    start: Schedule,
+    wait_at: Callable[[float], tuple[float, float, object]],
+    crossing: tuple[str, float, str],
+    driving: float,
+) -> float:
+    """A lower bound of the arrival from ``start`` across the border: the driving left, parked
+    until the crossing opens, and the rests a solo driver cannot do without (each one gives at
+    most a day's driving, 11 h in the US, 14 h in Mexico; the time parked counts towards the
+    first; a team may need none). The line counts only when no stop is due before it (after a stop it is
+    looked up again and may be shorter); breaks, later closures and the 14-hour window only add."""
+    closed, line, _ = wait_at(start.elapsed)
+    line_country, cross_s, country = crossing
+    driver = start.drivers[start.wheel].copy()
+    if closed > 0:
+        driver.off_duty(start.elapsed)
+    now = start.elapsed + closed
+    before = 0.0 if driver.off_since is None else now - driver.off_since  # off duty, the closure included
+    day, rest = (MX_DRIVE, MX_REST) if country == "MX" else (US_DRIVE, US_RESET)
+    used = 0.0 if before + EPS >= rest else (driver.drive_mx if country == "MX" else driver.drive_us)
+    rests = 0 if start.team else math.ceil(max(0.0, cross_s + driving - max(0.0, day - used)) / day - 1e-9)
+    clear = driver.room(line_country, now) >= line and driver.room(country, now) >= line + cross_s
+    return now + cross_s + driving + (line if clear else 0.0) + max(0.0, rests * rest - before)
+
+
+def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]], skip: float = 0.0) -> Schedule:
+    """``schedule`` after driving ``stretches`` of (seconds, country), the first ``skip``
+    seconds of them already driven (returned for chaining)."""
+    for seconds, country in stretches:
+        left = seconds - skip
+        skip = max(0.0, -left)
+        if left > 0:
+            schedule.drive(left, country)
+    return schedule
+
+
+@functools.lru_cache(maxsize=2**16)  # lanes from one origin rank the same crossings
+def time_to_drive(seconds: float, country: str, *, team: bool = False) -> float:
+    """Elapsed seconds to drive ``seconds`` in one country from a rested start (breaks and
+    rests included): how search ranks the crossings by the hour the truck gets there."""
+    schedule = Schedule(team=team)
+    schedule.drive(seconds, country)
+    return schedule.elapsed
+
+
+def cross_border(
+    schedule: Schedule,
+    wait_at: Callable[[float], tuple[float, float, object]],
+    line_country: str,
+    cross_s: float,
+    cross_country: str,
+) -> list[tuple[float, float, object]]:
+    """Cross the border: look up the wait for the hour the truck gets there (``wait_at``:
+    seconds after departure -> (seconds parked until the crossing opens, seconds in line,
+    what the wait says)), park while it is closed, take before the line the stop the line and
+    the crossing need (then look the wait up again for the later hour), queue and cross.
+
+    Returns
+    -------
+    list
+        The waits looked up, in order (the last one is the line the truck joins).
+    """
+    found = []
+    for _ in range(3):  # the wait, and again after each stop at the port (a break, rest, restart)
+        closed_s, line_s, info = wait_at(schedule.elapsed)
+        found.append((closed_s, line_s, info))
+        schedule.park(closed_s, line_country)
+        if not schedule.prepare(line_s, line_country, cross_s, cross_country):
+            break
+    schedule.drive(line_s, line_country, "line")
+    schedule.drive(cross_s, cross_country)
+    return found

@@ -20,6 +20,7 @@ import shapely
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
+from cargorisk.network.timezones import abbreviation
 from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan
 from cargorisk.viz.assets import inline_assets
@@ -199,7 +200,7 @@ def add_ports(
             lines.append(f"{w['hours']}: " + esc(opening_hours(wait_model, d["bridge"], month, w)))
         route = planned.get(d["bridge"])
         if route is not None and route.port_arrival is not None:
-            when = weekday_time(route.port_arrival, w)
+            when = f"{weekday_time(route.port_arrival_local, w)} {abbreviation(route.port_arrival_local)}"
             arrive = str(w["arrive"]).format(when=when, wait=route.wait_min, p90=route.wait_p90_min)
             lines.append(f"<b>{esc(route_label(route.label, w))}</b>: {arrive}")
         colour = "#1f5fd6" if route is not None else "#555555"

@@ -383,8 +383,8 @@ function showSheet(plan) {
     [t("route"), t("heading")(plan.origin, plan.destination)],
     [t("depart_at"), localTime(rec.depart)],
     [t("border"), rec.crossing
-      ? `${rec.crossing}, ${localTime(rec.port_arrival)}; ${t("expected_wait")(number(rec.wait_min))}` : t("no_crossing")],
-    [t("arrive_at"), localTime(rec.arrival)],
+      ? `${rec.crossing}, ${localTime(rec.port_arrival_local)}; ${t("expected_wait")(number(rec.wait_min))}` : t("no_crossing")],
+    [t("arrive_at"), localTime(rec.eta_local)],
     [t("km"), number(rec.km)],
     [t("cargo"), `USD ${number(plan.cargo_value_usd)}, ${cargoName}`],
     [t("risk"), riskWords(rec)],
