@@ -46,8 +46,10 @@ def assert_one_clock(plan: RoutePlan) -> None:
 
 def test_juarez_el_paso_over_the_spring_change_arrives_after_the_crossing_opens(router: Router) -> None:
     """Issue 24: it arrived 05:16 while the crossing opened at 06:00 (hours added on the wall
-    clock across the change to summer time on Sunday 8 March)."""
-    plan = router.plan("Ciudad Juárez", "El Paso, TX", depart="2026-03-07T15:00")
+    clock across the change to summer time on Sunday 8 March). Through Ysleta, whose cargo
+    hours end at 14:00 on Saturdays and which is closed on Sundays (Santa Teresa, open on
+    Saturday afternoons, would cross at once)."""
+    plan = router.plan("Ciudad Juárez", "El Paso, TX", depart="2026-03-07T15:00", via_port="Ysleta")
     rec = plan.recommended
     assert clock(plan.depart) == "Sat 15:00 MST"
     assert rec.opens_at is not None and clock(rec.opens_at) == "Mon 06:00 MDT"

@@ -62,9 +62,12 @@ class TheftCard(BaseModel):
 
     @model_validator(mode="after")
     def same_features(self) -> TheftCard:
-        """The estimator's features are the card's."""
+        """The estimator's features and offset column are the card's."""
         if self.params.features != self.features:
             msg = "params.features differ from features"
+            raise ValueError(msg)
+        if self.offset_column is not None and self.offset_column != self.params.offset:
+            msg = f"offset_column {self.offset_column!r} differs from params.offset {self.params.offset!r}"
             raise ValueError(msg)
         return self
 

@@ -128,8 +128,11 @@ def load_router_or_stop(settings: Settings, year: int) -> object:
 
 def load_router(settings: Settings, year: int) -> object:
     """The shared router, its graph read now (not at the first map request); a file that cannot
-    be read is a one-line ModelFileError, not a traceback."""
+    be read is a one-line ModelFileError, not a traceback. The theft model file is checked
+    first: a damaged one fails in a second, before uvicorn's 5 s health ping would kill the
+    worker still loading the graph and start it again."""
     try:
+        check_theft_model(settings)
         router = Router.from_settings(settings, year)
         router.graph  # noqa: B018
     except CargoRiskError:
@@ -142,6 +145,15 @@ def load_router(settings: Settings, year: int) -> object:
         msg = f"cannot load the models and data ({why}); run `cargorisk doctor`"
         raise ModelFileError(msg) from None
     return router
+
+
+def check_theft_model(settings: Settings) -> None:
+    """ModelFileError when the theft model file is missing, damaged or of other features."""
+    from cargorisk.risk.features import FEATURES  # noqa: PLC0415
+    from cargorisk.risk.model import load_model  # noqa: PLC0415
+    from cargorisk.risk.train import model_path  # noqa: PLC0415
+
+    load_model(model_path(settings), expected_features=FEATURES)
 
 
 def ready_record(settings: Settings, router: object) -> dict:
