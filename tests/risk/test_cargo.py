@@ -42,24 +42,29 @@ def test_combined_shape_is_the_variance_of_the_product() -> None:
 
 
 def test_cargo_type_scales_the_risk_of_the_same_path_and_widens_its_interval(router: Router) -> None:
-    general = router.plan(
-        "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, objective="fastest"
-    )
-    pharma = router.plan(
-        "Monterrey, NL",
-        "Dallas, TX",
-        depart=DEPART,
-        cargo_value=250_000,
-        objective="fastest",
-        cargo_type="pharma",
-    )
-    g, p = general.recommended, pharma.recommended
+    """General freight's fastest route priced for pharma: the same hours, the risk of the same
+    path at pharma's multiplier, a wider interval. (Pharma's own plan may pick another route
+    within the quarter hour that counts as the same arrival: its loss is dearer.)"""
+    a, b = router.places("Monterrey, NL", "Dallas, TX")
+    when = router.check_request(a, depart=DEPART, cargo_value=250_000, objective="fastest", cargo_type=None)[
+        0
+    ]
+    decision = router.decide(a, b, depart=when, cargo=250_000, objective="fastest")
+    g = decision.choice.recommended
+    ids = next(p.ids for p in decision.paths if np.array_equal(p.ids, router.edge_ids(g)))
+    typed = router.for_cargo("pharma")
+    p = typed.price(typed.pricer.summarize(ids), when, 250_000, team=False)
+    router.add_details(g)
+    typed.add_details(p)  # the interval and segments
     assert p.edges == g.edges and p.total_h == pytest.approx(g.total_h)  # time does not depend on cargo
     m = multiplier("pharma")
     assert p.theft_prob == pytest.approx(-math.expm1(m * math.log1p(-g.theft_prob)))
     assert p.expected_loss_usd == pytest.approx(p.theft_prob * 250_000)
     widths = [r.theft_interval[1] / r.theft_interval[0] for r in (g, p)]
     assert widths[1] > 2 * widths[0]  # the assumed trip share is uncertain
+    pharma = router.plan(
+        "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000, cargo_type="pharma"
+    )
     assert pharma.to_dict()["cargo_type"] == "pharma" and "pharma (theft x" in pharma.summary()
     # the general router is unchanged after planning for a type (its own caches)
     again = router.plan(
@@ -68,12 +73,6 @@ def test_cargo_type_scales_the_risk_of_the_same_path_and_widens_its_interval(rou
     assert again.recommended.theft_prob == g.theft_prob
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing, not risk: on Puebla -> Laredo with the stretch-level risk of issue 23, the route pool's "
-    "searches at pharma's price of theft do not find the route general freight gets (base risk 1.36e-3), so "
-    "pharma's plan keeps a riskier one (1.60e-3); the pool (routing/pool.py) is the routing helper's",
-)
 def test_a_riskier_cargo_type_buys_more_safety(router: Router) -> None:
     """Across a set of lanes, a cargo type that thieves prefer never picks a riskier route
     than general freight for the same lane (the trade-off prices a higher loss)."""

@@ -115,17 +115,7 @@ def test_pareto_front_is_non_dominated_and_within_the_bound(mty_dallas: RoutePla
     [
         ("Ciudad de México", "Laredo, TX", FRIDAY_NIGHT),
         ("Monterrey, NL", "Laredo, TX", SUNDAY_MORNING),
-        pytest.param(
-            "Ciudad de México",
-            "Houston",
-            DEPART,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 23 risk: the safest within 1.5x the fastest's hours is a 2,490 km detour by "
-                "Toluca, Jalisco and Durango (1.64x the shortest km, 63% less theft risk); the choice rule "
-                "bounds hours, not km (routing/choice.py, the routing helper's)",
-            ),
-        ),
+        ("Ciudad de México", "Houston", DEPART),
         ("Tijuana", "Los Angeles", "2026-03-02T06:00-08:00"),
         ("Irapuato", "Toluca", "2026-03-04T22:00-06:00"),
         ("Monterrey, NL", "Dallas, TX", SATURDAY_NIGHT),

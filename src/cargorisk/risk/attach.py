@@ -206,7 +206,7 @@ def stretch_table(
     shares = spread.edge_shares(edges)
     edges = edges.join(shares)
     edges["multiplier"] = stretch_multipliers(
-        shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy()
+        shares, edges, edges["km"].to_numpy() * edges["trucks"].to_numpy(), spread
     )
     return edges
 

@@ -92,6 +92,7 @@ class SpreadParameters(BaseModel):
     beta: dict[str, Finite]
     alpha: Annotated[float, Field(allow_inf_nan=False, gt=0)]
     theta: dict[str, NonNegative]
+    state_counts: dict[str, NonNegative]
     neighbours: bool
     decay: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)]
     ridge: NonNegative

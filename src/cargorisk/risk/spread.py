@@ -25,6 +25,18 @@ A municipality's share of its state's risk is ``S_m theta_m / sum(S theta)`` (``
 stretch-model weight); an edge's share is its part of ``S_m``. The result per edge is a
 relative rate: the edge's share of the state's robberies over its share of the state's truck
 traffic, so the state's total is kept (:func:`stretch_multipliers`).
+
+3. **Credibility of a stretch's rate** (empirical Bayes again). A rate per truck-km is a count
+   over an exposure, and a stretch with little modelled truck traffic (a city street at the
+   traffic model's floor, a 300 m piece of a road in a municipality the graph barely enters)
+   carries almost no evidence for a rate far from its state's: its share of robberies over a
+   tiny share of truck-km would otherwise give rates hundreds of times the state's. Each
+   stretch (one road, ``ref``, within one municipality) has ``E``, the robberies it would have
+   had at its state's rate over the fitted years (the state's count times the stretch's share
+   of the state's truck-km); its rate is credited with weight ``Z = E / (E + alpha)`` and the
+   rate of its municipality fills the rest (the gamma-Poisson posterior mean with the prior
+   shape ``alpha`` fitted in step 2); a municipality's own rate is credited the same way
+   against its state's. Then the state's exposure-weighted mean is put back to 1.
 """
 
 from __future__ import annotations
@@ -260,6 +272,7 @@ class MunicipalSpread:
     alpha_: float = np.nan
     theta_: pd.Series | None = field(default=None, repr=False)  # relative risk by cvegeo
     years_: tuple[int, int] = (0, 0)
+    state_counts_: pd.Series | None = field(default=None, repr=False)  # weighted robberies by state code
 
     def fit(
         self, edges: pd.DataFrame, municipal: pd.DataFrame, adjacency: dict[str, list[str]] | None = None
@@ -282,6 +295,7 @@ class MunicipalSpread:
         self.beta_, self.alpha_ = beta, alpha
         self.theta_ = pd.Series((alpha + y) / (alpha / mu + e), index=data.municipalities)
         self.years_ = (int(municipal["year"].min()), last)
+        self.state_counts_ = counts.groupby(counts.index.astype(str).str[:2]).sum()
         return self
 
     def edge_shares(self, edges: pd.DataFrame) -> pd.DataFrame:
@@ -313,12 +327,13 @@ class MunicipalSpread:
             "alpha": round(float(self.alpha_), 6),
             "years": list(self.years_),
             "theta": {k: round(float(v), 6) for k, v in self.theta_.items()},
+            "state_counts": {k: round(float(v), 3) for k, v in self.state_counts_.items()},
         }
 
     @classmethod
     def from_dict(cls, saved: dict) -> MunicipalSpread:
         """The inverse of :meth:`to_dict`."""
-        if saved.get("features") != STRETCH_FEATURES:
+        if saved.get("features") != STRETCH_FEATURES or "state_counts" not in saved:
             msg = (
                 f"spread model features {saved.get('features')} are not this version's; run `cargorisk train`"
             )
@@ -330,6 +345,9 @@ class MunicipalSpread:
         out.alpha_ = float(saved["alpha"])
         out.theta_ = pd.Series({str(k): float(v) for k, v in saved["theta"].items()}, dtype=float)
         out.years_ = tuple(int(y) for y in saved["years"])  # type: ignore[assignment]
+        out.state_counts_ = pd.Series(
+            {str(k): float(v) for k, v in saved["state_counts"].items()}, dtype=float
+        )
         return out
 
 
@@ -356,12 +374,43 @@ def municipal_adjacency(municipalities: pd.DataFrame) -> dict[str, list[str]]:
 # ---- edge multipliers ----
 
 
-def stretch_multipliers(shares: pd.DataFrame, edges: pd.DataFrame, exposure: np.ndarray) -> np.ndarray:
-    """Relative theft rate per truck-km of each edge within its state: its share of the state's
-    robberies (``shares["edge_share"]``) over its share of the state's truck-km (``exposure``
-    per edge). Exposure-weighted, the multipliers of a state average 1."""
-    state_exposure = pd.Series(exposure).groupby(edges["state"].to_numpy()).transform("sum").to_numpy()
-    return shares["edge_share"].to_numpy() / np.maximum(exposure / state_exposure, 1e-300)
+def stretch_multipliers(
+    shares: pd.DataFrame, edges: pd.DataFrame, exposure: np.ndarray, model: MunicipalSpread
+) -> np.ndarray:
+    """Relative theft rate per truck-km of each edge within its state (step 3 of the module
+    docstring): its share of the state's robberies (``shares["edge_share"]``) over its share of
+    the state's truck-km (``exposure`` per edge), credited by the evidence of its stretch (one
+    ``ref`` within one municipality: every edge of a stretch gets the stretch's rate) and filled
+    with its municipality's rate, itself credited against the state's. Exposure-weighted, the
+    multipliers of a state average 1."""
+    if model.state_counts_ is None:
+        msg = "MunicipalSpread is not fitted"
+        raise ModelFileError(msg)
+    state = edges["state"].to_numpy()
+    state_share = exposure / np.maximum(
+        pd.Series(exposure).groupby(state).transform("sum").to_numpy(), 1e-300
+    )
+    raw = shares["edge_share"].to_numpy() / np.maximum(state_share, 1e-300)
+    count = edges["cvegeo"].astype(str).str[:2].map(model.state_counts_).fillna(0.0).to_numpy()
+    municipality = edges["cvegeo"].to_numpy()
+    mun_rate = credited(raw, count * state_share, [municipality], 1.0, model.alpha_)
+    rate = credited(raw, count * state_share, [municipality, edges["ref"].to_numpy()], mun_rate, model.alpha_)
+    mean = pd.Series(rate * exposure).groupby(state).transform("sum") / pd.Series(exposure).groupby(
+        state
+    ).transform("sum")
+    return rate / np.maximum(mean.to_numpy(), 1e-300)
+
+
+def credited(
+    raw: np.ndarray, expected: np.ndarray, groups: list[np.ndarray], prior: np.ndarray | float, alpha: float
+) -> np.ndarray:
+    """Per edge, the rate ratio of its group (``groups``: keys per edge) credited with weight
+    ``E / (E + alpha)`` (``E``: the group's expected robberies at the state's rate) and
+    ``prior`` filling the rest; the group's raw ratio is its robberies over its ``E``."""
+    expected_g = pd.Series(expected).groupby(groups).transform("sum").to_numpy()
+    observed_g = pd.Series(raw * expected).groupby(groups).transform("sum").to_numpy()
+    credit = expected_g / (expected_g + alpha)
+    return credit * observed_g / np.maximum(expected_g, 1e-300) + (1 - credit) * prior
 
 
 # ---- saving and loading ----
