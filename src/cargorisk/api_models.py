@@ -42,6 +42,7 @@ class StopOut(Strict):
     place: str
     country: str = Field(description="MX or US")
     rule: str = Field(description="the hours-of-service rule that requires it (empty at the border)")
+    theft_prob: float = Field(description="probability of theft while parked there (0 in the border line)")
 
 
 class ActivityOut(Strict):
@@ -116,7 +117,11 @@ class RouteOut(Strict):
     theft_prob: float = Field(description="probability that a loaded trip on this route is robbed")
     theft_prob_90: list[float] | None = Field(description="its 90% credible interval")
     one_in_trips: int | None = Field(description="about 1 in this many trips")
+    parked_theft_prob: float = Field(
+        description="the part of theft_prob from the hours parked (stops, waiting for a closed crossing)"
+    )
     expected_loss_usd: float
+    parked_loss_usd: float = Field(description="the part of the expected loss from the hours parked")
     expected_loss_usd_90: list[float] | None
     time_cost_usd: float
     operating_cost_usd: float

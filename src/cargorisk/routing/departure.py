@@ -25,7 +25,8 @@ MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth 
 class Floor:
     """What a path takes and costs at least leaving at a given hour: door-to-door hours (no
     schedule beats them), its driving hours, a cost floor (every hour at least at the rest
-    rate, driving hours at the time rate) and its theft probability (the same at every hour)."""
+    rate, driving hours at the time rate) and a theft probability no hour goes below (each edge at
+    its country's least hourly multiplier, nothing parked)."""
 
     path: object
     total_h: float

@@ -13,6 +13,7 @@ import numpy as np
 
 from cargorisk.routing import choice
 from cargorisk.routing.departure import Floor, recommended_at, sweep
+from cargorisk.routing.exposure_pricing import least_hazard, path_exposure
 from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route
 from cargorisk.routing.pool import mask_key
@@ -119,10 +120,11 @@ def floor(router: Router, path: PathSummary, cargo: float, team: bool, depart: d
 
 def static_floor(router: Router, path: PathSummary, cargo: float) -> Floor:
     """The part of a path's floor that does not depend on the hour (no hours yet): driving
-    hours, theft probability, and the cost of driving at the time rate less the rest rate,
+    hours, the least theft probability, and the cost of driving at the time rate less the rest rate,
     operating cost, tolls and expected loss."""
     costs, driving = router.costs, path.driving_s / HOUR
-    theft = float(-np.expm1(-path.risk))
+    where = path.exposure or path_exposure(router, path.ids)
+    theft = float(-np.expm1(-least_hazard(router.exposure, where)))  # the hour and stops only add
     cost = (costs.time_usd_per_h - costs.rest_usd_per_h) * driving + path.operating_usd + path.toll_usd
     return Floor(path, 0.0, driving, cost + cargo * theft, theft)
 

@@ -64,6 +64,7 @@ class Route:
     expected_loss_usd: float
     cost_usd: float
     segments: pd.DataFrame
+    parked_theft_prob: float = 0.0  # the part of theft_prob from the hours parked (stops, closed crossing)
     riskiest: list[dict] = field(default_factory=list)
     vs_fastest: str = ""
     ids: list[int] = field(default_factory=list, repr=False)  # the router's compiled edge ids
@@ -86,6 +87,14 @@ class Route:
     schedule: list[Activity] = field(default_factory=list, repr=False)
     port_zone: str | None = None  # IANA zone of the crossing
     eta_zone: str | None = None  # IANA zone of the destination (filled with the details)
+
+    @property
+    def parked_loss_usd(self) -> float:
+        """The part of the expected loss from the hours parked (hazards add, so the parked
+        hazard's share of the total)."""
+        total = -np.log1p(-self.theft_prob) if self.theft_prob < 1 else np.inf
+        parked = -np.log1p(-self.parked_theft_prob)
+        return float(self.expected_loss_usd * parked / total) if total > 0 else 0.0
 
     @property
     def port_arrival_local(self) -> datetime | None:
@@ -153,7 +162,9 @@ class Route:
             "theft_prob": self.theft_prob,
             "theft_prob_90": list(self.theft_interval) if self.theft_interval else None,
             "one_in_trips": round(1 / self.theft_prob) if self.theft_prob > 0 else None,
+            "parked_theft_prob": self.parked_theft_prob,
             "expected_loss_usd": round(self.expected_loss_usd, 2),
+            "parked_loss_usd": round(self.parked_loss_usd, 2),
             "expected_loss_usd_90": [round(p * self.cargo_value, 2) for p in self.theft_interval]
             if self.theft_interval
             else None,

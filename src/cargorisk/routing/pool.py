@@ -398,8 +398,9 @@ def compact(best: np.ndarray) -> np.ndarray:
 
 def summary_bytes(summary: PathSummary) -> int:
     """Memory of a cached path summary: its edge ids as an array and a list, its nodes and
-    ``(u, v, key)`` edges (Python objects, about 150 bytes an edge), and a little more."""
-    return 150 * len(summary.ids) + 1024
+    ``(u, v, key)`` edges (Python objects, about 150 bytes an edge), its exposure arrays (six
+    of 8 bytes an edge), and a little more."""
+    return 200 * len(summary.ids) + 1024
 
 
 def mask_key(keep: np.ndarray) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cargorisk.routing.costs import CostModel
+from cargorisk.routing.exposure_pricing import PathExposure, path_exposure, route_hazard
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import HOUR, Schedule, earliest_arrival, finish, starts_at_border
 
@@ -71,6 +72,7 @@ class PathSummary:
     edge_keys: list = dataclasses.field(default_factory=list)  # (u, v, key) of each edge
     id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
     crossing_s: float = 0.0  # driving seconds of the crossing edge
+    exposure: PathExposure | None = dataclasses.field(default=None, compare=False, repr=False)
     # the drivers' schedules at the crossing, per team flag: they do not depend on the departure
     clocks: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
@@ -151,6 +153,7 @@ class Pricer:
             edge_keys=r.engine.edge_keys(ids),
             id_list=ids.tolist(),
             crossing_s=0.0 if crossing is None else float(r.seconds[ids[crossing]]),
+            exposure=path_exposure(r, ids),
         )
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:
@@ -187,7 +190,10 @@ class Pricer:
         team: bool,
     ) -> Route:
         """The priced route of a finished schedule."""
-        theft = float(-np.expm1(-path.risk))
+        hazard = route_hazard(
+            self.r, path.exposure or path_exposure(self.r, path.ids), schedule.activities, start
+        )
+        theft = float(-np.expm1(-hazard.total))
         rest_h = schedule.rest_s / HOUR + wait.closed_min / 60
         total_h = schedule.elapsed / HOUR
         cost = self.costs.breakdown(
@@ -211,6 +217,7 @@ class Pricer:
             port_arrival=at(start, port_s),
             arrival=at(start, schedule.elapsed),
             theft_prob=theft,
+            parked_theft_prob=float(-np.expm1(-hazard.parked)),
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
             segments=NO_SEGMENTS,

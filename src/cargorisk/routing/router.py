@@ -36,6 +36,7 @@ from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values,
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.describe import describe
 from cargorisk.routing.engine import CSREngine
+from cargorisk.routing.exposure_pricing import ExposureTables
 from cargorisk.routing.matrix import Matrix, route_matrix
 from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.routing.pool import PathFinder
@@ -162,6 +163,7 @@ class Router:
         volume = self.crossings.set_index("crossing")["trucks_per_day"]
         self.low_traffic = {b for b, v in volume.items() if v < self.options.low_traffic_trucks_per_day}
         self.busy = ~crossing_mask(self.engine, self.low_traffic)  # every edge but low-traffic crossings
+        self.exposure = ExposureTables.build(graph, self.engine.nodes, self.edge_country)
         self.pricer = Pricer(self, self.costs, southbound_wait_min=self.options.southbound_wait_min)
         self.finder = PathFinder(self)
         self.cargo = GENERAL
@@ -201,6 +203,7 @@ class Router:
             base.cargo_caches[kind] = base.risk * multiplier(kind)
         new = copy.copy(base)
         new.general, new.cargo, new.risk = base, kind, base.cargo_caches[kind]
+        new.exposure = base.exposure.scaled(multiplier(kind))
         new.theft_scale_shape = combined_shape(base.theft_scale_shape, self.options.cargo_type_shape)
         new.finder = base.finder.bound_to(new, namespace=kind)  # one bounded cache for every type
         return new

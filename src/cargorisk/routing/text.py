@@ -101,6 +101,8 @@ def risk_sentence(route: Route) -> str:
         low, high = route.theft_interval
         text += f" (90%: {one_in(high)} to {one_in(low)})"
         loss += f" (90%: {low * route.cargo_value:,.0f}-{high * route.cargo_value:,.0f})"
+    if route.parked_theft_prob > 0:
+        loss += f", of which USD {route.parked_loss_usd:,.0f} while parked"
     return f"{text}; {loss}"
 
 
@@ -116,6 +118,8 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
             f"{stop['kind']} {hours(stop['hours'])} h after {stop['driving_h']:.1f} h of driving: "
             f"{stop['road']}, {stop['place']} ({stop['rule']})"
         )
+        if stop.get("theft_prob", 0.0) > 0 and route.cargo_value > 0:
+            text += f"; parked risk USD {stop['theft_prob'] * route.cargo_value:,.0f}"
         items.append((stop["start_h"] * HOUR, stop["clock"], text))
     if route.crossing is not None and route.port_s is not None:
         items.append((route.port_s, clock(route.port_arrival_local), border_sentence(route)))
@@ -132,13 +136,14 @@ def hours(value: float) -> str:
 
 
 def border_sentence(route: Route) -> str:
-    """'border: arrive World Trade Bridge; closed: waits 3.0 h until it opens Mon 06:00 CST;
-    expected line 40 min (modelled)'."""
-    closed = (
-        f"; closed: waits {route.closed_min / 60:.1f} h until it opens {clock(route.opens_at)}"
-        if route.opens_at
-        else ""
-    )
+    """'border: arrive World Trade Bridge; closed: waits 3.0 h until it opens Mon 06:00 CST
+    (parked risk USD 40); expected line 40 min (modelled)'."""
+    closed = ""
+    if route.opens_at:
+        closed = f"; closed: waits {route.closed_min / 60:.1f} h until it opens {clock(route.opens_at)}"
+        parked = sum(s.get("theft_prob", 0.0) for s in route.stop_places if s["kind"] == "closed")
+        if parked > 0 and route.cargo_value > 0:
+            closed += f" (parked risk USD {parked * route.cargo_value:,.0f})"
     return (
         f"border: arrive {route.crossing}{closed}; "
         f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"

@@ -1,0 +1,169 @@
+"""Theft exposure of a priced route in time and while parked (:mod:`cargorisk.risk.exposure`).
+
+An edge's risk (``-log(1 - theft_prob)``) counts every robbery of a loaded truck per km there,
+moving or parked, at any hour. A priced route knows when it drives each edge and where and how
+long it stands still, so its hazard is split as the exposure model says:
+
+* **in transit**, each edge carries its country's moving share ``1 - phi`` of its risk, times
+  the multiplier of the local hour at which the truck drives it (the hour's share of thefts
+  over its share of traffic; 1 in a country without an hourly profile, and 1 when the plan has
+  no departure time);
+* **parked**, each stop (break, rest, 34-hour restart, driver change, waiting for a closed
+  crossing) carries the hours it lasts times the node's hazard per hour parked unsecured
+  (``parked_risk_per_h``: the country's parked share of the riskiest road there, at that
+  road's speed, over the fleet's parked hours per driving hour).
+
+A trip that parks as the fleet does and drives at the fleet's hours keeps the edge risk's
+total; a truck held for hours at a closed crossing, or driving through the riskiest hours,
+carries more. Without a trained exposure model (``models/theft_exposure.json``) the hazard is
+the edge risk, as before. The line at the border (at the wheel, moving up) counts as transit at
+the crossing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import networkx as nx
+import numpy as np
+
+from cargorisk.routing.schedule import HOUR, Activity
+
+PARKED_KINDS = frozenset({"break", "rest", "restart", "closed", "driver change"})
+COUNTRY_CODES = ("MX", "US")  # rows of the hourly table; any other country is the last row
+
+
+@dataclass(frozen=True)
+class ExposureTables:
+    """The exposure model compiled onto the router's arrays.
+
+    ``parked_per_h``: hazard per hour parked unsecured at each node index (times the cargo
+    type's multiplier); ``share``: each edge's moving share of its risk; ``code``: each edge's
+    row in ``hourly`` (24 multipliers per country, ones where there is no profile)."""
+
+    active: bool
+    parked_per_h: np.ndarray
+    share: np.ndarray
+    code: np.ndarray
+    hourly: np.ndarray
+
+    @classmethod
+    def build(cls, graph: nx.MultiDiGraph, nodes: list, edge_country: np.ndarray) -> ExposureTables:
+        """From a risk-attached graph (``graph.graph["theft_exposure"]`` and the nodes'
+        ``parked_risk_per_h``, :func:`~cargorisk.risk.exposure.attach_stop_risk`)."""
+        model = graph.graph.get("theft_exposure")
+        code = np.full(len(edge_country), len(COUNTRY_CODES), dtype=np.int64)
+        for i, country in enumerate(COUNTRY_CODES):
+            code[edge_country == country] = i
+        hourly = np.ones((len(COUNTRY_CODES) + 1, 24))
+        shares = np.ones(len(COUNTRY_CODES) + 1)
+        if model is not None:
+            for i, country in enumerate(COUNTRY_CODES):
+                hourly[i] = model.transit_multiplier(country, np.arange(24))
+                shares[i] = model.transit_share(country)
+        parked = np.array([float(graph.nodes[n].get("parked_risk_per_h", 0.0)) for n in nodes])
+        return cls(model is not None, parked, shares[code], code, hourly)
+
+    def scaled(self, factor: float) -> ExposureTables:
+        """The same tables for a cargo type whose theft risk is ``factor`` times general freight's
+        (the edge risk the router holds is scaled already)."""
+        return ExposureTables(self.active, self.parked_per_h * factor, self.share, self.code, self.hourly)
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """A route's theft hazard (``-log(1 - p)``) moving and parked, and each parked stop's."""
+
+    transit: float
+    parked: float
+    stops: tuple[float, ...] = ()
+
+    @property
+    def total(self) -> float:
+        """Moving plus parked."""
+        return self.transit + self.parked
+
+
+@dataclass(frozen=True)
+class PathExposure:
+    """What the hazard needs of a path, computed once: driving seconds at each edge's middle
+    and end, the moving risk of each edge, its hourly row and the zone of its end."""
+
+    mid_s: np.ndarray
+    end_s: np.ndarray
+    moving: np.ndarray
+    code: np.ndarray
+    zone: np.ndarray
+    head: np.ndarray
+
+
+def path_exposure(router: object, ids: np.ndarray) -> PathExposure:
+    """:class:`PathExposure` of the edges ``ids`` on ``router``'s arrays."""
+    seconds = router.seconds[ids]
+    end = np.cumsum(seconds)
+    tables = router.exposure
+    head = router.engine.head[ids].astype(np.int64)
+    return PathExposure(
+        end - seconds / 2,
+        end,
+        router.risk[ids] * tables.share[ids],
+        tables.code[ids],
+        router.node_zone[head],
+        head,
+    )
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """A cached ZoneInfo."""
+    return ZoneInfo(name)
+
+
+def local_hours(router: object, where: PathExposure, utc_s: np.ndarray, start: datetime) -> np.ndarray:
+    """Local hour (0-23) of each edge, driven ``utc_s`` seconds after ``start`` (UTC), in the
+    zone of the edge's end (offsets taken at the start: a clock change during the trip moves
+    one hour of a night by an hour)."""
+    offsets = np.array([zone(router.zone_names[z]).utcoffset(start).total_seconds() for z in range(
+        int(where.zone.max()) + 1
+    )]) if len(where.zone) else np.zeros(1)  # fmt: skip
+    epoch = start.timestamp()
+    return ((epoch + utc_s + offsets[where.zone]) // HOUR % 24).astype(np.int64)
+
+
+def route_hazard(
+    router: object, where: PathExposure, activities: list[Activity], start: datetime | None
+) -> Hazard:
+    """The hazard of a scheduled path (module docstring); ``start``: UTC departure or None."""
+    tables = router.exposure
+    if not tables.active:
+        return Hazard(float(where.moving.sum()), 0.0)  # every share is 1: the edge risk
+    still = [a for a in activities if a.kind != "drive"]
+    if start is None:
+        moving = float(where.moving.sum())
+    else:
+        at = np.array([a.at_s for a in still])
+        lengths = np.cumsum([0.0, *(a.end_s - a.start_s for a in still)])
+        elapsed = (
+            where.mid_s + lengths[np.searchsorted(at, where.mid_s, side="right")] if still else where.mid_s
+        )
+        hours = local_hours(router, where, elapsed, start)
+        moving = float((where.moving * tables.hourly[where.code, hours]).sum())
+    stops = tuple(parked_hazard(tables, where, a) for a in still if a.kind in PARKED_KINDS)
+    return Hazard(moving, float(sum(stops)), stops)
+
+
+def least_hazard(tables: ExposureTables, where: PathExposure) -> float:
+    """A hazard no departure goes below on the path: every edge at its country's least hourly
+    multiplier, nothing parked (the departure sweep's floor)."""
+    return float((where.moving * tables.hourly.min(axis=1)[where.code]).sum())
+
+
+def parked_hazard(tables: ExposureTables, where: PathExposure, stop: Activity) -> float:
+    """Hazard of one stop: its hours times the hazard per hour parked at the node where it is."""
+    if not len(where.end_s):
+        return 0.0
+    position = min(int(np.searchsorted(where.end_s, stop.at_s - 1e-6)), len(where.end_s) - 1)
+    return float(tables.parked_per_h[where.head[position]]) * (stop.end_s - stop.start_s) / HOUR

@@ -1,0 +1,90 @@
+"""Theft exposure in time and while parked, in priced plans (routing/exposure_pricing.py), on the
+national graph with the exposure model trained from the cited time-and-place patterns."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from cargorisk.routing import Router
+
+SATURDAY_AFTERNOON = "2026-03-07T14:00-06:00"  # World Trade Bridge closes 16:00 on Saturdays
+
+
+@pytest.fixture(scope="module")
+def held(router: Router) -> object:
+    """Electronics worth USD 2M, held over Saturday night at a closed World Trade Bridge."""
+    return router.plan(
+        "Monterrey, NL",
+        "Dallas, TX",
+        depart=SATURDAY_AFTERNOON,
+        cargo_value=2_000_000,
+        cargo_type="electronics",
+        via_port="World Trade Bridge",
+    )
+
+
+def test_hours_parked_at_a_closed_crossing_are_in_the_expected_loss(held: object) -> None:
+    route = held.recommended
+    assert route.closed_min > 600  # parked overnight until the Sunday opening
+    closed = [s for s in route.stop_places if s["kind"] == "closed"]
+    assert closed and closed[0]["theft_prob"] > 0
+    assert route.parked_theft_prob > 0 and 0 < route.parked_loss_usd < route.expected_loss_usd
+    # the parked part is the stops' hazards added up (line at the border excluded: at the wheel)
+    stops = [s for s in route.stop_places if s["kind"] != "line"]
+    hazard = sum(-math.log1p(-s["theft_prob"]) for s in stops)
+    assert -math.log1p(-route.parked_theft_prob) == pytest.approx(hazard, rel=1e-6)
+    assert "while parked" in held.summary() and "parked risk USD" in held.summary()
+    out = route.to_dict()
+    assert out["parked_loss_usd"] == pytest.approx(route.parked_loss_usd, abs=0.01)
+    assert all("theft_prob" in s for s in out["stops"])
+
+
+def test_longer_hours_parked_cost_more(router: Router, held: object) -> None:
+    """The same lane leaving early on Saturday crosses before the closure: less parked risk."""
+    early = router.plan(
+        "Monterrey, NL",
+        "Dallas, TX",
+        depart="2026-03-07T06:00-06:00",
+        cargo_value=2_000_000,
+        cargo_type="electronics",
+        via_port="World Trade Bridge",
+    )
+    assert early.recommended.closed_min < 60
+    assert early.recommended.parked_theft_prob < held.recommended.parked_theft_prob
+
+
+def priced_at(router: Router, hour: int) -> float:
+    """Theft probability of Mexico City - Querétaro's fastest path leaving at ``hour``:00."""
+    depart = f"2026-03-04T{hour:02d}:00-06:00"
+    plan = router.plan("Ciudad de México", "Querétaro", depart=depart, objective="fastest", alternatives=0)
+    return plan.recommended.theft_prob
+
+
+def test_transit_risk_follows_the_hour_of_day(router: Router) -> None:
+    """In Mexico the fitted hourly profile weighs the morning above the small hours; a short
+    lane without stops shows it directly."""
+    model = router.graph.graph["theft_exposure"]
+    multiplier = model.transit_multiplier("MX", np.arange(24))
+    high, low = int(np.argmax(multiplier)), int(np.argmin(multiplier))
+    assert priced_at(router, high) > priced_at(router, low)
+
+
+def test_without_an_exposure_model_the_risk_is_the_edges(router: Router) -> None:
+    """An untrained exposure model leaves every figure as the edge risk alone."""
+    bare = copy.copy(router)
+    bare.exposure = dataclasses.replace(
+        router.exposure, active=False, share=np.ones_like(router.exposure.share)
+    )
+    a, b = bare.places("Monterrey, NL", "Dallas, TX")
+    when = datetime.fromisoformat(SATURDAY_AFTERNOON)
+    decision = bare.decide(a, b, depart=when, cargo=100_000, objective="fastest")
+    path = bare.pricer.summarize(decision.paths[0].ids)  # summarised on the bare tables
+    route = bare.price(path, when, 100_000, team=False)
+    assert route.theft_prob == pytest.approx(-math.expm1(-path.risk))
+    assert route.parked_theft_prob == 0
