@@ -47,7 +47,10 @@ class StopOut(Strict):
 class ActivityOut(Strict):
     """One interval of the schedule, from departure to arrival."""
 
-    kind: str = Field(description="drive, line, closed, break, rest, restart or driver change")
+    kind: str = Field(
+        description="drive, line, closed, break, rest, restart, driver change, yard (trailer handed "
+        "to the next carrier), customs or inspection"
+    )
     start: str | None = Field(description="UTC start (ISO 8601) when the departure is known")
     end: str | None = Field(description="UTC end (ISO 8601) when the departure is known")
     start_h: float = Field(description="hours after departure")
@@ -56,6 +59,19 @@ class ActivityOut(Strict):
     country: str = Field(description="MX or US")
     driver: int = Field(description="driver at the wheel (1, or 2 in a team) for drive and line, else 0")
     rule: str
+    carrier: str = Field(
+        description="carrier role: through carrier, or Mexican carrier, transfer carrier, US carrier"
+    )
+
+
+class LegOut(Strict):
+    """One carrier's leg of a route (one leg when crossing through, three by transfer)."""
+
+    carrier: str = Field(description="through carrier, Mexican carrier, transfer carrier or US carrier")
+    start_h: float = Field(description="hours after departure")
+    end_h: float = Field(description="hours after departure")
+    hours: float
+    driving_h: float
 
 
 class RiskyStretchOut(Strict):
@@ -121,7 +137,12 @@ class RouteOut(Strict):
     time_cost_usd: float
     operating_cost_usd: float
     toll_usd: float
-    cost_usd: float = Field(description="generalized cost: time, rest, distance, tolls, expected loss")
+    fees_usd: float = Field(description="transfer and customs-broker fees (a transfer crossing)")
+    fee_items_usd: dict[str, float]
+    cost_usd: float = Field(description="generalized cost: time, rest, distance, tolls, expected loss, fees")
+    crossing_mode: str = Field(description="through or transfer")
+    yard_theft_prob: float = Field(description="theft probability in the transfer yards (in theft_prob)")
+    legs: list[LegOut]
     vs_fastest: str
     stops: list[StopOut]
     schedule: list[ActivityOut]
@@ -165,6 +186,7 @@ class PlanOut(Strict):
     cargo_value_usd: float
     cargo_type: str
     theft_multiplier: float
+    crossing_mode: str
     objective: str
     max_time_ratio: float
     recommended: RouteOut
@@ -307,6 +329,12 @@ class RouteRequest(Trip):
     max_theft_prob: float | None = Field(None, gt=0, le=1)
     alternatives: int = Field(3, ge=0, le=5)
     max_time_ratio: float | None = Field(None, ge=1, le=5)
+    crossing_mode: str = Field(
+        "through",
+        max_length=40,
+        description="through (one truck door to door) or transfer (yard, transfer carrier, yard)",
+        examples=["transfer"],
+    )
 
 
 class MapQuery(RouteRequest):

@@ -214,6 +214,7 @@ def plan_of(request: Request, req: RouteRequest) -> object:
         cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
         avoid_ports=req.avoid_ports, via_port=req.via_port, max_theft_prob=req.max_theft_prob,
         alternatives=req.alternatives, team=req.team, max_time_ratio=req.max_time_ratio,
+        crossing_mode=req.crossing_mode,
     ))  # fmt: skip
 
 
