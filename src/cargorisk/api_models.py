@@ -109,6 +109,9 @@ class RouteOut(Strict):
     driving_h: float
     break_h: float
     rest_h: float
+    yard_customs_h: float = Field(
+        description="a transfer crossing's hours in the yards, customs and inspection"
+    )
     wait_min: float
     wait_p90_min: float
     closed_min: float

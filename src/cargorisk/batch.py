@@ -199,7 +199,7 @@ class LaneScorer:
             "cargo_type": kind,
             "km": route.km,
             "driving_h": route.driving_h,
-            "stops_h": route.break_h + route.rest_h,
+            "stops_h": route.break_h + route.rest_h + route.port_h,
             "total_h": route.total_h,
             "port_code": route.port_code,
             "crossing": route.crossing,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
+PORT_WORK = ("yard", "customs", "inspection")  # a transfer crossing's time at the border
 
 
 @dataclass
@@ -127,6 +128,11 @@ class Route:
         crossing not included)."""
         return sum(s.hours for s in self.stops if s.kind in RESTS)
 
+    @property
+    def port_h(self) -> float:
+        """Hours of a transfer crossing's yards, customs and inspection (0 crossing through)."""
+        return sum(a.hours for a in self.schedule if a.kind in PORT_WORK)
+
     def to_dict(self) -> dict:
         """JSON-ready dict: every figure of the plan table, the schedule and the segments."""
         costs = self.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, self.expected_loss_usd)
@@ -137,6 +143,7 @@ class Route:
             "driving_h": round(self.driving_h, 2),
             "break_h": round(self.break_h, 2),
             "rest_h": round(self.rest_h, 2),
+            "yard_customs_h": round(self.port_h, 2),
             "wait_min": round(self.wait_min, 1),
             "wait_p90_min": round(self.wait_p90_min, 1),
             "closed_min": round(self.closed_min, 1),

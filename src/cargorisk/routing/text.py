@@ -69,7 +69,7 @@ def routes_table(routes: list[Route]) -> list[str]:
         costs = r.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, r.expected_loss_usd)
         crossing = (r.crossing or "-")[:29] + ("*" if r.low_traffic else "")
         lines.append(
-            f"{r.label:<{LABEL}} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h:>7.1f} "
+            f"{r.label:<{LABEL}} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h + r.port_h:>7.1f} "
             f"{r.wait_min:>5.0f}m {r.total_h:>7.1f} {crossing:<30} {clock(r.port_arrival_local):<13} "
             f"{clock(r.eta_local):<13} {r.theft_prob:>9.2e} {one_in(r.theft_prob).removeprefix('1 in '):>7} "
             f"{r.expected_loss_usd:>6,.0f} {costs.operating_usd:>8,.0f} {costs.toll_usd:>6,.0f} "
