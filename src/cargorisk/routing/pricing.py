@@ -260,11 +260,15 @@ class Pricer:
         team: bool,
     ) -> Route:
         """The priced route of a finished schedule."""
-        mode = transfer.TRANSFER if self.transferring(path) else transfer.THROUGH
-        yard = self.yard_risk(path, schedule) if mode == transfer.TRANSFER else 0.0
-        fees = dict(transfer.figures().fees_usd) if mode == transfer.TRANSFER else {}
+        mode, yard, fees, yard_h = transfer.THROUGH, 0.0, {}, 0.0
+        if self.transferring(path):  # the yards: theft exposure, fees, time at the rest rate
+            mode, yard, fees = (
+                transfer.TRANSFER,
+                self.yard_risk(path, schedule),
+                dict(transfer.figures().fees_usd),
+            )
+            yard_h = sum(a.hours for a in schedule.activities if a.kind == transfer.HANDOVER)
         theft = float(-np.expm1(-(path.risk + yard)))
-        yard_h = sum(a.hours for a in schedule.activities if a.kind == transfer.HANDOVER)
         rest_h = schedule.rest_s / HOUR + wait.closed_min / 60 + yard_h  # the trailer waits, no driver
         total_h = schedule.elapsed / HOUR
         cost = self.costs.breakdown(
