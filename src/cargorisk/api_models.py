@@ -295,13 +295,20 @@ Place = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
 class Trip(Request):
-    """What a route and a matrix request share: departure, cargo, objective, team driving."""
+    """What a route and a matrix request share: departure, cargo, objective, team driving,
+    crossing mode."""
 
     depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
     cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
     cargo_type: str = Field("general", max_length=40, examples=["food_beverage"])
     objective: Literal["balanced", "fastest", "safest"] = "balanced"
     team: bool = False
+    crossing_mode: str = Field(
+        "through",
+        max_length=40,
+        description="through (one truck door to door) or transfer (yard, transfer carrier, yard)",
+        examples=["transfer"],
+    )
 
     @field_validator("cargo_value", mode="before")
     @classmethod
@@ -332,12 +339,6 @@ class RouteRequest(Trip):
     max_theft_prob: float | None = Field(None, gt=0, le=1)
     alternatives: int = Field(3, ge=0, le=5)
     max_time_ratio: float | None = Field(None, ge=1, le=5)
-    crossing_mode: str = Field(
-        "through",
-        max_length=40,
-        description="through (one truck door to door) or transfer (yard, transfer carrier, yard)",
-        examples=["transfer"],
-    )
 
 
 class MapQuery(RouteRequest):

@@ -846,6 +846,9 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     help="The search each cell's route comes from (see README: Matrix).",
 )
 @click.option("--team", is_flag=True, help="Two drivers.")
+@click.option(
+    "--crossing-mode", default="through", show_default=True, help="through or transfer (see route)."
+)
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON (one array per figure).")
 @click.option(
@@ -861,6 +864,7 @@ def matrix_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     cargo_type: str,
     objective: str,
     team: bool,
+    crossing_mode: str,
     year: int,
     as_json: bool,
     output: Path | None,
@@ -874,7 +878,7 @@ def matrix_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     with stage("route every pair") as note:
         found = router.matrix(
             list(origins), list(destinations), depart=depart, cargo_value=cargo_value,
-            cargo_type=cargo_type, objective=objective, team=team,
+            cargo_type=cargo_type, objective=objective, team=team, crossing_mode=crossing_mode,
         )  # fmt: skip
         note["result"] = f"{len(origins)} x {len(destinations)} pairs"
     if as_json:

@@ -164,3 +164,15 @@ def test_api_field(trained: Settings) -> None:
     assert bad.status_code == 400 and "crossing_mode 'drayage' is not one of" in bad.json()["error"]
     through = client.post("/v1/route", json=LANE).json()
     assert through["crossing_mode"] == "through" and through["recommended"]["fees_usd"] == 0
+
+
+def test_matrix_prices_the_same_mode(router: Router) -> None:
+    cells = {
+        mode: router.matrix(["Monterrey, NL"], ["Dallas, TX"], depart=DEPART, crossing_mode=mode).to_dict()
+        for mode in ("through", "transfer")
+    }
+    through, transfer = cells["through"], cells["transfer"]
+    assert transfer["cost_usd"][0][0] > through["cost_usd"][0][0] + figures().fee_total_usd - 1
+    assert transfer["theft_prob"][0][0] > through["theft_prob"][0][0]
+    with pytest.raises(InputError, match="crossing_mode 'drayage'"):
+        router.matrix(["Monterrey, NL"], ["Dallas, TX"], crossing_mode="drayage")

@@ -316,13 +316,15 @@ class Router:
         cargo_type: str | None = None,
         objective: str = "balanced",
         team: bool = False,
+        crossing_mode: str | None = None,
     ) -> Matrix:
         """Every origin to every destination from one search per origin (and per destination,
         backwards, across the border): km, hours, crossing, theft probability, expected loss
-        and cost of each pair's route; :mod:`~cargorisk.routing.matrix` says which route."""
+        and cost of each pair's route, crossing in ``crossing_mode`` (:meth:`with_crossing`);
+        :mod:`~cargorisk.routing.matrix` says which route."""
         return route_matrix(
-            self, origins, destinations, depart=depart, cargo_value=cargo_value, cargo_type=cargo_type,
-            objective=objective, team=team,
+            self.with_crossing(crossing_mode), origins, destinations, depart=depart, cargo_value=cargo_value,
+            cargo_type=cargo_type, objective=objective, team=team,
         )  # fmt: skip
 
     def place_name(self, place: Place) -> str:

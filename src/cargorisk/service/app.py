@@ -331,6 +331,7 @@ async def matrix(req: MatrixRequest, request: Request) -> Response:
         found = router_of(request).matrix(
             req.origins, req.destinations, depart=req.depart, cargo_value=req.cargo_value,
             cargo_type=req.cargo_type, objective=req.objective, team=req.team,
+            crossing_mode=req.crossing_mode,
         )  # fmt: skip
         return JSONResponse(found.to_dict())
 
