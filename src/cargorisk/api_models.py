@@ -48,7 +48,10 @@ class StopOut(Strict):
 class ActivityOut(Strict):
     """One interval of the schedule, from departure to arrival."""
 
-    kind: str = Field(description="drive, line, closed, break, rest, restart or driver change")
+    kind: str = Field(
+        description="drive, line, closed, break, rest, restart, driver change, yard (trailer handed "
+        "to the next carrier), customs or inspection"
+    )
     start: str | None = Field(description="UTC start (ISO 8601) when the departure is known")
     end: str | None = Field(description="UTC end (ISO 8601) when the departure is known")
     start_h: float = Field(description="hours after departure")
@@ -57,6 +60,19 @@ class ActivityOut(Strict):
     country: str = Field(description="MX or US")
     driver: int = Field(description="driver at the wheel (1, or 2 in a team) for drive and line, else 0")
     rule: str
+    carrier: str = Field(
+        description="carrier role: through carrier, or Mexican carrier, transfer carrier, US carrier"
+    )
+
+
+class LegOut(Strict):
+    """One carrier's leg of a route (one leg when crossing through, three by transfer)."""
+
+    carrier: str = Field(description="through carrier, Mexican carrier, transfer carrier or US carrier")
+    start_h: float = Field(description="hours after departure")
+    end_h: float = Field(description="hours after departure")
+    hours: float
+    driving_h: float
 
 
 class RiskyStretchOut(Strict):
@@ -94,6 +110,9 @@ class RouteOut(Strict):
     driving_h: float
     break_h: float
     rest_h: float
+    yard_customs_h: float = Field(
+        description="a transfer crossing's hours in the yards, customs and inspection"
+    )
     wait_min: float
     wait_p90_min: float
     closed_min: float
@@ -126,7 +145,12 @@ class RouteOut(Strict):
     time_cost_usd: float
     operating_cost_usd: float
     toll_usd: float
-    cost_usd: float = Field(description="generalized cost: time, rest, distance, tolls, expected loss")
+    fees_usd: float = Field(description="transfer and customs-broker fees (a transfer crossing)")
+    fee_items_usd: dict[str, float]
+    cost_usd: float = Field(description="generalized cost: time, rest, distance, tolls, expected loss, fees")
+    crossing_mode: str = Field(description="through or transfer")
+    yard_theft_prob: float = Field(description="theft probability in the transfer yards (in theft_prob)")
+    legs: list[LegOut]
     vs_fastest: str
     stops: list[StopOut]
     schedule: list[ActivityOut]
@@ -170,6 +194,7 @@ class PlanOut(Strict):
     cargo_value_usd: float
     cargo_type: str
     theft_multiplier: float
+    crossing_mode: str
     objective: str
     max_time_ratio: float
     recommended: RouteOut
@@ -275,13 +300,20 @@ Place = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
 class Trip(Request):
-    """What a route and a matrix request share: departure, cargo, objective, team driving."""
+    """What a route and a matrix request share: departure, cargo, objective, team driving,
+    crossing mode."""
 
     depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
     cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
     cargo_type: str = Field("general", max_length=40, examples=["food_beverage"])
     objective: Literal["balanced", "fastest", "safest"] = "balanced"
     team: bool = False
+    crossing_mode: str = Field(
+        "through",
+        max_length=40,
+        description="through (one truck door to door) or transfer (yard, transfer carrier, yard)",
+        examples=["transfer"],
+    )
 
     @field_validator("cargo_value", mode="before")
     @classmethod

@@ -3,7 +3,8 @@
 Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``), optional
 ``depart`` (ISO 8601; without an offset, the origin's local time), ``cargo_value`` (USD),
 ``cargo_type`` (see :mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced,
-fastest, safest).
+fastest, safest), ``crossing_mode`` (through, transfer; empty is through, see
+:mod:`cargorisk.routing.transfer`).
 Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
 the others. With a departure, ``port_arrival_local`` and ``eta_local`` are the times at the
 crossing and at the destination (ISO 8601 with the offset of their zone, named in ``port_zone``
@@ -32,10 +33,11 @@ from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, iso, join_lines
 from cargorisk.routing.router import Router
+from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
 
 log = logging.getLogger(__name__)
 REQUIRED = ("lane_id", "origin", "destination")
-REQUEST = ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective")  # what a row asks
+REQUEST = ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective", "crossing_mode")
 # output columns, in order, with their types (text as string, the rest float)
 OUTPUT_TYPES = {
     "lane_id": "string",
@@ -68,6 +70,9 @@ OUTPUT_TYPES = {
     "expected_loss_high_usd": "float64",
     "operating_cost_usd": "float64",
     "toll_usd": "float64",
+    "crossing_mode": "string",
+    "fees_usd": "float64",
+    "yard_theft_prob": "float64",
     "cost_usd": "float64",
     "fastest_km": "float64",
     "fastest_total_h": "float64",
@@ -89,7 +94,7 @@ def check_header(columns: list[str], source: str = "input") -> None:
     if missing:
         msg = (
             f"{source} lacks columns {missing}; a lane book needs {list(REQUIRED)} "
-            "(optional: depart, cargo_value, cargo_type, objective)"
+            "(optional: depart, cargo_value, cargo_type, objective, crossing_mode)"
         )
         raise InputError(msg)
 
@@ -131,8 +136,8 @@ class LaneScorer:
         return self.parse(row)
 
     def parse(self, row: pd.Series) -> tuple:
-        """(origin Place, destination Place, depart, cargo, objective, cargo type) from a row,
-        or raise."""
+        """(origin Place, destination Place, depart, cargo, objective, cargo type, crossing
+        mode) from a row, or raise."""
         a, b = self.router.places(row.get("origin"), row.get("destination"), resolve=self.place)
         depart, cargo, objective, kind = self.router.check_request(
             a,
@@ -141,7 +146,15 @@ class LaneScorer:
             objective=blank_to_none(row.get("objective")) or "balanced",
             cargo_type=blank_to_none(row.get("cargo_type")),
         )
-        return a, b, depart, cargo, objective, kind
+        return (
+            a,
+            b,
+            depart,
+            cargo,
+            objective,
+            kind,
+            check_crossing_mode(blank_to_none(row.get("crossing_mode"))),
+        )
 
     # ---- rows ----
 
@@ -152,20 +165,27 @@ class LaneScorer:
             out["error"] = f"InputError: {row[READ_ERROR]}"
             return out
         try:
-            a, b, depart, cargo, objective, kind = self.request(row)
-            key = (a.node, b.node, depart, cargo, objective, kind)
+            a, b, depart, cargo, objective, kind, mode = self.request(row)
+            key = (a.node, b.node, depart, cargo, objective, kind, mode)
             if key not in self.memo:
-                self.memo[key] = self.score_lane(a, b, depart, cargo, objective, kind)
+                self.memo[key] = self.score_lane(a, b, depart, cargo, objective, kind, mode)
             out.update(self.memo[key], status="ok")
         except CargoRiskError as exc:
             out["error"] = f"{type(exc).__name__}: {exc}"
         return out
 
     def score_lane(
-        self, a: object, b: object, depart: datetime | None, cargo: float, objective: str, kind: str = GENERAL
+        self,
+        a: object,
+        b: object,
+        depart: datetime | None,
+        cargo: float,
+        objective: str,
+        kind: str = GENERAL,
+        mode: str = DEFAULT_MODE,
     ) -> dict:
         """Scores of one lane: the recommended route, the fastest, their difference, the top driver."""
-        router = self.router.for_cargo(kind)
+        router = self.router.for_cargo(kind).with_crossing(mode)
         chosen = router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
         route, fastest = chosen.recommended, chosen.fastest
         router.add_details(route, full=False)  # the top risk driver (and, with a departure, the ETA's zone)
@@ -179,7 +199,7 @@ class LaneScorer:
             "cargo_type": kind,
             "km": route.km,
             "driving_h": route.driving_h,
-            "stops_h": route.break_h + route.rest_h,
+            "stops_h": route.break_h + route.rest_h + route.port_h,
             "total_h": route.total_h,
             "port_code": route.port_code,
             "crossing": route.crossing,
@@ -199,6 +219,9 @@ class LaneScorer:
             "expected_loss_high_usd": high * cargo,
             "operating_cost_usd": route.costs.operating_usd,
             "toll_usd": route.costs.toll_usd,
+            "crossing_mode": route.crossing_mode if route.crossing else mode,
+            "fees_usd": route.costs.fees_usd,
+            "yard_theft_prob": route.yard_theft_prob,
             "cost_usd": route.cost_usd,
             "fastest_km": fastest.km,
             "fastest_total_h": fastest.total_h,

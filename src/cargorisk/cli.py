@@ -755,6 +755,12 @@ def border_heatmap(settings: Settings, port: str, month: int, output: Path | Non
     "--depart-window", type=float, help="Hours after --depart searched for a better departure (default 24)."
 )
 @click.option("--pareto", is_flag=True, help="Add the exact time/theft-risk front within the bound.")
+@click.option(
+    "--crossing-mode",
+    default="through",
+    show_default=True,
+    help="through (one truck door to door) or transfer (yard, transfer carrier, yard; how most loads cross).",
+)
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
 @click.option(
     "--waits", "waits_file", type=click.Path(path_type=Path), help="Saved CBP wait-times feed (JSON)."
@@ -779,6 +785,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     max_time_ratio: float | None,
     depart_window: float | None,
     pareto: bool,
+    crossing_mode: str,
     year: int,
     waits_file: Path | None,
     as_json: bool,
@@ -810,6 +817,7 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
             max_time_ratio=max_time_ratio,
             depart_window_h=depart_window,
             pareto=pareto,
+            crossing_mode=crossing_mode,
         )
         note["result"] = f"{len(plan.routes())} routes, {len(plan.pareto)} Pareto points"
     click.echo(plan.to_json()) if as_json else say(plan.summary())
@@ -838,6 +846,9 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     help="The search each cell's route comes from (see README: Matrix).",
 )
 @click.option("--team", is_flag=True, help="Two drivers.")
+@click.option(
+    "--crossing-mode", default="through", show_default=True, help="through or transfer (see route)."
+)
 @click.option("--year", type=int, default=2025, show_default=True, help="Year of the theft-risk prediction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the matrix as JSON (one array per figure).")
 @click.option(
@@ -853,6 +864,7 @@ def matrix_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     cargo_type: str,
     objective: str,
     team: bool,
+    crossing_mode: str,
     year: int,
     as_json: bool,
     output: Path | None,
@@ -866,7 +878,7 @@ def matrix_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
     with stage("route every pair") as note:
         found = router.matrix(
             list(origins), list(destinations), depart=depart, cargo_value=cargo_value,
-            cargo_type=cargo_type, objective=objective, team=team,
+            cargo_type=cargo_type, objective=objective, team=team, crossing_mode=crossing_mode,
         )  # fmt: skip
         note["result"] = f"{len(origins)} x {len(destinations)} pairs"
     if as_json:

@@ -65,7 +65,7 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     return RoutePlan(
         router.place_name(decision.a), router.place_name(decision.b), decision.depart, decision.cargo,
         shown.objective, chosen.recommended, chosen.fastest, chosen.safest, alts, front, advice, shown.ratio,
-        notes, router.cargo,
+        notes, router.cargo, router.crossing_mode,
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@
          + operating cost per km x km           (fuel, repair and maintenance, tyres; by country)
          + tolls                                (per toll km, by country)
          + cargo value x P(theft)               P(theft) = 1 - prod(1 - p_edge)
+         + fees                                 (a transfer crossing: transfer and broker fees)
 
 Every default is a field of :class:`~cargorisk.config.Settings` with its source there, and can
 be overridden (``CARGORISK_*`` variables, ``cargorisk --set NAME=VALUE``, or ``CostModel(...)``).
@@ -37,11 +38,14 @@ class CostBreakdown:
     operating_usd: float
     toll_usd: float
     loss_usd: float
+    fees_usd: float = 0.0  # transfer and customs-broker fees (a transfer crossing)
 
     @property
     def total_usd(self) -> float:
         """The generalized cost."""
-        return self.time_usd + self.rest_usd + self.operating_usd + self.toll_usd + self.loss_usd
+        return (
+            self.time_usd + self.rest_usd + self.operating_usd + self.toll_usd + self.loss_usd + self.fees_usd
+        )
 
 
 @dataclass(frozen=True)
@@ -96,14 +100,16 @@ class CostModel:
         toll_usd: float,
         theft_prob: float,
         cargo_value: float,
+        fees_usd: float = 0.0,
     ) -> CostBreakdown:
-        """Exact cost components of a priced route."""
+        """Exact cost components of a priced route (``fees_usd``: a transfer's fees)."""
         return CostBreakdown(
             self.time_usd_per_h * busy_h,
             self.rest_usd_per_h * rest_h,
             operating_usd,
             toll_usd,
             cargo_value * theft_prob,
+            fees_usd,
         )
 
 

@@ -24,7 +24,11 @@ In Mexico (NOM-087-SCT-2-2017, federal freight):
 - driving since the last 30 consecutive minutes off duty is at most 5 hours;
 - driving since the last 8 consecutive hours off duty is at most 14 hours.
 
-Each driver starts the trip rested (at least 34 hours off before the departure). A plan whose
+Each driver starts the trip rested (at least 34 hours off before the departure). In a
+transfer crossing the trailer changes carrier in a *yard* on each side of the border: the
+drivers before a yard and after it are different people, so each leg between yards is
+checked as its own logs, its drivers starting rested (customs and inspection at the port are
+the transfer driver's duty, not driving). A plan whose
 driving does not add up to its road runs, country by country, or whose activities leave gaps
 or overlap, is reported too.
 """
@@ -52,7 +56,9 @@ MX_PAUSE, MX_CONTINUOUS, MX_REST, MX_DRIVING = 0.5 * H, 5 * H, 8 * H, 14 * H
 
 DRIVING, ON_DUTY, OFF_DUTY = "driving", "on duty", "off duty"
 AT_THE_WHEEL = {"drive", "line"}
-EVERYONE_OFF = {"break", "rest", "restart", "closed"}
+EVERYONE_OFF = {"break", "rest", "restart", "closed", "yard"}
+ON_DUTY_NOT_DRIVING = {"driver change", "customs", "inspection"}
+HANDOVER = "yard"  # the trailer changes carrier: other drivers from here on
 
 
 @dataclass(frozen=True)
@@ -84,9 +90,21 @@ def check_schedule(
     problems = consistency(activities, legs, team=team)
     if problems:
         return problems
-    for driver in (1, 2) if team else (1,):
-        problems += check_log(log_of(activities, driver), driver)
+    for leg in carrier_legs(activities):
+        for driver in (1, 2) if team else (1,):
+            problems += check_log(log_of(leg, driver), driver)
     return problems
+
+
+def carrier_legs(activities: Sequence[object]) -> list[list[object]]:
+    """The activities of each carrier's leg: split after every yard (the yard itself ends the
+    leg before it; the next drivers are others)."""
+    out: list[list[object]] = [[]]
+    for a in activities:
+        out[-1].append(a)
+        if a.kind == HANDOVER:
+            out.append([])
+    return [leg for leg in out if leg]
 
 
 def consistency(activities: Sequence[object], legs: Sequence[tuple[float, str]], *, team: bool) -> list[str]:
@@ -94,7 +112,7 @@ def consistency(activities: Sequence[object], legs: Sequence[tuple[float, str]],
     problems = []
     clock = 0.0
     for a in activities:
-        if a.kind not in AT_THE_WHEEL | EVERYONE_OFF | {"driver change"}:
+        if a.kind not in AT_THE_WHEEL | EVERYONE_OFF | ON_DUTY_NOT_DRIVING:
             problems.append(f"unknown activity {a.kind!r}")
         if abs(a.start_s - clock) > TOL or a.end_s < a.start_s - TOL:
             problems.append(f"{a.kind} at {a.start_s / H:.2f} h leaves a gap or overlaps ({clock / H:.2f} h)")
@@ -138,7 +156,7 @@ def log_of(activities: Iterable[object], driver: int) -> list[Entry]:
         if a.kind in AT_THE_WHEEL:
             status = DRIVING if a.driver == driver else OFF_DUTY  # the other rests in the berth
         else:
-            status = ON_DUTY if a.kind == "driver change" else OFF_DUTY
+            status = ON_DUTY if a.kind in ON_DUTY_NOT_DRIVING else OFF_DUTY
         out.append(Entry(status, a.start_s, a.end_s, a.country))
     return out
 

@@ -21,11 +21,13 @@ from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import HOUR, RESTS, STOPS, Activity
 from cargorisk.routing.text import plan_text
+from cargorisk.routing.transfer import carrier_of, legs
 
 if TYPE_CHECKING:
     import networkx as nx
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
+PORT_WORK = ("yard", "customs", "inspection")  # a transfer crossing's time at the border
 
 
 @dataclass
@@ -87,6 +89,9 @@ class Route:
     schedule: list[Activity] = field(default_factory=list, repr=False)
     port_zone: str | None = None  # IANA zone of the crossing
     eta_zone: str | None = None  # IANA zone of the destination (filled with the details)
+    crossing_mode: str = "through"  # or "transfer" (:mod:`~cargorisk.routing.transfer`)
+    yard_theft_prob: float = 0.0  # theft probability in the transfer yards (in ``theft_prob``)
+    fees: dict[str, float] = field(default_factory=dict)  # a transfer's fees, USD (in ``costs``)
 
     @property
     def parked_loss_usd(self) -> float:
@@ -132,15 +137,22 @@ class Route:
         crossing not included)."""
         return sum(s.hours for s in self.stops if s.kind in RESTS)
 
+    @property
+    def port_h(self) -> float:
+        """Hours of a transfer crossing's yards, customs and inspection (0 crossing through)."""
+        return sum(a.hours for a in self.schedule if a.kind in PORT_WORK)
+
     def to_dict(self) -> dict:
         """JSON-ready dict: every figure of the plan table, the schedule and the segments."""
         costs = self.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, self.expected_loss_usd)
+        carriers = carrier_of(self.schedule, self.direction, self.crossing_mode)
         return {
             "label": self.label,
             "km": round(self.km, 1),
             "driving_h": round(self.driving_h, 2),
             "break_h": round(self.break_h, 2),
             "rest_h": round(self.rest_h, 2),
+            "yard_customs_h": round(self.port_h, 2),
             "wait_min": round(self.wait_min, 1),
             "wait_p90_min": round(self.wait_p90_min, 1),
             "closed_min": round(self.closed_min, 1),
@@ -171,19 +183,24 @@ class Route:
             "time_cost_usd": round(costs.time_usd + costs.rest_usd, 2),
             "operating_cost_usd": round(costs.operating_usd, 2),
             "toll_usd": round(costs.toll_usd, 2),
+            "fees_usd": round(costs.fees_usd, 2),
+            "fee_items_usd": {k: round(v, 2) for k, v in self.fees.items()},
             "cost_usd": round(self.cost_usd, 2),
+            "crossing_mode": self.crossing_mode,
+            "yard_theft_prob": self.yard_theft_prob,
+            "legs": legs(self.schedule, self.direction, self.crossing_mode),
             "vs_fastest": self.vs_fastest,
             "stops": self.stop_places,
-            "schedule": [self.activity_dict(a) for a in self.schedule],
+            "schedule": [self.activity_dict(a, c) for a, c in zip(self.schedule, carriers, strict=True)],
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
             "segments": records(self.segments),
             "geometry": shapely.geometry.mapping(self.line) if self.edge_lines is not None else None,
         }
 
-    def activity_dict(self, activity: Activity) -> dict:
+    def activity_dict(self, activity: Activity, carrier: str = "") -> dict:
         """One activity of the schedule, JSON-ready: UTC start and end (None without a
-        departure), hours after departure, country, driver at the wheel."""
+        departure), hours after departure, country, driver at the wheel, carrier role."""
         return {
             "kind": activity.kind,
             "start": iso(self.utc(activity.start_s)),
@@ -194,6 +211,7 @@ class Route:
             "country": activity.country,
             "driver": activity.driver,
             "rule": activity.rule,
+            "carrier": carrier,
         }
 
 
@@ -261,6 +279,7 @@ class RoutePlan:
     max_time_ratio: float = 1.5
     notes: list[str] = field(default_factory=list)
     cargo_type: str = "general"
+    crossing_mode: str = "through"
 
     def routes(self) -> list[Route]:
         """Recommended, fastest, safest and alternatives, without repeats (same path)."""
@@ -283,6 +302,7 @@ class RoutePlan:
             "cargo_value_usd": self.cargo_value_usd,
             "cargo_type": self.cargo_type,
             "theft_multiplier": round(multiplier(self.cargo_type), 3),
+            "crossing_mode": self.crossing_mode,
             "objective": self.objective,
             "max_time_ratio": self.max_time_ratio,
             "recommended": self.recommended.to_dict(),

@@ -22,10 +22,21 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from cargorisk.risk.cargo import multiplier
+from cargorisk.routing import transfer
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.exposure_pricing import PathExposure, path_exposure, route_hazard
 from cargorisk.routing.plan import Route
-from cargorisk.routing.schedule import HOUR, Schedule, earliest_arrival, finish, starts_at_border
+from cargorisk.routing.schedule import (
+    HOUR,
+    Handover,
+    Schedule,
+    drive_all,
+    earliest_arrival,
+    finish,
+    finish_transfer,
+    starts_at_border,
+)
 
 MAX_WAIT_FOR_OPENING_H = 96
 NO_SEGMENTS = pd.DataFrame()  # filled for the routes a plan returns (Router.add_details)
@@ -96,6 +107,15 @@ class PathSummary:
             self.clocks[key] = schedule.elapsed / HOUR
         return self.clocks[key]
 
+    def at_first_yard(self, team: bool) -> Schedule:
+        """The first carrier's schedule at its yard by the crossing (a transfer crossing: its
+        drivers do not go on across the border, so no rest need last 10 hours), computed once
+        per team flag."""
+        key = (transfer.TRANSFER, team)
+        if key not in self.clocks:
+            self.clocks[key] = drive_all(Schedule(team=team), self.before)
+        return self.clocks[key]
+
     def schedules_at_crossing(self, team: bool) -> list[Schedule]:
         """The drivers' schedules at the crossing (the end without one), computed once per team
         flag (:func:`~cargorisk.routing.schedule.starts_at_border`; they do not depend on the
@@ -161,10 +181,61 @@ class Pricer:
         computed in UTC from the departure; of the schedules that differ in how long the rests
         in Mexico are, the one arriving first (then with the least rest) is kept."""
         start = None if depart is None else depart.astimezone(UTC)
-        schedule, port_s, waits = finish(
-            path.schedules_at_crossing(team), self.waits_for(path, start), path.crossing_legs(), path.after
-        )
+        if self.transferring(path):
+            schedule, port_s, waits = self.transfer_schedule(path, start, team)
+        else:
+            schedule, port_s, waits = finish(
+                path.schedules_at_crossing(team),
+                self.waits_for(path, start),
+                path.crossing_legs(),
+                path.after,
+            )
         return self.route(path, schedule, combined(waits), port_s, start, depart, cargo, team)
+
+    def transferring(self, path: PathSummary) -> bool:
+        """Whether ``path`` crosses the border by transfer (:mod:`~cargorisk.routing.transfer`)."""
+        return path.bridge is not None and self.r.crossing_mode == transfer.TRANSFER
+
+    def transfer_schedule(
+        self, path: PathSummary, start: datetime | None, team: bool
+    ) -> tuple[Schedule, float, list[tuple[float, float, Wait]]]:
+        """The three carriers' schedule of a transfer crossing (see :func:`finish_transfer`):
+        yard dwell, drayage with customs and the cargo type's inspection, far yard, second
+        carrier."""
+        figures = transfer.figures()
+        first, carrier, second = transfer.roles(path.direction)
+        yards = (
+            Handover(
+                figures.yard_origin_h * HOUR, f"secured yard: the {first} hands the trailer to the {carrier}"
+            ),
+            Handover(
+                figures.yard_destination_h * HOUR,
+                f"secured yard: the {carrier} hands the trailer to the {second}",
+            ),
+        )
+        work = [
+            ("customs", figures.customs_h * HOUR, "customs clearance of the transfer"),
+            ("inspection", figures.inspection(self.r.cargo) * HOUR, transfer.inspection_rule(self.r.cargo)),
+        ]
+        legs = path.crossing_legs()
+        return finish_transfer(
+            path.at_first_yard(team), self.waits_for(path, start), legs, path.after, team=team, yards=yards,
+            port_work=work,
+        )  # fmt: skip
+
+    def yard_risk(self, path: PathSummary, schedule: Schedule) -> float:
+        """Theft risk (``-log(1 - p)``) of the trailer parked in the yards of a transfer: each
+        yard dwell's hours times the secured-yard hazard at its end of the crossing
+        (:func:`~cargorisk.routing.transfer.yard_hazard_per_h`)."""
+        dwell = [a.hours for a in schedule.activities if a.kind == transfer.HANDOVER]
+        if not dwell or path.crossing is None:
+            return 0.0
+        nodes = (path.nodes[path.crossing], path.nodes[path.crossing + 1])
+        scale = multiplier(self.r.cargo)
+        return sum(
+            hours * transfer.yard_hazard_per_h(self.r.graph, node, scale)
+            for hours, node in zip(dwell, nodes, strict=False)
+        )
 
     def least_hours(self, path: PathSummary, depart: datetime | None, team: bool) -> float:
         """Hours no schedule of ``path`` beats leaving at ``depart``: across the border, the
@@ -173,6 +244,8 @@ class Pricer:
         closure can stand for a stop, and the schedule takes stops as they fall due)."""
         if path.bridge is None:
             return path.least_hours(team)
+        if self.transferring(path):  # exact: three carriers, no schedule choices to bound
+            return self.price(path, depart, 0.0, team=team).total_h
         start = None if depart is None else depart.astimezone(UTC)
         wait_at, legs = self.waits_for(path, start), path.crossing_legs()
         after = sum(seconds for seconds, _ in path.after)
@@ -190,11 +263,19 @@ class Pricer:
         team: bool,
     ) -> Route:
         """The priced route of a finished schedule."""
+        mode, yard, fees, yard_h = transfer.THROUGH, 0.0, {}, 0.0
+        if self.transferring(path):  # the yards: theft exposure, fees, time at the rest rate
+            mode, yard, fees = (
+                transfer.TRANSFER,
+                self.yard_risk(path, schedule),
+                dict(transfer.figures().fees_usd),
+            )
+            yard_h = sum(a.hours for a in schedule.activities if a.kind == transfer.HANDOVER)
         hazard = route_hazard(
             self.r, path.exposure or path_exposure(self.r, path.ids), schedule.activities, start
         )
-        theft = float(-np.expm1(-hazard.total))
-        rest_h = schedule.rest_s / HOUR + wait.closed_min / 60
+        theft = float(-np.expm1(-(hazard.total + yard)))
+        rest_h = schedule.rest_s / HOUR + wait.closed_min / 60 + yard_h  # the trailer waits, no driver
         total_h = schedule.elapsed / HOUR
         cost = self.costs.breakdown(
             busy_h=total_h - rest_h,
@@ -203,6 +284,7 @@ class Pricer:
             toll_usd=path.toll_usd,
             theft_prob=theft,
             cargo_value=cargo,
+            fees_usd=sum(fees.values()),
         )
         return Route(
             label="",
@@ -217,7 +299,7 @@ class Pricer:
             port_arrival=at(start, port_s),
             arrival=at(start, schedule.elapsed),
             theft_prob=theft,
-            parked_theft_prob=float(-np.expm1(-hazard.parked)),
+            parked_theft_prob=float(-np.expm1(-(hazard.parked + yard))),
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
             segments=NO_SEGMENTS,
@@ -235,6 +317,9 @@ class Pricer:
             schedule=schedule.activities,
             port_zone=self.r.time_zones.get(path.bridge) if path.bridge else None,
             port_s=port_s,
+            crossing_mode=mode,
+            yard_theft_prob=float(-np.expm1(-yard)),
+            fees=fees,
         )
 
     def waits_for(self, path: PathSummary, start: datetime | None) -> Callable:

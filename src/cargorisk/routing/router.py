@@ -42,6 +42,7 @@ from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.routing.pool import PathFinder
 from cargorisk.routing.pricing import PathSummary, Pricer
 from cargorisk.routing.request import check_request
+from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -109,6 +110,8 @@ class Router:
     options
         Time bound, low-traffic threshold, southbound wait, departure window.
     """
+
+    crossing_mode = DEFAULT_MODE  # how the border is crossed (see with_crossing)
 
     def __init__(  # noqa: PLR0913  (the router's parts, all keyword-only)
         self,
@@ -208,6 +211,18 @@ class Router:
         new.finder = base.finder.bound_to(new, namespace=kind)  # one bounded cache for every type
         return new
 
+    def with_crossing(self, mode: object) -> Router:
+        """This router crossing the border in ``mode`` (``through``: one truck door to door;
+        ``transfer``: yard, transfer carrier, yard; :mod:`~cargorisk.routing.transfer`): itself
+        when it already does, else a shallow copy sharing the searches (the paths do not
+        depend on the mode; their pricing does)."""
+        mode = check_crossing_mode(mode)
+        if mode == self.crossing_mode:
+            return self
+        new = copy.copy(self)
+        new.crossing_mode = mode
+        return new
+
     @classmethod
     def from_settings(
         cls, settings: Settings, year: int = 2025, graph: nx.MultiDiGraph | None = None
@@ -265,10 +280,12 @@ class Router:
         max_time_ratio: float | None = None,
         depart_window_h: float | None = None,
         pareto: bool = False,
+        crossing_mode: str | None = None,
     ) -> RoutePlan:
         """Plan a route (see the module docstring and README for every option); ``cargo_type``
         scales theft risk by the type's multiplier (:meth:`for_cargo`); ``pareto`` adds the exact
-        time-risk front within the bound (:meth:`pareto`, slower on long lanes).
+        time-risk front within the bound (:meth:`pareto`, slower on long lanes);
+        ``crossing_mode`` is ``through`` (default) or ``transfer`` (:meth:`with_crossing`).
 
         Raises
         ------
@@ -281,7 +298,7 @@ class Router:
         when, cargo, objective, kind = self.check_request(
             a, depart=depart, cargo_value=cargo_value, objective=objective, cargo_type=cargo_type
         )
-        r = self.for_cargo(kind)
+        r = self.for_cargo(kind).with_crossing(crossing_mode)
         ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
         constraints = r.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
         decision = r.decide(
@@ -302,13 +319,15 @@ class Router:
         cargo_type: str | None = None,
         objective: str = "balanced",
         team: bool = False,
+        crossing_mode: str | None = None,
     ) -> Matrix:
         """Every origin to every destination from one search per origin (and per destination,
         backwards, across the border): km, hours, crossing, theft probability, expected loss
-        and cost of each pair's route; :mod:`~cargorisk.routing.matrix` says which route."""
+        and cost of each pair's route, crossing in ``crossing_mode`` (:meth:`with_crossing`);
+        :mod:`~cargorisk.routing.matrix` says which route."""
         return route_matrix(
-            self, origins, destinations, depart=depart, cargo_value=cargo_value, cargo_type=cargo_type,
-            objective=objective, team=team,
+            self.with_crossing(crossing_mode), origins, destinations, depart=depart, cargo_value=cargo_value,
+            cargo_type=cargo_type, objective=objective, team=team,
         )  # fmt: skip
 
     def place_name(self, place: Place) -> str:

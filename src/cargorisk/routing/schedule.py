@@ -83,6 +83,9 @@ class Activity(NamedTuple):
 
     ``kind``: 'drive', 'line' (in the border line, at the wheel), 'closed' (parked off duty
     until the crossing opens), 'break', 'rest', 'restart' (34 hours off) or 'driver change';
+    in a transfer crossing also 'yard' (the trailer parked in a yard while it changes carrier:
+    the drivers after it are others) and 'customs' and 'inspection' (the transfer driver on
+    duty, not driving);
     ``at_s``: driving seconds from the start of the route where it begins (its position);
     ``country``: where the truck is ('MX' or 'US'); ``driver``: who is at the wheel for
     'drive' and 'line' (1 or 2; 2 only in a team), else 0; ``rule``: the rule that requires a stop.
@@ -544,3 +547,59 @@ def cross_border(
     schedule.drive(line_s, line_country, "line")
     schedule.drive(cross_s, cross_country)
     return found
+
+
+# ---- the transfer crossing (:mod:`~cargorisk.routing.transfer`) ----
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A yard dwell where the trailer changes carrier: seconds, and the text shown as its rule."""
+
+    seconds: float
+    rule: str
+
+
+def hand_over(schedule: Schedule, stay: Handover, country: str, *, team: bool) -> None:
+    """The trailer waits in a yard in ``country`` (everyone off duty); the next leg is driven by
+    other drivers, rested (a team when ``team``)."""
+    schedule.pause("yard", stay.seconds, country, stay.rule)
+    schedule.drivers = [Driver(), Driver()] if team else [Driver()]
+    schedule.team, schedule.wheel, schedule.shift_breaks = team, 0, 0
+
+
+def port_duty(schedule: Schedule, kind: str, seconds: float, country: str, rule: str) -> None:
+    """The driver at the wheel on duty, not driving, for ``seconds`` (customs, inspection)."""
+    if seconds <= EPS:
+        return
+    driver = schedule.drivers[schedule.wheel]
+    driver.on_duty(schedule.elapsed)
+    driver.work(seconds, driving=False)
+    schedule.record(kind, seconds, country, 0, rule)
+
+
+def finish_transfer(
+    start: Schedule,
+    wait_at: Callable[[float], tuple[float, float, object]],
+    crossing: tuple[str, float, str],
+    stretches: Sequence[tuple[float, str]],
+    *,
+    team: bool,
+    yards: tuple[Handover, Handover],
+    port_work: Sequence[tuple[str, float, str]],
+) -> tuple[Schedule, float, list[tuple[float, float, object]]]:
+    """From ``start`` (copied; the first carrier at the yard on its side): the yard dwell, the
+    transfer driver's leg (the wait, the line and the bridge, then ``port_work``: (kind,
+    seconds, rule) on duty on the far side), the far yard and the second carrier's drivers
+    along ``stretches``. Returns the schedule, the seconds after departure the transfer got to
+    the crossing, and its waits (as :func:`finish`)."""
+    schedule = start.copy()
+    line_country, _, enters = crossing
+    hand_over(schedule, yards[0], line_country, team=False)
+    port_s = schedule.elapsed
+    waits = cross_border(schedule, wait_at, *crossing)
+    for kind, seconds, rule in port_work:
+        port_duty(schedule, kind, seconds, enters, rule)
+    hand_over(schedule, yards[1], enters, team=team)
+    drive_all(schedule, stretches)
+    return schedule, port_s, waits

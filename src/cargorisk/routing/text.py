@@ -11,6 +11,7 @@ from cargorisk.risk.calibration import one_in
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import HOUR
+from cargorisk.routing.transfer import legs
 
 if TYPE_CHECKING:
     from cargorisk.routing.plan import Route, RoutePlan
@@ -27,6 +28,7 @@ def plan_text(plan: RoutePlan) -> str:
         lines.append(f"advice: {plan.advice.sentence()}")
     lines += pareto_lines(plan)
     lines.append(risk_sentence(plan.recommended))
+    lines += leg_lines(plan.recommended)
     lines += schedule_lines(plan.recommended, plan.origin, plan.destination)
     top = plan.recommended.riskiest[:3]
     if top:
@@ -49,8 +51,9 @@ def header(plan: RoutePlan) -> str:
         if plan.depart
         else "; no departure given: typical border waits and no clock times (give --depart)"
     )
+    mode = "; crossing by transfer (yard, transfer carrier, yard)" if plan.crossing_mode == "transfer" else ""
     return f"{plan.origin} -> {plan.destination}; cargo USD {plan.cargo_value_usd:,.0f}{kind}" + (
-        f"; objective {plan.objective}{depart}"
+        f"; objective {plan.objective}{mode}{depart}"
     )
 
 
@@ -60,17 +63,35 @@ def routes_table(routes: list[Route]) -> list[str]:
     lines = [
         f"{'route':<{LABEL}} {'km':>6} {'drive h':>7} {'stops h':>7} {'wait':>6} {'total h':>7} "
         f"{'crossing':<30} {'at crossing':<13} {'arrive':<13} {'P(theft)':>9} {'1 in':>7} {'loss':>6} "
-        f"{'operate':>8} {'tolls':>6} {'cost USD':>9}  vs fastest"
+        f"{'operate':>8} {'tolls':>6} {'fees':>6} {'cost USD':>9}  vs fastest"
     ]
     for r in routes:
         costs = r.costs or CostBreakdown(0.0, 0.0, 0.0, 0.0, r.expected_loss_usd)
         crossing = (r.crossing or "-")[:29] + ("*" if r.low_traffic else "")
         lines.append(
-            f"{r.label:<{LABEL}} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h:>7.1f} "
+            f"{r.label:<{LABEL}} {r.km:>6,.0f} {r.driving_h:>7.1f} {r.break_h + r.rest_h + r.port_h:>7.1f} "
             f"{r.wait_min:>5.0f}m {r.total_h:>7.1f} {crossing:<30} {clock(r.port_arrival_local):<13} "
             f"{clock(r.eta_local):<13} {r.theft_prob:>9.2e} {one_in(r.theft_prob).removeprefix('1 in '):>7} "
             f"{r.expected_loss_usd:>6,.0f} {costs.operating_usd:>8,.0f} {costs.toll_usd:>6,.0f} "
-            f"{r.cost_usd:>9,.0f}  {r.vs_fastest}"
+            f"{costs.fees_usd:>6,.0f} {r.cost_usd:>9,.0f}  {r.vs_fastest}"
+        )
+    return lines
+
+
+def leg_lines(route: Route) -> list[str]:
+    """A transfer crossing's legs, one per carrier, with their hours, its fees and the theft
+    risk in the yards (nothing for a through crossing)."""
+    if route.crossing_mode != "transfer" or route.crossing is None:
+        return []
+    items = ", ".join(f"{name.removesuffix('_usd')} {usd:,.0f}" for name, usd in route.fees.items())
+    lines = [
+        f"crossing by transfer: fees USD {sum(route.fees.values()):,.0f} ({items}); theft risk in "
+        f"the yards about {one_in(route.yard_theft_prob)} trips (included in the route's)"
+    ]
+    for leg in legs(route.schedule, route.direction, route.crossing_mode):
+        lines.append(
+            f"  {leg['carrier']:<17} {leg['start_h']:>6.1f} h - {leg['end_h']:>6.1f} h "
+            f"({leg['hours']:.1f} h, {leg['driving_h']:.1f} h driving)"
         )
     return lines
 

@@ -214,6 +214,7 @@ def plan_of(request: Request, req: RouteRequest) -> object:
         cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
         avoid_ports=req.avoid_ports, via_port=req.via_port, max_theft_prob=req.max_theft_prob,
         alternatives=req.alternatives, team=req.team, max_time_ratio=req.max_time_ratio,
+        crossing_mode=req.crossing_mode,
     ))  # fmt: skip
 
 
@@ -330,6 +331,7 @@ async def matrix(req: MatrixRequest, request: Request) -> Response:
         found = router_of(request).matrix(
             req.origins, req.destinations, depart=req.depart, cargo_value=req.cargo_value,
             cargo_type=req.cargo_type, objective=req.objective, team=req.team,
+            crossing_mode=req.crossing_mode,
         )  # fmt: skip
         return JSONResponse(found.to_dict())
 
