@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cargorisk.routing import Router
+from cargorisk.routing.schedule import PLACED_NOTE, REST_REACH
 
 SATURDAY_AFTERNOON = "2026-03-07T14:00-06:00"  # World Trade Bridge closes 16:00 on Saturdays
 
@@ -88,3 +89,34 @@ def test_without_an_exposure_model_the_risk_is_the_edges(router: Router) -> None
     route = bare.price(path, when, 100_000, team=False)
     assert route.theft_prob == pytest.approx(-math.expm1(-path.risk))
     assert route.parked_theft_prob == 0
+
+
+def test_rests_go_where_parking_is_safest_within_reach(router: Router) -> None:
+    """Mexico City - Laredo: the 10 h rest that falls due at 14 h of driving (San Fernando,
+    MEX-97) is taken half an hour earlier where parking is safer, and the plan says so; the
+    same path with rests where the clock runs out parks at more risk."""
+    a, b = router.places("Ciudad de México", "Laredo, TX")
+    when = datetime.fromisoformat("2026-03-03T06:00-06:00")
+    decision = router.decide(a, b, depart=when, cargo=300_000, objective="balanced")
+    placed = [p for p in decision.paths if p.place is not None]
+    assert placed
+    moved = 0
+    for path in placed[:6]:
+        unplaced = dataclasses.replace(path, place=None, clocks={})
+        best, clock = (
+            router.price(path, when, 300_000, team=False),
+            router.price(unplaced, when, 300_000, team=False),
+        )
+        rests = [a for a in best.schedule if a.kind == "rest" and a.rule.endswith(PLACED_NOTE)]
+        if rests:
+            moved += 1
+            assert best.parked_theft_prob < clock.parked_theft_prob
+            assert all(
+                0 < due.at_s - r.at_s <= REST_REACH for r, due in zip(rests, rests_of(clock), strict=False)
+            )
+    assert moved
+
+
+def rests_of(route: object) -> list:
+    """The rests of a route's schedule, in order."""
+    return [a for a in route.schedule if a.kind == "rest"]

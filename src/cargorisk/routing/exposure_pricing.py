@@ -13,6 +13,10 @@ long it stands still, so its hazard is split as the exposure model says:
   (``parked_risk_per_h``: the country's parked share of the riskiest road there, at that
   road's speed, over the fleet's parked hours per driving hour).
 
+Rests go where parking is safest within reach: a solo driver's rest is taken up to 2 h of
+driving before it falls due, at the edge end with the least hazard per hour parked
+(:func:`rest_placer`; resting early is always legal), and the plan says so in its rule.
+
 A trip that parks as the fleet does and drives at the fleet's hours keeps the edge risk's
 total; a truck held for hours at a closed crossing, or driving through the riskiest hours,
 carries more. Without a trained exposure model (``models/theft_exposure.json``) the hazard is
@@ -30,7 +34,7 @@ from zoneinfo import ZoneInfo
 import networkx as nx
 import numpy as np
 
-from cargorisk.routing.schedule import HOUR, Activity
+from cargorisk.routing.schedule import HOUR, Activity, RestPlacer
 
 PARKED_KINDS = frozenset({"break", "rest", "restart", "closed", "driver change"})
 COUNTRY_CODES = ("MX", "US")  # rows of the hourly table; any other country is the last row
@@ -153,6 +157,28 @@ def route_hazard(
         moving = float((where.moving * tables.hourly[where.code, hours]).sum())
     stops = tuple(parked_hazard(tables, where, a) for a in still if a.kind in PARKED_KINDS)
     return Hazard(moving, float(sum(stops)), stops)
+
+
+def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | None:
+    """Where on the path a rest goes (:class:`~cargorisk.routing.schedule.Schedule`'s
+    ``place``): among the ends of the edges within a window of driving positions, the one
+    with the least hazard per hour parked, the latest of equals, when it is below the hazard
+    where the rest falls due; None without an exposure model."""
+    if not tables.active or not len(where.end_s):
+        return None
+    risk = tables.parked_per_h[where.head]
+
+    def place(lo: float, hi: float) -> float:
+        first = int(np.searchsorted(where.end_s, lo, side="left"))
+        last = int(np.searchsorted(where.end_s, hi, side="right"))
+        if last <= first:
+            return hi
+        due = risk[min(int(np.searchsorted(where.end_s, hi - 1e-6)), len(risk) - 1)]
+        window = risk[first:last]
+        best = first + len(window) - 1 - int(np.argmin(window[::-1]))
+        return float(where.end_s[best]) if risk[best] < due * (1 - 1e-9) else hi
+
+    return place
 
 
 def least_hazard(tables: ExposureTables, where: PathExposure) -> float:

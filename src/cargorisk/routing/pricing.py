@@ -25,11 +25,12 @@ import pandas as pd
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing import transfer
 from cargorisk.routing.costs import CostModel
-from cargorisk.routing.exposure_pricing import PathExposure, path_exposure, route_hazard
+from cargorisk.routing.exposure_pricing import PathExposure, path_exposure, rest_placer, route_hazard
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import (
     HOUR,
     Handover,
+    RestPlacer,
     Schedule,
     drive_all,
     earliest_arrival,
@@ -84,6 +85,7 @@ class PathSummary:
     id_list: list[int] = dataclasses.field(default_factory=list)  # ``ids`` as a list
     crossing_s: float = 0.0  # driving seconds of the crossing edge
     exposure: PathExposure | None = dataclasses.field(default=None, compare=False, repr=False)
+    place: RestPlacer | None = dataclasses.field(default=None, compare=False, repr=False)  # where rests go
     # the drivers' schedules at the crossing, per team flag: they do not depend on the departure
     clocks: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
@@ -113,7 +115,7 @@ class PathSummary:
         per team flag."""
         key = (transfer.TRANSFER, team)
         if key not in self.clocks:
-            self.clocks[key] = drive_all(Schedule(team=team), self.before)
+            self.clocks[key] = drive_all(Schedule(team=team, place=self.place), self.before)
         return self.clocks[key]
 
     def schedules_at_crossing(self, team: bool) -> list[Schedule]:
@@ -122,7 +124,7 @@ class PathSummary:
         departure)."""
         if team not in self.clocks:
             self.clocks[team] = starts_at_border(
-                self.before, team=team, into_us=self.direction == "northbound"
+                self.before, team=team, into_us=self.direction == "northbound", place=self.place
             )
         return self.clocks[team]
 
@@ -173,7 +175,8 @@ class Pricer:
             edge_keys=r.engine.edge_keys(ids),
             id_list=ids.tolist(),
             crossing_s=0.0 if crossing is None else float(r.seconds[ids[crossing]]),
-            exposure=path_exposure(r, ids),
+            exposure=(where := path_exposure(r, ids)),
+            place=rest_placer(r.exposure, where),
         )
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, *, team: bool = False) -> Route:

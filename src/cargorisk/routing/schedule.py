@@ -72,6 +72,11 @@ LONG_MX_RULE = f"{MX_RULE}; 10 h so the US hours start again ({US_RULE})"
 TEAM_RULE = "team: the other driver rests in the sleeper berth (49 CFR 395.1(g))"
 SEVERITY = {"break": 0, "rest": 1, "restart": 2}
 DRIVING = ("drive", "line")
+# a solo driver's rest may be taken up to this much driving before it falls due, where the truck
+# is safest parked (a dispatcher's planning reach, not a rule: resting early is always legal)
+REST_REACH = 2 * HOUR
+PLACED_NOTE = "; placed here: the lowest parked theft risk within 2 h of driving before it was due"
+RestPlacer = Callable[[float, float], float]
 STOPS = ("break", "rest", "restart", "driver change")  # the driver's own stops
 RESTS = ("rest", "restart")
 FRESH = -1e9  # off duty since long before the departure
@@ -185,6 +190,14 @@ class Driver:
         ]
         return max(short, key=SEVERITY.__getitem__) if short else None
 
+    def rest_left(self, country: str, now: float) -> float:
+        """Driving left before a rest (not a break) is due under ``country``'s rules."""
+        drive_us, _, _, drive_mx, _, start = self.after_off(now)
+        if country == "MX":
+            return MX_DRIVE - drive_mx
+        window = 0.0 if start is None else now - start
+        return min(US_DRIVE - drive_us, US_WINDOW - window)
+
     def due(self, country: str, now: float) -> str:
         """The stop due when his driving under ``country``'s rules is used up (:meth:`needs`
         for no more driving, written out: pricing asks it at every stop)."""
@@ -238,15 +251,22 @@ class Schedule:
     long_from
         Rests taken under Mexican rules from this one on (0: the first) last 10 hours; None:
         all last 8.
+    place
+        Where a solo driver's rest goes (:data:`RestPlacer`): given the window of driving
+        positions (seconds from the start of the route) within :data:`REST_REACH` before the
+        rest falls due, the position to stop at; None: where the clock runs out.
     """
 
     __slots__ = (
-        "activities", "driven", "drivers", "elapsed", "long_from", "marks", "mx_rests", "rested",
-        "shift_breaks", "team", "wheel",
+        "activities", "driven", "drivers", "elapsed", "long_from", "marks", "mx_rests", "place",
+        "rest_now", "rested", "shift_breaks", "team", "wheel",
     )  # fmt: skip
 
-    def __init__(self, *, team: bool = False, long_from: int | None = None) -> None:
-        self.team, self.long_from = team, long_from
+    def __init__(
+        self, *, team: bool = False, long_from: int | None = None, place: RestPlacer | None = None
+    ) -> None:
+        self.team, self.long_from, self.place = team, long_from, place
+        self.rest_now = False  # a placed rest is taken before driving on (a choice resumed at its mark)
         self.elapsed = 0.0  # seconds since departure
         self.driven = 0.0  # driving seconds since the start of the route
         self.drivers = [Driver(), Driver()] if team else [Driver()]
@@ -260,7 +280,8 @@ class Schedule:
     def copy(self) -> Schedule:
         """An independent copy (without the marks of :func:`starts_at_border`)."""
         new = Schedule.__new__(Schedule)
-        new.team, new.long_from = self.team, self.long_from
+        new.team, new.long_from, new.place = self.team, self.long_from, self.place
+        new.rest_now = self.rest_now
         new.elapsed, new.driven = self.elapsed, self.driven
         new.drivers = [d.copy() for d in self.drivers]
         new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
@@ -274,14 +295,36 @@ class Schedule:
         """Drive ``seconds`` in ``country`` (``kind`` 'line': in the border line), stopping
         whenever the rules require."""
         left = float(seconds)
+        if self.rest_now:
+            self.rest_now = False
+            self.stop("rest", country, country, placed=True)
         while left > EPS:
             room = self.drivers[self.wheel].room(country, self.elapsed)
             if room <= EPS:
                 self.relieve(country)
                 continue
             step = min(left, room)
+            early = self.early_rest(country, room) if step == room and kind == "drive" else None
+            if early is not None:
+                step = early - self.driven
+                self.work(step, country, kind)
+                left -= step
+                self.stop("rest", country, country, placed=True)
+                continue
             self.work(step, country, kind)
             left -= step
+
+    def early_rest(self, country: str, room: float) -> float | None:
+        """The position (driving seconds from the start) where a solo driver whose rest falls due
+        after ``room`` more seconds stops instead, when :attr:`place` finds a safer one within
+        :data:`REST_REACH`; None otherwise."""
+        if self.place is None or self.team:
+            return None
+        if self.drivers[self.wheel].rest_left(country, self.elapsed) > room + EPS:
+            return None  # a break falls due first
+        due = self.driven + room
+        at = self.place(max(self.driven, due - REST_REACH), due)
+        return at if self.driven + EPS < at < due - EPS else None
 
     def park(self, seconds: float, country: str) -> None:
         """Parked, everyone off duty, until a closed crossing opens."""
@@ -336,14 +379,17 @@ class Schedule:
                 return
         self.stop(need, country, country)
 
-    def stop(self, kind: str, where: str, rules: str) -> None:
+    def stop(self, kind: str, where: str, rules: str, *, placed: bool = False) -> None:
         """Stop for a ``kind`` (break, rest, restart) of ``rules``'s country, at ``where``,
-        counting the off-duty time the driver already has (e.g. parked at a closed crossing)."""
+        counting the off-duty time the driver already has (e.g. parked at a closed crossing);
+        ``placed``: before it falls due, at the safest place within reach."""
         rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
         length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
         if kind == "rest" and rules == "MX":
             if self.marks is not None:
-                self.marks.append(self.copy())
+                mark = self.copy()
+                mark.rest_now = placed
+                self.marks.append(mark)
             long = self.long_from is not None and self.mx_rests >= self.long_from
             length, rule = (US_RESET, LONG_MX_RULE) if long else (MX_REST, rule)
             self.mx_rests += 1
@@ -351,7 +397,7 @@ class Schedule:
         already = 0.0 if off_since is None else self.elapsed - off_since
         if kind != "break" or self.shift_breaks == 0:
             self.shift_breaks = 1 if kind == "break" else 0
-        self.pause(kind, max(length - already, 0.0), where, rule)
+        self.pause(kind, max(length - already, 0.0), where, rule + (PLACED_NOTE if placed else ""))
 
     def pause(self, kind: str, seconds: float, country: str, rule: str) -> None:
         """Everyone off duty for ``seconds``."""
@@ -412,12 +458,14 @@ def breaks_in_line(line_s: float, country: str) -> float:
     return BREAK * max(0, math.ceil(line_s / limit - 1e-9) - 1)
 
 
-def starts_at_border(stretches: Sequence[tuple[float, str]], *, team: bool, into_us: bool) -> list[Schedule]:
+def starts_at_border(
+    stretches: Sequence[tuple[float, str]], *, team: bool, into_us: bool, place: RestPlacer | None = None
+) -> list[Schedule]:
     """The schedules after driving ``stretches`` (to the crossing, or the whole route without
     one): one, and for a solo driver whose trip goes on into the US (``into_us``) one more per
     choice of how many of his last rests under Mexican rules last 10 hours instead of 8 (a
     team's resting driver is off a whole shift, at least 10 hours, anyway)."""
-    base = Schedule(team=team)
+    base = Schedule(team=team, place=place)
     if team or not into_us:
         return [drive_all(base, stretches)]
     base.marks = []  # the schedule as it was before each Mexican rest: the choices start there
