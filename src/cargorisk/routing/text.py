@@ -140,7 +140,7 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
             f"{stop['road']}, {stop['place']} ({stop['rule']})"
         )
         if stop.get("theft_prob", 0.0) > 0 and route.cargo_value > 0:
-            text += f"; parked risk USD {stop['theft_prob'] * route.cargo_value:,.0f}"
+            text += f"; parked risk {usd(stop['theft_prob'] * route.cargo_value)}"
         items.append((stop["start_h"] * HOUR, stop["clock"], text))
     if route.crossing is not None and route.port_s is not None:
         items.append((route.port_s, clock(route.port_arrival_local), border_sentence(route)))
@@ -149,6 +149,11 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
     items.sort(key=lambda item: item[0])
     title = "schedule of the recommended route" + (" (each time in the zone of its place):" if timed else ":")
     return [title] + [f"  {when:<13}  {text}" if timed else f"  {text}" for _, when, text in items]
+
+
+def usd(value: float) -> str:
+    """'USD 1,234', or 'under USD 1' for a few cents."""
+    return f"USD {value:,.0f}" if value >= 0.5 else "under USD 1"
 
 
 def hours(value: float) -> str:
@@ -164,7 +169,7 @@ def border_sentence(route: Route) -> str:
         closed = f"; closed: waits {route.closed_min / 60:.1f} h until it opens {clock(route.opens_at)}"
         parked = sum(s.get("theft_prob", 0.0) for s in route.stop_places if s["kind"] == "closed")
         if parked > 0 and route.cargo_value > 0:
-            closed += f" (parked risk USD {parked * route.cargo_value:,.0f})"
+            closed += f" (parked risk {usd(parked * route.cargo_value)})"
     return (
         f"border: arrive {route.crossing}{closed}; "
         f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"
