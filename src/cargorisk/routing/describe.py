@@ -13,7 +13,7 @@ import pandas as pd
 
 from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import route_interval
-from cargorisk.routing.exposure_pricing import PARKED_KINDS
+from cargorisk.routing.exposure_pricing import stop_hazard
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.schedule import DRIVING, HOUR
 
@@ -118,18 +118,10 @@ def stop_places(router: object, route: Route, ids: list[int]) -> list[dict]:
                 "place": router.node_label(node),
                 "country": activity.country,
                 "rule": activity.rule,
-                "theft_prob": parked_prob(router, node, activity),
+                "theft_prob": float(-np.expm1(-stop_hazard(router.exposure, node, activity))),
             }
         )
     return out
-
-
-def parked_prob(router: object, node: int, activity: object) -> float:
-    """Probability that the truck is robbed while parked for ``activity`` at ``node`` (0 in the
-    border line: at the wheel, moving up)."""
-    if activity.kind not in PARKED_KINDS:
-        return 0.0
-    return float(-np.expm1(-router.exposure.parked_per_h[node] * activity.hours))
 
 
 def zone_at_end(router: object, edge: int) -> str:

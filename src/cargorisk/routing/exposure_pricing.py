@@ -79,11 +79,10 @@ class ExposureTables:
 
 @dataclass(frozen=True)
 class Hazard:
-    """A route's theft hazard (``-log(1 - p)``) moving and parked, and each parked stop's."""
+    """A route's theft hazard (``-log(1 - p)``) moving and parked."""
 
     transit: float
     parked: float
-    stops: tuple[float, ...] = ()
 
     @property
     def total(self) -> float:
@@ -155,8 +154,7 @@ def route_hazard(
         )
         hours = local_hours(router, where, elapsed, start)
         moving = float((where.moving * tables.hourly[where.code, hours]).sum())
-    stops = tuple(parked_hazard(tables, where, a) for a in still if a.kind in PARKED_KINDS)
-    return Hazard(moving, float(sum(stops)), stops)
+    return Hazard(moving, sum(stop_hazard(tables, node_at(where, a.at_s), a) for a in still))
 
 
 def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | None:
@@ -173,7 +171,7 @@ def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | Non
         last = int(np.searchsorted(where.end_s, hi, side="right"))
         if last <= first:
             return hi
-        due = risk[min(int(np.searchsorted(where.end_s, hi - 1e-6)), len(risk) - 1)]
+        due = tables.parked_per_h[node_at(where, hi)]
         window = risk[first:last]
         best = first + len(window) - 1 - int(np.argmin(window[::-1]))
         return float(where.end_s[best]) if risk[best] < due * (1 - 1e-9) else hi
@@ -187,9 +185,15 @@ def least_hazard(tables: ExposureTables, where: PathExposure) -> float:
     return float((where.moving * tables.hourly.min(axis=1)[where.code]).sum())
 
 
-def parked_hazard(tables: ExposureTables, where: PathExposure, stop: Activity) -> float:
-    """Hazard of one stop: its hours times the hazard per hour parked at the node where it is."""
-    if not len(where.end_s):
+def node_at(where: PathExposure, position_s: float) -> int:
+    """The node (index) where the truck is after ``position_s`` driving seconds: the end of the
+    edge it is on (as :func:`~cargorisk.routing.describe.stop_places` places a stop)."""
+    return int(where.head[min(int(np.searchsorted(where.end_s, position_s - 1e-6)), len(where.end_s) - 1)])
+
+
+def stop_hazard(tables: ExposureTables, node: int, stop: Activity) -> float:
+    """Hazard of one stop at ``node``: its hours times the hazard per hour parked there; 0 for
+    what is not parked (the border line: at the wheel, moving up)."""
+    if stop.kind not in PARKED_KINDS:
         return 0.0
-    position = min(int(np.searchsorted(where.end_s, stop.at_s - 1e-6)), len(where.end_s) - 1)
-    return float(tables.parked_per_h[where.head[position]]) * (stop.end_s - stop.start_s) / HOUR
+    return float(tables.parked_per_h[node]) * (stop.end_s - stop.start_s) / HOUR
