@@ -591,9 +591,9 @@ def border_group() -> None:
 
 def border_context(settings: Settings) -> tuple:
     """The crossing table the wait model was fitted on and the model (no road graph loaded)."""
-    from cargorisk.border import load_wait_model, model_file  # noqa: PLC0415
+    from cargorisk.border import load_wait_model_cached, model_file  # noqa: PLC0415
 
-    model, _ = load_wait_model(model_file(settings))
+    model, _ = load_wait_model_cached(model_file(settings), settings.cache_dir)
     return model.crossings_, model
 
 

@@ -15,6 +15,7 @@ import pytest
 from cargorisk.border import (
     crossing_table,
     load_wait_model,
+    load_wait_model_cached,
     parse_time,
     read_live_waits,
     resolve_crossing,
@@ -189,6 +190,28 @@ def test_model_file_round_trip_and_damage(border, trained: Settings, tmp_path: P
         load_wait_model(broken)
     with pytest.raises(ModelFileError, match="missing"):
         load_wait_model(tmp_path / "none.json")
+
+
+def test_checked_model_cache_follows_the_file(border, tmp_path: Path) -> None:
+    """`border waits` reads a checked copy of the wait model; a new model file gets a new copy,
+    a damaged copy is ignored, and a damaged model file is still refused."""
+    model, _, table, path = border
+    when = at(table, "World Trade Bridge", 2, 9)
+    expected = model.predict_wait("World Trade Bridge", when, "America/Chicago")
+    first, _ = load_wait_model_cached(path, tmp_path / "cache")
+    (copy,) = (tmp_path / "cache").glob("waits-*.pickle")
+    again, _ = load_wait_model_cached(path, tmp_path / "cache")
+    assert first.predict_wait("World Trade Bridge", when, "America/Chicago") == expected
+    assert again.predict_wait("World Trade Bridge", when, "America/Chicago") == expected
+    copy.write_bytes(b"not a pickle")
+    assert load_wait_model_cached(path, tmp_path / "cache")[0].hours_.table == model.hours_.table
+    moved = tmp_path / "border_waits.json"
+    moved.write_text(path.read_text().replace('"carry_over_h": ', '"carry_over_h":  ', 1))
+    load_wait_model_cached(moved, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("waits-*.pickle"))) == 2
+    moved.write_text(path.read_text()[:500])
+    with pytest.raises(ModelFileError, match="damaged"):
+        load_wait_model_cached(moved, tmp_path / "cache")
 
 
 def test_live_feed_overrides_the_model(border) -> None:

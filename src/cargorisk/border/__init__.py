@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "WaitEstimate",
             "arrival_time",
             "load_wait_model",
+            "load_wait_model_cached",
             "model_file",
             "parse_time",
             "save_wait_model",

@@ -23,8 +23,12 @@ come from a gamma distribution with shape 2 (an exponential-like queue), a docum
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
+import pickle
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -37,7 +41,9 @@ from cargorisk._io import write_bytes_atomic
 from cargorisk.border.hours import DAY, PortHours, Span, build_port_hours
 from cargorisk.border.live import feed_hours, live_reading, read_live_waits
 from cargorisk.config import Settings
-from cargorisk.errors import ELSEWHERE_MODELS, InputError, ModelFileError, shown
+from cargorisk.errors import ELSEWHERE_MODELS, CargoRiskError, InputError, ModelFileError, shown
+
+log = logging.getLogger("cargorisk")
 
 GAMMA_SHAPE = 2.0
 PRIOR_ELASTICITY = 0.5
@@ -540,4 +546,37 @@ def load_wait_model(path: Path) -> tuple[BorderWaitModel, dict]:
     return model, doc.card
 
 
-__all__ = ["BorderWaitModel", "WaitEstimate", "load_wait_model", "read_live_waits", "save_wait_model"]
+def load_wait_model_cached(path: Path, cache_dir: Path) -> tuple[BorderWaitModel, dict]:
+    """:func:`load_wait_model` for commands that need only the wait model (``border waits``):
+    the model once checked is kept in ``cache_dir`` as a pickle named by a SHA-256 of the
+    model file's bytes, this package's border code and the Python version, so later runs skip
+    the schema check (pydantic's import and the check are a fifth of the command). A changed
+    model file or upgrade makes a new one; a cache that cannot be read or written is ignored."""
+    if not path.exists():
+        return load_wait_model(path)
+    digest = hashlib.sha256(repr(sys.version_info[:2]).encode() + path.read_bytes())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    cached = cache_dir / f"waits-{digest.hexdigest()[:24]}.pickle"
+    try:
+        return pickle.loads(cached.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass
+    found = load_wait_model(path)
+    try:
+        write_bytes_atomic(cached, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        for old in sorted(cache_dir.glob("waits-*.pickle"), key=lambda p: p.stat().st_mtime)[:-4]:
+            old.unlink(missing_ok=True)  # the four newest are kept, as router snapshots
+    except (CargoRiskError, OSError) as exc:
+        log.info("checked wait model not cached in %s (%s)", cache_dir, exc)
+    return found
+
+
+__all__ = [
+    "BorderWaitModel",
+    "WaitEstimate",
+    "load_wait_model",
+    "load_wait_model_cached",
+    "read_live_waits",
+    "save_wait_model",
+]

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from cargorisk._text import WORD_ABBREVIATIONS, normalise
 from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceNotFound
@@ -230,7 +229,7 @@ class Gazetteer:
             cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "", country)
             self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
         named = [n for n in self.ids if self.nodes[n].get("name") and self.nodes[n].get("kind") != "port"]
-        self.named = (named, cKDTree(unit_vectors(node_xy(graph, named)))) if named else None
+        self.named = (named, SphereIndex(unit_vectors(node_xy(graph, named)))) if named else None
 
     def label(self, node: Hashable) -> str:
         """A name to show for a node: its own name, else the municipality it lies in, else the
@@ -401,13 +400,27 @@ def node_xy(graph: nx.MultiDiGraph, nodes: list) -> np.ndarray:
     return np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], dtype=float)
 
 
-def node_trees(graph: nx.MultiDiGraph) -> dict[str, tuple[list, cKDTree]]:
-    """KD-trees over the nodes of each country, and over all nodes (key ``""``)."""
+class SphereIndex:
+    """Nearest of a set of points on the unit sphere, by exhaustive search: a few tens of
+    thousands of nodes take well under a millisecond a query, and a router read from its
+    snapshot needs no KD-tree library (importing one was a tenth of a warm ``route``)."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=float)
+
+    def query(self, vector: np.ndarray) -> tuple[float, int]:
+        """Chord length to the nearest point and its index (the largest dot product)."""
+        i = int(np.argmax(self.vectors @ vector))
+        return float(np.linalg.norm(self.vectors[i] - vector)), i
+
+
+def node_trees(graph: nx.MultiDiGraph) -> dict[str, tuple[list, SphereIndex]]:
+    """Nearest-point indexes over the nodes of each country, and over all nodes (key ``""``)."""
     ids = list(graph.nodes)
-    trees = {"": (ids, cKDTree(unit_vectors(node_xy(graph, ids))))}
+    trees = {"": (ids, SphereIndex(unit_vectors(node_xy(graph, ids))))}
     for country in sorted({str(graph.nodes[n].get("country") or "") for n in ids} - {""}):
         mine = [n for n in ids if graph.nodes[n].get("country") == country]
-        trees[country] = (mine, cKDTree(unit_vectors(node_xy(graph, mine))))
+        trees[country] = (mine, SphereIndex(unit_vectors(node_xy(graph, mine))))
     return trees
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -41,6 +40,8 @@ def state_mask(engine: CSREngine, states: Iterable[str]) -> np.ndarray:
 def area_mask(engine: CSREngine, areas: object) -> np.ndarray:
     """Keep-mask without edges that touch the polygon(s) (shapely geometry or GeoSeries/GeoDataFrame,
     EPSG:4326 assumed for bare geometries), found with a shapely STRtree."""
+    import geopandas as gpd  # noqa: PLC0415  (only when areas are avoided: planning never needs it)
+
     if isinstance(areas, gpd.GeoDataFrame | gpd.GeoSeries):
         if areas.crs is None:
             msg = "avoid_areas has no CRS; set it (e.g. .set_crs('EPSG:4326'))"

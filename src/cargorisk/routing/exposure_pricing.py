@@ -29,12 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import networkx as nx
 import numpy as np
 
 from cargorisk.routing.schedule import HOUR, Activity, RestPlacer
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PARKED_KINDS = frozenset({"break", "rest", "restart", "closed", "driver change"})
 COUNTRY_CODES = ("MX", "US")  # rows of the hourly table; any other country is the last row

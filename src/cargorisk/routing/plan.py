@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -24,6 +23,7 @@ from cargorisk.routing.text import plan_text
 from cargorisk.routing.transfer import carrier_of, legs
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import networkx as nx
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
@@ -332,6 +332,8 @@ class RoutePlan:
         """One row per road run of every route (column ``route``, then every column of
         ``Route.segments``: from, to, ref, state, km, hours, theft_prob, risk_share, first,
         last), with its line, EPSG:4326. ``graph`` is only needed for routes without details."""
+        import geopandas as gpd  # noqa: PLC0415  (only here: planning itself never needs it)
+
         frames = []
         for route in self.routes():
             lines = route.edge_lines if route.edge_lines is not None else edge_lines_of(graph, route)

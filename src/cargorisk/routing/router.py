@@ -35,6 +35,7 @@ from cargorisk.routing.compose import Shown, compose
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.describe import describe
+from cargorisk.routing.edge_lines import EdgeLines
 from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.exposure_pricing import ExposureTables
 from cargorisk.routing.matrix import Matrix, route_matrix
@@ -146,7 +147,7 @@ class Router:
         self.theft_dispersion = float(graph.graph.get("theft_dispersion", np.inf))  # see calibration
         self.theft_scale_shape = float(scale.shape) if scale is not None else np.inf
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
-        self.lines = np.array([line_of(graph, e) for e in self.engine.edges], dtype=object)
+        self.lines = EdgeLines.of([line_of(graph, e) for e in self.engine.edges])
         self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
         self.node_zone, self.zone_names = zones_at(
             (graph.nodes[n]["x"] for n in self.engine.nodes), (graph.nodes[n]["y"] for n in self.engine.nodes)

@@ -6,8 +6,9 @@ from files. The first process saves what it built under ``settings.cache_dir`` a
 processes read it back:
 
 - ``router-<key>.pickle``: the router without its road graph: the compiled arrays, the
-  gazetteer, the wait model and costs; edge geometries are stored as shapely ragged arrays
-  (coordinates and offsets), which read about 40 times faster than pickled geometries;
+  gazetteer, the wait model and costs; edge geometries are kept as one coordinate array
+  (:class:`~cargorisk.routing.edge_lines.EdgeLines`), which reads about 40 times faster than
+  pickled geometries, and lines are made only for the edges a route asks for;
 - ``graph-<key>.pickle``: the risk-attached road graph, read only when something needs it (an
   HTML or PNG map, an area constraint) and rebuilt from the data if it has gone missing.
 
@@ -22,15 +23,16 @@ or full disk) costs the next process the build again, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import io
 import logging
 import pickle
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-
-import shapely
 
 from cargorisk._io import atomic_path
 from cargorisk._log import stage
@@ -101,24 +103,19 @@ class GraphFile:
 
 
 class SnapshotWriter(pickle.Pickler):
-    """Pickles a router with its graph left out and its edge lines as ragged arrays."""
+    """Pickles a router with its graph left out."""
 
     def __init__(self, file: io.BufferedIOBase, router: Router) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.graph, self.lines = router.engine.graph, router.lines
+        self.graph = router.engine.graph
 
     def persistent_id(self, obj: object) -> tuple | None:
-        """The graph and the lines by reference (see :class:`SnapshotReader`)."""
-        if obj is self.graph:
-            return ("graph",)
-        if obj is self.lines:
-            kind, coords, offsets = shapely.to_ragged_array(obj)
-            return ("lines", int(kind), coords, offsets)
-        return None
+        """The graph by reference (see :class:`SnapshotReader`)."""
+        return ("graph",) if obj is self.graph else None
 
 
 class SnapshotReader(pickle.Unpickler):
-    """Reads a snapshot: the graph becomes a :class:`GraphFile`, the lines geometries again."""
+    """Reads a snapshot: the graph becomes a :class:`GraphFile`."""
 
     def __init__(self, file: io.BufferedIOBase, graph: GraphFile) -> None:
         super().__init__(file)
@@ -128,8 +125,6 @@ class SnapshotReader(pickle.Unpickler):
         """The objects :meth:`SnapshotWriter.persistent_id` stored by reference."""
         if pid[0] == "graph":
             return self.graph
-        if pid[0] == "lines":
-            return shapely.from_ragged_array(shapely.GeometryType(pid[1]), pid[2], pid[3])
         msg = f"unknown reference in router snapshot: {pid[0]!r}"
         raise pickle.UnpicklingError(msg)
 
@@ -137,13 +132,29 @@ class SnapshotReader(pickle.Unpickler):
 def read_snapshot(path: Path, graph: GraphFile) -> Router | None:
     """The router saved at ``path``, or None when there is none or it cannot be read."""
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, collector_paused():
             return SnapshotReader(fh, graph).load()
     except FileNotFoundError:
         return None
     except Exception as exc:
         log.info("router snapshot %s unreadable (%s); rebuilding it", path, exc)
         return None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Garbage collection paused while a snapshot is read (its hundreds of thousands of new
+    objects would trigger a dozen full collections, a third of the read), then the objects
+    alive at that point moved out of the collector's reach (:func:`gc.freeze`): a router lives
+    as long as its process, and later collections need not walk it again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
 
 def save_snapshot(router: Router, folder: Path, key: str) -> str:
