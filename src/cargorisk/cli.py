@@ -822,13 +822,15 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
         note["result"] = f"{len(plan.routes())} routes, {len(plan.pareto)} Pareto points"
     click.echo(plan.to_json()) if as_json else say(plan.summary())
     if map_path or png_path:
-        from cargorisk.viz import route_map, route_png, save_map  # noqa: PLC0415
-
         states = data_sources.load_table("mx_states", settings.processed_dir)
         if map_path:
+            from cargorisk.viz import route_map, save_map  # noqa: PLC0415  (folium only here)
+
             fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
             say(f"wrote {save_map(fmap, map_path)}")
         if png_path:
+            from cargorisk.viz import route_png  # noqa: PLC0415  (matplotlib only here)
+
             say(f"wrote {route_png(plan, router.graph, png_path, states=states)}")
 
 

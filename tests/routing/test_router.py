@@ -14,8 +14,8 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
-from cargorisk.routing.departure import recommended_at
-from cargorisk.routing.extras import floor
+from cargorisk.routing.departure import recommended_at, sweep
+from cargorisk.routing.extras import chooser, floor
 from cargorisk.routing.request import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
@@ -393,3 +393,40 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
             continue
         fast = recommended_at(when, floors, price, objective, 1.5, budget)
         assert fast.edges == full.edges and fast.total_h == full.total_h and fast.cost_usd == full.cost_usd
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "depart", "objective", "team"),
+    [
+        ("Monterrey, NL", "Dallas, TX", "2026-03-06T20:00", "balanced", False),  # Saturday closures ahead
+        ("Ciudad Juárez", "Denver, CO", "2026-04-04T14:00", "fastest", False),
+        ("Guadalajara", "Chicago", "2026-12-24T09:00", "balanced", True),  # holiday hours
+        ("Houston, TX", "Celaya", "2026-05-10T03:00", "safest", False),  # southbound
+        ("Hermosillo", "Phoenix, AZ", "2026-01-02T17:00", "balanced", False),
+        ("Saltillo", "Laredo, TX", "2026-03-02T11:00", "balanced", False),
+    ],
+)
+def test_the_sweep_skips_only_hours_that_cannot_win(
+    router: Router, origin: str, destination: str, depart: str, objective: str, team: bool
+) -> None:
+    """Hours whose least door-to-door time already arrives after the best departure found are
+    not priced; the advice is the one pricing every hour gives, and some hours are skipped."""
+    a, b = router.places(origin, destination)
+    when = read_departure(depart, router.zone_of(router.engine.index[a.node]))
+    decision = router.decide(a, b, depart=when, cargo=250_000.0, objective=objective, team=team)
+    choose_at = chooser(router, decision, objective, 1.5, None)
+    skipped = []
+
+    def counting(at: object, hopeless: object) -> object:
+        route = choose_at(at, hopeless)
+        skipped.append(route is None)
+        return route
+
+    fast = sweep(counting, decision.choice.recommended, 24)
+    full = sweep(lambda at, _: choose_at(at, lambda _h: False), decision.choice.recommended, 24)
+    assert (fast is None) == (full is None)
+    if fast is not None:
+        assert (fast.depart, fast.route.edges, fast.route.cost_usd) == (
+            full.depart, full.route.edges, full.route.cost_usd,
+        )  # fmt: skip
+    assert len(skipped) == 24 and any(skipped)

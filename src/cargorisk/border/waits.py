@@ -223,9 +223,14 @@ class BorderWaitModel:
         key = ("cell", crossing, month, weekday, hour)
         return self.cached(key, lambda: self._cell(crossing, month, weekday, hour))  # type: ignore[return-value]
 
+    def open_hours(self, crossing: str, month: int, weekday: int) -> list[int]:
+        """The local hours (0-23) a crossing is open northbound on a regular day of ``month``
+        and ``weekday``: the open flag of :meth:`cell` for every hour, without the waits."""
+        spans = self.hours_.spans(crossing)[day_kind(regular_day(month, weekday))]
+        return [hour for hour in range(24) if spans.is_open(hour * 60)]
+
     def _cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
-        day = date(2026, month, 1) + timedelta(days=(weekday - date(2026, month, 1).weekday()) % 7)
-        is_open = self.hours_.spans(crossing)[day_kind(day)].is_open(hour * 60)
+        is_open = self.hours_.spans(crossing)[day_kind(regular_day(month, weekday))].is_open(hour * 60)
         observed = self.observed_.get(crossing)
         if observed is not None and (month, weekday, hour) in observed.index:
             row = observed.loc[(month, weekday, hour)]
@@ -507,6 +512,12 @@ def save_wait_model(model: BorderWaitModel, path: Path, card: dict, crossings: p
 # the crossing table's columns the border commands use
 CROSSING_COLUMNS = ("crossing", "port_code", "port_name", "time_zone", "trucks_12m", "trucks_per_day",
                     "growth_12m", "volume_source", "mx_name", "us_name")  # fmt: skip
+
+
+def regular_day(month: int, weekday: int) -> date:
+    """The first ``weekday`` of ``month`` in 2026: the day a month-and-weekday cell stands for."""
+    first = date(2026, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
 
 
 def shape_series(rows: list) -> pd.Series:

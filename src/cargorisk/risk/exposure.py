@@ -45,7 +45,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import ModelFileError
@@ -160,6 +160,8 @@ def fit_hourly(buckets: pd.DataFrame) -> np.ndarray:
         p = special.softmax(z)
         curvature = np.roll(p, 1) - 2 * p + np.roll(p, -1)
         return float(np.sum((member @ p - target) ** 2) + SMOOTHING * np.sum(curvature**2) * 24)
+
+    from scipy import optimize  # noqa: PLC0415  (fitting only: a graph read for a map needs none)
 
     return special.softmax(optimize.minimize(loss, np.zeros(24), method="L-BFGS-B").x)
 

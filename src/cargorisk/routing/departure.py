@@ -84,12 +84,19 @@ def recommended_at(
 
 
 def sweep(
-    choose_at: Callable[[datetime], Route], planned: Route, window_h: float, step_h: float = 1.0
+    choose_at: Callable[[datetime, Callable[[float], bool]], Route | None],
+    planned: Route,
+    window_h: float,
+    step_h: float = 1.0,
 ) -> Advice | None:
     """The best departure in ``(planned.depart, planned.depart + window_h]``, or None.
 
-    ``choose_at(depart)`` prices the plan's paths for a departure and returns the route the
-    plan would recommend then.
+    ``choose_at(depart, hopeless)`` prices the plan's paths for a departure and returns the
+    route the plan would recommend then, or None when ``hopeless(hours)`` says that no route
+    taking at least ``hours`` door to door (the least of the paths' floors) can beat the best
+    departure found so far: its arrival, in quarter hours, is already later, and arrival is the
+    first part of the key. The answer is the one pricing every hour gives (tested); most hours
+    of a lane without a closure or a long wait ahead are settled by the floors alone.
     """
     if planned.depart is None or planned.arrival is None:
         return None
@@ -97,7 +104,15 @@ def sweep(
     steps = int(window_h / step_h)
     start = planned.depart.astimezone(UTC)  # hours are added in UTC, shown in the origin's zone
     for k in range(1, steps + 1):
-        route = choose_at((start + timedelta(hours=k * step_h)).astimezone(planned.depart.tzinfo))
+        when = (start + timedelta(hours=k * step_h)).astimezone(planned.depart.tzinfo)
+        late = (when.timestamp() - planned.arrival.timestamp()) / 3600
+
+        def hopeless(least_h: float, late: float = late, limit: int = best_key[0]) -> bool:
+            return round((late + least_h) / SAME_ARRIVAL_H) > limit
+
+        route = choose_at(when, hopeless)
+        if route is None:
+            continue
         key = arrival_key(route, planned)
         if key < best_key:
             best, best_key = route, key

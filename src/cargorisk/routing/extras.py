@@ -6,6 +6,7 @@ gives the same answer as ``route``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -100,16 +101,26 @@ def advise(
     the hour, so no later departure can arrive earlier or cost less."""
     if all(p.bridge is None for p in decision.paths):
         return None
+    window = router.options.departure_window_h if window_h is None else float(window_h)
+    return sweep(chooser(router, decision, objective, ratio, budget), decision.choice.recommended, window)
 
+
+def chooser(
+    router: Router, decision: Decision, objective: str, ratio: float, budget: float | None
+) -> Callable[[datetime, Callable[[float], bool]], Route | None]:
+    """``choose_at(when, hopeless)`` for :func:`~cargorisk.routing.departure.sweep`: the route
+    recommended leaving at ``when``, or None when the paths' least hours already make it
+    ``hopeless``."""
     parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
     price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
 
-    def choose_at(when: datetime) -> Route:
+    def choose_at(when: datetime, hopeless: Callable[[float], bool]) -> Route | None:
         floors = [at_hour(router, part, decision.team, when) for part in parts]
+        if hopeless(min(f.total_h for f in floors)):
+            return None
         return recommended_at(when, floors, price, objective, ratio, budget)
 
-    window = router.options.departure_window_h if window_h is None else float(window_h)
-    return sweep(choose_at, decision.choice.recommended, window)
+    return choose_at
 
 
 def floor(router: Router, path: PathSummary, cargo: float, team: bool, depart: datetime | None) -> Floor:

@@ -24,13 +24,17 @@ from cargorisk.network.timezones import abbreviation
 from cargorisk.risk.calibration import one_in
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan
 from cargorisk.viz.assets import inline_assets
+from cargorisk.viz.roads import (
+    ALT_COLOUR,
+    RISK_KM,
+    ROUTE_COLOURS,
+    display_network,
+    trips_per_theft,
+)
 from cargorisk.viz.words import WORDS, one_in_words, route_label, weekday_time, words
 
-ROUTE_COLOURS = {"recommended": "#1f5fd6", "fastest": "#f08c00", "safest": "#12a150"}
-ALT_COLOUR = "#8a4fd6"
 BACKGROUND_STYLE = {"color": "#777777", "weight": 1, "fillColor": "#f2efe9", "fillOpacity": 0.6}
 RISK_COLOURS = ["#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"]
-SIMPLIFY_DEG = 0.005  # display only: about 500 m, invisible at the zoom a corridor map opens with
 AREA_MARGIN_DEG = 2.0  # a route map draws the network this far around its routes
 
 
@@ -43,14 +47,8 @@ def esc(value: object) -> str:
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-RISK_KM = 100.0  # the legend's unit: the chance that a loaded trip over this many km is robbed
 RISK_LEGEND = str(WORDS["en"]["risk_legend"]).format(km=RISK_KM)
 EN = WORDS["en"]
-
-
-def trips_per_theft(rate: np.ndarray | float) -> np.ndarray:
-    """N of "1 in N loaded trips" over :data:`RISK_KM` km at ``rate`` thefts per million km."""
-    return 1 / -np.expm1(-np.asarray(rate, dtype=float) * RISK_KM * 1e-6)
 
 
 @functools.lru_cache(maxsize=2)
@@ -83,45 +81,6 @@ def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None, w: dict = 
         style_function=lambda _: BACKGROUND_STYLE,
     )  # fmt: skip
     outline.add_to(fmap)
-
-
-@functools.lru_cache(maxsize=2)  # the graph of a router, and perhaps one other; a few MB each
-def road_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
-    """Every road of ``graph`` once (either direction), crossings left out: ``ref``, ``state``,
-    ``theft_rate`` (a missing rate draws as the lowest) and its line; made once per graph, as
-    every map of a router draws the same roads."""
-    rows, seen = [], set()
-    for u, v, d in graph.edges(data=True):
-        key = (min(u, v, key=str), max(u, v, key=str), d.get("ref"))
-        line = d.get("geometry")
-        if key in seen or line is None or d.get("kind") == "crossing":
-            continue
-        seen.add(key)
-        rate = d.get("theft_rate", 0.0)
-        rows.append((d.get("ref", ""), d.get("state", ""), rate, line))
-    net = gpd.GeoDataFrame(rows, columns=["ref", "state", "theft_rate", "geometry"], crs="EPSG:4326")
-    net["theft_rate"] = np.maximum(np.nan_to_num(net["theft_rate"].astype(float), nan=0.0), 1e-6)
-    return net
-
-
-def display_network(
-    graph: nx.MultiDiGraph, bounds: tuple[float, float, float, float] | None = None, *, bins: int = 24
-) -> gpd.GeoDataFrame:
-    """The road network for display: each road once, within ``bounds`` (min lon, min lat, max
-    lon, max lat), runs of one road in one state and risk class merged into one line and
-    simplified to :data:`SIMPLIFY_DEG`, with ``ref``, ``state``, ``theft_rate``, ``log_rate``.
-
-    This keeps a national map light: the 75,000 edges become a few thousand lines.
-    """
-    net = road_lines(graph)  # shared: never changed here
-    if bounds is not None:
-        net = net[net.intersects(shapely.box(*bounds))]
-    net = net.assign(log_rate=np.log10(net["theft_rate"]))
-    span = (net["log_rate"].min(), net["log_rate"].max() + 1e-9)
-    net = net.assign(bin=((net["log_rate"] - span[0]) / (span[1] - span[0]) * bins).astype(int))
-    merged = net.dissolve(by=["ref", "state", "bin"], aggfunc={"theft_rate": "mean", "log_rate": "mean"})
-    merged["geometry"] = shapely.simplify(shapely.line_merge(merged.geometry.to_numpy()), SIMPLIFY_DEG)
-    return merged.reset_index().drop(columns="bin")
 
 
 def add_network(
@@ -178,7 +137,7 @@ def opening_hours(wait_model: object, crossing: str, month: int, w: dict = EN) -
     """'Mon 06-24, ...' from the wait model's open cells (local time)."""
     parts = []
     for day, name in enumerate(w["weekdays"]):  # type: ignore[arg-type]
-        hours = [h for h in range(24) if wait_model.cell(crossing, month, day, h)[0]]  # type: ignore[attr-defined]
+        hours = wait_model.open_hours(crossing, month, day)  # type: ignore[attr-defined]
         parts.append(f"{name} {hours[0]:02d}-{hours[-1] + 1:02d}" if hours else f"{name} {w['closed']}")
     return ", ".join(parts)
 

@@ -9,18 +9,22 @@ import matplotlib as mpl
 
 mpl.use("Agg")
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import shapely
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.routing.plan import RoutePlan
 from cargorisk.viz.assets import asset_dir
-from cargorisk.viz.maps import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
+from cargorisk.viz.roads import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
 from cargorisk.viz.words import WORDS, one_in_words, route_label, words
 
 RISK_LEGEND_PNG = str(WORDS["en"]["risk_legend_png"]).format(km=RISK_KM)
@@ -39,37 +43,36 @@ def route_png(
     the legend (each route with its crossing) sits below the map, where it covers no route.
     ``lang`` ("en" or "es") is the language of the legend. Written atomically."""
     w = words(lang)
-    fig, ax = plt.subplots(figsize=(9, 9))
+    # a figure outside pyplot, drawn with matplotlib's collections: nothing draws until it is
+    # saved, and pyplot (a quarter of a PNG's time to import) is never loaded
+    fig = Figure(figsize=(9, 9))
+    ax = fig.subplots()
     for layer in (states, us_states()):
         if layer is not None:
-            layer.plot(ax=ax, color="#f2efe9", edgecolor="#999999", linewidth=0.5)
+            ax.add_collection(outlines(layer.geometry.to_numpy()))
     bounds = shapely.MultiLineString([g for r in plan.routes() for g in route_lines(graph, r)]).bounds
     area = framed(bounds)
     net = display_network(graph, area)
-    net["trips_per_theft"] = trips_per_theft(net["theft_rate"])
-    net.plot(
-        ax=ax,
-        column="trips_per_theft",
-        cmap="RdYlBu",
-        norm=LogNorm(net["trips_per_theft"].min(), net["trips_per_theft"].max()),
-        linewidth=0.8,
-        legend=True,
-        legend_kwds={
-            "label": str(w["risk_legend_png"]).format(km=RISK_KM),
-            "shrink": 0.5,
-            "orientation": "horizontal",
-            "pad": 0.01,
-        },
-    )
+    n = trips_per_theft(net["theft_rate"])
+    roads = lines_of(net.geometry.to_numpy(), linewidths=0.8, cmap="RdYlBu", norm=LogNorm(n.min(), n.max()))
+    roads.set_array(np.repeat(n, shapely.get_num_geometries(net.geometry.to_numpy())))
+    ax.add_collection(roads)
+    fig.colorbar(
+        roads, ax=ax, label=str(w["risk_legend_png"]).format(km=RISK_KM), shrink=0.5,
+        orientation="horizontal", pad=0.01,
+    )  # fmt: skip
     for route in reversed(plan.routes()):
-        gpd.GeoSeries(route_lines(graph, route), crs="EPSG:4326").plot(
-            ax=ax,
-            color=ROUTE_COLOURS.get(route.label, ALT_COLOUR),
-            linewidth=3.2 if route.label == "recommended" else 2.2,
-            label=f"{route_label(route.label, w)} {w['via']} {route.crossing or w['no_crossing']}: "
-            f"{route.km:,.0f} km, {route.total_h:.1f} h, "
-            f"{w['theft']} {one_in_words(route.theft_prob, w)} {w['trips']}",
+        ax.add_collection(
+            lines_of(
+                route_lines(graph, route),
+                colors=ROUTE_COLOURS.get(route.label, ALT_COLOUR),
+                linewidths=3.2 if route.label == "recommended" else 2.2,
+                label=f"{route_label(route.label, w)} {w['via']} {route.crossing or w['no_crossing']}: "
+                f"{route.km:,.0f} km, {route.total_h:.1f} h, "
+                f"{w['theft']} {one_in_words(route.theft_prob, w)} {w['trips']}",
+            )
         )
+    ax.set_aspect(1 / np.cos(np.radians((area[1] + area[3]) / 2)))  # degrees look square there
     cbar = fig.axes[-1]  # the colour bar: plain numbers, no crowded minor labels
     cbar.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
     cbar.xaxis.set_minor_formatter(NullFormatter())
@@ -86,9 +89,29 @@ def route_png(
     except OSError as exc:
         msg = f"cannot write {path}: {exc.strerror or exc}; choose a writable folder"
         raise InputError(msg) from None
-    finally:
-        plt.close(fig)
     return Path(path)
+
+
+def lines_of(lines: object, **style: object) -> LineCollection:
+    """A LineCollection of (Multi)LineStrings, one segment list per part."""
+    parts = shapely.get_parts(np.asarray(lines, dtype=object))
+    return LineCollection([shapely.get_coordinates(p) for p in parts], **style)
+
+
+def outlines(polygons: np.ndarray) -> PatchCollection:
+    """State polygons (holes kept) as filled outlines."""
+    paths = [
+        MplPath.make_compound_path(*(MplPath(shapely.get_coordinates(r)) for r in rings(p)))
+        for p in shapely.get_parts(polygons)
+    ]
+    return PatchCollection(
+        [PathPatch(p) for p in paths], facecolor="#f2efe9", edgecolor="#999999", linewidth=0.5
+    )
+
+
+def rings(polygon: shapely.Polygon) -> list:
+    """A polygon's exterior and interior rings."""
+    return [polygon.exterior, *polygon.interiors]
 
 
 def framed(bounds: tuple[float, float, float, float], pad: float = 1.0) -> tuple[float, ...]:
@@ -107,7 +130,7 @@ def route_lines(graph: nx.MultiDiGraph, route: object) -> list:
     return [graph.edges[e]["geometry"] for e in route.edges if graph.edges[e].get("geometry") is not None]
 
 
-def mark_places(ax: plt.Axes, graph: nx.MultiDiGraph, plan: RoutePlan, cities: int = 8) -> None:
+def mark_places(ax: Axes, graph: nx.MultiDiGraph, plan: RoutePlan, cities: int = 8) -> None:
     """Origin, destination and each route's crossing as named markers; up to ``cities`` named
     cities along the recommended route as labelled dots."""
     rec = plan.recommended
