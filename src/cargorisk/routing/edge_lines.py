@@ -36,7 +36,8 @@ class EdgeLines:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if len(ids) == 0:
             return np.empty(0, dtype=object)
-        starts, counts = self.offsets[ids], np.diff(self.offsets)[ids]
+        starts = self.offsets[ids]
+        counts = self.offsets[ids + 1] - starts
         ends = np.cumsum(counts)
         points = np.arange(ends[-1]) + np.repeat(starts - (ends - counts), counts)
         offsets = np.concatenate([[0], ends])
