@@ -226,11 +226,18 @@ class BorderWaitModel:
     def open_hours(self, crossing: str, month: int, weekday: int) -> list[int]:
         """The local hours (0-23) a crossing is open northbound on a regular day of ``month``
         and ``weekday``: the open flag of :meth:`cell` for every hour, without the waits."""
-        spans = self.hours_.spans(crossing)[day_kind(regular_day(month, weekday))]
+        spans = self.regular_spans(crossing, month, weekday)
         return [hour for hour in range(24) if spans.is_open(hour * 60)]
 
+    def regular_spans(self, crossing: str, month: int, weekday: int) -> Span:
+        """A crossing's northbound hours on the regular day a month-and-weekday cell stands for
+        (the first such weekday of the month in 2026)."""
+        first = date(2026, month, 1)
+        day = first + timedelta(days=(weekday - first.weekday()) % 7)
+        return self.hours_.spans(crossing)[day_kind(day)]
+
     def _cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
-        is_open = self.hours_.spans(crossing)[day_kind(regular_day(month, weekday))].is_open(hour * 60)
+        is_open = self.regular_spans(crossing, month, weekday).is_open(hour * 60)
         observed = self.observed_.get(crossing)
         if observed is not None and (month, weekday, hour) in observed.index:
             row = observed.loc[(month, weekday, hour)]
@@ -514,12 +521,6 @@ CROSSING_COLUMNS = ("crossing", "port_code", "port_name", "time_zone", "trucks_1
                     "growth_12m", "volume_source", "mx_name", "us_name")  # fmt: skip
 
 
-def regular_day(month: int, weekday: int) -> date:
-    """The first ``weekday`` of ``month`` in 2026: the day a month-and-weekday cell stands for."""
-    first = date(2026, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7)
-
-
 def shape_series(rows: list) -> pd.Series:
     """A (weekday, hour) -> relative wait series from saved [weekday, hour, value] rows."""
     return pd.DataFrame(rows, columns=["weekday", "hour", "v"]).set_index(["weekday", "hour"])["v"]
@@ -571,8 +572,8 @@ def load_wait_model_cached(path: Path, cache_dir: Path) -> tuple[BorderWaitModel
     cached = cache_dir / f"waits-{digest.hexdigest()[:24]}.pickle"
     try:
         return pickle.loads(cached.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-        pass
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError, ImportError):
+        pass  # none yet, or written by other libraries: checked again below
     found = load_wait_model(path)
     try:
         write_bytes_atomic(cached, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))

@@ -53,9 +53,9 @@ def route_png(
     bounds = shapely.MultiLineString([g for r in plan.routes() for g in route_lines(graph, r)]).bounds
     area = framed(bounds)
     net = display_network(graph, area)
-    n = trips_per_theft(net["theft_rate"])
-    roads = lines_of(net.geometry.to_numpy(), linewidths=0.8, cmap="RdYlBu", norm=LogNorm(n.min(), n.max()))
-    roads.set_array(np.repeat(n, shapely.get_num_geometries(net.geometry.to_numpy())))
+    n, geoms = trips_per_theft(net["theft_rate"]), net.geometry.to_numpy()
+    roads = lines_of(geoms, linewidths=0.8, cmap="RdYlBu", norm=LogNorm(n.min(), n.max()))
+    roads.set_array(np.repeat(n, shapely.get_num_geometries(geoms)))  # a value per part
     ax.add_collection(roads)
     fig.colorbar(
         roads, ax=ax, label=str(w["risk_legend_png"]).format(km=RISK_KM), shrink=0.5,
@@ -101,17 +101,12 @@ def lines_of(lines: object, **style: object) -> LineCollection:
 def outlines(polygons: np.ndarray) -> PatchCollection:
     """State polygons (holes kept) as filled outlines."""
     paths = [
-        MplPath.make_compound_path(*(MplPath(shapely.get_coordinates(r)) for r in rings(p)))
+        MplPath.make_compound_path(*(MplPath(shapely.get_coordinates(r)) for r in shapely.get_rings(p)))
         for p in shapely.get_parts(polygons)
     ]
     return PatchCollection(
         [PathPatch(p) for p in paths], facecolor="#f2efe9", edgecolor="#999999", linewidth=0.5
     )
-
-
-def rings(polygon: shapely.Polygon) -> list:
-    """A polygon's exterior and interior rings."""
-    return [polygon.exterior, *polygon.interiors]
 
 
 def framed(bounds: tuple[float, float, float, float], pad: float = 1.0) -> tuple[float, ...]:
