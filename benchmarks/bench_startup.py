@@ -1,8 +1,9 @@
 """Start-up benchmark: wall time of a whole ``cargorisk route`` process, cold (no router
 snapshot: the router is built and saved) and warm (read from the snapshot), against the goal of
 a warm route under 1 s on 2 cores (issue 26); with ``import cargorisk.cli`` and Python's own start as
-floors. Each figure is the median of ``--runs`` processes measured in this one run; the answers
-of cold and warm runs are checked to be identical.
+floors; and a warm route that also draws its HTML map (``--map``) or PNG (``--png``), on three
+lanes of different lengths, against the goal of 2 s. Each figure is the median of ``--runs``
+processes measured in this one run; the answers of cold and warm runs are checked to be identical.
 
 Usage: python benchmarks/bench_startup.py [--runs 5] [--cold-runs 2] (needs `make demo` first)
 """
@@ -13,13 +14,21 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from cargorisk.config import Settings
 from cargorisk.routing.snapshot import snapshot_key
 
 GOAL_WARM_S = 1.0
+GOAL_MAP_S = 2.0
 ROUTE = ["route", "Monterrey, NL", "Dallas, TX", "--depart", "2026-12-01T06:00"]
+MAP_LANES = (  # short cross-border, long cross-border, domestic Mexican
+    ("Monterrey, NL", "Dallas, TX"),
+    ("Querétaro", "Laredo, TX"),
+    ("Guadalajara", "Veracruz, Ver."),
+)
 
 
 def timed(args: list[str]) -> tuple[float, str]:
@@ -71,6 +80,13 @@ def main() -> None:
     print(f"{'route, cold (build + save)':<28}{cold:7.2f} s")
     print(f"{'route, warm (snapshot)':<28}{warm:7.2f} s")
     print(f"cold / warm: {cold / warm:.1f}x; warm / goal ({GOAL_WARM_S} s): {warm / GOAL_WARM_S:.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        for flag, suffix in (("--map", "html"), ("--png", "png")):
+            for origin, destination in MAP_LANES:
+                target = str(Path(folder) / f"lane.{suffix}")
+                seconds, _ = median_of(args.runs, [*cli[:4], origin, destination, flag, target])
+                lane = f"{flag} {origin.split(',')[0]} -> {destination.split(',')[0]}"
+                print(f"{lane:<44}{seconds:7.2f} s  / goal ({GOAL_MAP_S:.0f} s): {seconds / GOAL_MAP_S:.2f}")
 
 
 if __name__ == "__main__":

@@ -826,12 +826,12 @@ def route_cmd(  # noqa: PLR0913, PLR0917  (one parameter per click option)
         if map_path:
             from cargorisk.viz import route_map, save_map  # noqa: PLC0415  (folium only here)
 
-            fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
+            fmap = route_map(plan, router, wait_model=router.wait_model, states=states)
             say(f"wrote {save_map(fmap, map_path)}")
         if png_path:
             from cargorisk.viz import route_png  # noqa: PLC0415  (matplotlib only here)
 
-            say(f"wrote {route_png(plan, router.graph, png_path, states=states)}")
+            say(f"wrote {route_png(plan, router, png_path, states=states)}")
 
 
 @app.command("matrix")

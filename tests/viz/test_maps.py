@@ -15,8 +15,9 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing import Router
 from cargorisk.sources import load_table
-from cargorisk.viz import route_map, route_png, save_map
+from cargorisk.viz import map_html, route_map, route_png, save_map
 from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS
+from cargorisk.viz.roads import display_network, map_network
 from cargorisk.viz.static import crossings_of, framed, us_states
 
 HOSTILE = "<script>alert(1)</script>"
@@ -31,7 +32,7 @@ def saved_map(router: Router, trained: Settings, tmp_path_factory: pytest.TempPa
     plan.origin = HOSTILE  # a hostile place label must reach the page only as text
     plan.destination = TEMPLATE  # and must not run inside folium's JavaScript template literals
     states = load_table("mx_states", trained.processed_dir)
-    fmap = route_map(plan, router.graph, wait_model=router.wait_model, states=states)
+    fmap = route_map(plan, router, wait_model=router.wait_model, states=states)
     return save_map(fmap, tmp_path_factory.mktemp("maps") / "route.html")
 
 
@@ -83,14 +84,15 @@ def test_map_renders_offline_in_headless_chromium(saved_map: Path, tmp_path: Pat
 def test_png_and_unwritable_paths(router: Router, trained: Settings, tmp_path: Path) -> None:
     plan = router.plan("Ciudad de México", "Veracruz, Ver.", depart="2026-03-02T06:00-06:00")
     png = route_png(
-        plan, router.graph, tmp_path / "route.png", states=load_table("mx_states", trained.processed_dir)
+        plan, router, tmp_path / "route.png", states=load_table("mx_states", trained.processed_dir)
     )
     pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
     rgb = np.array([int(ROUTE_COLOURS["recommended"][i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(pixels - rgb).sum(axis=1) < 30).sum() > 100
     cross = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00-06:00")
-    crossings = crossings_of(router.graph, cross)
+    crossings = crossings_of(router, cross)
     assert "World Trade Bridge" in crossings and len(crossings) == len({r.crossing for r in cross.routes()})
+    assert crossings_of(router.graph, cross) == crossings  # a bare graph draws the same
     png = route_png(cross, router.graph, tmp_path / "cross.png")
     pixels = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
     purple = np.array([0x6A, 0x1B, 0x9A])  # the crossing markers
@@ -103,6 +105,27 @@ def test_png_and_unwritable_paths(router: Router, trained: Settings, tmp_path: P
         save_map(route_map(plan, router.graph), Path("/proc/no/such.html"))
     assert "\n" not in str(info.value)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_maps_of_a_router_never_read_its_road_graph(router: Router, tmp_path: Path) -> None:
+    """A router read from its snapshot keeps its graph on disk (0.4 s to read); both maps draw
+    from the router's arrays, and the roads they draw are the graph's roads open to trucks."""
+    engine = copy.copy(router.engine)
+    engine._graph = lambda: pytest.fail("the map read the road graph")  # a snapshot's GraphFile is callable
+    lean = copy.copy(router)
+    lean.engine = engine
+    plan = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00-06:00")
+    assert "World Trade Bridge" in map_html(route_map(plan, lean, wait_model=router.wait_model, tiles=None))
+    assert route_png(plan, lean, tmp_path / "lean.png").stat().st_size > 10_000
+    ours, graphs = map_network(lean).roads, map_network(router.graph).roads
+    open_refs = set(router.engine.text_attribute("ref"))
+    assert len(ours) > 30_000 and set(ours["ref"]) == set(graphs["ref"]) & open_refs
+    area = (-101.0, 25.0, -96.0, 33.0)
+    shown = {
+        name: set(display_network(map_network(n), area)["ref"])
+        for name, n in (("router", lean), ("graph", router.graph))
+    }
+    assert shown["router"] <= shown["graph"] and len(shown["router"]) > 100
 
 
 def test_map_cli(

@@ -149,9 +149,12 @@ class Router:
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
         self.lines = EdgeLines.of([line_of(graph, e) for e in self.engine.edges])
         self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
-        self.node_zone, self.zone_names = zones_at(
-            (graph.nodes[n]["x"] for n in self.engine.nodes), (graph.nodes[n]["y"] for n in self.engine.nodes)
-        )
+        nodes = [graph.nodes[n] for n in self.engine.nodes]
+        self.node_xy = np.array([(d["x"], d["y"]) for d in nodes], dtype=float).reshape(-1, 2)
+        self.node_zone, self.zone_names = zones_at(self.node_xy[:, 0], self.node_xy[:, 1])
+        # what maps read besides the arrays above (viz.roads.MapNetwork), so a map needs no graph
+        self.theft_rate = self.engine.edge_attribute("theft_rate", 0.0)
+        self.city_names = city_names(nodes)
         self.tail_country = self.node_country[self.engine.tail]
         self.bridge, self.port_code = (
             edge_values(self.engine, "bridge"),
@@ -509,6 +512,11 @@ def bare_crossings(graph: nx.MultiDiGraph) -> pd.DataFrame:
     }
     table = pd.DataFrame(list(rows.values()), columns=["crossing", "port_code", "port_name"])
     return table.assign(trucks_12m=np.inf, trucks_per_day=np.inf)
+
+
+def city_names(nodes: list[dict]) -> dict[int, str]:
+    """Position -> name of the city nodes among node attribute dicts."""
+    return {i: str(d["name"]) for i, d in enumerate(nodes) if d.get("kind") == "city" and d.get("name")}
 
 
 def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:

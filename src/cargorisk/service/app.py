@@ -290,9 +290,9 @@ async def route_map_html(request: Request, req: Annotated[MapQuery, Query()]) ->
     def work(cancel: threading.Event) -> Response:
         plan = plan_of(request, req)
         check(cancel)
-        router = state.router  # graph and wait model: read only
+        router = state.router  # arrays and wait model: read only
         fmap = route_map(
-            plan, router.graph, wait_model=router.wait_model, states=state.states, tiles=None,
+            plan, router, wait_model=router.wait_model, states=state.states, tiles=None,
             lang=req.lang, summary=req.summary,
         )  # fmt: skip
         check(cancel)
@@ -315,7 +315,7 @@ async def route_map_png(request: Request, req: Annotated[MapQuery, Query()]) -> 
         check(cancel)  # drawing is the dear part: not for a client that has gone
         with tempfile.TemporaryDirectory() as folder:
             target = Path(folder) / "route.png"
-            path = route_png(plan, state.router.graph, target, states=state.states, lang=req.lang)
+            path = route_png(plan, state.router, target, states=state.states, lang=req.lang)
             data = path.read_bytes()
         return Response(data, media_type="image/png", headers=attachment("route.png"))
 

@@ -6,7 +6,6 @@ popup, tooltip or the summary box.
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 import branca.colormap as cm
 import folium
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import shapely
 
@@ -28,7 +26,9 @@ from cargorisk.viz.roads import (
     ALT_COLOUR,
     RISK_KM,
     ROUTE_COLOURS,
+    MapNetwork,
     display_network,
+    map_network,
     trips_per_theft,
 )
 from cargorisk.viz.words import WORDS, one_in_words, route_label, weekday_time, words
@@ -51,15 +51,9 @@ RISK_LEGEND = str(WORDS["en"]["risk_legend"]).format(km=RISK_KM)
 EN = WORDS["en"]
 
 
-@functools.lru_cache(maxsize=2)
-def positive_rates(graph: nx.MultiDiGraph) -> np.ndarray:
-    """Every edge's theft rate above zero (the colour scale's range), read once per graph."""
-    return np.array([d["theft_rate"] for *_, d in graph.edges(data=True) if d.get("theft_rate", 0) > 0])
-
-
-def risk_colormap(graph: nx.MultiDiGraph, w: dict = EN) -> cm.LinearColormap:
+def risk_colormap(network: MapNetwork, w: dict = EN) -> cm.LinearColormap:
     """Colour scale on x = log10 N of "1 in N loaded trips per 100 km", one step per decade."""
-    n = trips_per_theft(positive_rates(graph))
+    n = trips_per_theft(network.positive_rates)
     low = math.floor(math.log10(n.min()))
     high = max(math.ceil(math.log10(n.max())), low + 1)
     exponents = [float(x) for x in range(low, high + 1)]
@@ -84,12 +78,12 @@ def add_background(fmap: folium.Map, states: gpd.GeoDataFrame | None, w: dict = 
 
 
 def add_network(
-    fmap: folium.Map, graph: nx.MultiDiGraph, scale: cm.LinearColormap, bounds: tuple | None = None,
+    fmap: folium.Map, network: MapNetwork, scale: cm.LinearColormap, bounds: tuple | None = None,
     w: dict = EN,
 ) -> None:  # fmt: skip
     """The roads (see :func:`display_network`) coloured by theft rate, with escaped tooltips, as
     one GeoJSON layer (tooltip text travels as data, never as script source)."""
-    net = display_network(graph, bounds)
+    net = display_network(network, bounds)
     lowest, highest = scale.index[0], scale.index[-1]
     exponent = np.clip(np.log10(trips_per_theft(net["theft_rate"])), lowest, highest)
     net["colour"] = [scale(float(x)) for x in exponent]
@@ -109,13 +103,13 @@ def add_network(
 
 
 def add_route(
-    fmap: folium.Map, graph: nx.MultiDiGraph, route: Route, colour: str, weight: int, w: dict = EN
+    fmap: folium.Map, network: MapNetwork, route: Route, colour: str, weight: int, w: dict = EN
 ) -> None:
     """A route, one line per road run (``route.segments``) with its escaped tooltip."""
     features = []
+    lines = network.route_lines(route)
     for run in route.segments.itertuples(index=False):
-        parts = [graph.edges[e].get("geometry") for e in route.edges[run.first : run.last + 1]]
-        line = shapely.line_merge(shapely.MultiLineString([p for p in parts if p is not None]))
+        line = shapely.line_merge(shapely.MultiLineString(lines[run.first : run.last + 1]))
         tip = (
             f"<b>{esc(route_label(route.label, w))}</b>: {esc(run[0])} - {esc(run.to)}<br>{esc(run.ref)}, "
             f"{esc(run.state)}, {run.km:,.0f} km, {run.hours:.1f} h<br>"
@@ -143,34 +137,35 @@ def opening_hours(wait_model: object, crossing: str, month: int, w: dict = EN) -
 
 
 def add_ports(
-    fmap: folium.Map, graph: nx.MultiDiGraph, plan: RoutePlan, wait_model: object | None, w: dict = EN
+    fmap: folium.Map, network: MapNetwork, plan: RoutePlan, wait_model: object | None, w: dict = EN
 ) -> None:
     """Every crossing: typical wait and opening hours; the planned one with its wait at arrival."""
     layer = folium.FeatureGroup(name=str(w["ports"]))
     planned = {r.crossing: r for r in plan.routes() if r.crossing}
     month = plan.depart.month if plan.depart else 3
-    for u, v, d in graph.edges(data=True):
-        if d.get("kind") != "crossing" or graph.nodes[u].get("country") != "MX":
-            continue
-        lines = [f"<b>{esc(d['bridge'])}</b> ({esc(d['port_name'])}, {w['port']} {esc(d['port_code'])})"]
+    for edge in network.crossing_ids():
+        bridge = str(network.bridge[edge])
+        port_name, port_code = network.port_names.get(bridge, ("", ""))
+        lines = [f"<b>{esc(bridge)}</b> ({esc(port_name)}, {w['port']} {esc(port_code)})"]
         if wait_model is not None:
-            typical = wait_model.level(d["bridge"])  # type: ignore[attr-defined]
+            typical = wait_model.level(bridge)  # type: ignore[attr-defined]
             lines.append(str(w["typical_wait"]).format(minutes=typical))
-            lines.append(f"{w['hours']}: " + esc(opening_hours(wait_model, d["bridge"], month, w)))
-        route = planned.get(d["bridge"])
+            lines.append(f"{w['hours']}: " + esc(opening_hours(wait_model, bridge, month, w)))
+        route = planned.get(bridge)
         if route is not None and route.port_arrival is not None:
             when = f"{weekday_time(route.port_arrival_local, w)} {abbreviation(route.port_arrival_local)}"
             arrive = str(w["arrive"]).format(when=when, wait=route.wait_min, p90=route.wait_p90_min)
             lines.append(f"<b>{esc(route_label(route.label, w))}</b>: {arrive}")
         colour = "#1f5fd6" if route is not None else "#555555"
+        x, y = network.xy[network.head[edge]]
         folium.CircleMarker(
-            (graph.nodes[v]["y"], graph.nodes[v]["x"]),
+            (float(y), float(x)),
             radius=6 if route else 4,
             color=colour,
             fill=True,
             fill_opacity=0.9,
             popup=folium.Popup("<br>".join(lines), max_width=320),
-            tooltip=esc(d["bridge"]),
+            tooltip=esc(bridge),
         ).add_to(layer)
     layer.add_to(fmap)
 
@@ -243,7 +238,7 @@ def interval_words(route: Route) -> str:
 
 def route_map(
     plan: RoutePlan,
-    graph: nx.MultiDiGraph,
+    network: object,
     *,
     wait_model: object | None = None,
     states: gpd.GeoDataFrame | None = None,
@@ -257,8 +252,9 @@ def route_map(
     ----------
     plan
         From :meth:`cargorisk.routing.Router.plan`.
-    graph
-        The router's graph (edges with ``theft_rate``, ``theft_prob``, ``geometry``).
+    network
+        The router (its arrays: the road graph is not read) or a road graph with ``theft_rate``
+        on its edges.
     wait_model
         The border wait model, for port popups (typical wait, opening hours).
     states
@@ -275,23 +271,22 @@ def route_map(
     # quarter zoom steps: the routes fill the window rather than the next whole zoom out
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
     add_background(fmap, states, w)
-    scale = risk_colormap(graph, w)
-    lats = [graph.nodes[n]["y"] for r in plan.routes() for n in r.nodes]
-    lons = [graph.nodes[n]["x"] for r in plan.routes() for n in r.nodes]
+    net = map_network(network)
+    scale = risk_colormap(net, w)
+    xy = np.concatenate([net.xy[[net.index[n] for n in r.nodes]] for r in plan.routes()])
+    lons, lats = xy[:, 0].tolist(), xy[:, 1].tolist()
     m = AREA_MARGIN_DEG
-    add_network(fmap, graph, scale, (min(lons) - m, min(lats) - m, max(lons) + m, max(lats) + m), w)
-    add_ports(fmap, graph, plan, wait_model, w)
+    add_network(fmap, net, scale, (min(lons) - m, min(lats) - m, max(lons) + m, max(lats) + m), w)
+    add_ports(fmap, net, plan, wait_model, w)
     for i, route in enumerate(reversed(plan.routes())):
         colour = ROUTE_COLOURS.get(route.label, ALT_COLOUR)
-        add_route(
-            fmap, graph, route, colour, weight=7 if route.label == "recommended" else 5 if i else 4, w=w
-        )
+        add_route(fmap, net, route, colour, weight=7 if route.label == "recommended" else 5 if i else 4, w=w)
     for place, node, icon in (
         (plan.origin, plan.recommended.nodes[0], "play"),
         (plan.destination, plan.recommended.nodes[-1], "flag"),
     ):
         folium.Marker(
-            (graph.nodes[node]["y"], graph.nodes[node]["x"]),
+            net.point(node)[::-1],
             tooltip=esc(place),
             popup=folium.Popup(esc(place), max_width=250),
             icon=folium.Icon(icon=icon),
@@ -311,12 +306,14 @@ def route_map(
     return fmap
 
 
-def risk_map(graph: nx.MultiDiGraph, states: gpd.GeoDataFrame | None = None) -> folium.Map:
-    """Risk overview: every road of ``graph`` coloured by theft rate, over the state outlines."""
+def risk_map(network: object, states: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """Risk overview: every road of ``network`` (a router or road graph) coloured by theft rate,
+    over the state outlines."""
+    net = map_network(network)
     fmap = folium.Map(location=(26.5, -100.0), zoom_start=5, control_scale=True, prefer_canvas=True)
     add_background(fmap, states)
-    scale = risk_colormap(graph)
-    add_network(fmap, graph, scale)
+    scale = risk_colormap(net)
+    add_network(fmap, net, scale)
     scale.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap

@@ -9,7 +9,6 @@ import matplotlib as mpl
 
 mpl.use("Agg")
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
@@ -24,7 +23,15 @@ from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.routing.plan import RoutePlan
 from cargorisk.viz.assets import asset_dir
-from cargorisk.viz.roads import ALT_COLOUR, RISK_KM, ROUTE_COLOURS, display_network, trips_per_theft
+from cargorisk.viz.roads import (
+    ALT_COLOUR,
+    RISK_KM,
+    ROUTE_COLOURS,
+    MapNetwork,
+    display_network,
+    map_network,
+    trips_per_theft,
+)
 from cargorisk.viz.words import WORDS, one_in_words, route_label, words
 
 RISK_LEGEND_PNG = str(WORDS["en"]["risk_legend_png"]).format(km=RISK_KM)
@@ -32,7 +39,7 @@ RISK_LEGEND_PNG = str(WORDS["en"]["risk_legend_png"]).format(km=RISK_KM)
 
 def route_png(
     plan: RoutePlan,
-    graph: nx.MultiDiGraph,
+    network: object,
     path: Path,
     *,
     states: gpd.GeoDataFrame | None = None,
@@ -41,8 +48,10 @@ def route_png(
     """Draw Mexican and US states, the network by theft rate, the plan's routes, the origin,
     destination and crossings with their names and the cities along the recommended route;
     the legend (each route with its crossing) sits below the map, where it covers no route.
-    ``lang`` ("en" or "es") is the language of the legend. Written atomically."""
+    ``lang`` ("en" or "es") is the language of the legend; ``network``: the router (its arrays,
+    the road graph unread) or a road graph with ``theft_rate``. Written atomically."""
     w = words(lang)
+    net = map_network(network)
     # a figure outside pyplot, drawn with matplotlib's collections: nothing draws until it is
     # saved, and pyplot (a quarter of a PNG's time to import) is never loaded
     fig = Figure(figsize=(9, 9))
@@ -50,10 +59,10 @@ def route_png(
     for layer in (states, us_states()):
         if layer is not None:
             ax.add_collection(outlines(layer.geometry.to_numpy()))
-    bounds = shapely.MultiLineString([g for r in plan.routes() for g in route_lines(graph, r)]).bounds
+    bounds = shapely.MultiLineString([g for r in plan.routes() for g in net.route_lines(r)]).bounds
     area = framed(bounds)
-    net = display_network(graph, area)
-    n, geoms = trips_per_theft(net["theft_rate"]), net.geometry.to_numpy()
+    roads = display_network(net, area)
+    n, geoms = trips_per_theft(roads["theft_rate"]), roads.geometry.to_numpy()
     roads = lines_of(geoms, linewidths=0.8, cmap="RdYlBu", norm=LogNorm(n.min(), n.max()))
     roads.set_array(np.repeat(n, shapely.get_num_geometries(geoms)))  # a value per part
     ax.add_collection(roads)
@@ -64,7 +73,7 @@ def route_png(
     for route in reversed(plan.routes()):
         ax.add_collection(
             lines_of(
-                route_lines(graph, route),
+                net.route_lines(route),
                 colors=ROUTE_COLOURS.get(route.label, ALT_COLOUR),
                 linewidths=3.2 if route.label == "recommended" else 2.2,
                 label=f"{route_label(route.label, w)} {w['via']} {route.crossing or w['no_crossing']}: "
@@ -77,7 +86,7 @@ def route_png(
     cbar.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
     cbar.xaxis.set_minor_formatter(NullFormatter())
     cbar.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    mark_places(ax, graph, plan)
+    mark_places(ax, net, plan)
     ax.set(xlim=(area[0], area[2]), ylim=(area[1], area[3]), title=f"{plan.origin} -> {plan.destination}")
     ax.set_axis_off()
     handles, labels = ax.get_legend_handles_labels()
@@ -118,19 +127,12 @@ def framed(bounds: tuple[float, float, float, float], pad: float = 1.0) -> tuple
     return centre - width / 2, y0, centre + width / 2, y1
 
 
-def route_lines(graph: nx.MultiDiGraph, route: object) -> list:
-    """The route's edge lines (its own when the plan kept them, else the graph's)."""
-    if route.edge_lines is not None:
-        return list(route.edge_lines)
-    return [graph.edges[e]["geometry"] for e in route.edges if graph.edges[e].get("geometry") is not None]
-
-
-def mark_places(ax: Axes, graph: nx.MultiDiGraph, plan: RoutePlan, cities: int = 8) -> None:
+def mark_places(ax: Axes, net: MapNetwork, plan: RoutePlan, cities: int = 8) -> None:
     """Origin, destination and each route's crossing as named markers; up to ``cities`` named
     cities along the recommended route as labelled dots."""
     rec = plan.recommended
-    xy = [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in rec.nodes]
-    names = [graph.nodes[n].get("name") if graph.nodes[n].get("kind") == "city" else None for n in rec.nodes]
+    xy = [net.point(n) for n in rec.nodes]
+    names = [net.city(n) for n in rec.nodes]
     along = [i for i, name in enumerate(names[1:-1], 1) if name]
     step = max(1, len(along) // cities)
     for i in along[::step][:cities]:
@@ -139,21 +141,23 @@ def mark_places(ax: Axes, graph: nx.MultiDiGraph, plan: RoutePlan, cities: int =
     for (x, y), name, style in ((xy[0], plan.origin, "^"), (xy[-1], plan.destination, "s")):
         ax.plot(x, y, style, color="#111111", markersize=9, zorder=6)
         ax.annotate(name, (x, y), xytext=(6, -10), textcoords="offset points", fontsize=9, weight="bold")
-    for crossing, (x, y) in crossings_of(graph, plan).items():
+    for crossing, (x, y) in crossings_of(net, plan).items():
         ax.plot(x, y, "D", color="#6a1b9a", markersize=6, zorder=6)
         ax.annotate(crossing, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=7, color="#6a1b9a")
 
 
-def crossings_of(graph: nx.MultiDiGraph, plan: RoutePlan) -> dict[str, tuple[float, float]]:
-    """Where each route of the plan crosses the border (the crossing edge's first node)."""
+def crossings_of(network: object, plan: RoutePlan) -> dict[str, tuple[float, float]]:
+    """Where each route of the plan crosses the border (the crossing edge's first node);
+    ``network``: a :class:`MapNetwork`, router or road graph."""
+    net = network if isinstance(network, MapNetwork) else map_network(network)
     out = {}
     for route in plan.routes():
-        for u, v, k in route.edges:
-            if graph.edges[u, v, k].get("kind") == "crossing":
-                out[route.crossing or graph.edges[u, v, k].get("bridge", "")] = (
-                    graph.nodes[u]["x"], graph.nodes[u]["y"],
-                )  # fmt: skip
-                break
+        ids = net.ids(route.edges)
+        at = np.flatnonzero(net.kind[ids] == "crossing")
+        if len(at):
+            edge = ids[at[0]]
+            x, y = net.xy[net.tail[edge]]
+            out[route.crossing or str(net.bridge[edge])] = (float(x), float(y))
     return out
 
 
