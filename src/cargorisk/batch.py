@@ -32,6 +32,7 @@ import shapely
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, iso, join_lines
+from cargorisk.routing.pool import BATCH_POLICY
 from cargorisk.routing.router import Router
 from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
 
@@ -565,12 +566,18 @@ WORKER: dict[str, Router] = {}
 SCHEDULER_TIMEOUT_S = 10
 
 
+def book_router(settings: object, year: int) -> Router:
+    """The router a lane-book process scores with: the shared one, with caches that keep a
+    whole book's searches (:data:`~cargorisk.routing.pool.BATCH_POLICY`)."""
+    return Router.from_settings(settings, year).with_caches(BATCH_POLICY)  # type: ignore[arg-type]
+
+
 def init_worker(settings: object, year: int, parent: int | None = None) -> None:
     """Build one Router per worker process; the worker exits when ``parent`` (the scoring
     process) dies, even by ``kill -9``, instead of lingering with its few hundred MB."""
     if parent is not None:
         exit_with_parent(parent)
-    WORKER["router"] = Router.from_settings(settings, year)  # type: ignore[arg-type]
+    WORKER["router"] = book_router(settings, year)
 
 
 def exit_with_parent(parent: int, every_s: float = 1.0) -> None:
@@ -645,7 +652,7 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
                 initargs=(settings, year, os.getpid()),
                 mp_context=multiprocessing.get_context("spawn"),
             )
-        local = None if (pool or client) else LaneScorer(Router.from_settings(settings, year))  # type: ignore[arg-type]
+        local = None if (pool or client) else LaneScorer(book_router(settings, year))
         stream = itertools.chain([first] if first is not None else [], chunks)
         for number, raw in enumerate(progress_bar(stream, progress), 1):
             scored = score_chunk(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cargorisk.risk.cargo import card_table
@@ -19,8 +20,8 @@ PLACES = ["Monterrey, NL", "Saltillo", "Dallas, TX", "Laredo, TX", "Querétaro",
 
 
 def test_every_cargo_type_shares_one_bounded_cache(router: Router) -> None:
-    small = copy.copy(router)
-    small.finder = PathFinder(small, policy=SMALL)
+    small = router.with_caches(SMALL)
+    assert small.finder.trees is not router.finder.trees
     kinds = ["general", *[row["cargo_type"] for row in card_table()]]
     typed = [small.for_cargo(kind) for kind in kinds]
     assert all(r.finder.trees is small.finder.trees for r in typed)  # one cache for every type
@@ -56,3 +57,29 @@ def test_a_type_plans_the_same_with_its_entries_in_the_shared_cache(router: Rout
     alone = fresh.plan("Monterrey, NL", "Dallas, TX", cargo_value=300_000, cargo_type="pharma")
     assert alone.recommended.theft_prob == pytest.approx(shared.recommended.theft_prob, rel=1e-12)
     assert alone.recommended.km == shared.recommended.km
+
+
+def test_a_lane_book_process_keeps_every_search_of_its_book(
+    router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """score-lanes scores with BATCH_POLICY (batch.book_router): a book whose lanes share
+    places runs each search once (the default bound held a third of a 200-place book's and
+    repeated the rest: 8,408 searches for 3,087 distinct on 2,000 lanes)."""
+    from cargorisk.batch import LaneScorer  # noqa: PLC0415
+    from cargorisk.routing.pool import BATCH_POLICY  # noqa: PLC0415
+
+    book_router = router.with_caches(BATCH_POLICY)
+    runs = []
+    fresh_search = PathFinder.fresh_search
+    monkeypatch.setattr(PathFinder, "fresh_search", lambda *a, **k: runs.append(1) or fresh_search(*a, **k))
+    rng = np.random.default_rng(5)
+    pairs = [rng.choice(PLACES, 2, replace=False) for _ in range(30)]
+    book = pd.DataFrame(
+        {"lane_id": range(30), "origin": [a for a, _ in pairs], "destination": [b for _, b in pairs],
+         "cargo_value": rng.choice([50_000, 1_000_000], 30)}
+    )  # fmt: skip
+    before = router.finder.cache_sizes()
+    scored = LaneScorer(book_router).score_frame(book)
+    assert (scored["status"] == "ok").all()
+    assert len(runs) == book_router.finder.cache_sizes()["searches"][1] > 30  # none run twice
+    assert router.finder.cache_sizes() == before  # the shared router's caches untouched

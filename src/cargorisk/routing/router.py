@@ -40,7 +40,7 @@ from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.exposure_pricing import ExposureTables
 from cargorisk.routing.matrix import Matrix, route_matrix
 from cargorisk.routing.plan import Route, RoutePlan
-from cargorisk.routing.pool import PathFinder
+from cargorisk.routing.pool import CachePolicy, PathFinder
 from cargorisk.routing.pricing import PathSummary, Pricer
 from cargorisk.routing.request import check_request
 from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
@@ -193,6 +193,14 @@ class Router:
         new.__dict__.update(self.__dict__)
         new.pricer = self.pricer.bound_to(new)
         new.finder = self.finder.bound_to(new)
+        return new
+
+    def with_caches(self, policy: CachePolicy) -> Router:
+        """A shallow copy of this router with its own search caches bounded by ``policy`` (e.g.
+        :data:`~cargorisk.routing.pool.BATCH_POLICY` for a lane-book process); its cargo-type
+        copies share them."""
+        new = copy.copy(self)
+        new.finder = PathFinder(new, policy=policy)
         return new
 
     def for_cargo(self, kind: str | None) -> Router:
