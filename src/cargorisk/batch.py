@@ -31,7 +31,7 @@ import shapely
 
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
-from cargorisk.routing.plan import Route, iso, join_lines
+from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.pool import BATCH_POLICY
 from cargorisk.routing.router import Router
 from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
@@ -312,7 +312,7 @@ def blank_to_none(value: object) -> object:
 
 def route_line(router: Router, route: Route) -> shapely.LineString:
     """The route as one LineString (lon, lat): its edges' lines joined, shared ends once."""
-    return join_lines(router.lines[router.edge_ids(route)])
+    return router.lines.joined(router.edge_ids(route))
 
 
 def score_lanes(

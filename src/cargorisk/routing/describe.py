@@ -13,6 +13,7 @@ import pandas as pd
 
 from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import route_interval
+from cargorisk.routing.edge_lines import PathLines
 from cargorisk.routing.exposure_pricing import stop_hazard
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.schedule import DRIVING, HOUR
@@ -22,7 +23,7 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     """Fill ``route.riskiest`` and ``route.theft_interval`` and, when ``full``,
     ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
     ids = router.edge_ids(route)
-    route.edge_lines = router.lines[ids]
+    route.edge_lines = PathLines(router.lines, ids)  # made when asked for
     found = runs(router, ids)
     route.riskiest = riskiest(router, ids, found)
     route.theft_interval = route_interval(

@@ -18,6 +18,7 @@ from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock, zone_key
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
+from cargorisk.routing.edge_lines import PathLines
 from cargorisk.routing.schedule import HOUR, RESTS, STOPS, Activity
 from cargorisk.routing.text import plan_text
 from cargorisk.routing.transfer import carrier_of, legs
@@ -85,7 +86,7 @@ class Route:
     cargo_value: float = 0.0
     port_s: float | None = None  # seconds after departure when the truck gets to the crossing
     # the line of each edge (lon, lat), filled with the plan's details: geometry without the graph
-    edge_lines: np.ndarray | None = field(default=None, repr=False, compare=False)
+    edge_lines: np.ndarray | PathLines | None = field(default=None, repr=False, compare=False)
     schedule: list[Activity] = field(default_factory=list, repr=False)
     port_zone: str | None = None  # IANA zone of the crossing
     eta_zone: str | None = None  # IANA zone of the destination (filled with the details)
@@ -376,8 +377,10 @@ def records(frame: pd.DataFrame, digits: int = 6) -> list[dict]:
     return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def join_lines(lines: np.ndarray) -> shapely.LineString:
+def join_lines(lines: np.ndarray | PathLines) -> shapely.LineString:
     """Consecutive edge lines (lon, lat) as one LineString, shared ends once."""
+    if isinstance(lines, PathLines):  # straight from the coordinates, no line per edge
+        return lines.joined()
     coords = shapely.get_coordinates(np.asarray(lines, dtype=object))
     repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
     return shapely.LineString(coords[~repeated])
