@@ -76,6 +76,9 @@ def test_masks_equal_networkx_on_the_subgraph(case: tuple[nx.MultiDiGraph, np.nd
     for node in graph.nodes:
         got = dist[0][engine.index[node]]
         assert got == pytest.approx(expected[node], abs=1e-9) if node in expected else np.isinf(got)
+    w = weights_in_order(engine, "w")
+    transposed = engine.weighted(w, keep).transpose().tocsr()  # what a backward search runs on
+    assert (engine.prepared(w, keep, reverse=True) != transposed).nnz == 0
     back, _ = engine.search(weights_in_order(engine, "w"), [0], keep=keep, reverse=True)
     to_zero = nx.single_source_dijkstra_path_length(sub.reverse(copy=True), 0, weight="w")
     for node in graph.nodes:

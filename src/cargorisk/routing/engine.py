@@ -8,6 +8,7 @@ whose structure never changes (masked pairs get ``inf``, which csgraph treats as
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING
@@ -101,8 +102,21 @@ class CSREngine:
         self, weights: np.ndarray, keep: np.ndarray | None = None, *, reverse: bool = False
     ) -> csr_matrix:
         """The matrix :meth:`search` runs on (transposed for ``reverse``), to reuse over searches."""
-        matrix = self.weighted(weights, keep)
-        return matrix.transpose().tocsr() if reverse else matrix
+        if not reverse:
+            return self.weighted(weights, keep)
+        structure, order = self.transposed
+        matrix = structure.copy()
+        matrix.data = self.pair_weights(weights, keep)[order]
+        return matrix
+
+    @functools.cached_property
+    def transposed(self) -> tuple[csr_matrix, np.ndarray]:
+        """The transposed matrix's structure and, for each of its entries, the pair it holds
+        (a backward search's matrix is then one gather, not a transposition per query)."""
+        numbered = self.matrix.copy()
+        numbered.data = np.arange(1, len(numbered.data) + 1, dtype=np.float64)  # no zero to drop
+        structure = numbered.transpose().tocsr()
+        return structure, structure.data.astype(np.int64) - 1
 
     def search(
         self,
@@ -203,8 +217,9 @@ class CSREngine:
             return np.zeros(0, dtype=np.int64)
         cheapest = np.minimum.reduceat(w, self.pair_start)[self.pair_of_edge]
         hits = np.flatnonzero((w <= cheapest) | np.isnan(cheapest))  # NaN-safe: a pair always has a hit
-        _, first = np.unique(self.pair_of_edge[hits], return_index=True)
-        return hits[first]
+        # edges are ordered by pair, so a pair's first hit is where the pair changes (no sort)
+        pairs = self.pair_of_edge[hits]
+        return hits[np.r_[True, pairs[1:] != pairs[:-1]]]
 
     def path_edges(
         self,
