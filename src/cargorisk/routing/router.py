@@ -178,7 +178,7 @@ class Router:
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The road graph (planning reads the compiled arrays; maps and area constraints read
+        """The road graph (planning and maps read the compiled arrays; area constraints read
         the graph)."""
         return self.engine.graph
 

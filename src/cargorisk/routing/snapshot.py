@@ -10,7 +10,8 @@ processes read it back:
   (:class:`~cargorisk.routing.edge_lines.EdgeLines`), which reads about 40 times faster than
   pickled geometries, and lines are made only for the edges a route asks for;
 - ``graph-<key>.pickle``: the risk-attached road graph, read only when something needs it (an
-  HTML or PNG map, an area constraint) and rebuilt from the data if it has gone missing.
+  area constraint; maps draw from the router's arrays) and rebuilt from the data if it has gone
+  missing.
 
 ``key`` is a SHA-256 over everything a router is built from: the contents of the built tables,
 the models and the corridor network files, the settings (all but the folders, whose
