@@ -8,9 +8,13 @@ at once; building every edge's LineString when a snapshot is read took a tenth o
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class EdgeLines:
@@ -54,9 +58,22 @@ class EdgeLines:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if len(ids) == 0:
             return shapely.LineString()
-        coords = self.coords[self.points(ids)[0]]
-        repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
-        return shapely.LineString(coords[~repeated])
+        return line_through(self.coords[self.points(ids)[0]])
+
+
+def line_through(coords: np.ndarray) -> shapely.LineString:
+    """A LineString through ``coords`` (n x 2), a point repeated right after itself kept once
+    (where one edge's line ends and the next begins)."""
+    repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
+    return shapely.LineString(coords[~repeated])
+
+
+def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
+    """An edge's geometry, or the straight line between its nodes."""
+    line = graph.edges[edge].get("geometry")
+    if line is None:
+        line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in edge[:2]])
+    return line
 
 
 class PathLines:

@@ -18,7 +18,7 @@ from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock, zone_key
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
-from cargorisk.routing.edge_lines import PathLines
+from cargorisk.routing.edge_lines import PathLines, line_of, line_through
 from cargorisk.routing.schedule import HOUR, RESTS, STOPS, Activity
 from cargorisk.routing.text import plan_text
 from cargorisk.routing.transfer import carrier_of, legs
@@ -381,9 +381,7 @@ def join_lines(lines: np.ndarray | PathLines) -> shapely.LineString:
     """Consecutive edge lines (lon, lat) as one LineString, shared ends once."""
     if isinstance(lines, PathLines):  # straight from the coordinates, no line per edge
         return lines.joined()
-    coords = shapely.get_coordinates(np.asarray(lines, dtype=object))
-    repeated = np.r_[False, (np.diff(coords, axis=0) == 0).all(axis=1)]
-    return shapely.LineString(coords[~repeated])
+    return line_through(shapely.get_coordinates(np.asarray(lines, dtype=object)))
 
 
 def edge_lines_of(graph: nx.MultiDiGraph | None, route: Route) -> np.ndarray:
@@ -391,10 +389,4 @@ def edge_lines_of(graph: nx.MultiDiGraph | None, route: Route) -> np.ndarray:
     if graph is None:
         msg = "this plan has no route geometry; pass the router's graph: plan.to_geodataframe(router.graph)"
         raise InputError(msg)
-    lines = []
-    for u, v, k in route.edges:
-        line = graph.edges[u, v, k].get("geometry")
-        if line is None:
-            line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)])
-        lines.append(line)
-    return np.array(lines, dtype=object)
+    return np.array([line_of(graph, edge) for edge in route.edges], dtype=object)

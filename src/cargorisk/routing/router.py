@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError
@@ -35,7 +34,7 @@ from cargorisk.routing.compose import Shown, compose
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import CostModel
 from cargorisk.routing.describe import describe
-from cargorisk.routing.edge_lines import EdgeLines
+from cargorisk.routing.edge_lines import EdgeLines, line_of
 from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.exposure_pricing import ExposureTables
 from cargorisk.routing.matrix import Matrix, route_matrix
@@ -525,11 +524,3 @@ def bare_crossings(graph: nx.MultiDiGraph) -> pd.DataFrame:
 def city_names(nodes: list[dict]) -> dict[int, str]:
     """Position -> name of the city nodes among node attribute dicts."""
     return {i: str(d["name"]) for i, d in enumerate(nodes) if d.get("kind") == "city" and d.get("name")}
-
-
-def line_of(graph: nx.MultiDiGraph, edge: tuple) -> shapely.LineString:
-    """An edge's geometry, or the straight line between its nodes."""
-    line = graph.edges[edge].get("geometry")
-    if line is None:
-        line = shapely.LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in edge[:2]])
-    return line

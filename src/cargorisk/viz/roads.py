@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cargorisk.routing.edge_lines import EdgeLines
+from cargorisk.routing.edge_lines import EdgeLines, line_of
 from cargorisk.routing.router import city_names
 
 ROUTE_COLOURS = {"recommended": "#1f5fd6", "fastest": "#f08c00", "safest": "#12a150"}
@@ -111,7 +111,10 @@ _NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def map_network(source: object) -> MapNetwork:
     """The :class:`MapNetwork` of a router (from its arrays, the graph unread) or of a road
-    graph; made once per router (its copies for cargo types share it) or graph."""
+    graph; made once per router (its copies for cargo types share it) or graph. A
+    :class:`MapNetwork` is returned as it is."""
+    if isinstance(source, MapNetwork):
+        return source
     key = source if isinstance(source, nx.MultiDiGraph) else source.engine  # type: ignore[attr-defined]
     if key not in _NETWORKS:
         _NETWORKS[key] = of_graph(source) if isinstance(source, nx.MultiDiGraph) else of_router(source)
@@ -142,10 +145,7 @@ def of_graph(graph: nx.MultiDiGraph) -> MapNetwork:
     }
     tail = np.array([index[u] for u, *_ in edges], dtype=np.int64)
     head = np.array([index[v] for _, v, *_ in edges], dtype=np.int64)
-    lines = [
-        shapely.LineString([xy[t], xy[h]]) if d.get("geometry") is None else d["geometry"]
-        for (*_, d), t, h in zip(edges, tail, head, strict=True)
-    ]
+    lines = [line_of(graph, (u, v, k)) for u, v, k, _ in edges]
     ports = {
         d["bridge"]: (str(d.get("port_name", "")), str(d.get("port_code", "")))
         for *_, d in edges

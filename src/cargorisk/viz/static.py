@@ -61,8 +61,8 @@ def route_png(
             ax.add_collection(outlines(layer.geometry.to_numpy()))
     bounds = shapely.MultiLineString([g for r in plan.routes() for g in net.route_lines(r)]).bounds
     area = framed(bounds)
-    roads = display_network(net, area)
-    n, geoms = trips_per_theft(roads["theft_rate"]), roads.geometry.to_numpy()
+    shown = display_network(net, area)
+    n, geoms = trips_per_theft(shown["theft_rate"]), shown.geometry.to_numpy()
     roads = lines_of(geoms, linewidths=0.8, cmap="RdYlBu", norm=LogNorm(n.min(), n.max()))
     roads.set_array(np.repeat(n, shapely.get_num_geometries(geoms)))  # a value per part
     ax.add_collection(roads)
@@ -149,7 +149,7 @@ def mark_places(ax: Axes, net: MapNetwork, plan: RoutePlan, cities: int = 8) -> 
 def crossings_of(network: object, plan: RoutePlan) -> dict[str, tuple[float, float]]:
     """Where each route of the plan crosses the border (the crossing edge's first node);
     ``network``: a :class:`MapNetwork`, router or road graph."""
-    net = network if isinstance(network, MapNetwork) else map_network(network)
+    net = map_network(network)
     out = {}
     for route in plan.routes():
         ids = net.ids(route.edges)
