@@ -76,9 +76,6 @@ def test_masks_equal_networkx_on_the_subgraph(case: tuple[nx.MultiDiGraph, np.nd
     for node in graph.nodes:
         got = dist[0][engine.index[node]]
         assert got == pytest.approx(expected[node], abs=1e-9) if node in expected else np.isinf(got)
-    w = weights_in_order(engine, "w")
-    transposed = engine.weighted(w, keep).transpose().tocsr()  # what a backward search runs on
-    assert (engine.prepared(w, keep, reverse=True) != transposed).nnz == 0
     back, _ = engine.search(weights_in_order(engine, "w"), [0], keep=keep, reverse=True)
     to_zero = nx.single_source_dijkstra_path_length(sub.reverse(copy=True), 0, weight="w")
     for node in graph.nodes:
@@ -151,3 +148,62 @@ def test_roads_closed_to_trucks_are_left_out(case: tuple[nx.MultiDiGraph, np.nda
     for node in graph.nodes:
         got = dist[0][engine.index[node]]
         assert got == pytest.approx(expected[node], abs=1e-9) if node in expected else np.isinf(got)
+
+
+@st.composite
+def road_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
+    """Junctions joined by roads through waypoints (the national graph's shape: mostly nodes
+    with two neighbours), some one-way, some parallel, some loops, and a ring of waypoints
+    with no junction on it; weights on a 0.001 grid."""
+    junctions = draw(st.integers(1, 5))
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(range(junctions))
+    weight = st.integers(0, 20_000).map(lambda x: x / 1000)
+    roads = st.tuples(
+        st.integers(0, junctions - 1), st.integers(0, junctions - 1), st.integers(0, 4), st.booleans()
+    )
+    for a, b, inner, both in draw(st.lists(roads, min_size=1, max_size=8)):
+        path = [a, *range(len(graph), len(graph) + inner), b]
+        graph.add_nodes_from(path)
+        for u, v in itertools.pairwise(path):
+            if u == v:
+                continue
+            graph.add_edge(u, v, w=draw(weight))
+            if both:
+                graph.add_edge(v, u, w=draw(weight))
+    ring = draw(st.integers(0, 4))
+    if ring >= 2:
+        nodes = list(range(len(graph), len(graph) + ring))
+        for u, v in zip(nodes, nodes[1:] + nodes[:1], strict=True):
+            graph.add_edge(u, v, w=draw(weight))
+    return graph
+
+
+@settings(max_examples=300, deadline=None)
+@given(road_graphs(), st.randoms(use_true_random=False))
+def test_searches_over_junctions_equal_networkx_from_every_node(graph: nx.MultiDiGraph, rnd) -> None:
+    """The contracted search (cargorisk.routing.contract) gives networkx's distances from and
+    to every node, a junction or a waypoint, with and without a mask, and a predecessor tree
+    whose paths have those lengths."""
+    engine = CSREngine(graph)
+    w = weights_in_order(engine, "w")
+    keep = np.array([rnd.random() < 0.8 for _ in engine.edges], dtype=bool)
+    sub = nx.MultiDiGraph()
+    sub.add_nodes_from(graph.nodes)
+    sub.add_edges_from((*e, graph.edges[e]) for e, kept in zip(engine.edges, keep, strict=True) if kept)
+    best = engine.best_edges(w, keep)
+    for source in graph.nodes:
+        for reverse in (False, True):
+            dist, pred = engine.search(w, [source], keep=keep, reverse=reverse)
+            view = sub.reverse(copy=False) if reverse else sub
+            expected = nx.single_source_dijkstra_path_length(view, source, weight="w")
+            for node in graph.nodes:
+                i = engine.index[node]
+                if node not in expected:
+                    assert np.isinf(dist[0][i])
+                    continue
+                assert dist[0][i] == pytest.approx(expected[node], abs=1e-9)
+                ends = (i, engine.index[source]) if reverse else (engine.index[source], i)
+                edges = engine.tree_edges(pred[0], *ends, best, reverse=reverse)
+                assert all(keep[edges])
+                assert w[edges].sum() == pytest.approx(expected[node], abs=1e-9)

@@ -2,20 +2,21 @@
 
 The MultiDiGraph is compiled once into edge arrays sorted by (tail, head). A query takes a
 weight per directed edge and an optional keep-mask; parallel edges collapse to their cheapest
-kept one with one vectorised ``minimum.reduceat``, straight into the data array of a CSR matrix
-whose structure never changes (masked pairs get ``inf``, which csgraph treats as no edge).
+kept one (vectorised; masked pairs get ``inf``, which csgraph treats as no edge), and Dijkstra
+runs over the junctions only, each run of waypoints between two junctions one edge of a CSR
+matrix whose structure never changes (:mod:`cargorisk.routing.contract`).
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+
+from cargorisk.routing.contract import Chains, ChainTree, Prepared
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -31,9 +32,12 @@ class CSREngine:
     edges
         ``(u, v, key)`` of every directed edge open to trucks (``trucks`` is not ``"no"``), in
         compiled order (positions are edge ids).
+
+    ``junctions``: nodes kept in the contracted search graph whatever their neighbours (those
+    searched from or read most often: a search from a waypoint costs a little more).
     """
 
-    def __init__(self, graph: nx.MultiDiGraph) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, junctions: Iterable[Hashable] = ()) -> None:
         self.nodes: list[Hashable] = list(graph.nodes)
         self.index = {n: i for i, n in enumerate(self.nodes)}
         # roads closed to heavy trucks (edge attribute trucks="no", cargorisk.network.trucks) are
@@ -65,6 +69,19 @@ class CSREngine:
         self.texts: dict[str, np.ndarray] = {}
         self.out_start = np.searchsorted(self.tail, np.arange(n + 1))  # edges of node i: out_start[i:i+2]
         self.pair_keys = pair_tail * n + pair_head  # ascending, like the pairs
+        # pairs with parallel edges (a few dozen on the national graph): the rest need no minimum
+        sizes = self.pair_end - self.pair_start
+        self.multi_pairs = np.flatnonzero(sizes > 1)
+        self.multi_edges = np.flatnonzero(sizes[self.pair_of_edge] > 1)
+        self.multi_start = np.r_[0, np.cumsum(sizes[self.multi_pairs])[:-1]].astype(np.int64)
+        self.multi_segment = np.searchsorted(self.multi_pairs, self.pair_of_edge[self.multi_edges])
+        # searches run over the junctions (cargorisk.routing.contract); backward ones over the
+        # pairs in (head, tail) order
+        pinned = np.zeros(n, dtype=bool)
+        pinned[[self.index[j] for j in junctions]] = True
+        self.chains = Chains(pair_tail, pair_head, n, pinned)
+        self.back_order = np.lexsort((pair_tail, pair_head))
+        self.back_chains = Chains(pair_head[self.back_order], pair_tail[self.back_order], n, pinned)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -88,9 +105,10 @@ class CSREngine:
     def pair_weights(self, weights: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Cheapest kept parallel edge per node pair (``inf`` where none is kept)."""
         w = np.where(keep, weights, np.inf) if keep is not None else np.asarray(weights, dtype=float)
-        if len(self.pair_start) == 0:
-            return np.zeros(0)
-        return np.minimum.reduceat(w, self.pair_start)
+        out = w[self.pair_start]
+        if len(self.multi_pairs):
+            out[self.multi_pairs] = np.minimum.reduceat(w[self.multi_edges], self.multi_start)
+        return out
 
     def weighted(self, weights: np.ndarray, keep: np.ndarray | None = None) -> csr_matrix:
         """The CSR matrix with this query's weights (shares the compiled structure)."""
@@ -100,23 +118,12 @@ class CSREngine:
 
     def prepared(
         self, weights: np.ndarray, keep: np.ndarray | None = None, *, reverse: bool = False
-    ) -> csr_matrix:
-        """The matrix :meth:`search` runs on (transposed for ``reverse``), to reuse over searches."""
+    ) -> Prepared:
+        """What :meth:`search` runs on for these weights, mask and direction (the contracted
+        graph's weights and running sums), to reuse over searches."""
         if not reverse:
-            return self.weighted(weights, keep)
-        structure, order = self.transposed
-        matrix = structure.copy()
-        matrix.data = self.pair_weights(weights, keep)[order]
-        return matrix
-
-    @functools.cached_property
-    def transposed(self) -> tuple[csr_matrix, np.ndarray]:
-        """The transposed matrix's structure and, for each of its entries, the pair it holds
-        (a backward search's matrix is then one gather, not a transposition per query)."""
-        numbered = self.matrix.copy()
-        numbered.data = np.arange(1, len(numbered.data) + 1, dtype=np.float64)  # no zero to drop
-        structure = numbered.transpose().tocsr()
-        return structure, structure.data.astype(np.int64) - 1
+            return self.chains.prepare(self.pair_weights(weights, keep))
+        return self.back_chains.prepare(self.pair_weights(weights, keep)[self.back_order])
 
     def search(
         self,
@@ -125,15 +132,31 @@ class CSREngine:
         *,
         keep: np.ndarray | None = None,
         reverse: bool = False,
-        matrix: csr_matrix | None = None,
+        matrix: Prepared | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Dijkstra from each source (to each, with ``reverse``): distances and predecessors
-        (``matrix``: from :meth:`prepared` with the same weights, mask and direction)."""
+        over every node, one row per source (``matrix``: from :meth:`prepared` with the same
+        weights, mask and direction)."""
         if matrix is None:
             matrix = self.prepared(weights, keep, reverse=reverse)
-        idx = [self.index[s] for s in sources]
-        dist, pred = dijkstra(matrix, directed=True, indices=idx, return_predecessors=True)
-        return dist, pred
+        rows = [matrix.search(self.index[s]).full() for s in sources]
+        if not rows:
+            return np.zeros((0, len(self.nodes))), np.zeros((0, len(self.nodes)), dtype=np.int32)
+        return np.vstack([d for d, _ in rows]), np.vstack([p for _, p in rows])
+
+    def tree(self, prepared: Prepared, source: Hashable) -> ChainTree:
+        """The search tree from (to, for a backward ``prepared``) one node, kept at the
+        junctions: read it with :meth:`tree_path` and ``ChainTree.dist_of``."""
+        return prepared.search(self.index[source])
+
+    def tree_path(self, tree: ChainTree, node: int, best: np.ndarray, *, reverse: bool = False) -> np.ndarray:
+        """Edge ids, in driving order, of the tree path between the tree's node and node index
+        ``node`` (source -> node; node -> target for a backward tree), each hop on its cheapest
+        edge (``best``: :meth:`best_edges` of the search's weights); empty when unreached."""
+        pairs = tree.pairs(node)
+        if reverse:
+            pairs = self.back_order[pairs][::-1]
+        return best[pairs]
 
     def index_path(self, pred: np.ndarray, start: int, end: int, *, reverse: bool = False) -> list[int]:
         """Node indices from ``start`` to ``end`` read off a predecessor row (``reverse``: the
@@ -212,14 +235,18 @@ class CSREngine:
 
     def best_edges(self, weights: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         """Edge id of the cheapest kept parallel edge of every node pair (one array per query)."""
-        w = np.where(keep, weights, np.inf) if keep is not None else np.asarray(weights, dtype=float)
-        if len(w) == 0:
-            return np.zeros(0, dtype=np.int64)
-        cheapest = np.minimum.reduceat(w, self.pair_start)[self.pair_of_edge]
+        best = self.pair_start.copy()
+        if not len(self.multi_pairs):
+            return best
+        sub = self.multi_edges
+        w = np.where(keep[sub], weights[sub], np.inf) if keep is not None else np.asarray(weights, float)[sub]
+        cheapest = np.minimum.reduceat(w, self.multi_start)[self.multi_segment]
         hits = np.flatnonzero((w <= cheapest) | np.isnan(cheapest))  # NaN-safe: a pair always has a hit
         # edges are ordered by pair, so a pair's first hit is where the pair changes (no sort)
-        pairs = self.pair_of_edge[hits]
-        return hits[np.r_[True, pairs[1:] != pairs[:-1]]]
+        pairs = self.pair_of_edge[sub[hits]]
+        first = hits[np.r_[True, pairs[1:] != pairs[:-1]]]
+        best[self.pair_of_edge[sub[first]]] = sub[first]
+        return best
 
     def path_edges(
         self,

@@ -6,10 +6,10 @@ one (reversed) to the destination; crossings are ranked by search cost plus the 
 when the truck gets there (its driving time along the search tree, with the breaks and rests
 the schedule adds), and the best :data:`TOP_CROSSINGS` are built into paths.
 
-Searches are kept compact (:class:`Tree`: predecessors and the costs at the crossings) in
-least-recently-used caches bounded in bytes and in entries (:class:`CachePolicy`), with the
-prepared weights and path summaries, so lanes that share an origin or destination share their
-searches. Every cargo type's router shares its general router's caches, its entries keyed by
+Searches are kept compact (:class:`Tree`: the tree at the junctions and the costs at the
+crossings) in least-recently-used caches bounded in bytes and in entries (:class:`CachePolicy`),
+with the prepared weights and path summaries, so lanes that share an origin or destination share
+their searches; a search leaves its cache with the weights it shares. Every cargo type's router shares its general router's caches, its entries keyed by
 the type (a type scales theft risk, so its searches differ): one bound for all of them.
 """
 
@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 import cachetools
 import numpy as np
 
+from cargorisk.routing.contract import ChainTree, Prepared
 from cargorisk.routing.pricing import PathSummary
 from cargorisk.routing.schedule import time_to_drive
 
@@ -37,8 +38,8 @@ RISK_PRICES = (1e4, 1e5, 1e6, 1e7)
 PROFILES = (("fastest", None), ("safest", None), ("balanced", None), *(("balanced", p) for p in RISK_PRICES))
 DETOUR_PENALTY = 1.4  # alternatives: roads already shown cost this much more in the search
 TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost plus wait)
-TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.15 MB on the national graph)
-PREPARED_CACHE_MB = 200  # weights and matrices kept (about 3 MB per profile and mask)
+TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.07 MB on the national graph)
+PREPARED_CACHE_MB = 200  # weights and prepared searches kept (about 2.5 MB per profile and mask)
 SUMMARIES_CACHED = 4_000  # path summaries kept (about 3 kB each)
 
 
@@ -55,12 +56,13 @@ class CachePolicy:
     summaries: int = SUMMARIES_CACHED
 
     def caches(self) -> tuple[BoundedCache, BoundedCache, BoundedCache]:
-        """Empty caches for searches, prepared weights and path summaries."""
-        return (
-            BoundedCache(self.searches_mb, self.searches, tree_bytes),
-            BoundedCache(self.prepared_mb, self.prepared, prepared_bytes),
-            BoundedCache(self.summaries_mb, self.summaries, summary_bytes),
-        )
+        """Empty caches for searches, prepared weights and path summaries. A search holds
+        arrays of its weights' entries (``depends``): when those leave their cache, so do the
+        searches, so nothing the bounds do not count stays alive."""
+        trees = BoundedCache(self.searches_mb, self.searches, tree_bytes)
+        prepared = BoundedCache(self.prepared_mb, self.prepared, prepared_bytes)
+        prepared.dependent, trees.parent = trees, prepared
+        return trees, prepared, BoundedCache(self.summaries_mb, self.summaries, summary_bytes)
 
 
 class BoundedCache(cachetools.LRUCache):
@@ -72,6 +74,11 @@ class BoundedCache(cachetools.LRUCache):
         super().__init__(int(mb * 2**20), getsizeof=getsizeof)
         self.max_entries = entries
         self.lock = threading.RLock()
+        # entries of a ``dependent`` cache that hold arrays of an entry here leave with it; an
+        # entry of this cache lists the ``parent`` cache's entries it needs in ``depends``
+        self.dependent: BoundedCache | None = None
+        self.parent: BoundedCache | None = None
+        self.dependents: dict[object, set] = {}
 
     def __getitem__(self, key: object) -> object:
         with self.lock:
@@ -85,7 +92,13 @@ class BoundedCache(cachetools.LRUCache):
 
     def __delitem__(self, key: object) -> None:
         with self.lock:
+            value = cachetools.Cache.__getitem__(self, key)
             super().__delitem__(key)
+            needed = self.dependents.pop(key, ())
+        for entry in needed:  # outside the lock: the other cache takes its own
+            self.dependent.pop(entry, None)  # type: ignore[union-attr]
+        for parent in getattr(value, "depends", ()) if self.parent is not None else ():
+            self.parent.dependents.get(parent, set()).discard(key)
 
     def popitem(self) -> tuple[object, object]:
         """The least recently used entry, removed."""
@@ -107,30 +120,28 @@ class BoundedCache(cachetools.LRUCache):
 
 
 class Tree:
-    """One Dijkstra's shortest-path tree, kept compact: the predecessor of every node, the
-    search cost at each crossing's end on this side (``cost``, aligned with the router's
-    ``crossing_ids``), and, computed on first use, the driving seconds to those ends and the
-    paths to the ones used."""
+    """One Dijkstra's shortest-path tree, kept compact: the tree at the junctions
+    (:class:`~cargorisk.routing.contract.ChainTree`), the search cost at each crossing's end
+    on this side (``cost``, aligned with the router's ``crossing_ids``), and, computed on
+    first use, the paths to the crossings used."""
 
-    def __init__(
-        self, finder: PathFinder, dist: np.ndarray, pred: np.ndarray, source: int, best: np.ndarray, *,
-        reverse: bool,
-    ) -> None:  # fmt: skip
+    def __init__(self, finder: PathFinder, tree: ChainTree, best: np.ndarray, *, reverse: bool) -> None:
         engine = finder.r.engine
-        self.pred = pred.astype(np.int32)
-        self.source, self.best, self.reverse = source, best, reverse
+        self.tree, self.best, self.reverse = tree, best, reverse
         self.ends = (engine.head if reverse else engine.tail)[finder.r.crossing_ids]
-        self.cost = dist[self.ends]
+        self.cost = tree.dist_of(self.ends)
         self.seconds = finder.r.seconds
         self.engine = engine
         self.paths: dict[int, np.ndarray] = {}
+        self.depends: tuple = ()  # the keys of its weights and prepared search in their cache
 
     @property
     def nbytes(self) -> int:
         """Memory held (for the cache's bound), with room for the few crossing paths it keeps
-        later (about 2 kB each). The cheapest-edge array of its weights counts whole: trees
-        share it, but a tree keeps it alive after the weights left their cache."""
-        return self.pred.nbytes + self.cost.nbytes + self.best.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
+        later (about 2 kB each). The weights it shares with the other searches of its weights
+        (their cheapest edges, the prepared search's hops) count in the prepared cache, and a
+        tree leaves its cache with them."""
+        return self.tree.nbytes + self.cost.nbytes + 2048 * TOP_CROSSINGS * 2 + 256
 
     def seconds_to(self, k: int) -> float:
         """Driving seconds between the source and crossing end ``k`` along the tree (the
@@ -143,10 +154,7 @@ class Tree:
         remembers the path (the crossings' ends, shared by many lanes)."""
         if node in self.paths:
             return self.paths[node]
-        start, end = (node, self.source) if self.reverse else (self.source, node)
-        found = np.asarray(
-            self.engine.tree_edges(self.pred, start, end, self.best, reverse=self.reverse), dtype=np.int64
-        )
+        found = self.engine.tree_path(self.tree, int(node), self.best, reverse=self.reverse).astype(np.int64)
         if keep:
             self.paths[node] = found
         return found
@@ -325,17 +333,11 @@ class PathFinder:
         self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
     ) -> Tree:
         """Dijkstra from (to, ``reverse``) a node over kept roads (cached)."""
-
-        def make() -> Tree:
-            w, best = self.weights(objective, cargo, roads, key)
-            matrix = cached(
-                self.prepared,
-                (self.namespace, "matrix", objective, cargo, key, reverse),
-                lambda: self.r.engine.prepared(w, roads, reverse=reverse),
-            )
-            return self.fresh_search(w, best, roads, node, reverse=reverse, matrix=matrix)
-
-        return cached(self.trees, (self.namespace, objective, cargo, key, node, reverse), make)
+        wkey = (self.namespace, "weights", objective, cargo, key)
+        make = lambda: self.weights(objective, cargo, roads, key)  # noqa: E731
+        return self.tree_over(
+            wkey, make, roads, node, (self.namespace, objective, cargo, key, node, reverse), reverse
+        )
 
     def penalised_search(
         self, base: np.ndarray, used: np.ndarray, roads: np.ndarray, key: tuple, node: object, *,
@@ -350,30 +352,36 @@ class PathFinder:
             w = np.where(used & roads, base * DETOUR_PENALTY, base)
             return w, compact(self.r.engine.best_edges(w, roads))
 
-        w, best = cached(self.prepared, wkey, make_weights)
-        search = lambda: self.fresh_search(w, best, roads, node, reverse=reverse)  # noqa: E731
-        return w, cached(self.trees, (*wkey, node, reverse), search)
+        tree = self.tree_over(wkey, make_weights, roads, node, (*wkey, node, reverse), reverse)
+        return cached(self.prepared, wkey, make_weights)[0], tree
 
-    def fresh_search(
-        self,
-        w: np.ndarray,
-        best: np.ndarray,
-        roads: np.ndarray,
-        node: object,
-        *,
-        reverse: bool,
-        matrix: object | None = None,
+    def tree_over(
+        self, wkey: tuple, make_weights: Callable, roads: np.ndarray, node: object, key: tuple, reverse: bool
     ) -> Tree:
-        """A search as :meth:`search` describes, uncached (``matrix``: prepared for ``w``)."""
-        dist, pred = self.r.engine.search(w, [node], keep=roads, reverse=reverse, matrix=matrix)
-        return Tree(self, dist[0], pred[0], self.r.engine.index[node], best, reverse=reverse)
+        """The search ``key`` over the weights cached as ``wkey`` (made by ``make_weights``),
+        cached, and dropped with its weights or prepared search (:meth:`CachePolicy.caches`)."""
+
+        def make() -> Tree:
+            w, best = cached(self.prepared, wkey, make_weights)
+            mkey = (*wkey, "matrix", reverse)
+            prepared = cached(self.prepared, mkey, lambda: self.r.engine.prepared(w, roads, reverse=reverse))
+            tree = self.fresh_search(prepared, best, node, reverse=reverse)
+            tree.depends = (wkey, mkey)
+            for parent in tree.depends:
+                self.prepared.dependents.setdefault(parent, set()).add(key)
+            return tree
+
+        return cached(self.trees, key, make)
+
+    def fresh_search(self, prepared: Prepared, best: np.ndarray, node: object, *, reverse: bool) -> Tree:
+        """A search as :meth:`search` describes, uncached (``prepared``: the engine's prepared
+        weights; ``best``: the cheapest kept edge of every pair)."""
+        return Tree(self, self.r.engine.tree(prepared, node), best, reverse=reverse)
 
 
 # a lane-book process (score-lanes and its workers): every search of a book kept, so lanes
 # that share an origin or destination never repeat one (a book among 200 places needs up to
-# 3,600: 200 places x 9 profiles x 2 directions). The counted bytes include each search's
-# cheapest-edge array, which the searches of one profile share: resident memory is about a
-# third of the count (2,000 lanes: 3,087 searches, 380 MB more than the default policy)
+# 3,600: 200 places x 9 profiles x 2 directions, about 0.07 MB each)
 BATCH_POLICY = CachePolicy(searches_mb=2_000, searches=20_000)
 
 
@@ -393,10 +401,10 @@ def tree_bytes(tree: Tree) -> int:
 
 
 def prepared_bytes(value: object) -> int:
-    """Memory of a cached weights pair or prepared matrix (for the cache's bound)."""
+    """Memory of a cached weights pair or prepared search (for the cache's bound)."""
     if isinstance(value, tuple):
         return sum(a.nbytes for a in value)
-    return value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+    return value.nbytes
 
 
 def compact(best: np.ndarray) -> np.ndarray:

@@ -129,7 +129,7 @@ class Router:
         if any("theft_prob" not in d for *_, d in graph.edges(data=True)):
             msg = "the graph has edges without theft_prob; attach risk first (cargorisk.risk.risk_network)"
             raise InputError(msg)
-        self.engine = CSREngine(graph)
+        self.engine = CSREngine(graph, junctions=searched_nodes(graph))
         self.seconds = self.engine.edge_attribute("travel_time")
         self.metres = self.engine.edge_attribute("length")
         self.risk = -np.log1p(-np.clip(self.engine.edge_attribute("theft_prob", 0.0), 0.0, 1 - 1e-12))
@@ -524,3 +524,10 @@ def bare_crossings(graph: nx.MultiDiGraph) -> pd.DataFrame:
 def city_names(nodes: list[dict]) -> dict[int, str]:
     """Position -> name of the city nodes among node attribute dicts."""
     return {i: str(d["name"]) for i, d in enumerate(nodes) if d.get("kind") == "city" and d.get("name")}
+
+
+def searched_nodes(graph: nx.MultiDiGraph) -> set:
+    """Nodes searches start from or are read at most often (cities, both ends of every
+    crossing): kept as junctions of the contracted search graph (:mod:`~cargorisk.routing.contract`)."""
+    cities = {n for n, kind in graph.nodes(data="kind") if kind == "city"}
+    return cities | {n for u, v, kind in graph.edges(data="kind") if kind == "crossing" for n in (u, v)}
