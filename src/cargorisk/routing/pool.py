@@ -9,8 +9,9 @@ the schedule adds), and the best :data:`TOP_CROSSINGS` are built into paths.
 Searches are kept compact (:class:`Tree`: the tree at the junctions and the costs at the
 crossings) in least-recently-used caches bounded in bytes and in entries (:class:`CachePolicy`),
 with the prepared weights and path summaries, so lanes that share an origin or destination share
-their searches; a search leaves its cache with the weights it shares. Every cargo type's router shares its general router's caches, its entries keyed by
-the type (a type scales theft risk, so its searches differ): one bound for all of them.
+their searches; a search leaves its cache with the weights it shares. Every cargo type's
+router shares its general router's caches, its entries keyed by the type (a type scales theft
+risk, so its searches differ): one bound for all of them.
 """
 
 from __future__ import annotations
