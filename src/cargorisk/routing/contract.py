@@ -122,12 +122,8 @@ class Prepared:
         weights = self.total[c.sorted_chains[c.group_start]]
         self.best = c.sorted_chains[c.group_start].copy()  # cheapest chain of each core pair
         if len(c.multi):
-            sub = self.total[c.multi_chains]
-            weights[c.multi] = np.minimum.reduceat(sub, c.multi_start)
-            seg = np.repeat(np.arange(len(c.multi)), np.diff(np.r_[c.multi_start, len(sub)]))
-            hits = np.flatnonzero(sub <= weights[c.multi][seg])
-            first = hits[np.r_[True, seg[hits][1:] != seg[hits][:-1]]] if len(hits) else hits
-            self.best[c.multi[seg[first]]] = c.multi_chains[first]
+            weights[c.multi], first = first_minimum(self.total[c.multi_chains], c.multi_start)
+            self.best[c.multi] = c.multi_chains[first]
         self.weights = weights
         self.core_matrix: csr_matrix | None = None
 
@@ -289,6 +285,16 @@ class ChainTree:
             before[nodes[better]] = c.tail[c.order[later[better]]]
         dist[self.source], before[self.source] = 0.0, UNREACHED
         return dist, before
+
+
+def first_minimum(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of ``values`` beginning at ``starts`` (ascending, the first 0): each run's
+    minimum and the position of its first value reaching it (its first value where the minimum
+    is NaN: every run has one)."""
+    lowest = np.minimum.reduceat(values, starts)
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(values)]))
+    hits = np.flatnonzero((values <= lowest[run]) | np.isnan(lowest[run]))
+    return lowest, hits[np.r_[True, run[hits][1:] != run[hits][:-1]]]
 
 
 def running_sums(chains: Chains, hop: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

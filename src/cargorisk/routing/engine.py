@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from cargorisk.routing.contract import Chains, ChainTree, Prepared
+from cargorisk.routing.contract import Chains, ChainTree, Prepared, first_minimum
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -74,7 +74,6 @@ class CSREngine:
         self.multi_pairs = np.flatnonzero(sizes > 1)
         self.multi_edges = np.flatnonzero(sizes[self.pair_of_edge] > 1)
         self.multi_start = np.r_[0, np.cumsum(sizes[self.multi_pairs])[:-1]].astype(np.int64)
-        self.multi_segment = np.searchsorted(self.multi_pairs, self.pair_of_edge[self.multi_edges])
         # searches run over the junctions (cargorisk.routing.contract); backward ones over the
         # pairs in (head, tail) order
         pinned = np.zeros(n, dtype=bool)
@@ -238,14 +237,9 @@ class CSREngine:
         best = self.pair_start.copy()
         if not len(self.multi_pairs):
             return best
-        sub = self.multi_edges
+        sub = self.multi_edges  # ordered by pair: each pair with parallels one run
         w = np.where(keep[sub], weights[sub], np.inf) if keep is not None else np.asarray(weights, float)[sub]
-        cheapest = np.minimum.reduceat(w, self.multi_start)[self.multi_segment]
-        hits = np.flatnonzero((w <= cheapest) | np.isnan(cheapest))  # NaN-safe: a pair always has a hit
-        # edges are ordered by pair, so a pair's first hit is where the pair changes (no sort)
-        pairs = self.pair_of_edge[sub[hits]]
-        first = hits[np.r_[True, pairs[1:] != pairs[:-1]]]
-        best[self.pair_of_edge[sub[first]]] = sub[first]
+        best[self.multi_pairs] = sub[first_minimum(w, self.multi_start)[1]]
         return best
 
     def path_edges(
