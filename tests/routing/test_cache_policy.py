@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cargorisk.risk.cargo import card_table
+from cargorisk.risk.cargo import card_table, multiplier
 from cargorisk.routing import Router
-from cargorisk.routing.pool import CachePolicy, PathFinder
+from cargorisk.routing.pool import CachePolicy, PathFinder, mask_key
 
 SMALL = CachePolicy(searches_mb=1, searches=40, prepared_mb=150, prepared=60, summaries_mb=0.5, summaries=60)
 PLACES = ["Monterrey, NL", "Saltillo", "Dallas, TX", "Laredo, TX", "Querétaro", "Houston, TX", "Torreón"]
@@ -87,3 +87,28 @@ def test_a_lane_book_process_keeps_every_search_of_its_book(
     assert (scored["status"] == "ok").all()
     assert len(runs) == book_router.finder.cache_sizes()["searches"][1] > 30  # none run twice
     assert router.finder.cache_sizes() == before  # the shared router's caches untouched
+
+
+def test_every_cargo_type_searches_as_general_freight(router: Router) -> None:
+    """A type's risk is general freight's times its multiplier, so its least-cost search at
+    cargo value v is general freight's at v x multiplier (one cache entry, the same weights to
+    rounding), and its fastest and least-risk searches are general freight's: a lane planned
+    for general freight runs no new fastest or least-risk search for another type."""
+    own = router.with_caches(CachePolicy())
+    pharma, m = own.for_cargo("pharma"), multiplier("pharma")
+    assert m != 1.0
+    roads, key = ~own.is_crossing, mask_key(np.ones(len(own.seconds), bool))
+    typed, _ = pharma.finder.weights("balanced", 200_000, roads, key)
+    general, _ = own.finder.weights("balanced", 200_000 * m, roads, key)
+    assert typed is general
+    money = own.pricer.operating + own.pricer.toll
+    by_type = own.costs.edge_weights("balanced", own.seconds, pharma.risk, money, 200_000)
+    np.testing.assert_allclose(typed, by_type, rtol=1e-12)
+
+    own.plan("Monterrey, NL", "Dallas, TX", alternatives=0)
+    before = set(own.finder.trees.keys())
+    plan = own.plan("Monterrey, NL", "Dallas, TX", cargo_type="pharma", alternatives=0)
+    assert plan.cargo_type == "pharma"
+    new = set(own.finder.trees.keys()) - before
+    assert new and {k[0] for k in new} == {"balanced"}  # the least-cost searches at pharma's values
+    assert {k[0] for k in before} >= {"fastest", "safest"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from cargorisk.network.timezones import clock
 from cargorisk.risk.calibration import route_interval
@@ -32,7 +31,7 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     if route.arrival is not None:
         route.eta_zone = zone_at_end(router, int(ids[-1]))
     if full:
-        route.segments = pd.DataFrame(found)
+        route.runs = found
         route.stop_places = stop_places(router, route, ids)
 
 

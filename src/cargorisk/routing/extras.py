@@ -37,17 +37,16 @@ def detours(router: Router, decision: Decision) -> list[Route]:
         decision.a, decision.b, decision.cargo, decision.depart, decision.team, decision.keep,
     )  # fmt: skip
     roads = keep & ~router.is_crossing
-    key = ("balanced", cargo, mask_key(keep))
-    base, _ = router.finder.weights("balanced", cargo, roads, key[2])
-    used = np.zeros(len(base), bool)
+    key, finder = mask_key(keep), router.finder
+    used = np.zeros(len(router.seconds), bool)
     out = []
     for route in [decision.choice.recommended, decision.choice.fastest, decision.choice.safest]:
         used[route.ids] = True
-        w, forward = router.finder.penalised_search(base, used, roads, key, a.node, reverse=False)
+        w, forward = finder.penalised_search("balanced", cargo, used, roads, key, a.node, reverse=False)
         backward = (
             None
-            if router.finder.domestic(a.node, b.node)
-            else router.finder.penalised_search(base, used, roads, key, b.node, reverse=True)[1]
+            if finder.domestic(a.node, b.node)
+            else finder.penalised_search("balanced", cargo, used, roads, key, b.node, reverse=True)[1]
         )
         paths = router.finder.paths_from(
             "balanced",

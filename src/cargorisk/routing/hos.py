@@ -270,7 +270,7 @@ def route_legs(segments: Iterable[dict]) -> list[tuple[float, str]]:
 def check_route(route: object) -> list[str]:
     """Everything wrong with a planned route's hours (its ``schedule`` and ``segments``; the
     plan must have filled its details), and its arrival against its schedule."""
-    runs = route.segments
+    runs = route.runs
     legs = route_legs({"hours": h, "country": c} for h, c in zip(runs["hours"], runs["country"], strict=True))
     problems = check_schedule(route.schedule, legs, team=route.team)
     end = route.schedule[-1].end_s if route.schedule else 0.0

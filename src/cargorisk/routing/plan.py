@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.geometry
 
 from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock, zone_key
@@ -66,7 +65,6 @@ class Route:
     theft_prob: float
     expected_loss_usd: float
     cost_usd: float
-    segments: pd.DataFrame
     parked_theft_prob: float = 0.0  # the part of theft_prob from the hours parked (stops, closed crossing)
     riskiest: list[dict] = field(default_factory=list)
     vs_fastest: str = ""
@@ -93,6 +91,18 @@ class Route:
     crossing_mode: str = "through"  # or "transfer" (:mod:`~cargorisk.routing.transfer`)
     yard_theft_prob: float = 0.0  # theft probability in the transfer yards (in ``theft_prob``)
     fees: dict[str, float] = field(default_factory=dict)  # a transfer's fees, USD (in ``costs``)
+    # the road runs, filled with the plan's details (columns of ``segments``, one array each)
+    runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """The road runs as a frame (:func:`~cargorisk.routing.describe.runs`; empty until
+        the plan fills its details)."""
+        return pd.DataFrame(self.runs)
+
+    @segments.setter
+    def segments(self, frame: pd.DataFrame) -> None:
+        self.runs = {str(c): frame[c].to_numpy() for c in frame.columns}
 
     @property
     def parked_loss_usd(self) -> float:
@@ -195,8 +205,8 @@ class Route:
             "schedule": [self.activity_dict(a, c) for a, c in zip(self.schedule, carriers, strict=True)],
             "nodes": [str(n) for n in self.nodes],
             "riskiest": self.riskiest,
-            "segments": records(self.segments),
-            "geometry": shapely.geometry.mapping(self.line) if self.edge_lines is not None else None,
+            "segments": records(self.runs),
+            "geometry": geojson_line(self.line) if self.edge_lines is not None else None,
         }
 
     def activity_dict(self, activity: Activity, carrier: str = "") -> dict:
@@ -364,17 +374,22 @@ def in_zone(when: datetime | None, zone: str | None) -> datetime | None:
     return when.astimezone(ZoneInfo(zone))
 
 
-def records(frame: pd.DataFrame, digits: int = 6) -> list[dict]:
-    """A frame's rows as dicts of plain values, floats rounded to ``digits``, missing values
-    None (several times faster than ``round().to_dict("records")`` on small frames)."""
+def geojson_line(line: shapely.LineString) -> dict:
+    """A line as a GeoJSON geometry (what ``shapely.geometry.mapping`` gives, read at once)."""
+    return {"type": "LineString", "coordinates": shapely.get_coordinates(line).tolist()}
+
+
+def records(columns: dict[str, np.ndarray], digits: int = 6) -> list[dict]:
+    """Rows of equal-length columns as dicts of plain values, floats rounded to ``digits``,
+    missing values None."""
 
     def plain(value: object) -> object:
         if isinstance(value, float):
             return None if math.isnan(value) else round(value, digits)
         return None if value is pd.NA else value
 
-    columns = [[plain(v) for v in frame[c].tolist()] for c in frame.columns]
-    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+    values = [[plain(v) for v in np.asarray(c).tolist()] for c in columns.values()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def join_lines(lines: np.ndarray | PathLines) -> shapely.LineString:

@@ -9,9 +9,15 @@ the schedule adds), and the best :data:`TOP_CROSSINGS` are built into paths.
 Searches are kept compact (:class:`Tree`: the tree at the junctions and the costs at the
 crossings) in least-recently-used caches bounded in bytes and in entries (:class:`CachePolicy`),
 with the prepared weights and path summaries, so lanes that share an origin or destination share
-their searches; a search leaves its cache with the weights it shares. Every cargo type's
-router shares its general router's caches, its entries keyed by the type (a type scales theft
-risk, so its searches differ): one bound for all of them.
+their searches; a search leaves its cache with the weights it shares.
+
+Every cargo type's router shares its general router's caches: one bound for all of them. A
+type's theft risk is general freight's times the type's multiplier ``m``, so its searches are
+general freight's (:meth:`PathFinder.profile`): least cost at cargo value (or risk price) ``v``
+is general freight's at ``v * m``, and the fastest and least-risk searches are general
+freight's (the same order of paths up to ties far below a second or a route's risk; 300 varied
+plans gave the same routes as searches per type). Only the path summaries, which carry the
+type's risk, are kept per type.
 """
 
 from __future__ import annotations
@@ -170,21 +176,38 @@ class PathFinder:
         caches: tuple | None = None,
         *,
         namespace: str = "",
+        scale: float = 1.0,
         policy: CachePolicy | None = None,
     ) -> None:
         self.r = router
-        self.namespace = namespace  # the cargo type: part of every key (its risk differs)
+        self.namespace = namespace  # the cargo type: part of the path summaries' keys
+        self.scale = scale  # the type's theft-risk multiplier (searches run on general risk)
         self.trees, self.prepared, self.summaries = caches or (policy or CachePolicy()).caches()
         self.profiles: tuple = PROFILES  # the searches a pool runs
         self.top = TOP_CROSSINGS  # crossings priced per profile
 
-    def bound_to(self, router: object, namespace: str | None = None) -> PathFinder:
+    def bound_to(
+        self, router: object, namespace: str | None = None, scale: float | None = None
+    ) -> PathFinder:
         """This finder for a copy of its router, sharing the caches (searches do not depend
-        on what a copy may change, e.g. live waits); ``namespace`` names a cargo type's entries."""
+        on what a copy may change, e.g. live waits); ``namespace`` names a cargo type's path
+        summaries, ``scale`` is its theft-risk multiplier."""
         namespace = self.namespace if namespace is None else namespace
-        new = PathFinder(router, (self.trees, self.prepared, self.summaries), namespace=namespace)
+        scale = self.scale if scale is None else scale
+        caches = (self.trees, self.prepared, self.summaries)
+        new = PathFinder(router, caches, namespace=namespace, scale=scale)
         new.profiles, new.top = self.profiles, self.top
         return new
+
+    def profile(self, objective: str, cargo: float) -> tuple[str, float]:
+        """The general-freight search profile of this type's ``objective`` at cargo value
+        ``cargo`` (see the module docstring): the weights' objective and cargo value."""
+        return objective, (cargo * self.scale if objective == "balanced" else 0.0)
+
+    @property
+    def general_risk(self) -> np.ndarray:
+        """General freight's edge risk (the searches' risk for every type)."""
+        return self.r.general.risk if self.namespace else self.r.risk
 
     def narrowed(self, profile: tuple[str, float | None], top: int = 1) -> PathFinder:
         """This finder with a pool of one profile and its ``top`` best-ranked crossings (the
@@ -321,33 +344,35 @@ class PathFinder:
     def weights(
         self, objective: str, cargo: float, roads: np.ndarray, key: str
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Search weights of a profile and the cheapest kept edge of every node pair (cached)."""
+        """Search weights of a profile (:meth:`profile`) and the cheapest kept edge of every
+        node pair (cached)."""
+        objective, cargo = self.profile(objective, cargo)
 
         def make() -> tuple[np.ndarray, np.ndarray]:
             money = self.r.pricer.operating + self.r.pricer.toll
-            w = self.r.costs.edge_weights(objective, self.r.seconds, self.r.risk, money, cargo)
+            w = self.r.costs.edge_weights(objective, self.r.seconds, self.general_risk, money, cargo)
             return w, compact(self.r.engine.best_edges(w, roads))
 
-        return cached(self.prepared, (self.namespace, "weights", objective, cargo, key), make)
+        return cached(self.prepared, ("weights", objective, cargo, key), make)
 
     def search(
         self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
     ) -> Tree:
-        """Dijkstra from (to, ``reverse``) a node over kept roads (cached)."""
-        wkey = (self.namespace, "weights", objective, cargo, key)
+        """Dijkstra from (to, ``reverse``) a node over kept roads (cached; :meth:`profile`)."""
         make = lambda: self.weights(objective, cargo, roads, key)  # noqa: E731
-        return self.tree_over(
-            wkey, make, roads, node, (self.namespace, objective, cargo, key, node, reverse), reverse
-        )
+        objective, cargo = self.profile(objective, cargo)
+        wkey = ("weights", objective, cargo, key)
+        return self.tree_over(wkey, make, roads, node, (objective, cargo, key, node, reverse), reverse)
 
     def penalised_search(
-        self, base: np.ndarray, used: np.ndarray, roads: np.ndarray, key: tuple, node: object, *,
+        self, objective: str, cargo: float, used: np.ndarray, roads: np.ndarray, key: str, node: object, *,
         reverse: bool,
     ) -> tuple[np.ndarray, Tree]:  # fmt: skip
-        """A search over ``base`` weights with the ``used`` roads made :data:`DETOUR_PENALTY`
-        times dearer (cached per ``key``, the base weights' key, and the used roads), and the
-        penalised weights."""
-        wkey = (self.namespace, "penalised", *key, mask_key(used))
+        """A search over a profile's weights (as :meth:`search`) with the ``used`` roads made
+        :data:`DETOUR_PENALTY` times dearer (cached per profile, mask ``key`` and used roads),
+        and the penalised weights."""
+        base, _ = self.weights(objective, cargo, roads, key)
+        wkey = ("penalised", *self.profile(objective, cargo), key, mask_key(used))
 
         def make_weights() -> tuple[np.ndarray, np.ndarray]:
             w = np.where(used & roads, base * DETOUR_PENALTY, base)

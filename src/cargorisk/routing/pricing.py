@@ -40,7 +40,6 @@ from cargorisk.routing.schedule import (
 )
 
 MAX_WAIT_FOR_OPENING_H = 96
-NO_SEGMENTS = pd.DataFrame()  # filled for the routes a plan returns (Router.add_details)
 
 
 @dataclass(frozen=True)
@@ -305,7 +304,6 @@ class Pricer:
             parked_theft_prob=float(-np.expm1(-(hazard.parked + yard))),
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
-            segments=NO_SEGMENTS,
             ids=path.id_list,
             total_h=total_h,
             costs=cost,

@@ -140,7 +140,8 @@ class Router:
         )
         self.edge_country = edge_values(self.engine, "country")
         tail, head = self.engine.tail.astype(np.int64), self.engine.head.astype(np.int64)
-        self.undirected_pair = np.minimum(tail, head) * len(self.engine.nodes) + np.maximum(tail, head)
+        pair = np.minimum(tail, head) * len(self.engine.nodes) + np.maximum(tail, head)
+        self.undirected_pair = np.unique(pair, return_inverse=True)[1].astype(np.int64)  # 0, 1, ... per pair
         self.state_codes = pd.factorize(self.engine.text_attribute("state"))[0].astype(np.int64)
         scale = graph.graph.get("theft_scale")
         self.theft_dispersion = float(graph.graph.get("theft_dispersion", np.inf))  # see calibration
@@ -219,7 +220,7 @@ class Router:
         new.general, new.cargo, new.risk = base, kind, base.cargo_caches[kind]
         new.exposure = base.exposure.scaled(multiplier(kind))
         new.theft_scale_shape = combined_shape(base.theft_scale_shape, self.options.cargo_type_shape)
-        new.finder = base.finder.bound_to(new, namespace=kind)  # one bounded cache for every type
+        new.finder = base.finder.bound_to(new, namespace=kind, scale=multiplier(kind))  # one cache for all
         return new
 
     def with_crossing(self, mode: object) -> Router:
@@ -467,7 +468,9 @@ class Router:
     def overlap(self, a: Route, b: Route) -> float:
         """Share of route a's km on node pairs that route b also uses."""
         ids_a, ids_b = self.edge_ids(a), self.edge_ids(b)
-        shared = np.isin(self.undirected_pair[ids_a], self.undirected_pair[ids_b])
+        used = np.zeros(len(self.undirected_pair), dtype=bool)  # pair ids are below the edge count
+        used[self.undirected_pair[ids_b]] = True
+        shared = used[self.undirected_pair[ids_a]]
         return float(self.metres[ids_a][shared].sum()) / 1000 / max(a.km, 1e-9)
 
     def no_route(
