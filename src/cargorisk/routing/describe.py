@@ -42,18 +42,17 @@ def runs(router: object, ids: np.ndarray) -> dict[str, np.ndarray]:
     hours, theft probability, share of the route's risk, and the positions of their first and
     last edge in the route (``first``, ``last``); the columns of ``Route.segments``."""
     engine = router.engine
-    road, state, country = router.road[ids], engine.text_attribute("state")[ids], router.edge_country[ids]
-    changes = (road[1:] != road[:-1]) | (state[1:] != state[:-1]) | (country[1:] != country[:-1])
-    starts = np.flatnonzero(np.r_[True, changes])
+    code = router.run_codes[ids]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     lasts = np.r_[starts[1:] - 1, len(ids) - 1]
     run_risk = np.add.reduceat(router.risk[ids], starts)
     label = router.node_label
     return {
         "from": np.array([label(i) for i in engine.tail[ids[starts]]], dtype=object),
         "to": np.array([label(i) for i in engine.head[ids[lasts]]], dtype=object),
-        "ref": road[starts],
-        "state": state[starts],
-        "country": country[starts],
+        "ref": router.road[ids[starts]],
+        "state": engine.text_attribute("state")[ids[starts]],
+        "country": router.edge_country[ids[starts]],
         "km": np.add.reduceat(router.metres[ids], starts) / 1000,
         "hours": np.add.reduceat(router.seconds[ids], starts) / 3600,
         "theft_prob": -np.expm1(-run_risk),

@@ -147,6 +147,9 @@ class Router:
         self.theft_dispersion = float(graph.graph.get("theft_dispersion", np.inf))  # see calibration
         self.theft_scale_shape = float(scale.shape) if scale is not None else np.inf
         self.road = np.array([r.split(";")[0] for r in edge_values(self.engine, "ref")], dtype=object)
+        # one code per (road, state, country): a plan's road runs are where it changes
+        run_keys = zip(self.road, self.engine.text_attribute("state"), self.edge_country, strict=True)
+        self.run_codes = pd.factorize(np.array(["\0".join(k) for k in run_keys], dtype=object))[0]
         self.lines = EdgeLines.of([line_of(graph, e) for e in self.engine.edges])
         self.node_country = np.array([graph.nodes[n].get("country") or "" for n in self.engine.nodes])
         nodes = [graph.nodes[n] for n in self.engine.nodes]
