@@ -374,7 +374,8 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
     router: Router, origin: str, destination: str, objective: str, team: bool, budget: float | None
 ) -> None:
     """The sweep prices only the paths that can matter at each hour; it recommends what pricing
-    every path would, and its floors are never above a path's real hours and cost."""
+    every path would, its floors are never above a path's real hours and cost, and the bound
+    that lets it skip an hour without floors is never above a floor."""
     a, b = router.places(origin, destination)
     depart = read_departure("2026-03-06T20:00", router.zone_of(router.engine.index[a.node]))
     decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
@@ -383,8 +384,9 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
         when = depart + timedelta(hours=hours)
         floors = [floor(router, p, 300_000.0, team, when) for p in decision.paths]
         routes = [price(p, when) for p in decision.paths]
-        for route, least in zip(routes, floors, strict=True):
+        for route, least, path in zip(routes, floors, decision.paths, strict=True):
             assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6
+            assert least.total_h >= router.pricer.hours_bound(path, team) - 1e-9  # the sweep's hour check
         try:
             full = choice.choose(routes, objective, 1.5, budget).recommended
         except NoRouteError:

@@ -112,8 +112,11 @@ def chooser(
     ``hopeless``."""
     parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
     price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
+    least = min(router.pricer.hours_bound(p, decision.team) for p in decision.paths)  # below every floor
 
     def choose_at(when: datetime, hopeless: Callable[[float], bool]) -> Route | None:
+        if hopeless(least):  # as every floor would say (hopeless grows with the hours)
+            return None
         floors = [at_hour(router, part, decision.team, when) for part in parts]
         if hopeless(min(f.total_h for f in floors)):
             return None

@@ -253,6 +253,18 @@ class Pricer:
         after = sum(seconds for seconds, _ in path.after)
         return min(earliest_arrival(s, wait_at, legs, after) for s in path.schedules_at_crossing(team)) / HOUR
 
+    def hours_bound(self, path: PathSummary, team: bool) -> float:
+        """Hours no departure of ``path`` goes below (and so no :meth:`least_hours`): without
+        a crossing its hours, which no hour changes; across the border the quickest schedule
+        to the crossing, its edge and the driving after, with no wait, break or rest (a
+        transfer: the driving alone)."""
+        if path.bridge is None:
+            return path.least_hours(team)
+        driving = path.crossing_s + sum(seconds for seconds, _ in path.after)
+        if self.transferring(path):
+            return path.driving_s / HOUR
+        return (min(s.elapsed for s in path.schedules_at_crossing(team)) + driving) / HOUR
+
     def route(
         self,
         path: PathSummary,
