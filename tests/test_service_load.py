@@ -176,3 +176,29 @@ def test_workers_that_cannot_load_stop_the_server(trained: Settings, tmp_path: P
         direct.stderr
     )
     assert "failed to start, stopping the parent process" in direct.stderr
+
+
+def test_a_lane_job_starts_a_slice_once_the_worker_is_quiet(tmp_path: Path) -> None:
+    """A client sending route requests one after another leaves gaps of a millisecond or two;
+    a slice of a lane book started in such a gap would share the interpreter lock with the
+    next request. A slice waits until the worker has been idle for QUIET_S, and at most
+    YIELD_S while it is busy (a stream of requests cannot starve the book)."""
+    import threading  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from cargorisk.service.jobs import QUIET_S, YIELD_S, Jobs  # noqa: PLC0415
+
+    foreground = SimpleNamespace(idle=threading.Event(), idle_since=0.0)
+    jobs = Jobs(tmp_path, lambda book: book, foreground, max_jobs=1, ttl_s=60)
+
+    def waited() -> float:
+        start = time.monotonic()
+        jobs.wait_for_quiet()
+        return time.monotonic() - start
+
+    foreground.idle.set()
+    assert waited() < QUIET_S / 2  # idle for long: at once
+    foreground.idle_since = time.monotonic()  # a request has just finished
+    assert QUIET_S * 0.9 <= waited() < YIELD_S / 2
+    foreground.idle.clear()  # a request is under way
+    assert waited() >= YIELD_S * 0.9

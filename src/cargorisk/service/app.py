@@ -85,7 +85,7 @@ def create_app(
     state.gate = Gate(options)
     folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
     state.jobs = Jobs(
-        folder, lambda book: score_book(state.router, book), state.gate.idle,
+        folder, lambda book: score_book(state.router, book), state.gate,
         max_jobs=options.max_jobs, ttl_s=options.job_ttl_s,
     )  # fmt: skip
     state.metrics = Metrics()

@@ -3,9 +3,11 @@
 
 A job's status and result are files in one folder (written atomically), so any worker of the
 server answers for any job; the worker that took the book scores it in one background thread,
-a few lanes at a time, and lets route requests go first: between two slices it waits while
-this worker computes a request (at most :data:`YIELD_S`, so a stream of requests cannot starve
-it). Jobs queued or running per worker are bounded (503 beyond); results expire.
+a few lanes at a time, and lets route requests go first: a slice starts once this worker has
+computed no request for :data:`QUIET_S` (a client sending requests one after another leaves
+gaps of a millisecond or two, which a slice would otherwise fill and then slow the next request
+by sharing the interpreter lock), or after :data:`YIELD_S` at most, so a stream of requests
+cannot starve it. Jobs queued or running per worker are bounded (503 beyond); results expire.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from cargorisk.service.errors import Overloaded
 log = logging.getLogger("cargorisk.service")
 SLICE = 8  # lanes scored between two looks at the foreground
 YIELD_S = 1.0  # longest a slice waits for the foreground
+QUIET_S = 0.05  # a slice starts once the worker has computed no request for this long
 JOB_ID = 24  # hex characters of a job id (96 random bits)
 
 
@@ -41,8 +44,9 @@ class Jobs:
         Where every worker keeps job files.
     score
         ``score(book) -> DataFrame`` for a slice of a book (the same scorer as ``score-lanes``).
-    idle
-        Set while the worker computes no request.
+    foreground
+        The worker's requests: ``idle``, an event set while it computes none, and
+        ``idle_since``, the monotonic time it last became idle (the service's ``Gate``).
     max_jobs, ttl_s
         Jobs queued or running here; seconds a finished job is kept.
     """
@@ -51,14 +55,14 @@ class Jobs:
         self,
         folder: Path,
         score: Callable[[pd.DataFrame], pd.DataFrame],
-        idle: threading.Event,
+        foreground: object,
         *,
         max_jobs: int,
         ttl_s: float,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.score, self.idle = score, idle
+        self.score, self.foreground = score, foreground
         self.ttl_s = ttl_s
         self.pending: queue.Queue[tuple[str, pd.DataFrame]] = queue.Queue(max_jobs)
         self.depth = 0
@@ -169,7 +173,7 @@ class Jobs:
         self.write(status)
         parts = []
         for start in range(0, len(book), SLICE):
-            self.idle.wait(YIELD_S)  # requests first
+            self.wait_for_quiet()  # requests first
             if self.path(job, "cancel").exists():
                 return
             parts.append(self.score(book.iloc[start : start + SLICE]))
@@ -178,6 +182,16 @@ class Jobs:
         csv = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         write_bytes_atomic(self.path(job, "csv"), to_csv(csv).encode())
         self.finish(job, "done")
+
+    def wait_for_quiet(self) -> None:
+        """Wait until the worker has computed no request for :data:`QUIET_S`, at most
+        :data:`YIELD_S` (see the module docstring)."""
+        end = time.monotonic() + YIELD_S
+        while (left := end - time.monotonic()) > 0 and self.foreground.idle.wait(left):
+            calm = time.monotonic() - self.foreground.idle_since
+            if calm >= QUIET_S:
+                return
+            time.sleep(min(QUIET_S - calm, max(0.0, end - time.monotonic())))
 
     def finish(self, job: str, state: str, message: str | None = None) -> None:
         """Mark a job finished (done or failed)."""

@@ -169,6 +169,7 @@ class Gate:
         self.running = 0
         self.waiting = 0
         self.idle = threading.Event()
+        self.idle_since = 0.0  # monotonic time the worker last became idle (lane jobs wait for quiet)
         self.idle.set()
 
     @property
@@ -198,6 +199,7 @@ class Gate:
             self.limiter.release_on_behalf_of(request)
             self.running -= 1
             if self.running == 0:
+                self.idle_since = time.monotonic()  # before the event: a waiting job reads it
                 self.idle.set()
 
     async def admit(self, request: Request) -> None:
