@@ -48,7 +48,7 @@ def detours(router: Router, decision: Decision) -> list[Route]:
             if finder.domestic(a.node, b.node)
             else finder.penalised_search("balanced", cargo, used, roads, key, b.node, reverse=True)[1]
         )
-        paths = router.finder.paths_from(
+        paths = finder.paths_from(
             "balanced",
             w,
             forward,

@@ -260,9 +260,9 @@ class Pricer:
         transfer: the driving alone)."""
         if path.bridge is None:
             return path.least_hours(team)
-        driving = path.crossing_s + sum(seconds for seconds, _ in path.after)
         if self.transferring(path):
             return path.driving_s / HOUR
+        driving = path.crossing_s + sum(seconds for seconds, _ in path.after)
         return (min(s.elapsed for s in path.schedules_at_crossing(team)) + driving) / HOUR
 
     def route(

@@ -203,7 +203,7 @@ class Router:
         :data:`~cargorisk.routing.pool.BATCH_POLICY` for a lane-book process); its cargo-type
         copies share them."""
         new = copy.copy(self)
-        new.finder = PathFinder(new, policy=policy)
+        new.finder = PathFinder(new, policy=policy, namespace=self.finder.namespace, scale=self.finder.scale)
         return new
 
     def for_cargo(self, kind: str | None) -> Router:
