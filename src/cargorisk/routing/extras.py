@@ -41,6 +41,8 @@ def detours(router: Router, decision: Decision) -> list[Route]:
     used = np.zeros(len(router.seconds), bool)
     out = []
     for route in [decision.choice.recommended, decision.choice.fastest, decision.choice.safest]:
+        if used[route.ids].all():  # the roads of a route before: the same detour again
+            continue
         used[route.ids] = True
         w, forward = finder.penalised_search("balanced", cargo, used, roads, key, a.node, reverse=False)
         backward = (
