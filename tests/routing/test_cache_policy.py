@@ -98,6 +98,8 @@ def test_every_cargo_type_searches_as_general_freight(router: Router) -> None:
     pharma, m = own.for_cargo("pharma"), multiplier("pharma")
     assert m != 1.0
     roads, key = ~own.is_crossing, mask_key(np.ones(len(own.seconds), bool))
+    origin = own.gazetteer.resolve("Monterrey, NL").node
+    pharma.finder.search("balanced", 200_000, roads, key, origin, reverse=False)  # before its weights
     typed, _ = pharma.finder.weights("balanced", 200_000, roads, key)
     general, _ = own.finder.weights("balanced", 200_000 * m, roads, key)
     assert typed is general

@@ -359,10 +359,9 @@ class PathFinder:
         self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
     ) -> Tree:
         """Dijkstra from (to, ``reverse``) a node over kept roads (cached; :meth:`profile`)."""
-        make = lambda: self.weights(objective, cargo, roads, key)  # noqa: E731
-        objective, cargo = self.profile(objective, cargo)
-        wkey = ("weights", objective, cargo, key)
-        return self.tree_over(wkey, make, roads, node, (objective, cargo, key, node, reverse), reverse)
+        wkey = ("weights", *self.profile(objective, cargo), key)
+        make = lambda: self.weights(objective, cargo, roads, key)  # noqa: E731  (the type's own values)
+        return self.tree_over(wkey, make, roads, node, (*wkey[1:], node, reverse), reverse)
 
     def penalised_search(
         self, objective: str, cargo: float, used: np.ndarray, roads: np.ndarray, key: str, node: object, *,
