@@ -114,3 +114,31 @@ def test_every_cargo_type_searches_as_general_freight(router: Router) -> None:
     new = set(own.finder.trees.keys()) - before
     assert new and {k[0] for k in new} == {"balanced"}  # the least-cost searches at pharma's values
     assert {k[0] for k in before} >= {"fastest", "safest"}
+
+
+def test_an_alternatives_search_reweights_its_profiles_prepared_search(router: Router, monkeypatch) -> None:
+    """The alternatives' penalised search is prepared from its profile's prepared search (only
+    the penalised routes' chains summed again) when that is cached, and finds what a search
+    prepared from scratch over the penalised weights finds; the cache key is the roads', so a
+    mask that differs only in crossings shares it."""
+    small = router.with_caches(CachePolicy())
+    finder, engine = small.finder, small.engine
+    roads = ~small.is_crossing
+    key = mask_key(roads)
+    assert key == mask_key((small.busy & ~small.is_crossing) | ~small.is_crossing)
+    origin = small.gazetteer.resolve("Monterrey, NL").node
+    finder.search("balanced", 250_000.0, roads, key, origin, reverse=False)  # the profile's own
+    route = small.plan("Monterrey, NL", "Dallas, TX", cargo_value=250_000, alternatives=0).recommended
+    used = np.zeros(len(roads), bool)
+    used[route.ids] = True
+    calls = []
+    monkeypatch.setattr(
+        engine, "reweighted", lambda *a, **k: calls.append(1) or type(engine).reweighted(engine, *a, **k)
+    )
+    w, tree = finder.penalised_search("balanced", 250_000.0, used, roads, key, origin, reverse=False)
+    assert calls == [1]
+    fresh = engine.prepared(w, roads).search(engine.index[origin]).full()[0]
+    np.testing.assert_array_equal(tree.tree.full()[0], fresh)
+    on_roads = np.asarray(route.ids)[roads[route.ids]]  # the crossing is not a road: not penalised
+    base = finder.weights("balanced", 250_000.0, roads, key)[0]
+    assert w[on_roads] == pytest.approx(1.4 * base[on_roads])

@@ -207,3 +207,27 @@ def test_searches_over_junctions_equal_networkx_from_every_node(graph: nx.MultiD
                 edges = engine.tree_edges(pred[0], *ends, best, reverse=reverse)
                 assert all(keep[edges])
                 assert w[edges].sum() == pytest.approx(expected[node], abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(road_graphs(), st.randoms(use_true_random=False))
+def test_reweighting_a_few_edges_prepares_what_preparing_afresh_does(graph: nx.MultiDiGraph, rnd) -> None:
+    """The alternatives' searches re-weight the roads of the routes found (CSREngine.reweighted):
+    the hops, chain totals, core weights and cheapest chains are exactly those of preparing the
+    new weights from scratch, in both directions, with masks and parallel edges."""
+    engine = CSREngine(graph)
+    w = weights_in_order(engine, "w")
+    keep = np.array([rnd.random() < 0.9 for _ in engine.edges], dtype=bool)
+    changed = np.array([i for i in range(len(w)) if rnd.random() < 0.3], dtype=np.int64)
+    new = w.copy()
+    new[changed] *= rnd.choice([0.5, 1.4, 3.0])
+    for reverse in (False, True):
+        base = engine.prepared(w, keep, reverse=reverse)
+        fresh = engine.prepared(new, keep, reverse=reverse)
+        got = engine.reweighted(base, new, keep, changed, reverse=reverse)
+        for name in ("hop", "total", "weights", "best"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(fresh, name))
+        for source in list(graph.nodes)[:3]:
+            np.testing.assert_array_equal(
+                got.search(engine.index[source]).full()[0], fresh.search(engine.index[source]).full()[0]
+            )

@@ -15,6 +15,7 @@ networkx's on random graphs made mostly of chains).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -51,6 +52,8 @@ class Chains:
         self.core_of = np.full(n, -1, dtype=np.int64)
         self.core_of[self.core] = np.arange(len(self.core))
         self.chain_of = np.repeat(np.arange(len(self.start)), self.end - self.start)  # of each position
+        self.position_of = np.empty(len(self.order), dtype=np.int64)  # of each pair
+        self.position_of[self.order] = np.arange(len(self.order))
         self.from_core = self.core_of[self.tail[self.order[self.start]]]  # each chain's first junction
         self.to_core = self.core_of[self.head[self.order[self.end - 1]]]
         self.last_tail = self.tail[self.order[self.end - 1]]  # the node before each chain's end
@@ -73,6 +76,9 @@ class Chains:
             or [np.zeros(0, np.int64)]
         )
         self.multi_start = np.r_[0, np.cumsum(sizes[self.multi])[:-1]].astype(np.int64)
+        self.group_of = np.empty(len(keys), dtype=np.int64)  # of each chain
+        self.group_of[self.sorted_chains] = np.cumsum(new) - 1
+        self.is_multi = sizes > 1  # of each group
         rows, cols = self.group_keys // m, self.group_keys % m
         structure = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
         structure.sort_indices()  # entries in key order, like the groups
@@ -132,6 +138,31 @@ class Prepared:
         """Memory held (for a cache's bound), the shared structure left out."""
         arrays = sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
         return arrays + (0 if self.core_matrix is None else 3 * self.weights.nbytes)
+
+    def reweighted(self, pairs: np.ndarray, pair_weights: np.ndarray) -> Prepared:
+        """These weights with the pairs ``pairs`` weighing ``pair_weights``: only their chains
+        and core pairs are summed again, in the same order, so the numbers are those of
+        preparing the new weights from scratch (the alternatives' searches change a few
+        routes' roads)."""
+        c = self.chains
+        new = copy.copy(self)
+        new.hop = self.hop.copy()
+        new.hop[c.position_of[pairs]] = pair_weights
+        chains = np.unique(c.chain_of[c.position_of[pairs]])
+        lengths = c.end[chains] - c.start[chains]
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]  # the chains' hops, one after the other
+        positions = np.arange(int(lengths.sum())) + np.repeat(c.start[chains] - starts, lengths)
+        new.total = self.total.copy()
+        new.total[chains] = np.add.reduceat(new.hop[positions], starts) if len(chains) else 0.0
+        new.weights = self.weights.copy()
+        groups = c.group_of[chains]
+        new.weights[groups] = new.total[c.sorted_chains[c.group_start[groups]]]
+        if c.is_multi[groups].any():
+            new.best = self.best.copy()
+            new.weights[c.multi], first = first_minimum(new.total[c.multi_chains], c.multi_start)
+            new.best[c.multi] = c.multi_chains[first]
+        new.core_matrix = None
+        return new
 
     def search(self, source: int) -> ChainTree:
         """The shortest-path tree from node index ``source``."""

@@ -80,6 +80,8 @@ class CSREngine:
         pinned[[self.index[j] for j in junctions]] = True
         self.chains = Chains(pair_tail, pair_head, n, pinned)
         self.back_order = np.lexsort((pair_tail, pair_head))
+        self.back_position = np.empty_like(self.back_order)  # a pair's number in back_order
+        self.back_position[self.back_order] = np.arange(len(self.back_order))
         self.back_chains = Chains(pair_head[self.back_order], pair_tail[self.back_order], n, pinned)
 
     @property
@@ -123,6 +125,22 @@ class CSREngine:
         if not reverse:
             return self.chains.prepare(self.pair_weights(weights, keep))
         return self.back_chains.prepare(self.pair_weights(weights, keep)[self.back_order])
+
+    def reweighted(
+        self, base: Prepared, weights: np.ndarray, keep: np.ndarray, edges: np.ndarray, *, reverse: bool
+    ) -> Prepared:
+        """:meth:`prepared` for ``weights``, made from ``base`` (prepared for the same mask and
+        direction) when only the edge ids ``edges`` weigh differently: the same numbers, with
+        only those edges' pairs and chains computed again."""
+        pairs = np.unique(self.pair_of_edge[edges])
+        first = self.pair_start[pairs]
+        values = np.where(keep[first], weights[first], np.inf)
+        for i in np.flatnonzero(self.pair_end[pairs] - first > 1).tolist():  # parallel edges
+            span = slice(first[i], self.pair_end[pairs[i]])
+            values[i] = np.where(keep[span], weights[span], np.inf).min()
+        if reverse:
+            pairs = self.back_position[pairs]
+        return base.reweighted(pairs, values)
 
     def search(
         self,

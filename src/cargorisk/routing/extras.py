@@ -37,7 +37,7 @@ def detours(router: Router, decision: Decision) -> list[Route]:
         decision.a, decision.b, decision.cargo, decision.depart, decision.team, decision.keep,
     )  # fmt: skip
     roads = keep & ~router.is_crossing
-    key, finder = mask_key(keep), router.finder
+    key, finder = mask_key(roads), router.finder
     used = np.zeros(len(router.seconds), bool)
     out = []
     for route in [decision.choice.recommended, decision.choice.fastest, decision.choice.safest]:

@@ -139,11 +139,11 @@ class Searches:
         everything = np.ones(len(router.seconds), dtype=bool)  # type: ignore[attr-defined]
         self.masks = (everything & router.busy, everything)  # type: ignore[attr-defined]
         self.roads = everything & ~router.is_crossing  # type: ignore[attr-defined]
+        self.key = mask_key(self.roads)  # both masks search the same roads
 
-    def tree(self, keep: np.ndarray, node: object, *, reverse: bool) -> Tree:
+    def tree(self, node: object, *, reverse: bool) -> Tree:
         """The (cached) search from, or with ``reverse`` to, a node."""
-        finder = self.r.finder
-        return finder.search(self.objective, self.value, self.roads, mask_key(keep), node, reverse=reverse)
+        return self.r.finder.search(self.objective, self.value, self.roads, self.key, node, reverse=reverse)
 
     def row(self, a: object, targets: list, depart: datetime | None, team: bool) -> list[Route | None]:
         """The routes from place ``a`` to every target node."""
@@ -162,7 +162,7 @@ class Searches:
     ) -> dict[int, np.ndarray]:
         """Edge ids of the path to each target (by position) that has one under ``keep``."""
         r = self.r
-        forward = self.tree(keep, a, reverse=False)
+        forward = self.tree(a, reverse=False)
         country = r.country(a)
         found: dict[int, np.ndarray] = {}
         abroad = [j for j, b in enumerate(targets) if r.country(b) != country]
@@ -189,7 +189,7 @@ class Searches:
         """Paths across the border: each target's best-ranked crossing, chosen at once."""
         r, finder = self.r, self.r.finder
         ids = r.crossing_ids
-        w, _ = finder.weights(self.objective, self.value, self.roads, mask_key(keep))
+        w, _ = finder.weights(self.objective, self.value, self.roads, self.key)
         country = r.country(a)
         usable = np.flatnonzero(keep[ids] & (r.tail_country[ids] == country) & np.isfinite(forward.cost))
         if not len(usable):
@@ -201,7 +201,7 @@ class Searches:
                 for k in usable
             ]
         )
-        trees = [self.tree(keep, b, reverse=True) for b in targets]
+        trees = [self.tree(b, reverse=True) for b in targets]
         backward = np.stack([t.cost[usable] for t in trees], axis=1)  # crossings x targets
         total = (to_crossing[:, None] + backward) + waits[:, None]  # as the pool ranks them
         total[~np.isfinite(backward)] = np.inf

@@ -236,7 +236,7 @@ class PathFinder:
         team: bool,
     ) -> list[PathSummary]:
         """The distinct paths of every profile (see the module docstring)."""
-        key = mask_key(keep)
+        key = mask_key(keep & ~self.r.is_crossing)  # searches run on the roads only
         found: dict[bytes, PathSummary] = {}
         for objective, price in self.profiles:
             value = (cargo if price is None else price) if objective == "balanced" else 0.0
@@ -371,25 +371,42 @@ class PathFinder:
         :data:`DETOUR_PENALTY` times dearer (cached per profile, mask ``key`` and used roads),
         and the penalised weights."""
         base, _ = self.weights(objective, cargo, roads, key)
-        wkey = ("penalised", *self.profile(objective, cargo), key, mask_key(used))
+        profile = self.profile(objective, cargo)
+        wkey = ("penalised", *profile, key, mask_key(used))
+        changed = np.flatnonzero(used & roads)
 
         def make_weights() -> tuple[np.ndarray, np.ndarray]:
             w = np.where(used & roads, base * DETOUR_PENALTY, base)
             return w, compact(self.r.engine.best_edges(w, roads))
 
-        tree = self.tree_over(wkey, make_weights, roads, node, (*wkey, node, reverse), reverse)
+        def prepare(w: np.ndarray, reverse: bool) -> Prepared:  # from the profile's own, when kept
+            plain = self.prepared.get(("weights", *profile, key, "matrix", reverse))
+            if plain is None:
+                return self.r.engine.prepared(w, roads, reverse=reverse)
+            return self.r.engine.reweighted(plain, w, roads, changed, reverse=reverse)
+
+        tree = self.tree_over(wkey, make_weights, roads, node, (*wkey, node, reverse), reverse, prepare)
         return cached(self.prepared, wkey, make_weights)[0], tree
 
     def tree_over(
-        self, wkey: tuple, make_weights: Callable, roads: np.ndarray, node: object, key: tuple, reverse: bool
+        self,
+        wkey: tuple,
+        make_weights: Callable,
+        roads: np.ndarray,
+        node: object,
+        key: tuple,
+        reverse: bool,
+        prepare: Callable[[np.ndarray, bool], Prepared] | None = None,
     ) -> Tree:
-        """The search ``key`` over the weights cached as ``wkey`` (made by ``make_weights``),
-        cached, and dropped with its weights or prepared search (:meth:`CachePolicy.caches`)."""
+        """The search ``key`` over the weights cached as ``wkey`` (made by ``make_weights``;
+        prepared by ``prepare(weights, reverse)``, by default from scratch), cached, and dropped
+        with its weights or prepared search (:meth:`CachePolicy.caches`)."""
 
         def make() -> Tree:
             w, best = cached(self.prepared, wkey, make_weights)
             mkey = (*wkey, "matrix", reverse)
-            prepared = cached(self.prepared, mkey, lambda: self.r.engine.prepared(w, roads, reverse=reverse))
+            fresh = prepare or (lambda w, reverse: self.r.engine.prepared(w, roads, reverse=reverse))
+            prepared = cached(self.prepared, mkey, lambda: fresh(w, reverse))
             tree = self.fresh_search(prepared, best, node, reverse=reverse)
             tree.depends = (wkey, mkey)
             for parent in tree.depends:
@@ -444,6 +461,7 @@ def summary_bytes(summary: PathSummary) -> int:
     return 200 * len(summary.ids) + 1024
 
 
-def mask_key(keep: np.ndarray) -> str:
-    """A short key for a keep-mask (searches are cached per mask)."""
-    return hashlib.blake2b(np.packbits(keep).tobytes(), digest_size=8).hexdigest()
+def mask_key(roads: np.ndarray) -> str:
+    """A short key for the roads a search may take (searches are cached per mask of roads: masks
+    that differ only in which crossings they keep share them)."""
+    return hashlib.blake2b(np.packbits(roads).tobytes(), digest_size=8).hexdigest()

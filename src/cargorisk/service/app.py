@@ -62,6 +62,9 @@ log = logging.getLogger("cargorisk.service")
 GEOJSON = "application/geo+json"
 JOBS_DIR_ENV = "CARGORISK_JOBS_DIR"
 RECENT_PLANS = 32  # plans kept per worker for their maps and downloads
+# gzip level 1: a plan's JSON (about 110 kB) in 0.7 ms to 24% of its size; level 6 takes 1.9 ms
+# for 19%, which on a LAN saves less time than it costs
+GZIP_LEVEL = 1
 STARTUP_FAILURE = 3  # a worker's exit status that makes uvicorn stop instead of respawning it
 
 api = APIRouter()
@@ -103,7 +106,7 @@ def create_app(
 
 def add_middleware(app: FastAPI, options: ServiceOptions, api_key: str | None) -> None:
     """Outermost first: access log and headers, CORS, the guard, body limits, gzip."""
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, options=options)
     app.add_middleware(Guard, api_key=api_key)
     if options.cors_origins:
