@@ -187,7 +187,7 @@ class LaneScorer:
     ) -> dict:
         """Scores of one lane: the recommended route, the fastest, their difference, the top driver."""
         router = self.router.for_cargo(kind).with_crossing(mode)
-        chosen = router.decide(a, b, depart=depart, cargo=cargo, objective=objective).choice
+        chosen = router.decide(a, b, depart=depart, cargo=cargo, objective=objective, lean=True).choice
         route, fastest = chosen.recommended, chosen.fastest
         router.add_details(route, full=False)  # the top risk driver (and, with a departure, the ETA's zone)
         top = route.riskiest[0] if route.riskiest else None

@@ -14,7 +14,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
-from cargorisk.routing.departure import recommended_at, sweep
+from cargorisk.routing.departure import chosen_at, recommended_at, sweep
 from cargorisk.routing.extras import chooser, floor
 from cargorisk.routing.request import read_departure
 
@@ -388,13 +388,15 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
             assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6
             assert least.total_h >= router.pricer.hours_bound(path, team) - 1e-9  # the sweep's hour check
         try:
-            full = choice.choose(routes, objective, 1.5, budget).recommended
+            everything = choice.choose(routes, objective, 1.5, budget)
         except NoRouteError:
             with pytest.raises(NoRouteError):
                 recommended_at(when, floors, price, objective, 1.5, budget)
             continue
-        fast = recommended_at(when, floors, price, objective, 1.5, budget)
-        assert fast.edges == full.edges and fast.total_h == full.total_h and fast.cost_usd == full.cost_usd
+        lean = chosen_at(when, floors, price, objective, 1.5, budget)  # what lane books choose with
+        assert len(lean.within) <= len(routes)
+        for got, full in ((lean.recommended, everything.recommended), (lean.fastest, everything.fastest)):
+            assert got.edges == full.edges and got.total_h == full.total_h and got.cost_usd == full.cost_usd
 
 
 @pytest.mark.parametrize(

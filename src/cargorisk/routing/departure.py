@@ -44,10 +44,24 @@ def recommended_at(
     budget: float | None,
 ) -> Route:
     """The route :func:`~cargorisk.routing.choice.choose` recommends among every floor's path
+    at ``when`` (:func:`chosen_at`)."""
+    return chosen_at(when, floors, price, objective, ratio, budget).recommended
+
+
+def chosen_at(
+    when: datetime | None,
+    floors: list[Floor],
+    price: Callable[[object, datetime | None], Route],
+    objective: str,
+    ratio: float,
+    budget: float | None,
+) -> choice.Choice:
+    """:func:`~cargorisk.routing.choice.choose` over the routes of the floors' paths leaving
     at ``when``, pricing only the paths that can matter: those that may be the fastest (least
     hours no more than a quarter of an hour over the quickest found), the one driving least
     (it sets the driving bound), and, within the bound, those whose floor is no worse than the
-    best found by the objective. The answer is the same as pricing them all (tested)."""
+    best found by the objective. Its recommended and fastest routes are those of pricing them
+    all (tested); its ``within`` holds the routes priced."""
     priced: dict[int, Route] = {}
 
     def get(floor: Floor) -> Route:
@@ -78,9 +92,10 @@ def recommended_at(
             ):
                 continue
             route = get(floor)
-            if route.total_h <= limit and (best is None or route_key(route) < best):
+            meets = budget is None or route.theft_prob <= budget  # else a dearer route may be the one
+            if route.total_h <= limit and meets and (best is None or route_key(route) < best):
                 best = route_key(route)
-    return choice.choose(list(priced.values()), objective, ratio, budget).recommended
+    return choice.choose(list(priced.values()), objective, ratio, budget)
 
 
 def sweep(

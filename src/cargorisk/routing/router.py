@@ -33,10 +33,12 @@ from cargorisk.routing import choice
 from cargorisk.routing.compose import Shown, compose
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import CostModel
+from cargorisk.routing.departure import chosen_at
 from cargorisk.routing.describe import describe
 from cargorisk.routing.edge_lines import EdgeLines, line_of
 from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.exposure_pricing import ExposureTables
+from cargorisk.routing.extras import floor
 from cargorisk.routing.matrix import Matrix, route_matrix
 from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.routing.pool import CachePolicy, PathFinder
@@ -389,11 +391,15 @@ class Router:
         team: bool = False,
         ratio: float | None = None,
         budget: float | None = None,
+        lean: bool = False,
     ) -> Decision:
         """Price the route pool and choose: the core that :meth:`plan` and lane scoring share.
 
         Crossings with little truck traffic are left out unless ``forced`` (a via-port) or no
-        other crossing gives a route; routes through them are flagged.
+        other crossing gives a route; routes through them are flagged. ``lean`` (lane books,
+        which show the recommended and fastest routes only) prices only the paths whose floors
+        say they can be one of those (:func:`~cargorisk.routing.departure.chosen_at`: the same
+        two routes; the choice's ``within`` then holds the routes priced).
         """
         constraints = constraints or []
         ratio = self.options.max_time_ratio if ratio is None else ratio
@@ -407,8 +413,13 @@ class Router:
                 notes.append("only crossings with little truck traffic give a route (flagged *)")
         if not paths:
             raise self.no_route(a, b, constraints, cargo, depart, team)
-        routes = [self.price(p, depart, cargo, team) for p in paths]
-        chosen = choice.choose(routes, objective, ratio, budget)
+        if lean:
+            floors = [floor(self, p, cargo, team, depart) for p in paths]
+            price = lambda path, at: self.price(path, at, cargo, team)  # noqa: E731
+            chosen = chosen_at(depart, floors, price, objective, ratio, budget)
+        else:
+            routes = [self.price(p, depart, cargo, team) for p in paths]
+            chosen = choice.choose(routes, objective, ratio, budget)
         return Decision(chosen, paths, notes, a, b, cargo, depart, team, keep)
 
     def price(self, path: PathSummary, depart: datetime | None, cargo: float, team: bool) -> Route:
