@@ -15,7 +15,10 @@ from cargorisk.risk.cargo import card_table, multiplier
 from cargorisk.routing import Router
 from cargorisk.routing.pool import CachePolicy, PathFinder, mask_key
 
-SMALL = CachePolicy(searches_mb=1, searches=40, prepared_mb=150, prepared=60, summaries_mb=0.5, summaries=60)
+SMALL = CachePolicy(
+    searches_mb=1, searches=40, prepared_mb=150, prepared=60, summaries_mb=0.5, summaries=60,
+    request_searches_mb=0.5, request_searches=20, request_prepared_mb=40, request_prepared=12,
+)  # fmt: skip
 PLACES = ["Monterrey, NL", "Saltillo", "Dallas, TX", "Laredo, TX", "Querétaro", "Houston, TX", "Torreón"]
 
 
@@ -40,13 +43,18 @@ def test_every_cargo_type_shares_one_bounded_cache(router: Router) -> None:
                 "searches": (SMALL.searches_mb, SMALL.searches),
                 "prepared": (SMALL.prepared_mb, SMALL.prepared),
                 "summaries": (SMALL.summaries_mb, SMALL.summaries),
+                "request searches": (SMALL.request_searches_mb, SMALL.request_searches),
+                "request prepared": (SMALL.request_prepared_mb, SMALL.request_prepared),
             }[name]
             assert size <= limit_mb * 2**20 and entries <= limit_entries, (name, size, entries)
         peak = max(peak, small.finder.cache_sizes()["searches"][0])
         # a search shares arrays of its weights' entries: it never outlives them uncounted
-        assert all(
-            parent in small.finder.prepared for tree in small.finder.trees.values() for parent in tree.depends
-        )
+        caches = small.finder.caches
+        for trees, weights in (
+            (caches.trees, caches.prepared),
+            (caches.request_trees, caches.request_prepared),
+        ):
+            assert all(parent in weights for tree in trees.values() for parent in tree.depends)
     assert peak >= 0.8 * SMALL.searches_mb * 2**20  # filled, then evicting
 
 
@@ -85,7 +93,8 @@ def test_a_lane_book_process_keeps_every_search_of_its_book(
     before = router.finder.cache_sizes()
     scored = LaneScorer(book_router).score_frame(book)
     assert (scored["status"] == "ok").all()
-    assert len(runs) == book_router.finder.cache_sizes()["searches"][1] > 30  # none run twice
+    sizes = book_router.finder.cache_sizes()
+    assert len(runs) == sizes["searches"][1] + sizes["request searches"][1] > 30  # none run twice
     assert router.finder.cache_sizes() == before  # the shared router's caches untouched
 
 
@@ -142,3 +151,25 @@ def test_an_alternatives_search_reweights_its_profiles_prepared_search(router: R
     on_roads = np.asarray(route.ids)[roads[route.ids]]  # the crossing is not a road: not penalised
     base = finder.weights("balanced", 250_000.0, roads, key)[0]
     assert w[on_roads] == pytest.approx(1.4 * base[on_roads])
+
+
+def test_one_requests_own_searches_do_not_push_out_the_shared_ones(router: Router, monkeypatch) -> None:
+    """The searches at a request's own cargo value and its alternatives' penalised searches go
+    in the request caches: planning one lane at many cargo values keeps the shared searches
+    (fastest, least risk, the fixed risk prices), so replanning it at a new value runs only
+    its own least-cost and penalised searches."""
+    own = router.with_caches(CachePolicy(request_searches=8, request_prepared=6))
+    own.plan("Monterrey, NL", "Dallas, TX", cargo_value=123_400)
+    shared = set(own.finder.trees.keys())
+    assert {k[0] for k in shared} == {"fastest", "safest", "balanced"}
+    for value in range(12):
+        own.plan("Monterrey, NL", "Dallas, TX", cargo_value=150_000 + 10_000 * value)
+        assert len(own.finder.caches.request_trees) <= 8 and len(own.finder.caches.request_prepared) <= 6
+    assert shared <= set(own.finder.trees.keys())
+    kept = set(own.finder.trees.keys())
+    runs = []
+    fresh_search = PathFinder.fresh_search
+    monkeypatch.setattr(PathFinder, "fresh_search", lambda *a, **k: runs.append(1) or fresh_search(*a, **k))
+    own.plan("Monterrey, NL", "Dallas, TX", cargo_value=777_700)
+    assert set(own.finder.trees.keys()) == kept  # every shared search found, none added
+    assert 2 <= len(runs) <= 8  # its own two, and two per alternatives' round at most

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import cachetools
 import numpy as np
@@ -61,15 +62,43 @@ class CachePolicy:
     prepared: int = 400
     summaries_mb: float = 50
     summaries: int = SUMMARIES_CACHED
+    # the searches of one request's own cargo value and its alternatives (penalised roads), which
+    # other requests rarely share, kept apart so they do not push out the shared ones
+    request_searches_mb: float = 20
+    request_searches: int = 400
+    request_prepared_mb: float = 60
+    request_prepared: int = 60
 
-    def caches(self) -> tuple[BoundedCache, BoundedCache, BoundedCache]:
-        """Empty caches for searches, prepared weights and path summaries. A search holds
-        arrays of its weights' entries (``depends``): when those leave their cache, so do the
-        searches, so nothing the bounds do not count stays alive."""
-        trees = BoundedCache(self.searches_mb, self.searches, tree_bytes)
-        prepared = BoundedCache(self.prepared_mb, self.prepared, prepared_bytes)
-        prepared.dependent, trees.parent = trees, prepared
-        return trees, prepared, BoundedCache(self.summaries_mb, self.summaries, summary_bytes)
+    def caches(self) -> Caches:
+        """Empty caches for searches, prepared weights and path summaries, and for one
+        request's own searches and weights. A search holds arrays of its weights' entries
+        (``depends``): when those leave their cache, so do the searches, so nothing the bounds
+        do not count stays alive."""
+        trees, prepared = linked(self.searches_mb, self.searches, self.prepared_mb, self.prepared)
+        own = linked(
+            self.request_searches_mb, self.request_searches, self.request_prepared_mb, self.request_prepared
+        )
+        return Caches(trees, prepared, BoundedCache(self.summaries_mb, self.summaries, summary_bytes), *own)
+
+
+def linked(
+    searches_mb: float, searches: int, prepared_mb: float, prepared: int
+) -> tuple[BoundedCache, BoundedCache]:
+    """A cache of searches and one of the weights they hold arrays of (searches leave with them)."""
+    trees = BoundedCache(searches_mb, searches, tree_bytes)
+    weights = BoundedCache(prepared_mb, prepared, prepared_bytes)
+    weights.dependent, trees.parent = trees, weights
+    return trees, weights
+
+
+class Caches(NamedTuple):
+    """A finder's caches (:meth:`CachePolicy.caches`), shared by every cargo type's finder."""
+
+    trees: BoundedCache
+    prepared: BoundedCache
+    summaries: BoundedCache
+    request_trees: BoundedCache
+    request_prepared: BoundedCache
 
 
 class BoundedCache(cachetools.LRUCache):
@@ -173,7 +202,7 @@ class PathFinder:
     def __init__(
         self,
         router: object,
-        caches: tuple | None = None,
+        caches: Caches | None = None,
         *,
         namespace: str = "",
         scale: float = 1.0,
@@ -182,7 +211,11 @@ class PathFinder:
         self.r = router
         self.namespace = namespace  # the cargo type: part of the path summaries' keys
         self.scale = scale  # the type's theft-risk multiplier (searches run on general risk)
-        self.trees, self.prepared, self.summaries = caches or (policy or CachePolicy()).caches()
+        self.caches = caches or (policy or CachePolicy()).caches()
+        self.trees, self.prepared, self.summaries = self.caches[:3]
+        # the search values every request of this type shares (the fixed risk prices; 0: the
+        # fastest and least-risk searches): their searches go in the shared caches
+        self.shared_values = {0.0, *(price * scale for price in RISK_PRICES)}
         self.profiles: tuple = PROFILES  # the searches a pool runs
         self.top = TOP_CROSSINGS  # crossings priced per profile
 
@@ -194,8 +227,7 @@ class PathFinder:
         summaries, ``scale`` is its theft-risk multiplier."""
         namespace = self.namespace if namespace is None else namespace
         scale = self.scale if scale is None else scale
-        caches = (self.trees, self.prepared, self.summaries)
-        new = PathFinder(router, caches, namespace=namespace, scale=scale)
+        new = PathFinder(router, self.caches, namespace=namespace, scale=scale)
         new.profiles, new.top = self.profiles, self.top
         return new
 
@@ -218,12 +250,12 @@ class PathFinder:
 
     def cache_sizes(self) -> dict[str, tuple[int, int]]:
         """Bytes and entries of each cache (searches, prepared, summaries)."""
-        caches = {"searches": self.trees, "prepared": self.prepared, "summaries": self.summaries}
-        return {name: (int(c.currsize), len(c)) for name, c in caches.items()}
+        names = ("searches", "prepared", "summaries", "request searches", "request prepared")
+        return {name: (int(c.currsize), len(c)) for name, c in zip(names, self.caches, strict=True)}
 
     def clear(self) -> None:
         """Empty every cache (benchmarks of cold requests)."""
-        for cache in (self.trees, self.prepared, self.summaries):
+        for cache in self.caches:
             cache.clear()
 
     def pool(
@@ -353,7 +385,15 @@ class PathFinder:
             w = self.r.costs.edge_weights(objective, self.r.seconds, self.general_risk, money, cargo)
             return w, compact(self.r.engine.best_edges(w, roads))
 
-        return cached(self.prepared, ("weights", objective, cargo, key), make)
+        wkey = ("weights", objective, cargo, key)
+        return cached(self.pair(wkey)[1], wkey, make)
+
+    def pair(self, wkey: tuple) -> tuple[BoundedCache, BoundedCache]:
+        """The caches (searches, weights) of the weights ``wkey``: the shared ones for a
+        shared profile, else the request's own."""
+        if wkey[0] == "weights" and wkey[2] in self.shared_values:
+            return self.trees, self.prepared
+        return self.caches.request_trees, self.caches.request_prepared
 
     def search(
         self, objective: str, cargo: float, roads: np.ndarray, key: str, node: object, *, reverse: bool
@@ -380,13 +420,14 @@ class PathFinder:
             return w, compact(self.r.engine.best_edges(w, roads))
 
         def prepare(w: np.ndarray, reverse: bool) -> Prepared:  # from the profile's own, when kept
-            plain = self.prepared.get(("weights", *profile, key, "matrix", reverse))
+            plain_key = ("weights", *profile, key)
+            plain = self.pair(plain_key)[1].get((*plain_key, "matrix", reverse))
             if plain is None:
                 return self.r.engine.prepared(w, roads, reverse=reverse)
             return self.r.engine.reweighted(plain, w, roads, changed, reverse=reverse)
 
         tree = self.tree_over(wkey, make_weights, roads, node, (*wkey, node, reverse), reverse, prepare)
-        return cached(self.prepared, wkey, make_weights)[0], tree
+        return cached(self.pair(wkey)[1], wkey, make_weights)[0], tree
 
     def tree_over(
         self,
@@ -402,18 +443,20 @@ class PathFinder:
         prepared by ``prepare(weights, reverse)``, by default from scratch), cached, and dropped
         with its weights or prepared search (:meth:`CachePolicy.caches`)."""
 
+        trees, weights = self.pair(wkey)
+
         def make() -> Tree:
-            w, best = cached(self.prepared, wkey, make_weights)
+            w, best = cached(weights, wkey, make_weights)
             mkey = (*wkey, "matrix", reverse)
             fresh = prepare or (lambda w, reverse: self.r.engine.prepared(w, roads, reverse=reverse))
-            prepared = cached(self.prepared, mkey, lambda: fresh(w, reverse))
+            prepared = cached(weights, mkey, lambda: fresh(w, reverse))
             tree = self.fresh_search(prepared, best, node, reverse=reverse)
             tree.depends = (wkey, mkey)
             for parent in tree.depends:
-                self.prepared.dependents.setdefault(parent, set()).add(key)
+                weights.dependents.setdefault(parent, set()).add(key)
             return tree
 
-        return cached(self.trees, key, make)
+        return cached(trees, key, make)
 
     def fresh_search(self, prepared: Prepared, best: np.ndarray, node: object, *, reverse: bool) -> Tree:
         """A search as :meth:`search` describes, uncached (``prepared``: the engine's prepared
@@ -424,7 +467,9 @@ class PathFinder:
 # a lane-book process (score-lanes and its workers): every search of a book kept, so lanes
 # that share an origin or destination never repeat one (a book among 200 places needs up to
 # 3,600: 200 places x 9 profiles x 2 directions, about 0.07 MB each)
-BATCH_POLICY = CachePolicy(searches_mb=2_000, searches=20_000)
+BATCH_POLICY = CachePolicy(
+    searches_mb=2_000, searches=20_000, request_searches_mb=2_000, request_searches=20_000
+)
 
 
 def cached(cache: cachetools.LRUCache, key: tuple, make: Callable[[], object]) -> object:
