@@ -468,8 +468,9 @@ class PathFinder:
 # that share an origin or destination never repeat one (a book among 200 places needs up to
 # 3,600: 200 places x 9 profiles x 2 directions, about 0.07 MB each)
 BATCH_POLICY = CachePolicy(
-    searches_mb=2_000, searches=20_000, request_searches_mb=2_000, request_searches=20_000
-)
+    searches_mb=2_000, searches=20_000,
+    request_searches_mb=2_000, request_searches=20_000, request_prepared_mb=200, request_prepared=400,
+)  # fmt: skip
 
 
 def cached(cache: cachetools.LRUCache, key: tuple, make: Callable[[], object]) -> object:
