@@ -173,3 +173,38 @@ def test_one_requests_own_searches_do_not_push_out_the_shared_ones(router: Route
     own.plan("Monterrey, NL", "Dallas, TX", cargo_value=777_700)
     assert set(own.finder.trees.keys()) == kept  # every shared search found, none added
     assert 2 <= len(runs) <= 8  # its own two, and two per alternatives' round at most
+
+
+def test_paths_sharing_a_leg_to_the_crossing_price_as_if_summarised_alone(router: Router) -> None:
+    """Crossing paths from one origin share their legs (cached): the schedules at the crossing
+    come from the shared leg with the rests after it placed on each path, and every path prices
+    exactly as a summary made without the cache (its own legs, its own schedules)."""
+    when = pd.Timestamp("2026-03-03T05:00-06:00").to_pydatetime()
+    own = router.with_caches(CachePolicy())
+    shared = 0
+    for destination in ("Dallas, TX", "San Antonio, TX", "Houston, TX"):
+        decision = own.decide(
+            *own.places("Monterrey, NL", destination), depart=when, cargo=250_000, objective="balanced"
+        )
+        for path in decision.paths:
+            if path.leg is None:
+                continue
+            shared += path.leg is own.finder.caches.legs[(own.finder.namespace, path.leg.ids.tobytes())]
+            alone = own.pricer.summarize(path.ids)  # fresh legs, nothing cached
+            assert alone.leg is not path.leg and alone.before == path.before and alone.after == path.after
+            for team in (False, True):
+                a, b = (
+                    own.pricer.price(path, when, 250_000, team=team),
+                    own.pricer.price(alone, when, 250_000, team=team),
+                )
+                assert (a.total_h, a.rest_h, a.theft_prob, a.cost_usd) == (
+                    b.total_h,
+                    b.rest_h,
+                    b.theft_prob,
+                    b.cost_usd,
+                )
+                assert [(x.kind, x.at_s, x.hours) for x in a.schedule] == [
+                    (x.kind, x.at_s, x.hours) for x in b.schedule
+                ]
+    assert shared > 0
+    assert own.finder.cache_sizes()["legs"][1] > 0

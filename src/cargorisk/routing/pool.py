@@ -34,7 +34,7 @@ import cachetools
 import numpy as np
 
 from cargorisk.routing.contract import ChainTree, Prepared
-from cargorisk.routing.pricing import PathSummary
+from cargorisk.routing.pricing import Leg, PathSummary
 from cargorisk.routing.schedule import time_to_drive
 
 # the least-cost search runs at the request's cargo value and at these fixed prices of theft
@@ -49,6 +49,7 @@ TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost
 TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.07 MB on the national graph)
 PREPARED_CACHE_MB = 200  # weights and prepared searches kept (about 2.5 MB per profile and mask)
 SUMMARIES_CACHED = 4_000  # path summaries kept (about 3 kB each)
+LEGS_CACHED = 2_000  # legs to and from a crossing kept (shared by the paths through it)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class CachePolicy:
     request_searches: int = 400
     request_prepared_mb: float = 60
     request_prepared: int = 60
+    legs_mb: float = 30
+    legs: int = LEGS_CACHED
 
     def caches(self) -> Caches:
         """Empty caches for searches, prepared weights and path summaries, and for one
@@ -78,7 +81,8 @@ class CachePolicy:
         own = linked(
             self.request_searches_mb, self.request_searches, self.request_prepared_mb, self.request_prepared
         )
-        return Caches(trees, prepared, BoundedCache(self.summaries_mb, self.summaries, summary_bytes), *own)
+        summaries = BoundedCache(self.summaries_mb, self.summaries, summary_bytes)
+        return Caches(trees, prepared, summaries, *own, BoundedCache(self.legs_mb, self.legs, leg_bytes))
 
 
 def linked(
@@ -99,6 +103,7 @@ class Caches(NamedTuple):
     summaries: BoundedCache
     request_trees: BoundedCache
     request_prepared: BoundedCache
+    legs: BoundedCache
 
 
 class BoundedCache(cachetools.LRUCache):
@@ -250,7 +255,7 @@ class PathFinder:
 
     def cache_sizes(self) -> dict[str, tuple[int, int]]:
         """Bytes and entries of each cache (searches, prepared, summaries)."""
-        names = ("searches", "prepared", "summaries", "request searches", "request prepared")
+        names = ("searches", "prepared", "summaries", "request searches", "request prepared", "legs")
         return {name: (int(c.currsize), len(c)) for name, c in zip(names, self.caches, strict=True)}
 
     def clear(self) -> None:
@@ -281,7 +286,13 @@ class PathFinder:
     def summary(self, edges: np.ndarray, path_key: bytes | None = None) -> PathSummary:
         """The path's summary (cached by its edges)."""
         path_key = edges.tobytes() if path_key is None else path_key
-        return cached(self.summaries, (self.namespace, path_key), lambda: self.r.pricer.summarize(edges))
+        make = lambda: self.r.pricer.summarize(edges, self.leg)  # noqa: E731
+        return cached(self.summaries, (self.namespace, path_key), make)
+
+    def leg(self, ids: np.ndarray) -> Leg:
+        """The leg of a path to or from its crossing (cached: a lane book's crossing paths
+        share each about ten times, one plan's often)."""
+        return cached(self.caches.legs, (self.namespace, ids.tobytes()), lambda: self.r.pricer.leg(ids))
 
     def profile_paths(
         self,
@@ -470,6 +481,7 @@ class PathFinder:
 BATCH_POLICY = CachePolicy(
     searches_mb=2_000, searches=20_000,
     request_searches_mb=2_000, request_searches=20_000, request_prepared_mb=200, request_prepared=400,
+    legs_mb=1_000, legs=40_000,
 )  # fmt: skip
 
 
@@ -505,6 +517,12 @@ def summary_bytes(summary: PathSummary) -> int:
     ``(u, v, key)`` edges (Python objects, about 150 bytes an edge), its exposure arrays (six
     of 8 bytes an edge), and a little more."""
     return 200 * len(summary.ids) + 1024
+
+
+def leg_bytes(leg: Leg) -> int:
+    """Memory of a cached leg: its edge ids as an array and a list, its nodes and edges (lists
+    of shared objects), about 70 bytes an edge, and its schedules at the crossing."""
+    return 70 * len(leg.ids) + 4096
 
 
 def mask_key(roads: np.ndarray) -> str:

@@ -289,6 +289,12 @@ class Schedule:
         new.activities = list(self.activities)
         return new
 
+    def placed(self, place: RestPlacer | None) -> Schedule:
+        """A copy whose rests from here on go where ``place`` says."""
+        new = self.copy()
+        new.place = place
+        return new
+
     # ---- what the truck does ----
 
     def drive(self, seconds: float, country: str, kind: str = "drive") -> None:
