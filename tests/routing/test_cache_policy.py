@@ -45,6 +45,7 @@ def test_every_cargo_type_shares_one_bounded_cache(router: Router) -> None:
                 "summaries": (SMALL.summaries_mb, SMALL.summaries),
                 "request searches": (SMALL.request_searches_mb, SMALL.request_searches),
                 "request prepared": (SMALL.request_prepared_mb, SMALL.request_prepared),
+                "legs": (SMALL.legs_mb, SMALL.legs),
             }[name]
             assert size <= limit_mb * 2**20 and entries <= limit_entries, (name, size, entries)
         peak = max(peak, small.finder.cache_sizes()["searches"][0])
