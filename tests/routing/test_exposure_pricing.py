@@ -102,7 +102,7 @@ def test_rests_go_where_parking_is_safest_within_reach(router: Router) -> None:
     assert placed
     moved = 0
     for path in placed[:6]:
-        unplaced = dataclasses.replace(path, place=None, clocks={}, leg=None)  # the leg places rests too
+        unplaced = dataclasses.replace(path, place=None, clocks={})
         best, clock = (
             router.price(path, when, 300_000, team=False),
             router.price(unplaced, when, 300_000, team=False),

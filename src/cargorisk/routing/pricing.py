@@ -150,7 +150,7 @@ class PathSummary:
         departure)."""
         if team not in self.clocks:
             into_us = self.direction == "northbound"
-            if self.leg is None:
+            if self.leg is None or self.place is None:  # no placer: every rest where the clock runs out
                 found = starts_at_border(self.before, team=team, into_us=into_us, place=self.place)
             else:  # the leg's, placing the rests after the crossing on this path
                 found = [s.placed(self.place) for s in self.leg.starts(team, into_us)]
