@@ -209,3 +209,24 @@ def test_paths_sharing_a_leg_to_the_crossing_price_as_if_summarised_alone(router
                 ]
     assert shared > 0
     assert own.finder.cache_sizes()["legs"][1] > 0
+
+
+def test_wait_lookups_stay_bounded_as_departures_move_on(
+    router: Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pricing's wait look-ups (one per crossing, direction and hour of arrival) are kept
+    up to a limit and then start again: a service asked about ever later departures does not
+    keep every hour, and a plan is the same whether its look-ups were kept or made afresh."""
+    from cargorisk.routing import pricing  # noqa: PLC0415
+
+    monkeypatch.setattr(pricing, "OPENINGS_LIMIT", 150)
+    router.pricer.openings.clear()
+    departures = pd.date_range("2026-01-05T05:00-06:00", periods=12, freq="9D")
+    kept = []
+    for when in departures:
+        plan = router.plan("Monterrey, NL", "Dallas, TX", depart=when.isoformat(), alternatives=0)
+        kept.append((plan.recommended.arrival, plan.recommended.cost_usd))
+        assert len(router.pricer.openings) <= 150
+    router.pricer.openings.clear()
+    afresh = router.plan("Monterrey, NL", "Dallas, TX", depart=departures[-1].isoformat(), alternatives=0)
+    assert (afresh.recommended.arrival, afresh.recommended.cost_usd) == kept[-1]

@@ -40,6 +40,10 @@ from cargorisk.routing.schedule import (
 )
 
 MAX_WAIT_FOR_OPENING_H = 96
+# wait look-ups kept per router (one per crossing, direction and UTC hour of arrival, about
+# 0.5 kB each): departures move on with the calendar, so a service running for months would
+# otherwise keep every hour it was ever asked about; past the limit they start again
+OPENINGS_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -411,7 +415,7 @@ class Pricer:
             found = self.openings.get((*key, hour))
             if found is None:
                 found = self.wait(path.bridge, path.direction, datetime.fromtimestamp(hour * HOUR, UTC))
-                self.openings[(*key, hour)] = found
+                self.keep((*key, hour), found)
             closed = found.closed_min * 60
             if closed > 0 and found.source != "closed":
                 closed -= moment - hour * HOUR  # the minutes of the hour already gone
@@ -439,12 +443,19 @@ class Pricer:
         # take off the minutes of that hour already gone when parked in front of a closed port
         hour = arrival.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         key = (id(model), bridge, southbound, round(hour.timestamp() / HOUR))
-        if key not in self.openings:
-            self.openings[key] = self.first_opening(bridge, southbound, hour, None)
-        found = self.openings[key]
+        found = self.openings.get(key)
+        if found is None:
+            found = self.keep(key, self.first_opening(bridge, southbound, hour, None))
         if found.closed_min == 0 or found.source == "closed":
             return found
         return dataclasses.replace(found, closed_min=found.closed_min - (arrival - hour).total_seconds() / 60)
+
+    def keep(self, key: tuple, found: Wait) -> Wait:
+        """Remember a wait look-up (at most :data:`OPENINGS_LIMIT`: past it they start again)."""
+        if len(self.openings) >= OPENINGS_LIMIT:
+            self.openings.clear()
+        self.openings[key] = found
+        return found
 
     def first_opening(
         self, bridge: str, southbound: bool, arrival: datetime, live: pd.DataFrame | None
