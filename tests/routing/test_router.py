@@ -14,7 +14,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
-from cargorisk.routing.departure import chosen_at, recommended_at, sweep
+from cargorisk.routing.departure import chosen_at, recommended_at, recommended_in_time, sweep
 from cargorisk.routing.extras import chooser, floor
 from cargorisk.routing.request import read_departure
 
@@ -397,6 +397,15 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
         assert len(lean.within) <= len(routes)
         for got, full in ((lean.recommended, everything.recommended), (lean.fastest, everything.fastest)):
             assert got.edges == full.edges and got.total_h == full.total_h and got.cost_usd == full.cost_usd
+        # the sweep's question: the recommended route, or None when it provably arrives too late
+        for late_h in sorted(f.total_h for f in floors)[1::3]:
+            hopeless = lambda h, late_h=late_h: h > late_h  # noqa: E731
+            got = recommended_in_time(when, floors, price, objective, 1.5, budget, hopeless)
+            full = everything.recommended
+            if got is None:
+                assert hopeless(full.total_h)
+            else:
+                assert got.edges == full.edges and got.cost_usd == full.cost_usd
 
 
 @pytest.mark.parametrize(

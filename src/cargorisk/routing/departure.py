@@ -10,6 +10,7 @@ kilometres: a detour that only fills waiting time costs its km and arrives no ea
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,12 @@ from cargorisk.routing import choice
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
 
 MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
+LATE_TRIES = 3  # routes of late paths priced to show an hour's recommended route is late too
+# by objective: a floor's key, and a route's key as :func:`~cargorisk.routing.choice.choose` ranks it
+KEYS: dict[str, tuple[Callable[[Floor], float], Callable[[Route], tuple]]] = {
+    "balanced": (lambda f: f.cost_usd, choice.KEYS["balanced"]),
+    "safest": (lambda f: f.theft_prob, choice.KEYS["safest"]),
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,49 @@ def recommended_at(
     """The route :func:`~cargorisk.routing.choice.choose` recommends among every floor's path
     at ``when`` (:func:`chosen_at`)."""
     return chosen_at(when, floors, price, objective, ratio, budget).recommended
+
+
+def recommended_in_time(
+    when: datetime,
+    floors: list[Floor],
+    price: Callable[[object, datetime], Route],
+    objective: str,
+    ratio: float,
+    budget: float | None,
+    hopeless: Callable[[float], bool],
+) -> Route | None:
+    """The route recommended leaving at ``when`` (:func:`recommended_at`), or None when it
+    arrives too late (``hopeless`` says so of its hours) whichever it is. Most hours the sweep
+    cannot skip by the floors alone are like that: a path whose floor is late gives a route
+    within the bound whatever the fastest route is (no longer than the ratio times the least
+    floor, driving within the driving bound), meeting the budget and better by the objective
+    than the floor of every path that could arrive in time; the recommended route is then
+    that one or better still, so one of the late paths. A few routes priced show it (the
+    routes of the late paths cheapest by their floors, :data:`LATE_TRIES` at most); otherwise
+    every path is chosen among, and those routes are not priced again."""
+    priced: dict[int, Route] = {}
+
+    def get(path: object, at: datetime | None = None) -> Route:
+        if id(path) not in priced:
+            priced[id(path)] = price(path, when)
+        return priced[id(path)]
+
+    if objective in KEYS:
+        floor_key, route_key = KEYS[objective]
+        late = sorted((f for f in floors if hopeless(f.total_h)), key=floor_key)
+        target = min((floor_key(f) for f in floors if not hopeless(f.total_h)), default=math.inf)
+        least = ratio * min(f.total_h for f in floors) + 1e-9  # at most the bound, whatever the fastest
+        driving = ratio * min(f.driving_h for f in floors) + 1e-9
+        for floor in late[:LATE_TRIES]:
+            if floor_key(floor) >= target:
+                break
+            if floor.driving_h > driving or (budget is not None and floor.theft_prob > budget):
+                continue
+            route = get(floor.path)
+            meets = budget is None or route.theft_prob <= budget
+            if meets and route.total_h <= least and route_key(route)[0] < target:
+                return None
+    return recommended_at(when, floors, get, objective, ratio, budget)
 
 
 def chosen_at(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cargorisk.routing import choice
-from cargorisk.routing.departure import Floor, recommended_at, sweep
+from cargorisk.routing.departure import Floor, recommended_in_time, sweep
 from cargorisk.routing.exposure_pricing import least_hazard, path_exposure
 from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route
@@ -111,18 +111,27 @@ def chooser(
 ) -> Callable[[datetime, Callable[[float], bool]], Route | None]:
     """``choose_at(when, hopeless)`` for :func:`~cargorisk.routing.departure.sweep`: the route
     recommended leaving at ``when``, or None when the paths' least hours already make it
-    ``hopeless``."""
-    parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
+    ``hopeless``: their floors are computed in the order of their bounds (:meth:`~cargorisk.
+    routing.pricing.Pricer.hours_bound`) until one is not hopeless or the next bound is, so an
+    hour no path can win costs the floors of the paths whose bounds leave them a chance."""
     price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
-    least = min(router.pricer.hours_bound(p, decision.team) for p in decision.paths)  # below every floor
+    parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
+    # the paths by the hours no departure of theirs goes below (a floor is never under it)
+    bounds = sorted((router.pricer.hours_bound(p, decision.team), i) for i, p in enumerate(decision.paths))
 
     def choose_at(when: datetime, hopeless: Callable[[float], bool]) -> Route | None:
-        if hopeless(least):  # as every floor would say (hopeless grows with the hours)
-            return None
-        floors = [at_hour(router, part, decision.team, when) for part in parts]
-        if hopeless(min(f.total_h for f in floors)):
-            return None
-        return recommended_at(when, floors, price, objective, ratio, budget)
+        floors: dict[int, Floor] = {}
+        for bound, i in bounds:
+            if hopeless(bound):  # so are this path's floor and every later path's (hopeless grows)
+                return None
+            floors[i] = at_hour(router, parts[i], decision.team, when)
+            if not hopeless(floors[i].total_h):  # this hour may win: every path's floor, in order
+                every = [
+                    floors[k] if k in floors else at_hour(router, part, decision.team, when)
+                    for k, part in enumerate(parts)
+                ]
+                return recommended_in_time(when, every, price, objective, ratio, budget, hopeless)
+        return None
 
     return choose_at
 

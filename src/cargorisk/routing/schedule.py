@@ -538,8 +538,14 @@ def earliest_arrival(
     """A lower bound of the arrival from ``start`` across the border: the driving left, parked
     until the crossing opens, and the rests a solo driver cannot do without (each one gives at
     most a day's driving, 11 h in the US, 14 h in Mexico; the time parked counts towards the
-    first; a team may need none). The line counts only when no stop is due before it (after a stop it is
-    looked up again and may be shorter); breaks, later closures and the 14-hour window only add."""
+    first; a team may need none), and the breaks: the stops a solo driver needs between the
+    border and the end (a break or a rest every 8 hours of driving in the US, 5 in Mexico, the
+    first after what is left of his driving since his last at the border) that are not rests.
+    The line counts only when no stop is due before it (after a stop it is looked up again and
+    may be shorter); in the US the first rest is due by the end of the 14-hour window, if that
+    comes first. A driver who may not drive the crossing itself before a rest takes it on this
+    side, and the crossing opens no earlier after it than for a truck getting there when it
+    ends; later closures only add."""
     closed, line, _ = wait_at(start.elapsed)
     line_country, cross_s, country = crossing
     driver = start.drivers[start.wheel].copy()
@@ -549,9 +555,30 @@ def earliest_arrival(
     before = 0.0 if driver.off_since is None else now - driver.off_since  # off duty, the closure included
     day, rest = (MX_DRIVE, MX_REST) if country == "MX" else (US_DRIVE, US_RESET)
     used = 0.0 if before + EPS >= rest else (driver.drive_mx if country == "MX" else driver.drive_us)
-    rests = 0 if start.team else math.ceil(max(0.0, cross_s + driving - max(0.0, day - used)) / day - 1e-9)
     clear = driver.room(line_country, now) >= line and driver.room(country, now) >= line + cross_s
-    return now + cross_s + driving + (line if clear else 0.0) + max(0.0, rests * rest - before)
+    waits = now + cross_s + driving + (line if clear else 0.0)
+    if start.team:
+        return waits
+    _, since_break, continuous, _, _, window_start = driver.after_off(now)
+    left = max(0.0, day - used)  # driving before the first rest, in the US also within the 14 hours
+    if country == "US" and window_start is not None:
+        left = min(left, max(0.0, window_start + US_WINDOW - now))
+    rests = math.ceil(max(0.0, cross_s + driving - left) / day - 1e-9)
+    # every stop (a break, or a rest) restores the driving allowed between breaks, and the first
+    # stretch has what is left of it at the border: so many stops at least, of which the rests;
+    # the time off at the border counts towards the first
+    streak, most = (continuous, MX_CONTINUOUS) if country == "MX" else (since_break, US_BREAK_AFTER)
+    stops = math.ceil(max(0.0, cross_s + driving - max(0.0, most - streak)) / most - 1e-9)
+    bound = waits + max(0.0, rests * rest + max(0, stops - rests) * BREAK - before)
+    if left + EPS >= cross_s:
+        return bound
+    # he may not drive the crossing before a rest: he takes it on this side, and the crossing
+    # may be closed when it ends (it opens no earlier for a later arrival); then fresh days
+    rested = now + max(0.0, rest - before)
+    rests = math.ceil(max(0.0, cross_s + driving - day) / day - 1e-9)
+    stops = math.ceil(max(0.0, cross_s + driving - most) / most - 1e-9)
+    fresh = rested + wait_at(rested)[0] + cross_s + driving + rests * rest + max(0, stops - rests) * BREAK
+    return max(bound, fresh)
 
 
 def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]], skip: float = 0.0) -> Schedule:
