@@ -303,8 +303,16 @@ class RoutePlan:
         return out
 
     def to_dict(self) -> dict:
-        """The plan as a JSON-ready dict."""
+        """The plan as a JSON-ready dict (a route in two roles, often the recommended and the
+        fastest, is written once: both keys hold the same dict, which readers do not change)."""
         shown = {tuple(r.edges): r.label for r in self.routes()}
+        written: dict[int, dict] = {}
+
+        def route_dict(route: Route) -> dict:
+            if id(route) not in written:
+                written[id(route)] = route.to_dict()
+            return written[id(route)]
+
         return {
             "origin": self.origin,
             "destination": self.destination,
@@ -316,10 +324,10 @@ class RoutePlan:
             "crossing_mode": self.crossing_mode,
             "objective": self.objective,
             "max_time_ratio": self.max_time_ratio,
-            "recommended": self.recommended.to_dict(),
-            "fastest": self.fastest.to_dict(),
-            "safest": self.safest.to_dict(),
-            "alternatives": [r.to_dict() for r in self.alternatives],
+            "recommended": route_dict(self.recommended),
+            "fastest": route_dict(self.fastest),
+            "safest": route_dict(self.safest),
+            "alternatives": [route_dict(r) for r in self.alternatives],
             "advice": self.advice.to_dict() if self.advice else None,
             "notes": self.notes,
             "pareto": [
