@@ -1,7 +1,9 @@
 """Memory soak: `cargorisk serve --workers 2` on the loopback address under varied route
 requests (every cargo type, random lanes, values and departures, the three objectives) for a
 bounded time; prints the server's resident memory every interval and the growth after warm-up
-(the first third of the run), which the bounded caches keep flat.
+(the first third of the run), which the bounded caches keep flat, and beside it the route caches'
+bytes from ``/metrics`` (summed over the workers, each as of its last answer there), so that
+growth can be told apart: caches filling to their bounds, or memory outside them.
 
 Usage: python benchmarks/soak_service.py [--seconds 300] [--every 15] [--concurrency 8] [--workers 2]
 (needs `make demo` first)
@@ -45,7 +47,9 @@ def main() -> None:
             time.sleep(args.every)
             samples.append((time.perf_counter() - start, sent[0], rss_mb(process)))
             print(
-                f"{samples[-1][0]:6.0f} s  {samples[-1][1]:6d} requests  {samples[-1][2]:7.0f} MB", flush=True
+                f"{samples[-1][0]:6.0f} s  {samples[-1][1]:6d} requests  {samples[-1][2]:7.0f} MB"
+                f"  (route caches {cache_mb(base):5.0f} MB)",
+                flush=True,
             )
         stop.set()
         for thread in threads:
@@ -57,6 +61,14 @@ def main() -> None:
         f"after warm-up ({first[0]:.0f} s, {first[1]} requests): {first[2]:.0f} MB -> {last[2]:.0f} MB at "
         f"{last[0]:.0f} s ({last[1]} requests), peak {peak:.0f} MB; growth {last[2] / first[2]:.2f}x"
     )
+
+
+def cache_mb(base: str) -> float:
+    """The route caches' bytes (``cargorisk_cache_bytes``, every cache), MB: with several
+    workers the sum of each worker's figure as of its last ``/metrics`` answer."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    lines = [line for line in text.splitlines() if line.startswith("cargorisk_cache_bytes{")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines) / 2**20
 
 
 if __name__ == "__main__":
