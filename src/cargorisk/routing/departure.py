@@ -21,10 +21,11 @@ from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
 
 MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
 LATE_TRIES = 3  # routes of late paths priced to show an hour's recommended route is late too
-# by objective: a floor's key, and a route's key as :func:`~cargorisk.routing.choice.choose` ranks it
-KEYS: dict[str, tuple[Callable[[Floor], float], Callable[[Route], tuple]]] = {
-    "balanced": (lambda f: f.cost_usd, choice.KEYS["balanced"]),
-    "safest": (lambda f: f.theft_prob, choice.KEYS["safest"]),
+# by objective (but the fastest): a floor's figure, and the route's figure it is a floor of (the
+# first of the key :func:`~cargorisk.routing.choice.choose` ranks routes by)
+KEYS: dict[str, tuple[Callable[[Floor], float], Callable[[Route], float]]] = {
+    "balanced": (lambda f: f.cost_usd, lambda r: r.cost_usd),
+    "safest": (lambda f: f.theft_prob, lambda r: r.theft_prob),
 }
 
 
@@ -93,7 +94,7 @@ def recommended_in_time(
                 continue
             route = get(floor.path)
             meets = budget is None or route.theft_prob <= budget
-            if meets and route.total_h <= least and route_key(route)[0] < target:
+            if meets and route.total_h <= least and route_key(route) < target:
                 return None
     return recommended_at(when, floors, get, objective, ratio, budget)
 
@@ -129,8 +130,7 @@ def chosen_at(
         fastest = choice.choose(list(priced.values()), "fastest", ratio).fastest
         limit = ratio * fastest.total_h + 1e-9
         driving = ratio * min(f.driving_h for f in floors) + 1e-9
-        floor_key = (lambda f: f.theft_prob) if objective == "safest" else (lambda f: f.cost_usd)
-        route_key = (lambda r: r.theft_prob) if objective == "safest" else (lambda r: r.cost_usd)
+        floor_key, route_key = KEYS[objective]
         best = None
         for floor in sorted(floors, key=floor_key):
             if best is not None and floor_key(floor) > best:

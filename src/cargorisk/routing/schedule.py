@@ -563,22 +563,28 @@ def earliest_arrival(
     left = max(0.0, day - used)  # driving before the first rest, in the US also within the 14 hours
     if country == "US" and window_start is not None:
         left = min(left, max(0.0, window_start + US_WINDOW - now))
-    rests = math.ceil(max(0.0, cross_s + driving - left) / day - 1e-9)
-    # every stop (a break, or a rest) restores the driving allowed between breaks, and the first
-    # stretch has what is left of it at the border: so many stops at least, of which the rests;
-    # the time off at the border counts towards the first
     streak, most = (continuous, MX_CONTINUOUS) if country == "MX" else (since_break, US_BREAK_AFTER)
-    stops = math.ceil(max(0.0, cross_s + driving - max(0.0, most - streak)) / most - 1e-9)
-    bound = waits + max(0.0, rests * rest + max(0, stops - rests) * BREAK - before)
+    off = least_off(cross_s + driving, left, day, rest, max(0.0, most - streak), most)
+    bound = waits + max(0.0, off - before)  # the time off at the border counts towards the first stop
     if left + EPS >= cross_s:
         return bound
     # he may not drive the crossing before a rest: he takes it on this side, and the crossing
     # may be closed when it ends (it opens no earlier for a later arrival); then fresh days
     rested = now + max(0.0, rest - before)
-    rests = math.ceil(max(0.0, cross_s + driving - day) / day - 1e-9)
-    stops = math.ceil(max(0.0, cross_s + driving - most) / most - 1e-9)
-    fresh = rested + wait_at(rested)[0] + cross_s + driving + rests * rest + max(0, stops - rests) * BREAK
-    return max(bound, fresh)
+    off = least_off(cross_s + driving, day, day, rest, most, most)
+    return max(bound, rested + wait_at(rested)[0] + cross_s + driving + off)
+
+
+def least_off(
+    driving: float, day_left: float, day: float, rest: float, break_left: float, most: float
+) -> float:
+    """Seconds off duty a solo driver cannot do without over ``driving`` seconds in one
+    country: a rest (``rest`` long) each ``day`` of driving after the first ``day_left``, and
+    the breaks that are not rests: every stop restores the ``most`` seconds of driving allowed
+    between breaks, the first stretch has ``break_left`` of it."""
+    rests = math.ceil(max(0.0, driving - day_left) / day - 1e-9)
+    stops = math.ceil(max(0.0, driving - break_left) / most - 1e-9)
+    return rests * rest + max(0, stops - rests) * BREAK
 
 
 def drive_all(schedule: Schedule, stretches: Sequence[tuple[float, str]], skip: float = 0.0) -> Schedule:
