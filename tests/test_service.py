@@ -69,6 +69,7 @@ def test_route_equals_router_plan(client: TestClient, trained: Settings) -> None
     plan = Router.from_settings(trained, 2025).plan(
         "Monterrey, NL", "Dallas, TX", depart=DEPART, cargo_value=250_000
     )
+    assert body == json.loads(plan.to_json())  # the whole plan, coordinates written from arrays
     expected = json.loads(plan.to_json())["recommended"]
     got = body["recommended"]
     assert {k: got[k] for k in ("km", "crossing", "theft_prob", "cost_usd", "total_h")} == {

@@ -563,6 +563,9 @@ def dask_client(scheduler: str | None, jobs: int) -> object:
 
 
 WORKER: dict[str, Router] = {}
+# partitions of a chunk per worker: handed out as workers come free, so one that draws the
+# slower lanes does not hold the others up (a worker keeps its searches from one to the next)
+PARTS_PER_JOB = 4
 SCHEDULER_TIMEOUT_S = 10
 
 
@@ -603,9 +606,19 @@ def exit_with_parent(parent: int, every_s: float = 1.0) -> None:
 
 
 def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
-    """Partitions of a chunk that keep each origin together (so searches are shared)."""
-    bucket = pd.util.hash_pandas_object(chunk["origin"].astype(str), index=False).to_numpy() % parts
-    return [chunk[bucket == k] for k in range(parts) if (bucket == k).any()]
+    """Up to ``parts`` partitions of a chunk that keep each origin together (so its searches
+    are shared), of nearly equal numbers of lanes: origins from the busiest down, each to
+    the partition with the fewest lanes so far."""
+    origins = chunk["origin"].astype(str)
+    sizes = origins.value_counts(sort=False)
+    order = sorted(range(len(sizes)), key=lambda i: (-int(sizes.iloc[i]), str(sizes.index[i])))
+    loads, bucket = [0] * max(parts, 1), {}
+    for i in order:
+        k = loads.index(min(loads))
+        bucket[sizes.index[i]] = k
+        loads[k] += int(sizes.iloc[i])
+    assigned = origins.map(bucket).to_numpy()
+    return [chunk[assigned == k] for k in range(len(loads)) if (assigned == k).any()]
 
 
 def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
@@ -656,7 +669,7 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
         stream = itertools.chain([first] if first is not None else [], chunks)
         for number, raw in enumerate(progress_bar(stream, progress), 1):
             scored = score_chunk(
-                raw.reset_index(drop=True), local, pool, client, settings, year, max(jobs, 2)
+                raw.reset_index(drop=True), local, pool, client, settings, year, PARTS_PER_JOB * max(jobs, 2)
             )
             writer.write(scored)
             counts["rows"] += len(scored)
