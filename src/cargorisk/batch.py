@@ -608,16 +608,15 @@ def exit_with_parent(parent: int, every_s: float = 1.0) -> None:
 def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     """Up to ``parts`` partitions of a chunk that keep each origin together (so its searches
     are shared), of nearly equal numbers of lanes: origins from the busiest down, each to
-    the partition with the fewest lanes so far."""
-    origins = chunk["origin"].astype(str)
-    sizes = origins.value_counts(sort=False)
-    order = sorted(range(len(sizes)), key=lambda i: (-int(sizes.iloc[i]), str(sizes.index[i])))
-    loads, bucket = [0] * max(parts, 1), {}
-    for i in order:
-        k = loads.index(min(loads))
-        bucket[sizes.index[i]] = k
-        loads[k] += int(sizes.iloc[i])
-    assigned = origins.map(bucket).to_numpy()
+    the partition with the fewest lanes so far. Every row is in one (a missing origin too:
+    its row is scored to its error)."""
+    codes, names = pd.factorize(chunk["origin"].astype(str), use_na_sentinel=False)
+    sizes = np.bincount(codes, minlength=len(names))
+    loads, partition = [0] * max(parts, 1), np.zeros(len(names), dtype=np.int64)
+    for i in sorted(range(len(names)), key=lambda i: (-int(sizes[i]), str(names[i]))):
+        partition[i] = k = loads.index(min(loads))
+        loads[k] += int(sizes[i])
+    assigned = partition[codes]
     return [chunk[assigned == k] for k in range(len(loads)) if (assigned == k).any()]
 
 

@@ -285,3 +285,8 @@ def test_partitions_keep_origins_together_and_even() -> None:
     assert max(sizes) - min(sizes) <= chunk["origin"].value_counts().max()
     few = split_by_origin(chunk.head(3), 8)  # fewer origins than partitions: no empty ones
     assert sum(len(p) for p in few) == 3 and all(len(p) for p in few) and len(few) <= 3
+    for missing in (None, np.nan, pd.NA):  # a row without an origin is kept (it gets its error)
+        for dtype in (object, "string"):
+            holes = pd.DataFrame({"origin": pd.Series(["a", missing, "b", missing], dtype=dtype)})
+            kept = split_by_origin(holes, 2)
+            assert sorted(i for p in kept for i in p.index) == [0, 1, 2, 3], (missing, dtype)
