@@ -387,8 +387,8 @@ def in_zone(when: datetime | None, zone: str | None) -> datetime | None:
 def geojson_line(line: shapely.LineString, *, arrays: bool = False) -> dict:
     """A line as a GeoJSON geometry (what ``shapely.geometry.mapping`` gives, read at once);
     ``arrays``: the coordinates as an (n, 2) NumPy array, for a JSON writer that takes arrays
-    (orjson with ``OPT_SERIALIZE_NUMPY`` writes the same bytes some eight times faster than
-    making the lists: a route's few thousand points took about half a millisecond)."""
+    (orjson with ``OPT_SERIALIZE_NUMPY`` writes the same bytes several times faster than
+    making the lists: a plan's dict and JSON 2.4 -> 2.0 ms)."""
     coordinates = shapely.get_coordinates(line)
     return {"type": "LineString", "coordinates": coordinates if arrays else coordinates.tolist()}
 
