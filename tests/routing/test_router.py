@@ -14,7 +14,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
-from cargorisk.routing.departure import chosen_at, recommended_at, recommended_in_time, sweep
+from cargorisk.routing.departure import chosen_at, recommended_in_time, sweep
 from cargorisk.routing.extras import chooser, floor
 from cargorisk.routing.request import read_departure
 
@@ -391,7 +391,7 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
             everything = choice.choose(routes, objective, 1.5, budget)
         except NoRouteError:
             with pytest.raises(NoRouteError):
-                recommended_at(when, floors, price, objective, 1.5, budget)
+                chosen_at(when, floors, price, objective, 1.5, budget)
             continue
         lean = chosen_at(when, floors, price, objective, 1.5, budget)  # what lane books choose with
         assert len(lean.within) <= len(routes)

@@ -43,19 +43,6 @@ class Floor:
     theft_prob: float
 
 
-def recommended_at(
-    when: datetime,
-    floors: list[Floor],
-    price: Callable[[object, datetime], Route],
-    objective: str,
-    ratio: float,
-    budget: float | None,
-) -> Route:
-    """The route :func:`~cargorisk.routing.choice.choose` recommends among every floor's path
-    at ``when`` (:func:`chosen_at`)."""
-    return chosen_at(when, floors, price, objective, ratio, budget).recommended
-
-
 def recommended_in_time(
     when: datetime,
     floors: list[Floor],
@@ -65,15 +52,15 @@ def recommended_in_time(
     budget: float | None,
     hopeless: Callable[[float], bool],
 ) -> Route | None:
-    """The route recommended leaving at ``when`` (:func:`recommended_at`), or None when it
-    arrives too late (``hopeless`` says so of its hours) whichever it is. Most hours the sweep
-    cannot skip by the floors alone are like that: a path whose floor is late gives a route
-    within the bound whatever the fastest route is (no longer than the ratio times the least
-    floor, driving within the driving bound), meeting the budget and better by the objective
-    than the floor of every path that could arrive in time; the recommended route is then
-    that one or better still, so one of the late paths. A few routes priced show it (the
-    routes of the late paths cheapest by their floors, :data:`LATE_TRIES` at most); otherwise
-    every path is chosen among, and those routes are not priced again."""
+    """The route :func:`~cargorisk.routing.choice.choose` recommends among every floor's path leaving
+    at ``when`` (:func:`chosen_at`), or None when it arrives too late (``hopeless`` says so of its
+    hours) whichever it is. Most hours the sweep cannot skip by the floors alone are like that: a
+    path whose floor is late gives a route within the bound whatever the fastest route is (no
+    longer than the ratio times the least floor, driving within the driving bound), meeting the
+    budget and better by the objective than the floor of every path that could arrive in time; the
+    recommended route is then that one or better still, so one of the late paths. A few routes
+    priced show it (the routes of the late paths cheapest by their floors, :data:`LATE_TRIES` at
+    most); otherwise every path is chosen among, and those routes are not priced again."""
     priced: dict[int, Route] = {}
 
     def get(path: object, at: datetime | None = None) -> Route:
@@ -96,7 +83,7 @@ def recommended_in_time(
             meets = budget is None or route.theft_prob <= budget
             if meets and route.total_h <= least and route_key(route) < target:
                 return None
-    return recommended_at(when, floors, get, objective, ratio, budget)
+    return chosen_at(when, floors, get, objective, ratio, budget).recommended
 
 
 def chosen_at(

@@ -173,7 +173,7 @@ class Pricer:
         # each edge's country as a small integer: runs of one country are found on these (a
         # quarter of the time of comparing the names)
         codes, countries = pd.factorize(router.edge_country, use_na_sentinel=False)
-        self.country_codes, self.countries = codes.astype(np.int8), np.asarray(countries, dtype=object)
+        self.country_codes, self.countries = codes, np.asarray(countries, dtype=object)
         self.openings: dict[tuple, Wait] = {}  # (model, bridge, southbound, UTC hour number) -> wait then
 
     def bound_to(self, router: object) -> Pricer:
@@ -417,9 +417,8 @@ class Pricer:
             moment = epoch + elapsed
             hour = math.floor(moment / HOUR)
             found = self.openings.get((*key, hour))
-            if found is None:
+            if found is None:  # :meth:`wait` looks it up and keeps it under this key
                 found = self.wait(path.bridge, path.direction, datetime.fromtimestamp(hour * HOUR, UTC))
-                self.keep((*key, hour), found)
             closed = found.closed_min * 60
             if closed > 0 and found.source != "closed":
                 closed -= moment - hour * HOUR  # the minutes of the hour already gone
