@@ -230,3 +230,24 @@ def test_wait_lookups_stay_bounded_as_departures_move_on(
     router.pricer.openings.clear()
     afresh = router.plan("Monterrey, NL", "Dallas, TX", depart=departures[-1].isoformat(), alternatives=0)
     assert (afresh.recommended.arrival, afresh.recommended.cost_usd) == kept[-1]
+
+
+def test_a_cache_of_no_entries_stores_nothing_and_still_answers(router: Router) -> None:
+    """A lane book keeps no path summaries (BATCH_POLICY.summaries = 0: its lanes rarely share
+    a whole path, and storing each evicted another): the cache stays empty, every summary is
+    made afresh and the same as a kept one."""
+    from cargorisk.routing.pool import BATCH_POLICY, BoundedCache, cached  # noqa: PLC0415
+
+    empty = BoundedCache(10, 0, lambda _: 1)
+    assert cached(empty, ("a",), lambda: 42) == 42 and len(empty) == 0 and empty.currsize == 0
+    book = router.with_caches(BATCH_POLICY)
+    kept = router.with_caches(CachePolicy())
+    a, b = book.places("Monterrey, NL", "Dallas, TX")
+    for finder in (book.finder, kept.finder):
+        finder.pool(a.node, b.node, np.ones(len(book.seconds), bool), 100_000.0, None, False)
+    assert len(book.finder.summaries) == 0 and len(kept.finder.summaries) > 0
+    for key, summary in kept.finder.summaries.items():
+        again = book.finder.summary(np.frombuffer(key[1], dtype=np.int64))
+        assert (again.km, again.risk, again.before, again.after) == (
+            summary.km, summary.risk, summary.before, summary.after,
+        )  # fmt: skip

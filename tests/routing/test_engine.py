@@ -211,6 +211,37 @@ def test_searches_over_junctions_equal_networkx_from_every_node(graph: nx.MultiD
 
 @settings(max_examples=200, deadline=None)
 @given(road_graphs(), st.randoms(use_true_random=False))
+def test_a_tree_path_read_chain_by_chain_is_the_full_trees_path(graph: nx.MultiDiGraph, rnd) -> None:
+    """The path finder reads a search's paths off the junction tree, chain by chain
+    (CSREngine.tree_path, ChainTree.pairs): from a junction or a waypoint, to a junction or a
+    waypoint, forward and backward, with a mask, it is a shortest path (as long as the full
+    search's distance; of equal paths either may be read), joined end to end, on kept edges,
+    and empty where the full search reaches nothing."""
+    engine = CSREngine(graph)
+    w = weights_in_order(engine, "w")
+    keep = np.array([rnd.random() < 0.85 for _ in engine.edges], dtype=bool)
+    best = engine.best_edges(w, keep)
+    for reverse in (False, True):
+        prepared = engine.prepared(w, keep, reverse=reverse)
+        for source in graph.nodes:
+            s = engine.index[source]
+            tree = prepared.search(s)
+            dist, _ = tree.full()
+            for node in graph.nodes:
+                i = engine.index[node]
+                edges = engine.tree_path(tree, i, best, reverse=reverse)
+                ends = (i, s) if reverse else (s, i)
+                if not np.isfinite(dist[i]) or i == s:
+                    assert len(edges) == 0
+                    continue
+                assert all(keep[edges])
+                assert (engine.tail[edges[1:]] == engine.head[edges[:-1]]).all()  # joined end to end
+                assert (engine.tail[edges[0]], engine.head[edges[-1]]) == ends
+                assert w[edges].sum() == pytest.approx(dist[i], abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(road_graphs(), st.randoms(use_true_random=False))
 def test_reweighting_a_few_edges_prepares_what_preparing_afresh_does(graph: nx.MultiDiGraph, rnd) -> None:
     """The alternatives' searches re-weight the roads of the routes found (CSREngine.reweighted):
     the hops, chain totals, core weights and cheapest chains are exactly those of preparing the

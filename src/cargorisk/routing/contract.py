@@ -16,6 +16,7 @@ networkx's on random graphs made mostly of chains).
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -106,6 +107,12 @@ class Chains:
         self.chain_a, self.chain_b = chain[self.pos_a[self.inner]], chain[self.pos_b[self.inner]]
         self.from_a, self.from_b = junction[self.chain_a], junction[self.chain_b]
         self.came_a, self.came_b = before[self.pos_a[self.inner]], before[self.pos_b[self.inner]]
+
+    @functools.cached_property
+    def bounds(self) -> tuple[list[int], list[int], list[int]]:
+        """Each chain's first position, one past its last and its first junction, as Python
+        lists (a path is read chain by chain: list items are quicker than numpy's)."""
+        return self.start.tolist(), self.end.tolist(), self.from_core.tolist()
 
     def prepare(self, pair_weights: np.ndarray) -> Prepared:
         """The core graph and running sums for one query's pair weights (``inf``: closed)."""
@@ -271,22 +278,29 @@ class ChainTree:
         """Pair ids (in this search's direction and numbering) of the tree path from the
         source to node index ``node``; empty when unreached."""
         c = self.chains
-        parts: list[np.ndarray] = []
+        lows: list[int] = []  # the path's runs of positions, from the node back to the source
+        highs: list[int] = []
         core = int(c.core_of[node])
         if node != self.source and core < 0:
             cost, pos, after = self.reach(node)
             if not cost < np.inf:
                 return np.zeros(0, dtype=np.int64)
-            parts.append(c.order[after + 1 : pos + 1])
+            lows.append(after + 1)
+            highs.append(pos + 1)
             chain = int(c.chain_of[pos])
             core = -1 if self.own.get(chain) == after else int(c.from_core[chain])
         elif node != self.source and not self.dist[core] < np.inf:
             return np.zeros(0, dtype=np.int64)
-        while core >= 0 and (chain := int(self.incoming[core])) >= 0:
-            after = self.own.get(chain, int(c.start[chain]) - 1)
-            parts.append(c.order[after + 1 : c.end[chain]])
-            core = -1 if chain in self.own else int(c.from_core[chain])
-        return np.concatenate(parts[::-1]) if parts else np.zeros(0, dtype=np.int64)
+        incoming, (start, end, from_core) = memoryview(self.incoming), c.bounds
+        while core >= 0 and (chain := incoming[core]) >= 0:  # Python ints: no numpy scalars
+            if chain in self.own:
+                lows.append(self.own[chain] + 1)
+                core = -1
+            else:
+                lows.append(start[chain])
+                core = from_core[chain]
+            highs.append(end[chain])
+        return c.order[runs(lows[::-1], highs[::-1])]
 
     def full(self) -> tuple[np.ndarray, np.ndarray]:
         """Distances to every node and each node's predecessor on a shortest path (``-9999``
@@ -316,6 +330,15 @@ class ChainTree:
             before[nodes[better]] = c.tail[c.order[later[better]]]
         dist[self.source], before[self.source] = 0.0, UNREACHED
         return dist, before
+
+
+def runs(lows: list[int], highs: list[int]) -> np.ndarray:
+    """The positions ``lows[i]`` to ``highs[i]`` - 1 of every run, one run after the other."""
+    lo, hi = np.asarray(lows, dtype=np.int64), np.asarray(highs, dtype=np.int64)
+    lengths = hi - lo
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.arange(total, dtype=np.int64) + np.repeat(lo - ends + lengths, lengths)
 
 
 def first_minimum(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

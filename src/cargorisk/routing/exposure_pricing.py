@@ -170,8 +170,8 @@ def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | Non
     risk = tables.parked_per_h[where.head]
 
     def place(lo: float, hi: float) -> float:
-        first = int(np.searchsorted(where.end_s, lo, side="left"))
-        last = int(np.searchsorted(where.end_s, hi, side="right"))
+        first = int(where.end_s.searchsorted(lo, side="left"))
+        last = int(where.end_s.searchsorted(hi, side="right"))
         if last <= first:
             return hi
         due = tables.parked_per_h[node_at(where, hi)]
@@ -191,7 +191,8 @@ def least_hazard(tables: ExposureTables, where: PathExposure) -> float:
 def node_at(where: PathExposure, position_s: float) -> int:
     """The node (index) where the truck is after ``position_s`` driving seconds: the end of the
     edge it is on (as :func:`~cargorisk.routing.describe.stop_places` places a stop)."""
-    return int(where.head[min(int(np.searchsorted(where.end_s, position_s - 1e-6)), len(where.end_s) - 1)])
+    found = int(where.end_s.searchsorted(position_s - 1e-6))  # the method: no numpy dispatch
+    return int(where.head[min(found, len(where.end_s) - 1)])
 
 
 def stop_hazard(tables: ExposureTables, node: int, stop: Activity) -> float:
