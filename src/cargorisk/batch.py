@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cargorisk._heap import long_running
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, iso
@@ -571,7 +572,9 @@ SCHEDULER_TIMEOUT_S = 10
 
 def book_router(settings: object, year: int) -> Router:
     """The router a lane-book process scores with: the shared one, with caches that keep a
-    whole book's searches (:data:`~cargorisk.routing.pool.BATCH_POLICY`)."""
+    whole book's searches (:data:`~cargorisk.routing.pool.BATCH_POLICY`), and the garbage
+    collector of a long-running process (:func:`~cargorisk._heap.long_running`)."""
+    long_running()
     return Router.from_settings(settings, year).with_caches(BATCH_POLICY)  # type: ignore[arg-type]
 
 

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from cargorisk import __version__
+from cargorisk._heap import long_running
 from cargorisk.api_models import (
     ERRORS,
     MAX_TEXT,
@@ -82,6 +83,7 @@ def create_app(
     state = app.state
     state.settings, state.options = settings, options
     state.router = load_router_or_stop(settings, year)
+    long_running()  # a worker plans for hours: young collections far apart (see cargorisk._heap)
     state.stamp = input_stamp(settings)  # the files loaded (readyz says when they change)
     state.states = load_table("mx_states", settings.processed_dir)
     state.ready = ready_record(settings, state.router)
