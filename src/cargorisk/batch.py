@@ -128,7 +128,7 @@ class LaneScorer:
             raise found
         return found
 
-    def request(self, row: pd.Series) -> tuple:
+    def request(self, row: dict) -> tuple:
         """See :meth:`parse`; a cell that is not a scalar (a list, bytes) is a row error."""
         for name in REQUEST:
             value = row.get(name)
@@ -137,7 +137,7 @@ class LaneScorer:
                 raise InputError(msg)
         return self.parse(row)
 
-    def parse(self, row: pd.Series) -> tuple:
+    def parse(self, row: dict) -> tuple:
         """(origin Place, destination Place, depart, cargo, objective, cargo type, crossing
         mode) from a row, or raise."""
         a, b = self.router.places(row.get("origin"), row.get("destination"), resolve=self.place)
@@ -160,7 +160,7 @@ class LaneScorer:
 
     # ---- rows ----
 
-    def score_row(self, row: pd.Series) -> dict:
+    def score_row(self, row: dict) -> dict:
         """One output row (never raises for bad input: the error goes in the row)."""
         out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": ""}
         if row.get(READ_ERROR):
@@ -245,7 +245,7 @@ class LaneScorer:
         sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
         if sort_keys:  # by each cell's key text: any cell orders (lists, bytes, mixed types)
             order = order.sort_values(sort_keys, kind="stable", key=lambda column: column.map(cell_key))
-        scored = {int(r["_code"]): self.score_row(r) for _, r in order.iterrows()}
+        scored = {int(r["_code"]): self.score_row(r) for r in order.to_dict("records")}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
         for col in [*OUTPUT, "geometry"]:
             if col not in table.columns:
