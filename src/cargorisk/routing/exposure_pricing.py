@@ -128,13 +128,19 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=4096)  # a lane book's departures and a sweep's hours repeat
+def zone_offsets(names: tuple[str, ...], start: datetime) -> np.ndarray:
+    """Seconds each zone of ``names`` is ahead of UTC at ``start`` (not to be changed: shared)."""
+    offsets = np.array([zone(name).utcoffset(start).total_seconds() for name in names])
+    offsets.setflags(write=False)
+    return offsets
+
+
 def local_hours(router: object, where: PathExposure, utc_s: np.ndarray, start: datetime) -> np.ndarray:
     """Local hour (0-23) of each edge, driven ``utc_s`` seconds after ``start`` (UTC), in the
     zone of the edge's end (offsets taken at the start: a clock change during the trip moves
     one hour of a night by an hour)."""
-    offsets = np.array([zone(router.zone_names[z]).utcoffset(start).total_seconds() for z in range(
-        int(where.zone.max()) + 1
-    )]) if len(where.zone) else np.zeros(1)  # fmt: skip
+    offsets = zone_offsets(tuple(router.zone_names), start) if len(where.zone) else np.zeros(1)
     epoch = start.timestamp()
     return ((epoch + utc_s + offsets[where.zone]) // HOUR % 24).astype(np.int64)
 
