@@ -179,7 +179,8 @@ class Router:
         self.pricer = Pricer(self, self.costs, southbound_wait_min=self.options.southbound_wait_min)
         self.finder = PathFinder(self)
         self.cargo = GENERAL
-        self.cargo_caches: dict[str, np.ndarray] = {}  # cargo type -> its edge risk (searches: finder)
+        # cargo type -> its edge risk and exposure tables (its searches: the finder's caches)
+        self.cargo_caches: dict[str, tuple[np.ndarray, ExposureTables]] = {}
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -219,11 +220,11 @@ class Router:
         base = self if self.cargo == GENERAL else self.general
         if kind == GENERAL:
             return base
-        if kind not in base.cargo_caches:
-            base.cargo_caches[kind] = base.risk * multiplier(kind)
+        if kind not in base.cargo_caches:  # made once: a request's copy is garbage after it
+            base.cargo_caches[kind] = (base.risk * multiplier(kind), base.exposure.scaled(multiplier(kind)))
         new = copy.copy(base)
-        new.general, new.cargo, new.risk = base, kind, base.cargo_caches[kind]
-        new.exposure = base.exposure.scaled(multiplier(kind))
+        new.general, new.cargo = base, kind
+        new.risk, new.exposure = base.cargo_caches[kind]
         new.theft_scale_shape = combined_shape(base.theft_scale_shape, self.options.cargo_type_shape)
         new.finder = base.finder.bound_to(new, namespace=kind, scale=multiplier(kind))  # one cache for all
         return new
