@@ -7,8 +7,10 @@ default threshold (a young collection every 700 net allocations) the collector r
 the full ones walking every cached search and leg (about 0.12 s each). The router itself is out
 of its reach already (:func:`~cargorisk.routing.snapshot.collector_paused` freezes it). A young
 collection every :data:`YOUNG_EVERY` allocations leaves 6 young collections and no full one
-for the same book (0.16 s); the cyclic garbage between two collections is a few MB at most
-(nearly everything is freed by reference counting as it goes).
+for the same book (0.16 s). Nearly everything is freed by reference counting as it goes; what
+waits for the collector (a request's shallow router copies, in a cycle with their pricer and
+finder) holds no arrays of its own: a 90 s soak of varied plans on two workers settled at
+2,706 MB (2,747 MB with the default thresholds).
 """
 
 from __future__ import annotations
