@@ -1,25 +1,29 @@
-"""The collector settings of long-running processes (cargorisk._heap): the service's workers
-and a lane book's processes collect young objects every YOUNG_EVERY allocations; nothing else
-changes the embedding process's collector."""
+"""The collector settings of long-running work (cargorisk._heap): the service's workers and a
+lane book's spawned processes collect young objects every YOUNG_EVERY allocations; scoring a
+book anywhere else does so while it scores and gives the caller's thresholds back; planning
+from Python changes nothing."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
-from cargorisk import _heap
-from cargorisk.batch import book_router
+from cargorisk import _heap, batch
+from cargorisk.batch import LaneScorer, book_router
 from cargorisk.config import Settings
 from cargorisk.service import create_app
+
+DEFAULT = (700, 10, 10)
 
 
 @pytest.fixture
 def default_collector() -> Iterator[None]:
     """CPython's default thresholds for the test, the process's own restored after it."""
     before = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
+    gc.set_threshold(*DEFAULT)
     yield
     gc.set_threshold(*before)
 
@@ -37,10 +41,44 @@ def test_long_running_collects_young_objects_less_often_and_never_more() -> None
 
 
 @pytest.mark.usefixtures("default_collector")
-def test_the_service_and_a_lane_book_process_set_it(trained: Settings) -> None:
-    book_router(trained, 2025)
-    assert gc.get_threshold()[0] == _heap.YOUNG_EVERY
-    gc.set_threshold(700, 10, 10)
+def test_relaxed_gives_the_callers_thresholds_back_even_on_error() -> None:
+    with pytest.raises(RuntimeError), _heap.relaxed():
+        assert gc.get_threshold() == (_heap.YOUNG_EVERY, 10, 10)
+        raise RuntimeError
+    assert gc.get_threshold() == DEFAULT
+
+
+@pytest.mark.usefixtures("default_collector")
+def test_a_book_is_scored_with_young_collections_far_apart_then_the_callers_back(
+    trained: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scorer = LaneScorer(book_router(trained, 2025))
+    assert gc.get_threshold() == DEFAULT  # building the router changes nothing
+    seen = []
+    score_row = LaneScorer.score_row
+    monkeypatch.setattr(
+        LaneScorer, "score_row", lambda self, row: seen.append(gc.get_threshold()) or score_row(self, row)
+    )
+    book = pd.DataFrame(
+        {
+            "lane_id": ["a", "b"],
+            "origin": ["Monterrey, NL", "Saltillo"],
+            "destination": ["Dallas, TX", "Laredo, TX"],
+        }
+    )
+    assert (scorer.score_frame(book)["status"] == "ok").all()
+    assert seen == [(_heap.YOUNG_EVERY, 10, 10)] * 2
+    assert gc.get_threshold() == DEFAULT
+
+
+@pytest.mark.usefixtures("default_collector")
+def test_the_services_workers_and_a_books_spawned_processes_keep_it(trained: Settings) -> None:
+    try:
+        batch.init_worker(trained, 2025)
+        assert gc.get_threshold()[0] == _heap.YOUNG_EVERY
+    finally:
+        batch.WORKER.clear()
+    gc.set_threshold(*DEFAULT)
     create_app(trained)
     assert gc.get_threshold()[0] == _heap.YOUNG_EVERY
 
@@ -48,4 +86,4 @@ def test_the_service_and_a_lane_book_process_set_it(trained: Settings) -> None:
 @pytest.mark.usefixtures("default_collector")
 def test_planning_from_python_leaves_the_collector_alone(router: object) -> None:
     router.plan("Monterrey, NL", "Dallas, TX", alternatives=0)
-    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_threshold() == DEFAULT

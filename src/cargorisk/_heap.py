@@ -1,5 +1,5 @@
-"""The cyclic garbage collector of a long-running process (an HTTP service worker, a lane-book
-process).
+"""The cyclic garbage collector while cargorisk plans or scores for a long time (an HTTP service
+worker, a lane book).
 
 Planning allocates many small objects (schedules, activities, legs, rows), so with CPython's
 default threshold (a young collection every 700 net allocations) the collector ran 866 young,
@@ -15,15 +15,29 @@ finder) holds no arrays of its own: a 90 s soak of varied plans on two workers s
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 YOUNG_EVERY = 50_000  # net allocations of container objects between young collections
 
 
 def long_running() -> None:
-    """Collect young objects every :data:`YOUNG_EVERY` allocations (never more rarely than the
-    process already does), for a process that plans or scores for a long time. Libraries that
-    embed cargorisk keep their own settings: only the service and lane-book entry points call it."""
+    """Collect young objects every :data:`YOUNG_EVERY` allocations (never more often than the
+    process already does), for the rest of a process that plans or scores for a long time (the
+    service's workers, a lane book's spawned processes)."""
     young, middle, old = gc.get_threshold()
     if 0 < young < YOUNG_EVERY:
         gc.set_threshold(YOUNG_EVERY, middle, old)
+
+
+@contextlib.contextmanager
+def relaxed() -> Iterator[None]:
+    """:func:`long_running` while a lane book is scored in a process that is not only ours (a
+    Python caller's, a Dask worker), the caller's thresholds back afterwards."""
+    before = gc.get_threshold()
+    long_running()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

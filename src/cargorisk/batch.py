@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cargorisk._heap import long_running
+from cargorisk._heap import long_running, relaxed
 from cargorisk.errors import CargoRiskError, InputError
 from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, iso
@@ -245,7 +245,8 @@ class LaneScorer:
         sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
         if sort_keys:  # by each cell's key text: any cell orders (lists, bytes, mixed types)
             order = order.sort_values(sort_keys, kind="stable", key=lambda column: column.map(cell_key))
-        scored = {int(r["_code"]): self.score_row(r) for r in order.to_dict("records")}
+        with relaxed():  # young collections far apart while the book is scored (cargorisk._heap)
+            scored = {int(r["_code"]): self.score_row(r) for r in order.to_dict("records")}
         table = pd.DataFrame([scored[i] for i in range(len(uniques))])
         for col in [*OUTPUT, "geometry"]:
             if col not in table.columns:
@@ -572,9 +573,7 @@ SCHEDULER_TIMEOUT_S = 10
 
 def book_router(settings: object, year: int) -> Router:
     """The router a lane-book process scores with: the shared one, with caches that keep a
-    whole book's searches (:data:`~cargorisk.routing.pool.BATCH_POLICY`), and the garbage
-    collector of a long-running process (:func:`~cargorisk._heap.long_running`)."""
-    long_running()
+    whole book's searches (:data:`~cargorisk.routing.pool.BATCH_POLICY`)."""
     return Router.from_settings(settings, year).with_caches(BATCH_POLICY)  # type: ignore[arg-type]
 
 
@@ -583,6 +582,7 @@ def init_worker(settings: object, year: int, parent: int | None = None) -> None:
     process) dies, even by ``kill -9``, instead of lingering with its few hundred MB."""
     if parent is not None:
         exit_with_parent(parent)
+    long_running()  # a process of ours that only scores (cargorisk._heap)
     WORKER["router"] = book_router(settings, year)
 
 
