@@ -72,9 +72,14 @@ def test_a_book_is_scored_with_young_collections_far_apart_then_the_callers_back
 
 
 @pytest.mark.usefixtures("default_collector")
-def test_the_services_workers_and_a_books_spawned_processes_keep_it(trained: Settings) -> None:
+def test_the_services_workers_and_a_books_spawned_processes_keep_it(
+    trained: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "exit_with_parent", lambda parent: None)  # this is no spawned worker
     try:
-        batch.init_worker(trained, 2025)
+        batch.init_worker(trained, 2025)  # a Dask worker's first task: someone's process
+        assert gc.get_threshold() == DEFAULT
+        batch.init_worker(trained, 2025, parent=1)  # a process score-lanes --jobs spawned
         assert gc.get_threshold()[0] == _heap.YOUNG_EVERY
     finally:
         batch.WORKER.clear()

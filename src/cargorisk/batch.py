@@ -580,9 +580,9 @@ def book_router(settings: object, year: int) -> Router:
 def init_worker(settings: object, year: int, parent: int | None = None) -> None:
     """Build one Router per worker process; the worker exits when ``parent`` (the scoring
     process) dies, even by ``kill -9``, instead of lingering with its few hundred MB."""
-    if parent is not None:
+    if parent is not None:  # a process --jobs spawned: ours, and it only scores (cargorisk._heap)
         exit_with_parent(parent)
-    long_running()  # a process of ours that only scores (cargorisk._heap)
+        long_running()
     WORKER["router"] = book_router(settings, year)
 
 
