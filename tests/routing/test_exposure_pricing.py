@@ -3,15 +3,20 @@ national graph with the exposure model trained from the cited time-and-place pat
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
-from datetime import datetime
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cargorisk.routing import Router
+from cargorisk.routing.exposure_pricing import local_hours
+from cargorisk.routing.pool import CachePolicy
 from cargorisk.routing.schedule import PLACED_NOTE, REST_REACH
 
 SATURDAY_AFTERNOON = "2026-03-07T14:00-06:00"  # World Trade Bridge closes 16:00 on Saturdays
@@ -78,7 +83,7 @@ def test_transit_risk_follows_the_hour_of_day(router: Router) -> None:
 
 def test_without_an_exposure_model_the_risk_is_the_edges(router: Router) -> None:
     """An untrained exposure model leaves every figure as the edge risk alone."""
-    bare = copy.copy(router)
+    bare = router.with_caches(CachePolicy())  # its own caches: legs made on other tables are not its
     bare.exposure = dataclasses.replace(
         router.exposure, active=False, share=np.ones_like(router.exposure.share)
     )
@@ -120,3 +125,34 @@ def test_rests_go_where_parking_is_safest_within_reach(router: Router) -> None:
 def rests_of(route: object) -> list:
     """The rests of a route's schedule, in order."""
     return [a for a in route.schedule if a.kind == "rest"]
+
+
+ZONES = ("America/Mexico_City", "America/Tijuana", "America/Chicago", "America/Los_Angeles", "UTC")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)),
+    st.lists(st.floats(0, 30 * 86_400, allow_nan=False), min_size=1, max_size=40),
+    st.data(),
+)
+def test_local_hours_are_the_floor_of_each_local_time_in_hours(
+    start: datetime, seconds: list, data: object
+) -> None:
+    """The hour of each edge in its zone is that of Python's floor division of the local second,
+    for departures before 1970 too (negative epochs) and seconds landing on an hour's edge."""
+    zone = np.array(
+        data.draw(st.lists(st.integers(0, len(ZONES) - 1), min_size=len(seconds), max_size=len(seconds)))
+    )
+    router = SimpleNamespace(zone_names=list(ZONES))
+    where = SimpleNamespace(zone=zone)
+    utc_s = np.array(seconds)
+    got = local_hours(router, where, utc_s, start)
+    for hour, elapsed, z in zip(got, utc_s, zone, strict=True):
+        local = start.timestamp() + float(elapsed) + ZoneInfo(ZONES[z]).utcoffset(start).total_seconds()
+        assert hour == int(local // 3600 % 24)
+    before_1970 = datetime(1960, 1, 1, tzinfo=UTC)  # half a second before each hour: still the hour before
+    edges = local_hours(
+        router, SimpleNamespace(zone=np.full(3, 4)), np.array([3599.5, 7199.5, 7200.0]), before_1970
+    )
+    assert edges.tolist() == [0, 1, 2]

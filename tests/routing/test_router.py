@@ -15,7 +15,8 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
 from cargorisk.routing.departure import chosen_at, recommended_in_time, sweep
-from cargorisk.routing.extras import chooser, floor
+from cargorisk.routing.extras import chooser, floor, lean_floor
+from cargorisk.routing.pricing import CrossingPath
 from cargorisk.routing.request import read_departure
 
 FEED = Path(__file__).parents[1] / "data" / "cbp_bwt_feed_SYNTHETIC.json"
@@ -358,6 +359,48 @@ def test_the_corridor_network_stays_a_working_alternative(corridor_router: Route
     assert small.recommended.port_code == national.recommended.port_code == "2304"
     assert small.recommended.km == pytest.approx(national.recommended.km, rel=0.02)  # 923 vs 919 km
     assert len(national.recommended.edges) > 10 * len(small.recommended.edges)  # finer segments
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "objective", "team", "depart"),
+    [
+        ("Monterrey, NL", "Dallas, TX", "balanced", False, "2026-03-06T20:00"),
+        ("Dallas, TX", "Querétaro", "balanced", False, "2026-03-07T23:00"),
+        ("Guadalajara", "Chicago", "fastest", True, "2026-03-02T06:00"),
+        ("Puebla, Puebla", "Atlanta, GA", "safest", False, "2026-03-04T02:00"),
+    ],
+)
+def test_a_lean_decision_floors_paths_from_their_legs_and_chooses_as_the_plan(
+    router: Router, origin: str, destination: str, objective: str, team: bool, depart: str
+) -> None:
+    """A lane book's decision keeps its paths across the border as their legs, floors them from
+    the legs (the same least hours; cost and theft at most the summary's floor, and by no more
+    than rounding), summarises only the paths it prices, and chooses the plan's routes."""
+    a, b = router.places(origin, destination)
+    when = read_departure(depart, router.zone_of(router.engine.index[a.node]))
+    cargo = 400_000.0
+    lean = router.decide(a, b, depart=when, cargo=cargo, objective=objective, team=team, lean=True)
+    full = router.decide(a, b, depart=when, cargo=cargo, objective=objective, team=team)
+    crossing = [p for p in lean.paths if isinstance(p, CrossingPath)]
+    assert len(crossing) == len(lean.paths) > 1
+    unpriced = [p for p in crossing if "summary" not in vars(p)]
+    assert 0 < len(unpriced) < len(crossing)  # some priced, some never summarised
+    for got, want in (
+        (lean.choice.recommended, full.choice.recommended),
+        (lean.choice.fastest, full.choice.fastest),
+    ):
+        assert (got.edges, got.total_h, got.cost_usd, got.theft_prob) == (
+            want.edges, want.total_h, want.cost_usd, want.theft_prob,
+        )  # fmt: skip
+    for path in crossing:
+        summary = path.summary
+        legs, exact = lean_floor(router, path, cargo, team, when), floor(router, summary, cargo, team, when)
+        assert legs.total_h == exact.total_h
+        assert legs.driving_h == pytest.approx(exact.driving_h, rel=1e-12)
+        assert exact.cost_usd * (1 - 2e-9) <= legs.cost_usd <= exact.cost_usd
+        assert exact.theft_prob * (1 - 2e-9) <= legs.theft_prob <= exact.theft_prob
+        assert path.bridge == summary.bridge and path.crossing_legs() == summary.crossing_legs()
+        assert path.after == summary.after
 
 
 @pytest.mark.parametrize(

@@ -139,10 +139,11 @@ def zone_offsets(names: tuple[str, ...], start: datetime) -> np.ndarray:
 def local_hours(router: object, where: PathExposure, utc_s: np.ndarray, start: datetime) -> np.ndarray:
     """Local hour (0-23) of each edge, driven ``utc_s`` seconds after ``start`` (UTC), in the
     zone of the edge's end (offsets taken at the start: a clock change during the trip moves
-    one hour of a night by an hour)."""
+    one hour of a night by an hour). The floor of the local second, then integer division: the
+    hours of the float floor division, a quarter of its time."""
     offsets = zone_offsets(tuple(router.zone_names), start) if len(where.zone) else np.zeros(1)
     epoch = start.timestamp()
-    return ((epoch + utc_s + offsets[where.zone]) // HOUR % 24).astype(np.int64)
+    return np.floor(epoch + utc_s + offsets[where.zone]).astype(np.int64) // int(HOUR) % 24
 
 
 def route_hazard(
@@ -192,6 +193,13 @@ def least_hazard(tables: ExposureTables, where: PathExposure) -> float:
     """A hazard no departure goes below on the path: every edge at its country's least hourly
     multiplier, nothing parked (the departure sweep's floor)."""
     return float((where.moving * tables.hourly.min(axis=1)[where.code]).sum())
+
+
+def edges_least_hazard(router: object, ids: np.ndarray) -> float:
+    """:func:`least_hazard` of the edges ``ids`` (each edge's term the same; summed in
+    another order, so equal to the path's up to rounding)."""
+    tables = router.exposure
+    return float((router.risk[ids] * tables.share[ids] * tables.hourly.min(axis=1)[tables.code[ids]]).sum())
 
 
 def node_at(where: PathExposure, position_s: float) -> int:

@@ -17,8 +17,8 @@ from cargorisk.routing.departure import Floor, recommended_in_time, sweep
 from cargorisk.routing.exposure_pricing import least_hazard, path_exposure
 from cargorisk.routing.pareto import pareto_paths
 from cargorisk.routing.plan import Route
-from cargorisk.routing.pool import mask_key
-from cargorisk.routing.pricing import PathSummary
+from cargorisk.routing.pool import joined_parts, mask_key
+from cargorisk.routing.pricing import CrossingPath, PathSummary
 from cargorisk.routing.schedule import HOUR
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def detours(router: Router, decision: Decision) -> list[Route]:
             depart=depart,
             team=team,
         )
-        out += [router.price(router.finder.summary(p), depart, cargo, team) for p in paths[:1]]
+        out += [router.price(router.finder.summary(joined_parts(p)), depart, cargo, team) for p in paths[:1]]
     return out
 
 
@@ -140,6 +140,28 @@ def floor(router: Router, path: PathSummary, cargo: float, team: bool, depart: d
     """The least hours and cost of a path leaving at ``depart``
     (:class:`~cargorisk.routing.departure.Floor`, :meth:`~cargorisk.routing.pricing.Pricer.least_hours`)."""
     return at_hour(router, static_floor(router, path, cargo), team, depart)
+
+
+def lean_floor(
+    router: Router, path: PathSummary | CrossingPath, cargo: float, team: bool, depart: datetime | None
+) -> Floor:
+    """:func:`floor` of a path, or of a :class:`~cargorisk.routing.pricing.CrossingPath` from
+    its legs: their totals (summed in another order than the summary's, so the cost and theft
+    floors are taken a billionth lower, which only prices a path more) and their schedules at
+    the crossing (the least hours are the same)."""
+    if not isinstance(path, CrossingPath):
+        return floor(router, path, cargo, team, depart)
+    costs = router.costs
+    driving_s, money, hazard = path.totals
+    driving = driving_s / HOUR
+    theft = under(float(-np.expm1(-hazard)))
+    cost = under((costs.time_usd_per_h - costs.rest_usd_per_h) * driving + money)
+    return at_hour(router, Floor(path, 0.0, driving, cost + cargo * theft, theft), team, depart)
+
+
+def under(value: float) -> float:
+    """``value`` made a billionth of itself lower (a bound from sums in another order)."""
+    return value - abs(value) * 1e-9
 
 
 def static_floor(router: Router, path: PathSummary, cargo: float) -> Floor:

@@ -34,7 +34,7 @@ import cachetools
 import numpy as np
 
 from cargorisk.routing.contract import ChainTree, Prepared
-from cargorisk.routing.pricing import Leg, PathSummary
+from cargorisk.routing.pricing import CrossingPath, Leg, PathSummary
 from cargorisk.routing.schedule import time_to_drive
 
 # the least-cost search runs at the request's cargo value and at these fixed prices of theft
@@ -277,17 +277,39 @@ class PathFinder:
         cargo: float,
         depart: datetime | None,
         team: bool,
-    ) -> list[PathSummary]:
-        """The distinct paths of every profile (see the module docstring)."""
+        *,
+        lazy: bool = False,
+    ) -> list[PathSummary | CrossingPath]:
+        """The distinct paths of every profile (see the module docstring); ``lazy``: a path
+        across the border as its :class:`~cargorisk.routing.pricing.CrossingPath`, summarised
+        when priced (lane books)."""
         key = mask_key(keep & ~self.r.is_crossing)  # searches run on the roads only
-        found: dict[bytes, PathSummary] = {}
+        found: dict[bytes, PathSummary | CrossingPath] = {}
         for objective, price in self.profiles:
             value = (cargo if price is None else price) if objective == "balanced" else 0.0
-            for edges in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
-                path_key = edges.tobytes()
+            for parts in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
+                path_key = b"".join(part.tobytes() for part in parts)  # the whole path's edges
                 if path_key not in found:
-                    found[path_key] = self.summary(edges, path_key)
+                    found[path_key] = (
+                        self.crossing_path(parts, path_key)
+                        if lazy and len(parts) == 3
+                        else self.summary(joined_parts(parts), path_key)
+                    )
         return list(found.values())
+
+    def crossing_path(self, parts: tuple[np.ndarray, ...], path_key: bytes) -> CrossingPath:
+        """The :class:`~cargorisk.routing.pricing.CrossingPath` of the parts of a path across the
+        border (to the crossing, its edge, from it)."""
+        before, edge, after = parts
+        legs = (self.leg(before), self.leg(after))
+        crossing = int(edge[0])
+        direction = "northbound" if self.r.tail_country[crossing] == "MX" else "southbound"
+        middle = self.r.pricer.totals(edge)
+        totals = tuple(a + b + c for a, b, c in zip(legs[0].totals, middle, legs[1].totals, strict=True))
+        return CrossingPath(
+            legs, crossing, self.r.bridge[crossing], direction, float(self.r.seconds[crossing]), totals,
+            make=lambda: self.summary(joined_parts(parts), path_key),
+        )  # fmt: skip
 
     def summary(self, edges: np.ndarray, path_key: bytes | None = None) -> PathSummary:
         """The path's summary (cached by its edges)."""
@@ -310,8 +332,9 @@ class PathFinder:
         key: str,
         depart: datetime | None,
         team: bool,
-    ) -> list[np.ndarray]:
-        """The best paths of one profile: the domestic one, or one per best-ranked crossing."""
+    ) -> list[tuple[np.ndarray, ...]]:
+        """The best paths of one profile (:meth:`paths_from`): the domestic one, or one per
+        best-ranked crossing."""
         roads = keep & ~self.r.is_crossing
         w, _ = self.weights(objective, cargo, roads, key)
         forward = self.search(objective, cargo, roads, key, origin, reverse=False)
@@ -339,13 +362,15 @@ class PathFinder:
         keep: np.ndarray,
         depart: datetime | None,
         team: bool,
-    ) -> list[np.ndarray]:
-        """Edge ids of paths from a forward tree (origin) and a backward one (destination,
-        None for a domestic lane): the direct path, or the best-ranked crossings' paths."""
+    ) -> list[tuple[np.ndarray, ...]]:
+        """Paths from a forward tree (origin) and a backward one (destination, None for a
+        domestic lane): the direct path, or the best-ranked crossings' paths, as the edge ids
+        of their parts (:func:`joined_parts`: the whole path): the direct path's alone, or
+        those to the crossing, of the crossing edge and from it."""
         index = self.r.engine.index
         if backward is None:
             found = forward.edges(index[destination])
-            return [found] if len(found) else []
+            return [(found,)] if len(found) else []
         country = self.r.country(origin)
         ids = self.r.crossing_ids
         open_ = keep[ids] & (self.r.tail_country[ids] == country)
@@ -361,14 +386,9 @@ class PathFinder:
             waiting = self.wait_weight(objective, int(ids[k]), forward.seconds_to(k), country, depart, team)
             bisect.insort(ranked, (float(bound[j]) + waiting, k))
             del ranked[self.top :]
+        ahead, behind = forward.edges, backward.edges
         return [
-            np.concatenate(
-                (
-                    forward.edges(forward.ends[k], keep=True),
-                    ids[k : k + 1],
-                    backward.edges(backward.ends[k], keep=True),
-                )
-            )
+            (ahead(forward.ends[k], keep=True), ids[k : k + 1], behind(backward.ends[k], keep=True))
             for _, k in ranked
         ]
 
@@ -492,6 +512,11 @@ BATCH_POLICY = CachePolicy(
     request_searches_mb=2_000, request_searches=20_000, request_prepared_mb=200, request_prepared=400,
     legs_mb=1_000, legs=40_000,
 )  # fmt: skip
+
+
+def joined_parts(parts: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The edge ids of a path from those of its parts (:meth:`PathFinder.paths_from`)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def cached(cache: cachetools.LRUCache, key: tuple, make: Callable[[], object]) -> object:

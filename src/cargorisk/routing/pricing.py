@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,13 @@ import pandas as pd
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing import transfer
 from cargorisk.routing.costs import CostModel
-from cargorisk.routing.exposure_pricing import PathExposure, path_exposure, rest_placer, route_hazard
+from cargorisk.routing.exposure_pricing import (
+    PathExposure,
+    edges_least_hazard,
+    path_exposure,
+    rest_placer,
+    route_hazard,
+)
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import (
     HOUR,
@@ -91,6 +98,18 @@ class Leg:
             self.clocks[key] = starts_at_border(self.stretches, team=team, into_us=into_us, place=place)
         return self.clocks[key]
 
+    @functools.cached_property
+    def totals(self) -> tuple[float, float, float]:
+        """(driving seconds, operating cost and tolls in USD, least hazard) of the leg
+        (:meth:`Pricer.totals`), computed once."""
+        return self.router.pricer.totals(self.ids)
+
+
+def border_legs(direction: str | None, crossing_s: float) -> tuple[str, float, str]:
+    """(country of the border line, seconds on the crossing edge, country it enters)."""
+    line, enters = ("MX", "US") if direction == "northbound" else ("US", "MX")
+    return line, crossing_s, enters
+
 
 @dataclass(frozen=True, eq=False)
 class PathSummary:
@@ -122,10 +141,7 @@ class PathSummary:
     def crossing_legs(self) -> tuple[str, float, str] | None:
         """(country of the border line, seconds on the crossing edge, country it enters), None
         without a crossing."""
-        if self.bridge is None:
-            return None
-        line, enters = ("MX", "US") if self.direction == "northbound" else ("US", "MX")
-        return line, self.crossing_s, enters
+        return None if self.bridge is None else border_legs(self.direction, self.crossing_s)
 
     def least_hours(self, team: bool) -> float:
         """Door-to-door hours without any wait at the border (a path without a crossing takes
@@ -160,6 +176,47 @@ class PathSummary:
                 found = [s.placed(self.place) for s in self.leg.starts(team, into_us)]
             self.clocks[team] = found
         return self.clocks[team]
+
+
+@dataclass(eq=False)
+class CrossingPath:
+    """A path across the border before its summary: its legs on either side of the crossing
+    edge, which every path through them shares. A lane book takes a path's floor from these
+    (:func:`~cargorisk.routing.extras.lean_floor`: the legs' totals, their schedules at the
+    crossing) and summarises only the paths it prices (about six in ten); :meth:`~Pricer.
+    least_hours` reads either."""
+
+    legs: tuple[Leg, Leg]  # to the crossing, from it
+    edge: int  # the crossing edge
+    bridge: str
+    direction: str
+    crossing_s: float  # driving seconds of the crossing edge
+    totals: tuple[float, float, float]  # the whole path's, as :attr:`Leg.totals`
+    make: Callable[[], PathSummary] = dataclasses.field(repr=False)  # the summary
+
+    @property
+    def after(self) -> tuple[tuple[float, str], ...]:
+        """(driving seconds, country) stretches after the crossing edge."""
+        return self.legs[1].stretches
+
+    def crossing_legs(self) -> tuple[str, float, str]:
+        """As :meth:`PathSummary.crossing_legs`."""
+        return border_legs(self.direction, self.crossing_s)
+
+    def schedules_at_crossing(self, team: bool) -> list[Schedule]:
+        """The drivers' schedules at the crossing (the leg's: those of the summary, but for
+        where the rests after the crossing go)."""
+        return self.legs[0].starts(team, self.direction == "northbound")
+
+    @functools.cached_property
+    def summary(self) -> PathSummary:
+        """The path's summary, made once."""
+        return self.make()
+
+
+def summary_of(path: PathSummary | CrossingPath) -> PathSummary:
+    """The summary of a path, summarising a :class:`CrossingPath` on first use."""
+    return path.summary if isinstance(path, CrossingPath) else path
 
 
 class Pricer:
@@ -224,6 +281,13 @@ class Pricer:
             place=rest_placer(r.exposure, where),
             leg=None if crossing is None else legs[0],
         )
+
+    def totals(self, ids: np.ndarray) -> tuple[float, float, float]:
+        """(driving seconds, operating cost and tolls in USD, least hazard) of the edges
+        ``ids``: what a path's floor needs (:func:`~cargorisk.routing.extras.lean_floor`)."""
+        r = self.r
+        money = float(self.operating[ids].sum()) + float(self.toll[ids].sum())
+        return float(r.seconds[ids].sum()), money, edges_least_hazard(r, ids)
 
     def leg(self, ids: np.ndarray) -> Leg:
         """The :class:`Leg` of the edges ``ids``."""
@@ -298,7 +362,7 @@ class Pricer:
             for hours, node in zip(dwell, nodes, strict=False)
         )
 
-    def least_hours(self, path: PathSummary, depart: datetime | None, team: bool) -> float:
+    def least_hours(self, path: PathSummary | CrossingPath, depart: datetime | None, team: bool) -> float:
         """Hours no schedule of ``path`` beats leaving at ``depart``: across the border, the
         wait at the crossing then, the driving and the rests that cannot be avoided
         (:func:`~cargorisk.routing.schedule.earliest_arrival`; not the hours without a wait: a
@@ -394,7 +458,7 @@ class Pricer:
             fees=fees,
         )
 
-    def waits_for(self, path: PathSummary, start: datetime | None) -> Callable:
+    def waits_for(self, path: PathSummary | CrossingPath, start: datetime | None) -> Callable:
         """The wait at the path's crossing for a truck getting there some seconds after a
         departure at ``start`` (UTC; None: a typical hour), as :func:`cross_border` reads it:
         (seconds parked, seconds in line, the :class:`Wait`). Without a live feed the wait

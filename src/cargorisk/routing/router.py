@@ -38,13 +38,13 @@ from cargorisk.routing.describe import describe
 from cargorisk.routing.edge_lines import EdgeLines, line_of
 from cargorisk.routing.engine import CSREngine
 from cargorisk.routing.exposure_pricing import ExposureTables
-from cargorisk.routing.extras import floor
+from cargorisk.routing.extras import lean_floor
 from cargorisk.routing.matrix import Matrix, route_matrix
 from cargorisk.routing.plan import Route, RoutePlan
 from cargorisk.routing.pool import CachePolicy, PathFinder
-from cargorisk.routing.pricing import PathSummary, Pricer
+from cargorisk.routing.pricing import CrossingPath, PathSummary, Pricer, summary_of
 from cargorisk.routing.request import check_request
-from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
+from cargorisk.routing.transfer import DEFAULT_MODE, TRANSFER, check_crossing_mode
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -77,7 +77,7 @@ class Decision:
     """The shared core of a plan and a scored lane: the priced pool and the routes chosen."""
 
     choice: choice.Choice
-    paths: list[PathSummary]
+    paths: list[PathSummary | CrossingPath]  # a lean decision's paths across the border: their parts
     notes: list[str]
     a: Place
     b: Place
@@ -407,16 +407,17 @@ class Router:
         keep = self.keep_mask([m for _, m in constraints])
         notes = []
         quiet = keep if forced else keep & self.busy
-        paths = self.finder.pool(a.node, b.node, quiet, cargo, depart, team)
+        lazy = lean and self.crossing_mode != TRANSFER  # a transfer's floor is its price
+        paths = self.finder.pool(a.node, b.node, quiet, cargo, depart, team, lazy=lazy)
         if not paths and not forced:
-            paths = self.finder.pool(a.node, b.node, keep, cargo, depart, team)
+            paths = self.finder.pool(a.node, b.node, keep, cargo, depart, team, lazy=lazy)
             if paths:
                 notes.append("only crossings with little truck traffic give a route (flagged *)")
         if not paths:
             raise self.no_route(a, b, constraints, cargo, depart, team)
         if lean:
-            floors = [floor(self, p, cargo, team, depart) for p in paths]
-            price = lambda path, at: self.price(path, at, cargo, team)  # noqa: E731
+            floors = [lean_floor(self, p, cargo, team, depart) for p in paths]
+            price = lambda path, at: self.price(summary_of(path), at, cargo, team)  # noqa: E731
             chosen = chosen_at(depart, floors, price, objective, ratio, budget)
         else:
             routes = [self.price(p, depart, cargo, team) for p in paths]
