@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cargorisk.routing import Router
-from cargorisk.routing.exposure_pricing import local_hours
+from cargorisk.routing.exposure_pricing import local_hours, node_at, nodes_at
 from cargorisk.routing.pool import CachePolicy
 from cargorisk.routing.schedule import PLACED_NOTE, REST_REACH
 
@@ -156,3 +156,20 @@ def test_local_hours_are_the_floor_of_each_local_time_in_hours(
         router, SimpleNamespace(zone=np.full(3, 4)), np.array([3599.5, 7199.5, 7200.0]), before_1970
     )
     assert edges.tolist() == [0, 1, 2]
+
+
+def test_a_domestic_path_keeps_one_schedule_and_places_its_stops_on_the_path(router: Router) -> None:
+    """A path without a crossing has the same schedule at every hour: made once, it is every
+    pricing's, and its floor's hours are its hours; the stops' nodes are found in one search,
+    as one by one (a stop at an edge's very end, and after the last edge, included)."""
+    a, b = router.places("Ciudad de México", "Monterrey, NL")
+    when = datetime.fromisoformat("2026-03-02T05:00-06:00")
+    path = router.decide(a, b, depart=when, cargo=100_000, objective="balanced").paths[0]
+    assert path.bridge is None
+    night, noon = (router.price(path, when.replace(hour=h), 100_000, team=False) for h in (1, 12))
+    assert night.schedule is noon.schedule is path.without_wait(False).activities
+    assert night.total_h == noon.total_h == path.least_hours(False)
+    assert night.theft_prob != noon.theft_prob  # the hours of the day still count
+    where = path.exposure
+    positions = np.r_[[s.at_s for s in night.schedule], where.end_s[:5], where.end_s[-1] + 60.0, 0.0]
+    assert nodes_at(where, positions).tolist() == [node_at(where, p) for p in positions]

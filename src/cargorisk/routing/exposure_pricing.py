@@ -154,17 +154,16 @@ def route_hazard(
     if not tables.active:
         return Hazard(float(where.moving.sum()), 0.0)  # every share is 1: the edge risk
     still = [a for a in activities if a.kind != "drive"]
+    at = np.array([a.at_s for a in still])
     if start is None:
         moving = float(where.moving.sum())
     else:
-        at = np.array([a.at_s for a in still])
         lengths = np.cumsum([0.0, *(a.end_s - a.start_s for a in still)])
-        elapsed = (
-            where.mid_s + lengths[np.searchsorted(at, where.mid_s, side="right")] if still else where.mid_s
-        )
+        elapsed = where.mid_s + lengths[at.searchsorted(where.mid_s, side="right")] if still else where.mid_s
         hours = local_hours(router, where, elapsed, start)
         moving = float((where.moving * tables.hourly[where.code, hours]).sum())
-    return Hazard(moving, sum(stop_hazard(tables, node_at(where, a.at_s), a) for a in still))
+    nodes = nodes_at(where, at).tolist()
+    return Hazard(moving, sum(stop_hazard(tables, node, a) for node, a in zip(nodes, still, strict=True)))
 
 
 def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | None:
@@ -207,6 +206,12 @@ def node_at(where: PathExposure, position_s: float) -> int:
     edge it is on (as :func:`~cargorisk.routing.describe.stop_places` places a stop)."""
     found = int(where.end_s.searchsorted(position_s - 1e-6))  # the method: no numpy dispatch
     return int(where.head[min(found, len(where.end_s) - 1)])
+
+
+def nodes_at(where: PathExposure, positions_s: np.ndarray) -> np.ndarray:
+    """:func:`node_at` of each position, in one search."""
+    found = where.end_s.searchsorted(positions_s - 1e-6)
+    return where.head[np.minimum(found, len(where.end_s) - 1)]
 
 
 def stop_hazard(tables: ExposureTables, node: int, stop: Activity) -> float:

@@ -143,17 +143,23 @@ class PathSummary:
         without a crossing."""
         return None if self.bridge is None else border_legs(self.direction, self.crossing_s)
 
-    def least_hours(self, team: bool) -> float:
-        """Door-to-door hours without any wait at the border (a path without a crossing takes
-        exactly these at every hour), computed once per team flag."""
+    def without_wait(self, team: bool) -> Schedule:
+        """The drivers' schedule door to door without any wait at the border, made once per
+        team flag and shared (read, never changed): a path without a crossing has this one at
+        every hour, so its floor and every pricing of it take it as it is."""
         key = ("least", team)
         if key not in self.clocks:
             no_wait = lambda _: (0.0, 0.0, None)  # noqa: E731
             schedule, _, _ = finish(
                 self.schedules_at_crossing(team), no_wait, self.crossing_legs(), self.after
             )
-            self.clocks[key] = schedule.elapsed / HOUR
+            self.clocks[key] = schedule
         return self.clocks[key]
+
+    def least_hours(self, team: bool) -> float:
+        """Door-to-door hours without any wait at the border (a path without a crossing takes
+        exactly these at every hour)."""
+        return self.without_wait(team).elapsed / HOUR
 
     def at_first_yard(self, team: bool) -> Schedule:
         """The first carrier's schedule at its yard by the crossing (a transfer crossing: its
@@ -308,6 +314,8 @@ class Pricer:
         start = None if depart is None else depart.astimezone(UTC)
         if self.transferring(path):
             schedule, port_s, waits = self.transfer_schedule(path, start, team)
+        elif path.bridge is None:  # no crossing: nothing on the way waits on the hour
+            schedule, port_s, waits = path.without_wait(team), None, []
         else:
             schedule, port_s, waits = finish(
                 path.schedules_at_crossing(team),
