@@ -6,7 +6,10 @@ from Python changes nothing."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -76,11 +79,15 @@ def test_the_services_workers_and_a_books_spawned_processes_keep_it(
     trained: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(batch, "exit_with_parent", lambda parent: None)  # this is no spawned worker
+    at_exit: list = []
+    monkeypatch.setattr(batch.atexit, "register", at_exit.append)  # nor may pytest leave so
     try:
         batch.init_worker(trained, 2025)  # a Dask worker's first task: someone's process
         assert gc.get_threshold() == DEFAULT
+        assert at_exit == []
         batch.init_worker(trained, 2025, parent=1)  # a process score-lanes --jobs spawned
         assert gc.get_threshold()[0] == _heap.YOUNG_EVERY
+        assert at_exit == [batch.leave_without_teardown]
     finally:
         batch.WORKER.clear()
     gc.set_threshold(*DEFAULT)
@@ -92,3 +99,31 @@ def test_the_services_workers_and_a_books_spawned_processes_keep_it(
 def test_planning_from_python_leaves_the_collector_alone(router: object) -> None:
     router.plan("Monterrey, NL", "Dallas, TX", alternatives=0)
     assert gc.get_threshold() == DEFAULT
+
+
+def test_a_spawned_process_leaves_without_teardown_and_loses_no_output(
+    trained: Settings, tmp_path: Path
+) -> None:
+    """A process --jobs spawned ends by os._exit once scoring is over (its exit functions run,
+    its streams flushed): exit code 0, what it printed last arrives, and the exit functions
+    registered before its router (the teardown's) never run."""
+    torn = tmp_path / "torn down"
+    script = f"""
+import atexit, os, sys
+from pathlib import Path
+import pandas as pd
+from cargorisk import batch
+from cargorisk.config import Settings
+settings = Settings(data_dir=Path({str(trained.data_dir)!r}), models_dir=Path({str(trained.models_dir)!r}))
+atexit.register(Path({str(torn)!r}).touch)  # before the router: runs only if the process tears down
+batch.init_worker(settings, 2025, os.getppid())
+book = pd.DataFrame({{"lane_id": ["a"], "origin": ["Saltillo"], "destination": ["Laredo, TX"]}})
+scored = batch.score_chunk_in_worker(book)
+print(scored["status"].iloc[0], "scored", end="")  # in the buffer: the exit flushes it
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "ok scored"
+    assert not torn.exists()
