@@ -400,7 +400,10 @@ class Router:
         other crossing gives a route; routes through them are flagged. ``lean`` (lane books,
         which show the recommended and fastest routes only) prices only the paths whose floors
         say they can be one of those (:func:`~cargorisk.routing.departure.chosen_at`: the same
-        two routes; the choice's ``within`` then holds the routes priced).
+        two routes; the choice's ``within`` then holds the routes priced), and keeps its paths
+        across the border as their legs (:class:`~cargorisk.routing.pricing.CrossingPath`,
+        floored from the legs, summarised when priced; not when crossing by transfer, whose
+        floor is its price).
         """
         constraints = constraints or []
         ratio = self.options.max_time_ratio if ratio is None else ratio
