@@ -169,6 +169,8 @@ def test_a_domestic_path_keeps_one_schedule_and_places_its_stops_on_the_path(rou
     night, noon = (router.price(path, when.replace(hour=h), 100_000, team=False) for h in (1, 12))
     assert night.schedule is noon.schedule is path.without_wait(False).activities
     assert night.total_h == noon.total_h == path.least_hours(False)
+    parked = -math.expm1(-path.parked_least(router, False))  # its floor's parked part: exact here
+    assert parked == night.parked_theft_prob == noon.parked_theft_prob > 0
     assert night.theft_prob != noon.theft_prob  # the hours of the day still count
     where = path.exposure
     positions = np.r_[[s.at_s for s in night.schedule], where.end_s[:5], where.end_s[-1] + 60.0, 0.0]

@@ -4,6 +4,7 @@ dispatcher would drive (costs, tolls, driver hours, bounds, departure advice, di
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
 from cargorisk.routing.departure import chosen_at, recommended_in_time, sweep
-from cargorisk.routing.extras import chooser, floor, lean_floor
+from cargorisk.routing.extras import chooser, floor, lean_floor, parked_least
 from cargorisk.routing.pricing import CrossingPath
 from cargorisk.routing.request import read_departure
 
@@ -361,6 +362,21 @@ def test_the_corridor_network_stays_a_working_alternative(corridor_router: Route
     assert len(national.recommended.edges) > 10 * len(small.recommended.edges)  # finer segments
 
 
+def test_a_rest_before_the_crossing_raises_the_theft_floor_of_every_hour(router: Router) -> None:
+    """Mexico City - Laredo: the drivers rest in Mexico before the border whatever the hour, so
+    the floors count that rest's hazard parked (the least over the schedules at the crossing),
+    and no departure's route parks less."""
+    a, b = router.places("Ciudad de México", "Laredo, TX")
+    depart = read_departure("2026-03-03T05:00", router.zone_of(router.engine.index[a.node]))
+    paths = router.decide(a, b, depart=depart, cargo=500_000.0, objective="balanced").paths
+    parked = [parked_least(router, p, False) for p in paths]
+    assert all(p > 0 for p in parked)
+    for hours in range(0, 24, 5):
+        for path, least in zip(paths, parked, strict=True):
+            route = router.price(path, depart + timedelta(hours=hours), 500_000.0, False)
+            assert route.parked_theft_prob >= -math.expm1(-least) > 0
+
+
 @pytest.mark.parametrize(
     ("origin", "destination", "objective", "team", "depart"),
     [
@@ -400,6 +416,7 @@ def test_a_lean_decision_floors_paths_from_their_legs_and_chooses_as_the_plan(
         assert exact.cost_usd * (1 - 2e-9) <= legs.cost_usd <= exact.cost_usd
         assert exact.theft_prob * (1 - 2e-9) <= legs.theft_prob <= exact.theft_prob
         assert path.bridge == summary.bridge and path.crossing_legs() == summary.crossing_legs()
+        assert path.parked_least(router, team) == summary.parked_least(router, team)  # the same stops
         assert path.after == summary.after
 
 
@@ -417,8 +434,9 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
     router: Router, origin: str, destination: str, objective: str, team: bool, budget: float | None
 ) -> None:
     """The sweep prices only the paths that can matter at each hour; it recommends what pricing
-    every path would, its floors are never above a path's real hours and cost, and the bound
-    that lets it skip an hour without floors is never above a floor."""
+    every path would, its floors are never above a path's real hours, cost and theft (nor the
+    hazard parked that no hour avoids above its hazard parked), and the bound that lets it skip
+    an hour without floors is never above a floor."""
     a, b = router.places(origin, destination)
     depart = read_departure("2026-03-06T20:00", router.zone_of(router.engine.index[a.node]))
     decision = router.decide(a, b, depart=depart, cargo=300_000.0, objective=objective, team=team)
@@ -429,6 +447,8 @@ def test_the_departure_sweep_chooses_as_if_it_priced_every_path(
         routes = [price(p, when) for p in decision.paths]
         for route, least, path in zip(routes, floors, decision.paths, strict=True):
             assert route.total_h >= least.total_h - 1e-9 and route.cost_usd >= least.cost_usd - 1e-6
+            assert route.theft_prob >= least.theft_prob
+            assert route.parked_theft_prob >= -math.expm1(-parked_least(router, path, team))
             assert least.total_h >= router.pricer.hours_bound(path, team) - 1e-9  # the sweep's hour check
         try:
             everything = choice.choose(routes, objective, 1.5, budget)

@@ -34,7 +34,8 @@ class Floor:
     """What a path takes and costs at least leaving at a given hour: door-to-door hours (no
     schedule beats them), its driving hours, a cost floor (every hour at least at the rest
     rate, driving hours at the time rate) and a theft probability no hour goes below (each edge at
-    its country's least hourly multiplier, nothing parked)."""
+    its country's least hourly multiplier, parked only where no departure avoids it:
+    :meth:`~cargorisk.routing.pricing.PathSummary.parked_least`)."""
 
     path: object
     total_h: float

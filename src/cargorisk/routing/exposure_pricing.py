@@ -162,8 +162,20 @@ def route_hazard(
         elapsed = where.mid_s + lengths[at.searchsorted(where.mid_s, side="right")] if still else where.mid_s
         hours = local_hours(router, where, elapsed, start)
         moving = float((where.moving * tables.hourly[where.code, hours]).sum())
+    return Hazard(moving, stops_hazard(tables, where, still, at))
+
+
+def stops_hazard(
+    tables: ExposureTables, where: PathExposure, activities: list[Activity], at: np.ndarray | None = None
+) -> float:
+    """The hazard parked of a schedule's stops on a path, added in their order (``at``: their
+    driving positions, when known); 0 without an exposure model."""
+    if not tables.active:
+        return 0.0
+    still = [a for a in activities if a.kind != "drive"]
+    at = np.array([a.at_s for a in still]) if at is None else at
     nodes = nodes_at(where, at).tolist()
-    return Hazard(moving, sum(stop_hazard(tables, node, a) for node, a in zip(nodes, still, strict=True)))
+    return sum(stop_hazard(tables, node, a) for node, a in zip(nodes, still, strict=True))
 
 
 def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | None:

@@ -115,7 +115,7 @@ def chooser(
     routing.pricing.Pricer.hours_bound`) until one is not hopeless or the next bound is, so an
     hour no path can win costs the floors of the paths whose bounds leave them a chance."""
     price = lambda path, at: router.price(path, at, decision.cargo, decision.team)  # noqa: E731
-    parts = [static_floor(router, p, decision.cargo) for p in decision.paths]
+    parts = [static_floor(router, p, decision.cargo, decision.team) for p in decision.paths]
     # the paths by the hours no departure of theirs goes below (a floor is never under it)
     bounds = sorted((router.pricer.hours_bound(p, decision.team), i) for i, p in enumerate(decision.paths))
 
@@ -139,7 +139,7 @@ def chooser(
 def floor(router: Router, path: PathSummary, cargo: float, team: bool, depart: datetime | None) -> Floor:
     """The least hours and cost of a path leaving at ``depart``
     (:class:`~cargorisk.routing.departure.Floor`, :meth:`~cargorisk.routing.pricing.Pricer.least_hours`)."""
-    return at_hour(router, static_floor(router, path, cargo), team, depart)
+    return at_hour(router, static_floor(router, path, cargo, team), team, depart)
 
 
 def lean_floor(
@@ -154,7 +154,7 @@ def lean_floor(
     costs = router.costs
     driving_s, money, hazard = path.totals
     driving = driving_s / HOUR
-    theft = under(float(-np.expm1(-hazard)))
+    theft = under(float(-np.expm1(-(hazard + parked_least(router, path, team)))))
     cost = under((costs.time_usd_per_h - costs.rest_usd_per_h) * driving + money)
     return at_hour(router, Floor(path, 0.0, driving, cost + cargo * theft, theft), team, depart)
 
@@ -164,15 +164,23 @@ def under(value: float) -> float:
     return value - abs(value) * 1e-9
 
 
-def static_floor(router: Router, path: PathSummary, cargo: float) -> Floor:
+def static_floor(router: Router, path: PathSummary, cargo: float, team: bool) -> Floor:
     """The part of a path's floor that does not depend on the hour (no hours yet): driving
     hours, the least theft probability, and the cost of driving at the time rate less the rest rate,
     operating cost, tolls and expected loss."""
     costs, driving = router.costs, path.driving_s / HOUR
     where = path.exposure or path_exposure(router, path.ids)
-    theft = float(-np.expm1(-least_hazard(router.exposure, where)))  # the hour and stops only add
+    # the hour only adds to the least in transit, and the crossing and what follows to the stops
+    theft = float(-np.expm1(-(least_hazard(router.exposure, where) + parked_least(router, path, team))))
     cost = (costs.time_usd_per_h - costs.rest_usd_per_h) * driving + path.operating_usd + path.toll_usd
     return Floor(path, 0.0, driving, cost + cargo * theft, theft)
+
+
+def parked_least(router: Router, path: PathSummary | CrossingPath, team: bool) -> float:
+    """Hazard parked that no departure of ``path`` goes below (:meth:`~cargorisk.routing.
+    pricing.PathSummary.parked_least`; 0 for a path crossing by transfer, whose first carrier
+    stops elsewhere)."""
+    return 0.0 if router.pricer.transferring(path) else path.parked_least(router, team)
 
 
 def at_hour(router: Router, part: Floor, team: bool, depart: datetime | None) -> Floor:

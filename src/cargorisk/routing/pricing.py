@@ -32,6 +32,7 @@ from cargorisk.routing.exposure_pricing import (
     path_exposure,
     rest_placer,
     route_hazard,
+    stops_hazard,
 )
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import (
@@ -98,6 +99,16 @@ class Leg:
             self.clocks[key] = starts_at_border(self.stretches, team=team, into_us=into_us, place=place)
         return self.clocks[key]
 
+    def parked_least(self, team: bool, into_us: bool) -> float:
+        """The least hazard parked, over the schedules at the crossing (:meth:`starts`), of
+        the stops on this leg, computed once (:meth:`PathSummary.parked_least`)."""
+        key = ("parked", team, into_us)
+        if key not in self.clocks:
+            where, tables = path_exposure(self.router, self.ids), self.router.exposure
+            starts = self.starts(team, into_us)
+            self.clocks[key] = min(stops_hazard(tables, where, s.activities) for s in starts)
+        return self.clocks[key]
+
     @functools.cached_property
     def totals(self) -> tuple[float, float, float]:
         """(driving seconds, operating cost and tolls in USD, least hazard) of the leg
@@ -161,6 +172,24 @@ class PathSummary:
         exactly these at every hour)."""
         return self.without_wait(team).elapsed / HOUR
 
+    def parked_least(self, router: object, team: bool) -> float:
+        """Hazard parked (on ``router``'s tables) that no departure of the path goes below,
+        computed once per team flag: without a crossing, that of its one schedule's stops
+        (:meth:`without_wait`); across the border, the least over the drivers' schedules at the
+        crossing of the stops made before it. Every pricing goes on from one of those schedules,
+        and what follows (the line, a closed crossing, the stops after it) only adds stops (not
+        for a transfer, whose first carrier stops elsewhere: :meth:`at_first_yard`)."""
+        key = ("parked", team)
+        if key not in self.clocks:
+            where, tables = self.exposure or path_exposure(router, self.ids), router.exposure
+            if self.bridge is None:
+                found = stops_hazard(tables, where, self.without_wait(team).activities)
+            else:
+                starts = self.schedules_at_crossing(team)
+                found = min(stops_hazard(tables, where, s.activities) for s in starts)
+            self.clocks[key] = found
+        return self.clocks[key]
+
     def at_first_yard(self, team: bool) -> Schedule:
         """The first carrier's schedule at its yard by the crossing (a transfer crossing: its
         drivers do not go on across the border, so no rest need last 10 hours), computed once
@@ -213,6 +242,11 @@ class CrossingPath:
         """The drivers' schedules at the crossing (the leg's: those of the summary, but for
         where the rests after the crossing go)."""
         return self.legs[0].starts(team, self.direction == "northbound")
+
+    def parked_least(self, router: object, team: bool) -> float:
+        """As :meth:`PathSummary.parked_least` (the same stops, on the leg to the crossing, on
+        the tables of the router that made it: its cargo type's)."""
+        return self.legs[0].parked_least(team, self.direction == "northbound")
 
     @functools.cached_property
     def summary(self) -> PathSummary:
