@@ -203,14 +203,20 @@ def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | Non
 def least_hazard(tables: ExposureTables, where: PathExposure) -> float:
     """A hazard no departure goes below on the path: every edge at its country's least hourly
     multiplier, nothing parked (the departure sweep's floor)."""
-    return float((where.moving * tables.hourly.min(axis=1)[where.code]).sum())
+    return least_moving(tables, where.moving, where.code)
 
 
 def edges_least_hazard(router: object, ids: np.ndarray) -> float:
     """:func:`least_hazard` of the edges ``ids`` (each edge's term the same; summed in
     another order, so equal to the path's up to rounding)."""
     tables = router.exposure
-    return float((router.risk[ids] * tables.share[ids] * tables.hourly.min(axis=1)[tables.code[ids]]).sum())
+    return least_moving(tables, router.risk[ids] * tables.share[ids], tables.code[ids])
+
+
+def least_moving(tables: ExposureTables, moving: np.ndarray, code: np.ndarray) -> float:
+    """The moving risk ``moving`` of edges in the hourly rows ``code``, each at its row's
+    least multiplier."""
+    return float((moving * tables.hourly.min(axis=1)[code]).sum())
 
 
 def node_at(where: PathExposure, position_s: float) -> int:

@@ -304,7 +304,7 @@ class PathFinder:
         legs = (self.leg(before), self.leg(after))
         crossing = int(edge[0])
         direction = "northbound" if self.r.tail_country[crossing] == "MX" else "southbound"
-        middle = self.r.pricer.totals(edge)
+        middle = self.leg(edge).totals  # the crossing edge's, kept as a leg of its own
         totals = tuple(a + b + c for a, b, c in zip(legs[0].totals, middle, legs[1].totals, strict=True))
         return CrossingPath(
             legs, crossing, self.r.bridge[crossing], direction, float(self.r.seconds[crossing]), totals,

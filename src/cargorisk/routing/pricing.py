@@ -87,27 +87,29 @@ class Leg:
     heads: list  # node id at each edge's end
     edge_keys: list  # (u, v, key) of each edge
     router: object = dataclasses.field(default=None, repr=False)  # whose arrays the ids index
-    clocks: dict = dataclasses.field(default_factory=dict, repr=False)  # (team, into_us) -> schedules
+    # (team, into_us) -> schedules; ("parked", team, into_us) -> their least hazard parked
+    clocks: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def starts(self, team: bool, into_us: bool) -> list[Schedule]:
         """The schedules at the crossing after driving this leg (:func:`starts_at_border`),
         computed once; their rests are placed on this leg alone, which is where they go on any
-        path that starts with it (a rest falls due no later than the crossing)."""
+        path that starts with it (a rest falls due no later than the crossing). The least
+        hazard parked of their stops is kept with them (:meth:`parked_least`), read off the same
+        exposure."""
         key = (team, into_us)
         if key not in self.clocks:
-            place = rest_placer(self.router.exposure, path_exposure(self.router, self.ids))
-            self.clocks[key] = starts_at_border(self.stretches, team=team, into_us=into_us, place=place)
+            where, tables = path_exposure(self.router, self.ids), self.router.exposure
+            place = rest_placer(tables, where)
+            found = starts_at_border(self.stretches, team=team, into_us=into_us, place=place)
+            self.clocks[key] = found
+            self.clocks[("parked", *key)] = min(stops_hazard(tables, where, s.activities) for s in found)
         return self.clocks[key]
 
     def parked_least(self, team: bool, into_us: bool) -> float:
         """The least hazard parked, over the schedules at the crossing (:meth:`starts`), of
-        the stops on this leg, computed once (:meth:`PathSummary.parked_least`)."""
-        key = ("parked", team, into_us)
-        if key not in self.clocks:
-            where, tables = path_exposure(self.router, self.ids), self.router.exposure
-            starts = self.starts(team, into_us)
-            self.clocks[key] = min(stops_hazard(tables, where, s.activities) for s in starts)
-        return self.clocks[key]
+        the stops on this leg (:meth:`PathSummary.parked_least`)."""
+        self.starts(team, into_us)
+        return self.clocks[("parked", team, into_us)]
 
     @functools.cached_property
     def totals(self) -> tuple[float, float, float]:
@@ -179,6 +181,8 @@ class PathSummary:
         crossing of the stops made before it. Every pricing goes on from one of those schedules,
         and what follows (the line, a closed crossing, the stops after it) only adds stops (not
         for a transfer, whose first carrier stops elsewhere: :meth:`at_first_yard`)."""
+        if self.bridge is not None and self.leg is not None:  # the leg's: its stops, its schedules
+            return self.leg.parked_least(team, self.direction == "northbound")
         key = ("parked", team)
         if key not in self.clocks:
             where, tables = self.exposure or path_exposure(router, self.ids), router.exposure
