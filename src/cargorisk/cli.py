@@ -333,6 +333,7 @@ def train_cmd(settings: Settings, incidents: Path | None, municipal: Path | None
     with stage("fit and evaluate the border wait model, write heatmaps"):
         _, evaluation, wait_path = train_wait_model(settings, graph)
     print_wait_evaluation(evaluation)
+    print_weekend_holdout(json.loads(wait_path.read_text())["card"]["weekend_hours_holdout"])
     say(f"wrote {wait_path} and hour x weekday heatmaps in {settings.models_dir / 'border'}")
     if incidents is not None:
         from cargorisk.risk.edges import train_edge_model  # noqa: PLC0415
@@ -582,6 +583,19 @@ def print_wait_evaluation(evaluation: object) -> None:
             f"{test:<48} {row.model:>6.1f} {row.zero:>6.1f} {row.hour_of_week:>6.1f} "
             f"{row.volume_only:>7.1f}  {'yes' if row.beats_naive else 'no'}"
         )
+
+
+def print_weekend_holdout(rows: list[dict]) -> None:
+    """Weekend hours where no source states them, left one crossing out: hours of the day wrong."""
+    for day in ("saturday", "sunday"):
+        found = [r for r in rows if r["day"] == day]
+        if found:
+            default = sum(r["default_error_h"] for r in found) / len(found)
+            weekday = sum(r["weekday_error_h"] for r in found) / len(found)
+            say(
+                f"{day} hours assumed, left one of {len(found)} stated crossings out: {default:.1f} h of 24 "
+                f"wrong (as weekdays, as the feed's one string was read: {weekday:.1f} h)"
+            )
 
 
 @app.group("border")

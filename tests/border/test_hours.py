@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from cargorisk.border.hours import PortHours, build_port_hours, holidays_of, parse_hours
+from cargorisk.border.hours import PortHours, build_port_hours, holidays_of, parse_hours, weekend_holdout
 from cargorisk.border.waits import observed_profiles, open_spans
 from cargorisk.config import Settings
 from cargorisk.sources import load_table
@@ -70,6 +70,44 @@ def test_regular_hours_follow_each_ports_sources(table: PortHours) -> None:
     assert not any(s.assumed for s in wtb.values())
 
 
+def test_the_feeds_one_string_is_weekday_hours_and_never_24_hours(table: PortHours, built: Settings) -> None:
+    """CBP's feed gives one string per crossing, cars and trucks alike: read for weekdays only,
+    and its '24 hrs/day' (Roma, Del Rio, Douglas...) not as cargo hours: where CBP's history shows
+    the cargo lots' hours, the feed's '24 hrs/day' stood for lots open 18 and 8 hours."""
+    facts = load_table("facts_port_hours", built.processed_dir)
+    feed = facts[facts["source_url"].str.contains("Border Wait Times XML")]
+    for port in ("Ysleta", "Bridge of the Americas (BOTA)"):  # the evidence, as the data has it
+        assert (
+            feed.loc[feed["crossing"].str.contains(port, regex=False), "weekday_hours"].item() == "24 hrs/day"
+        )
+    assert labels(table, "Ysleta Bridge")[0] == "06:00-24:00"
+    for crossing in ("Roma-Ciudad Miguel Alemán International Bridge", "Raul Hector Castro (Douglas)"):
+        spans = table.spans(crossing)
+        assert spans["weekday"].label() == "06:00-22:00" and spans["weekday"].assumed
+    pharr = table.spans("Pharr International Bridge")
+    assert pharr["weekday"].label() == "06:00-24:00" and not pharr["weekday"].assumed
+    assert pharr["saturday"].label() == pharr["sunday"].label() == "08:00-16:00"
+    assert pharr["saturday"].assumed and "Saturday hours are stated" in pharr["saturday"].source
+    # a weekend default never opens longer than the crossing's weekdays (San Luis: 09:00-17:00)
+    assert labels(table, "San Luis") == ["09:00-17:00", "09:00-16:00", "09:00-16:00"]
+    assert labels(table, "Columbus") == ["09:00-17:00", "10:00-14:00", "09:00-16:00"]
+
+
+def test_weekend_default_held_out_beats_reading_the_weekdays(national: object, built: Settings) -> None:
+    """Left one crossing out, the weekend default misses fewer hours of the stated weekend than
+    the weekday hours (what the feed's one string gave every day) do, on either day."""
+    from cargorisk.border import crossing_table  # noqa: PLC0415
+
+    crossings = crossing_table(national, built.processed_dir)
+    observed = observed_profiles(load_table("cbp_wait_profile", built.processed_dir), crossings)
+    facts = load_table("facts_port_hours", built.processed_dir)
+    found = weekend_holdout(build_port_hours(facts, crossings, open_spans(observed)))
+    assert set(found["day"]) == {"saturday", "sunday"} and len(found) >= 10
+    errors = found.groupby("day")[["default_error_h", "weekday_error_h"]].mean()
+    assert (errors["default_error_h"] < 0.6 * errors["weekday_error_h"]).all()
+    assert (errors["default_error_h"] <= 4.5).all()
+
+
 def test_mexican_customs_hours(table: PortHours) -> None:
     """Southbound (Mexican import) and Mexican export hours where a source gives them."""
     assert labels(table, "World Trade Bridge", "mx_export") == ["07:00-23:00", "08:00-15:00", "08:00-15:00"]
@@ -117,10 +155,20 @@ def test_calendars() -> None:
 
 def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
     assert PortHours.from_doc(table.as_doc()).table == table.table
-    fed = table.with_feed({"Colombia Solidarity Bridge": "7 am-11 pm", "Ysleta Bridge": "24 hrs/day"})
+    fed = table.with_feed(
+        {
+            "Colombia Solidarity Bridge": "7 am-11 pm",
+            "Ysleta Bridge": "24 hrs/day",
+            "Del Rio International Bridge": "24 hrs/day",
+        }
+    )
     colombia = fed.spans("Colombia Solidarity Bridge")
     assert colombia["weekday"].label() == "07:00-23:00" and "--waits file" in colombia["weekday"].source
+    assert colombia["saturday"] == table.spans("Colombia Solidarity Bridge")["saturday"]  # weekdays only
     assert fed.spans("Ysleta Bridge")["weekday"].label() == "06:00-24:00"  # CBP's history stays
+    assert fed.spans("Del Rio International Bridge") == table.spans(
+        "Del Rio International Bridge"
+    )  # not 24 h
     local = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
     assert fed.is_open("Colombia Solidarity Bridge", local) and not table.is_open(
         "Colombia Solidarity Bridge", local

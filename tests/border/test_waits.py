@@ -64,12 +64,23 @@ def test_bota_morning_exceeds_small_hours_and_closed_is_closed(border) -> None:
     assert not model.is_open(crossing, at(table, crossing, 3, 3), tz)
 
 
+ONLY_24H_IN_THE_FEED = {
+    "Roma-Ciudad Miguel Alemán International Bridge",
+    "Del Rio International Bridge",
+    "Progreso International Bridge",
+    "Presidio-Ojinaga International Bridge",
+    "Raul Hector Castro (Douglas)",
+}
+
+
 def test_every_commercial_port_gets_a_prediction(border) -> None:
     model, _, table, _ = border
     for row in table.itertuples():
         est = model.predict_wait(row.crossing, at(table, row.crossing, 3, 10), row.time_zone)
         assert est.is_open and 0 < est.mean_min < 240, row.crossing
-        assert est.hours and est.hours_source and not est.hours_assumed, row.crossing
+        assert est.hours and est.hours_source, row.crossing
+        # assumed on weekdays only where the one source was the feed's whole-crossing '24 hrs/day'
+        assert est.hours_assumed == (row.crossing in ONLY_24H_IN_THE_FEED), row.crossing
     by = {r.crossing: model.level(r.crossing) for r in table.itertuples()}
     assert by["World Trade Bridge"] > by["Pharr International Bridge"] > by["Lukeville"]
 
@@ -117,9 +128,12 @@ def test_each_crossing_keeps_its_own_hours(border) -> None:
 
     assert not open_at("World Trade Bridge", sat_evening)  # Sat 08:00-16:00 (CBP 2017)
     assert open_at("World Trade Bridge", sunday_noon)  # Sun 10:00-14:00
-    assert open_at("Pharr International Bridge", sat_evening)  # CBP feed: 6 am-Midnight
+    assert open_at("Pharr International Bridge", (6, 23))  # CBP feed: 6 am-Midnight (weekdays)
+    assert not open_at("Pharr International Bridge", sat_evening)  # weekend assumed 08:00-16:00
     assert not open_at("Ysleta Bridge", sunday_noon)  # CBP's El Paso history: closed Sundays
-    assert open_at("Camino Real International Bridge", (8, 3))  # Eagle Pass Bridge II: 24 h
+    assert open_at("Camino Real International Bridge", (6, 3))  # Eagle Pass Bridge II: 24 h (2020)
+    assert not open_at("Camino Real International Bridge", (8, 3))  # no source for its Sundays
+    assert not open_at("Roma-Ciudad Miguel Alemán International Bridge", (6, 3))  # the feed's 24 h: not read
     assert not open_at("Otay Mesa Commercial", sat_evening)  # Sat 09:00-17:00 (CBP 2003)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from cargorisk._io import atomic_path
 from cargorisk._text import normalise
 from cargorisk.border.evaluate import evaluate_waits, season_check, uncertain_crossings
-from cargorisk.border.hours import PortHours, build_port_hours
+from cargorisk.border.hours import PortHours, build_port_hours, weekend_holdout
 from cargorisk.border.ports import crossing_table
 from cargorisk.border.waits import (
     GAMMA_SHAPE,
@@ -80,9 +80,8 @@ def train_wait_model(
     the crossing table, write heatmaps."""
     crossings = crossing_table(graph, settings.processed_dir)
     observed = observed_profiles(load_table("cbp_wait_profile", settings.processed_dir), crossings)
-    hours = PortHours(
-        build_port_hours(facts_table("facts_port_hours", settings), crossings, open_spans(observed))
-    )
+    table = build_port_hours(facts_table("facts_port_hours", settings), crossings, open_spans(observed))
+    hours = PortHours(table)
     evaluation = evaluate_waits(observed, crossings, hours)
     model = BorderWaitModel().fit(observed, crossings, hours)
     model.uncertain_ = uncertain_crossings(evaluation, crossings, list(observed))
@@ -99,13 +98,15 @@ def train_wait_model(
             "season: the crossing's own calendar-month truck index (BTS per port, CBP per Texas bridge; "
             "trucks per day over the trend, 8 years, 2020 out) to the power 'elasticity'",
             "hours: each crossing's own, from CBP's observations, the published facts and the CBP feed "
-            "(border/hours.py); 'hours assumed' where none is sourced",
+            "(its one string as weekday hours, not '24 hrs/day'; border/hours.py); 'hours assumed' where "
+            "none is sourced, a weekend day then as most crossings whose hours that day are stated",
             "backlog: the arrivals of the last 'carry_over_h' hours of a closure queue at opening, served "
             "at the busiest hour's rate; carry_over_h fitted on the observed opening-hour waits",
             f"individual waits ~ gamma(shape {GAMMA_SHAPE}) around the mean, for p50/p90",
             "CBP's history has only General commercial lanes: FAST waits are read from a live feed only",
         ],
         "evaluation": evaluation.round(3).to_dict(orient="records"),
+        "weekend_hours_holdout": weekend_holdout(table).to_dict(orient="records"),
         "uncertain": sorted(model.uncertain_),
         "season_check": season_check(model, facts_table("facts_port_seasons", settings), SEASON_PORTS),
     }

@@ -6,13 +6,20 @@ Sources, in this order of precedence for a crossing, direction and day type:
    cells are open in most months are the northbound hours CBP actually kept.
 2. ``facts_port_hours`` (published_facts): the most recent row that states hours for the day
    type, the direction and the crossing (``source_date``; 'n.d.' is oldest). A row of CBP's Border
-   Wait Times feed gives one string for all days: it is the weekday hours, and the weekend hours
-   when no row states weekend hours of its own. Rows of a special day, a holiday, a test or of
-   empty trucks only are not regular hours; their holiday statements become holiday rules.
-3. A live CBP feed (``--waits``): its ``hours`` field replaces the weekday hours (and the
-   weekend hours that came from the feed) of the crossings it lists.
+   Wait Times feed gives one string per crossing for all days and all vehicles: it is read as
+   the weekday hours only, and not at all when it is '24 hrs/day', which is the whole
+   crossing's (at Ysleta and Bridge of the Americas, where CBP's history shows the cargo lots'
+   hours, the feed says '24 hrs/day' of lots open 18 and 8 hours on weekdays). Rows of a special
+   day, a holiday, a test or of empty trucks only are not regular hours; their holiday
+   statements become holiday rules.
+3. A live CBP feed (``--waits``): its ``hours`` field replaces the weekday hours of the
+   crossings it lists, read as in 2.
 4. Defaults, flagged ``assumed``: weekdays 06:00-22:00, the most common posted commercial hours
-   in CBP's feed (9 of its 25 Mexican-border crossings); Saturday and Sunday as the weekday.
+   in CBP's feed (9 of its 25 Mexican-border crossings); Saturday and Sunday as most crossings
+   whose hours for that day a source states: closed if most are, else their median opening
+   to their median closing (:func:`weekend_defaults`; Saturday and Sunday 08:00-16:00 from
+   the published facts; the feed's string, read for every day before, overstated the weekend
+   at every crossing where it can be checked: :func:`weekend_holdout`).
 
 Directions: ``northbound`` (CBP import), ``southbound`` (Mexican customs import) and
 ``mx_export`` (Mexican customs clearing northbound exports); a direction without a source takes
@@ -28,10 +35,11 @@ both flagged ``assumed``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
+import numpy as np
 import pandas as pd
 from dateutil.easter import easter
 
@@ -206,6 +214,9 @@ def build_port_hours(
         table[crossing] = regular_spans(rows)
         if observed_open and crossing in observed_open:
             table[crossing]["northbound"].update(observed_spans(observed_open[crossing]))
+    weekend = weekend_defaults(stated_weekends(table))
+    for spans in table.values():
+        fill_defaults(spans, weekend)
     for crossing, day, span in holiday_rules(facts, about, crossings):
         for direction in DIRECTIONS:
             table[crossing][direction].setdefault(day, span)
@@ -213,7 +224,8 @@ def build_port_hours(
 
 
 def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
-    """Weekday, Saturday and Sunday spans of one crossing per direction from its facts rows."""
+    """Weekday, Saturday and Sunday spans of one crossing per direction that its facts rows
+    state (no defaults yet: :func:`fill_defaults`)."""
     newest = newest_first(rows[rows.apply(is_regular, axis=1)] if len(rows) else rows)
     out: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
     for direction in DIRECTIONS:
@@ -221,12 +233,6 @@ def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
             found = first_stated(newest, direction, day_type)
             if found is not None:
                 out[direction][day_type] = found
-        weekday = out[direction].get("weekday")
-        if weekday is not None and FEED in weekday.source:  # the feed's string covers every day
-            all_days = replace(weekday, source=weekday.source + " (one string for all days)")
-            for day_type in ("saturday", "sunday"):
-                out[direction].setdefault(day_type, all_days)
-    fill_defaults(out)
     return out
 
 
@@ -241,26 +247,117 @@ def newest_first(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_stated(rows: pd.DataFrame, direction: str, day_type: str) -> Span | None:
-    """The hours of the first row that states them for a direction and day type (the feed's
-    one string is read as weekday hours here)."""
+    """The hours of the first row that states them for a direction and day type. The feed's
+    one string is the whole crossing's posted hours: it is read as weekday hours only, and not
+    when it is '24 hrs/day' (:func:`feed_states`)."""
     for _, row in rows.iterrows():
-        if direction not in directions_of(row) or (day_type != "weekday" and FEED in row["source_url"]):
+        feed = FEED in row["source_url"]
+        if direction not in directions_of(row) or (day_type != "weekday" and feed):
             continue
         hours = parse_hours(row_text(row, day_type, direction))
-        if hours is not None:
+        if hours is not None and (not feed or feed_states(hours)):
             return Span(hours, **cite(row))
     return None
 
 
-def fill_defaults(spans: dict[str, dict[str, Span]]) -> None:
-    """Unsourced northbound days take the default; other directions the northbound hours."""
+def feed_states(hours: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the CBP feed's hours string says anything of a crossing's commercial hours: not
+    when it is the whole day. The feed gives one string per crossing, cars and trucks alike;
+    where CBP's commercial history shows the cargo lots' own hours (El Paso), the feed's
+    '24 hrs/day' stood for 06:00-24:00 (Ysleta) and 06:00-14:00 (Bridge of the Americas) on
+    weekdays and for a short Saturday or none, and no Sunday."""
+    return hours != ((0, DAY),)
+
+
+def stated_weekends(table: HoursTable) -> dict[str, dict[str, Span]]:
+    """Per weekend day type, the northbound span of every crossing that a source of its own
+    states (CBP's history included): what :func:`weekend_defaults` learns from."""
+    out: dict[str, dict[str, Span]] = {"saturday": {}, "sunday": {}}
+    for crossing, directions in table.items():
+        for day_type, found in out.items():
+            span = directions["northbound"].get(day_type)
+            if span is not None and not span.assumed:
+                found[crossing] = span
+    return out
+
+
+def weekend_defaults(stated: dict[str, dict[str, Span]], least: int = 3) -> dict[str, Span]:
+    """The assumed Saturday and Sunday hours of a crossing no source states them for: closed
+    when most crossings that have them are closed that day, else from the median opening to
+    the median closing (whole hours) of those open; none from fewer than ``least`` crossings
+    (then a weekend day takes the weekday hours). The feed's one string is not taken for the
+    weekend: at every crossing where a source of its own states the weekend, the weekend is
+    shorter than the feed's string (:func:`weekend_holdout`)."""
+    out = {}
+    for day_type, spans in stated.items():
+        if len(spans) < least:
+            continue
+        open_ = [s.intervals for s in spans.values() if s.intervals]
+        source = f"as the {len(spans)} crossings whose {day_type.capitalize()} hours are stated"
+        if 2 * len(open_) < len(spans):
+            out[day_type] = Span((), source + " (most closed)", assumed=True)
+            continue
+        start = 60 * round(float(np.median([i[0][0] for i in open_])) / 60)
+        end = 60 * round(float(np.median([i[-1][1] for i in open_])) / 60)
+        out[day_type] = Span(((start, end),), source + " (median opening to closing)", assumed=True)
+    return out
+
+
+def within_weekdays(weekend: Span, weekday: Span) -> Span:
+    """A weekend default cut to the crossing's weekday hours: no crossing whose hours are stated
+    is open longer on a Saturday or Sunday than on weekdays."""
+    cut = tuple(
+        (max(a, c), min(b, d))
+        for a, b in weekend.intervals
+        for c, d in weekday.intervals
+        if max(a, c) < min(b, d)
+    )
+    return weekend if cut == weekend.intervals else Span(cut, weekend.source + ", within weekday hours", True)
+
+
+def weekend_holdout(table: HoursTable) -> pd.DataFrame:
+    """Leave-one-crossing-out check of the weekend default: for each crossing whose Saturday or
+    Sunday hours a source states, the hours of that day (0-24) on which its stated open or
+    closed state differs from :func:`weekend_defaults` of the other crossings, and from its
+    weekday hours (what the feed's one string, read for every day, gave before)."""
+    stated = stated_weekends(table)
+    rows = []
+    for day_type, spans in stated.items():
+        for crossing, span in spans.items():
+            others = {d: {c: s for c, s in found.items() if c != crossing} for d, found in stated.items()}
+            weekday = table[crossing]["northbound"].get(
+                "weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, True)
+            )
+            guess = weekend_defaults(others).get(day_type)
+            guess = guess and within_weekdays(guess, weekday)
+            rows.append(
+                {
+                    "crossing": crossing,
+                    "day": day_type,
+                    "stated": span.label(),
+                    "default": guess.label() if guess else "",
+                    "default_error_h": hours_apart(span, guess or weekday),
+                    "weekday_error_h": hours_apart(span, weekday),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def hours_apart(a: Span, b: Span) -> float:
+    """Hours of a day on which one span is open and the other closed."""
+    return sum(a.is_open(m) != b.is_open(m) for m in range(0, DAY, 15)) / 4
+
+
+def fill_defaults(spans: dict[str, dict[str, Span]], weekend: dict[str, Span] | None = None) -> None:
+    """Unsourced northbound days take the defaults (a weekend day :func:`weekend_defaults`'
+    ``weekend``, else the weekday hours); other directions the northbound hours."""
     north = spans["northbound"]
     north.setdefault("weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True))
     for day_type in ("saturday", "sunday"):
         weekday = north["weekday"]
-        north.setdefault(
-            day_type, Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
-        )
+        fallback = Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
+        default = (weekend or {}).get(day_type)
+        north.setdefault(day_type, fallback if default is None else within_weekdays(default, weekday))
     for direction in ("southbound", "mx_export"):
         for day_type in DAY_TYPES:
             if day_type not in spans[direction]:
@@ -437,20 +534,18 @@ class PortHours:
         return self.span(crossing, local.date(), direction).is_open(local.hour * 60 + local.minute)
 
     def with_feed(self, feed_hours: dict[str, str]) -> PortHours:
-        """A copy whose weekday hours (and the weekend hours that came from the feed) are those
-        of a live CBP feed's ``hours`` field, per crossing."""
+        """A copy whose weekday hours are those of a live CBP feed's ``hours`` field, per
+        crossing, where it states them (not '24 hrs/day': :func:`feed_states`; the weekend
+        keeps its own, as with the stored feed)."""
         table = {c: {d: dict(s) for d, s in dirs.items()} for c, dirs in self.table.items()}
         for crossing, text in feed_hours.items():
             hours = parse_hours(text)
-            if hours is None or crossing not in table:
+            if hours is None or not feed_states(hours) or crossing not in table:
                 continue
-            span = Span(hours, f"{FEED} feed (the --waits file): '{text}'")
             north = table[crossing]["northbound"]
             if OBSERVED_SOURCE in north["weekday"].source:
                 continue  # CBP's commercial history beats the whole crossing's posted hours
-            for kind in DAY_TYPES:
-                if kind == "weekday" or FEED in north[kind].source or north[kind].assumed:
-                    north[kind] = span
+            north["weekday"] = Span(hours, f"{FEED} feed (the --waits file): '{text}'")
         return PortHours(table)
 
     def as_doc(self) -> dict:

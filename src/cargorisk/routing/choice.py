@@ -102,16 +102,35 @@ def alternatives(
     """Up to ``n`` routes from the bounded pool and ``extra`` candidates, best first, each
     sharing less than 70% of its km with every route already shown. An extra candidate must be
     within the bound and no better by the objective than the recommended route (which the
-    route pool, shared with lane scoring, decides)."""
+    route pool, shared with lane scoring, decides). A route that a route ``shown`` beats on
+    time, risk and cost together is passed over unless it is the first through a crossing no
+    route shown or picked takes (it may then be a fallback crossing:
+    :func:`~cargorisk.routing.compose.worth_showing`)."""
     key = KEYS[objective]
     admitted = [r for r in extra if choice.admits(r) and key(r) >= key(choice.recommended)]
+    crossings = {r.crossing for r in shown}
     picked: list[Route] = []
     for route in sorted([*choice.within, *admitted], key=key):
         if len(picked) >= n:
             break
+        if dominated(route, shown) and route.crossing in crossings:  # no use, not even as a fallback
+            continue
         if all(overlap(route, other) < OVERLAP_LIMIT for other in [*shown, *picked]):
             picked.append(route)
+            crossings.add(route.crossing)
     return picked
+
+
+def dominated(route: Route, others: list[Route]) -> bool:
+    """Whether another route of ``others`` is at least as good as ``route`` on time, theft risk
+    and cost together (door-to-door hours, theft probability, generalized cost)."""
+    return any(
+        other is not route
+        and other.total_h <= route.total_h
+        and other.theft_prob <= route.theft_prob
+        and other.cost_usd <= route.cost_usd
+        for other in others
+    )
 
 
 def non_dominated(routes: list[Route]) -> list[Route]:

@@ -1,9 +1,10 @@
 """What a plan shows, from the shared decision: the labelled routes, alternatives worth
 reading, the Pareto front, departure advice, each route's details and the check of its hours.
 
-- An alternative worse than the recommended route on time, theft risk and cost together is left
-  out, unless it is the plan's only route through its crossing: then it stays, labelled
-  "fallback crossing" (a dispatcher may need a second crossing when the first one closes).
+- An alternative that the recommended, fastest or safest route beats on time, theft risk and
+  cost together is left out, unless it is the plan's only route through its crossing: then it
+  stays, labelled "fallback crossing" (a dispatcher may need a second crossing when the first
+  one closes).
 - The Pareto front (asked for with ``pareto``) is the non-dominated set, in total hours and
   theft probability, of the front search's routes and the routes shown: the recommended route is
   on it unless another route is both at least as fast and at least as safe.
@@ -44,9 +45,7 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     main = [chosen.recommended, chosen.fastest, chosen.safest]
     extra = extras.detours(router, decision) if shown.alternatives else []
     alts = worth_showing(
-        choice.alternatives(chosen, shown.alternatives, router.overlap, main, extra, shown.objective),
-        chosen.recommended,
-        main,
+        choice.alternatives(chosen, shown.alternatives, router.overlap, main, extra, shown.objective), main
     )
     front = choice.non_dominated([*main, *extras.pareto(router, decision)]) if shown.pareto else []
     advice = extras.advise(
@@ -69,17 +68,13 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     )  # fmt: skip
 
 
-def worth_showing(alternatives: list[Route], recommended: Route, main: list[Route]) -> list[Route]:
-    """The alternatives not worse than ``recommended`` on time, risk and cost together, and those
-    that are but are the only route through their crossing (labelled :data:`FALLBACK`)."""
+def worth_showing(alternatives: list[Route], main: list[Route]) -> list[Route]:
+    """The alternatives that no route of ``main`` (recommended, fastest, safest) beats on time,
+    risk and cost together, and those beaten that are the only route through their crossing
+    (labelled :data:`FALLBACK`)."""
     out = []
     for route in alternatives:
-        worse = (
-            route.total_h >= recommended.total_h
-            and route.theft_prob >= recommended.theft_prob
-            and route.cost_usd >= recommended.cost_usd
-        )
-        if not worse:
+        if not choice.dominated(route, main):
             out.append(route)
             continue
         others = [r for r in [*main, *alternatives] if r is not route and r.crossing == route.crossing]
