@@ -169,10 +169,29 @@ def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
     assert fed.spans("Del Rio International Bridge") == table.spans(
         "Del Rio International Bridge"
     )  # not 24 h
-    local = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
-    assert fed.is_open("Colombia Solidarity Bridge", local) and not table.is_open(
-        "Colombia Solidarity Bridge", local
+    late = datetime(2026, 3, 2, 23, 30, tzinfo=ZoneInfo("America/Chicago"))
+    assert table.is_open("Colombia Solidarity Bridge", late) and not fed.is_open(
+        "Colombia Solidarity Bridge", late
     )
+    # CBP's feed opens at 07:00, but a truck also clears Mexican export customs, open from 08:00
+    early = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
+    assert not fed.is_open("Colombia Solidarity Bridge", early)
+    assert "Mexican export customs" in fed.span("Colombia Solidarity Bridge", early.date()).source
+
+
+def test_a_truck_going_north_clears_both_customs(table: PortHours) -> None:
+    """Northbound hours are CBP's within the Mexican export customs' where a source states
+    those; each authority's own stay in :meth:`spans` (`border ports`)."""
+    tuesday, saturday = date(2026, 3, 3), date(2026, 3, 7)
+    wtb = table.span("World Trade Bridge", tuesday)
+    assert wtb.label() == "07:00-23:00" and "Mexican export customs: SAT/ANAM" in wtb.source
+    assert table.span("World Trade Bridge", saturday).label() == "08:00-15:00"
+    assert table.spans("World Trade Bridge")["weekday"].label() == "07:00-24:00"  # CBP's own
+    assert table.span("Camino Real International Bridge", tuesday).label() == "07:00-23:00"  # Piedras Negras
+    assert table.span("Mariposa", tuesday).label() == "08:00-22:00"
+    naco = table.span("Naco", tuesday)  # no source for its Mexican side: CBP's hours stand
+    assert naco.label() == "06:00-22:00" and "export" not in naco.source
+    assert table.span("World Trade Bridge", tuesday, "southbound").label() == "07:00-24:00"
 
 
 def test_without_the_facts_table_hours_are_defaults_flagged_assumed(

@@ -131,7 +131,9 @@ def test_each_crossing_keeps_its_own_hours(border) -> None:
     assert open_at("Pharr International Bridge", (6, 23))  # CBP feed: 6 am-Midnight (weekdays)
     assert not open_at("Pharr International Bridge", sat_evening)  # weekend assumed 08:00-16:00
     assert not open_at("Ysleta Bridge", sunday_noon)  # CBP's El Paso history: closed Sundays
-    assert open_at("Camino Real International Bridge", (6, 3))  # Eagle Pass Bridge II: 24 h (2020)
+    # Eagle Pass Bridge II: 24 h (2020), but a truck also clears Piedras Negras' export customs
+    assert open_at("Camino Real International Bridge", (6, 22))  # 07:00-23:00
+    assert not open_at("Camino Real International Bridge", (6, 3))
     assert not open_at("Camino Real International Bridge", (8, 3))  # no source for its Sundays
     assert not open_at("Roma-Ciudad Miguel Alemán International Bridge", (6, 3))  # the feed's 24 h: not read
     assert not open_at("Otay Mesa Commercial", sat_evening)  # Sat 09:00-17:00 (CBP 2003)
@@ -237,7 +239,9 @@ def test_live_feed_overrides_the_model(border) -> None:
     when = at(table, "World Trade Bridge", 2, 8)
     est = model.predict_wait("World Trade Bridge", when, "America/Chicago", live)
     assert est.source == "live" and est.mean_min == 95 and est.fast_min == 40
-    assert est.hours == "08:00-24:00" and "--waits file" in est.hours_source  # the feed's posted hours
+    # the feed's posted hours (8 am-Midnight), within Nuevo Laredo's export customs (to 23:00)
+    assert est.hours == "08:00-23:00" and "--waits file" in est.hours_source
+    assert "Mexican export customs" in est.hours_source
     later = model.predict_wait("World Trade Bridge", when + timedelta(hours=5), "America/Chicago", live)
     assert later.source == "modelled"  # readings older than two hours do not apply
     closed = model.predict_wait("Colombia Solidarity Bridge", when, "America/Chicago", live)

@@ -23,7 +23,9 @@ Sources, in this order of precedence for a crossing, direction and day type:
 
 Directions: ``northbound`` (CBP import), ``southbound`` (Mexican customs import) and
 ``mx_export`` (Mexican customs clearing northbound exports); a direction without a source takes
-the northbound hours, flagged ``assumed``. Holidays: Dec 24/31, Dec 25, Jan 1, Holy Thursday,
+the northbound hours, flagged ``assumed``. A truck going north clears both customs: a day's
+``northbound`` span (:meth:`PortHours.span`) is CBP's within the Mexican export customs' where a
+source states those (:func:`both_open`). Holidays: Dec 24/31, Dec 25, Jan 1, Holy Thursday,
 Good Friday, Holy Saturday, Mexican official rest days (Ley Federal del Trabajo art. 74) and US
 federal holidays, with the rules the sources state per crossing; a rule from Mexican customs
 (e.g. Juárez closes on Good Friday) governs both directions, since freight needs both customs.
@@ -306,13 +308,24 @@ def weekend_defaults(stated: dict[str, dict[str, Span]], least: int = 3) -> dict
 def within_weekdays(weekend: Span, weekday: Span) -> Span:
     """A weekend default cut to the crossing's weekday hours: no crossing whose hours are stated
     is open longer on a Saturday or Sunday than on weekdays."""
-    cut = tuple(
-        (max(a, c), min(b, d))
-        for a, b in weekend.intervals
-        for c, d in weekday.intervals
-        if max(a, c) < min(b, d)
-    )
+    cut = overlap(weekend.intervals, weekday.intervals)
     return weekend if cut == weekend.intervals else Span(cut, weekend.source + ", within weekday hours", True)
+
+
+def both_open(cbp: Span, export: Span) -> Span:
+    """The hours a northbound truck crosses: CBP's within the Mexican export customs' (it clears
+    both; the source names both when the export customs cut CBP's hours)."""
+    cut = overlap(cbp.intervals, export.intervals)
+    if cut == cbp.intervals:
+        return cbp
+    return Span(cut, f"{cbp.source}; within Mexican export customs: {export.source}", cbp.assumed, cbp.url)
+
+
+def overlap(
+    first: tuple[tuple[int, int], ...], second: tuple[tuple[int, int], ...]
+) -> tuple[tuple[int, int], ...]:
+    """The open intervals of both."""
+    return tuple((max(a, c), min(b, d)) for a, b in first for c, d in second if max(a, c) < min(b, d))
 
 
 def weekend_holdout(table: HoursTable) -> pd.DataFrame:
@@ -500,7 +513,18 @@ class PortHours:
         return self.memo[key]
 
     def resolve(self, crossing: str, day: date, direction: str) -> Span:
-        """:meth:`span` without the cache."""
+        """:meth:`span` without the cache: northbound, CBP's hours within the Mexican export
+        customs' where a source states those (:func:`both_open`; :meth:`spans` and `border
+        ports` show each authority's own)."""
+        own = self.day_span(crossing, day, direction)
+        if direction != "northbound":
+            return own
+        export = self.day_span(crossing, day, "mx_export")
+        return own if export.assumed else both_open(own, export)
+
+    def day_span(self, crossing: str, day: date, direction: str) -> Span:
+        """One authority's span of a crossing on a date: a sourced holiday rule first, then the
+        defaults for Dec 25, Jan 1 and US federal holidays, then the day type."""
         spans = self.spans(crossing, direction)
         kinds = holidays_of(day)
         dated = [
