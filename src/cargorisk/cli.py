@@ -594,7 +594,7 @@ def print_weekend_holdout(rows: list[dict]) -> None:
             weekday = sum(r["weekday_error_h"] for r in found) / len(found)
             say(
                 f"{day} hours assumed, left one of {len(found)} stated crossings out: {default:.1f} h of 24 "
-                f"wrong (as weekdays, as the feed's one string was read: {weekday:.1f} h)"
+                f"wrong (the weekday hours taken for the weekend, the rule before: {weekday:.1f} h)"
             )
 
 

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from cargorisk.border.hours import PortHours, build_port_hours, holidays_of, parse_hours, weekend_holdout
+from cargorisk.border.hours import (
+    PortHours,
+    Span,
+    build_port_hours,
+    holidays_of,
+    parse_hours,
+    weekend_defaults,
+    weekend_holdout,
+)
 from cargorisk.border.waits import observed_profiles, open_spans
 from cargorisk.config import Settings
 from cargorisk.sources import load_table
@@ -86,7 +94,7 @@ def test_the_feeds_one_string_is_weekday_hours_and_never_24_hours(table: PortHou
         assert spans["weekday"].label() == "06:00-22:00" and spans["weekday"].assumed
     pharr = table.spans("Pharr International Bridge")
     assert pharr["weekday"].label() == "06:00-24:00" and not pharr["weekday"].assumed
-    assert pharr["saturday"].label() == pharr["sunday"].label() == "08:00-16:00"
+    assert pharr["saturday"].label() == "08:00-16:00" and pharr["sunday"].label() == "09:00-16:00"
     assert pharr["saturday"].assumed and "Saturday hours are stated" in pharr["saturday"].source
     # a weekend default never opens longer than the crossing's weekdays (San Luis: 09:00-17:00)
     assert labels(table, "San Luis") == ["09:00-17:00", "09:00-16:00", "09:00-16:00"]
@@ -106,6 +114,26 @@ def test_weekend_default_held_out_beats_reading_the_weekdays(national: object, b
     errors = found.groupby("day")[["default_error_h", "weekday_error_h"]].mean()
     assert (errors["default_error_h"] < 0.6 * errors["weekday_error_h"]).all()
     assert (errors["default_error_h"] <= 4.5).all()
+
+
+def test_weekend_defaults_from_the_stated_days() -> None:
+    """Closed when most stated crossings are; else median opening to closing, whole hours (half
+    past up), from the crossings open in one stretch; a crossing the table does not know gets the
+    same weekend."""
+    spans = [((420, 930),), ((450, 990),), ((510, 900),), ((600, 840), (1080, 1200)), ()]
+    stated = {"saturday": {f"c{i}": Span(s, "a source") for i, s in enumerate(spans)}, "sunday": {}}
+    found = weekend_defaults(stated)
+    assert found["saturday"].label() == "08:00-16:00" and found["saturday"].assumed  # 07:30 up, 15:30 up
+    assert "sunday" not in found  # fewer than three: the weekday hours stand
+    closed = {"saturday": {f"c{i}": Span((), "a source") for i in range(3)}, "sunday": {}}
+    assert weekend_defaults(closed)["saturday"].label() == "closed"
+    table = PortHours({"X": {"northbound": dict.fromkeys(("weekday", "saturday"), Span(((480, 960),), "s"))}})
+    assert table.spans("Nowhere")["saturday"].label() == "06:00-22:00"  # one crossing states it
+    table = PortHours(
+        {f"c{i}": {"northbound": {"saturday": Span(s, "a source")}} for i, s in enumerate(spans)}
+    )
+    unknown = table.spans("Nowhere")
+    assert unknown["weekday"].label() == "06:00-22:00" and unknown["saturday"].label() == "08:00-16:00"
 
 
 def test_mexican_customs_hours(table: PortHours) -> None:
@@ -173,10 +201,16 @@ def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
     assert table.is_open("Colombia Solidarity Bridge", late) and not fed.is_open(
         "Colombia Solidarity Bridge", late
     )
-    # CBP's feed opens at 07:00, but a truck also clears Mexican export customs, open from 08:00
-    early = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
-    assert not fed.is_open("Colombia Solidarity Bridge", early)
-    assert "Mexican export customs" in fed.span("Colombia Solidarity Bridge", early.date()).source
+    early = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))  # Colombia's export hours
+    assert fed.is_open("Colombia Solidarity Bridge", early)  # come from a joint CBP/SAT row: no cut
+    assert not table.is_open("Colombia Solidarity Bridge", early)
+    # the days that follow the weekdays follow the feed's: San Luis' assumed Saturday is cut to them
+    assert table.spans("San Luis")["saturday"].label() == "09:00-16:00"
+    cut = table.with_feed({"San Luis": "10 am-2 pm"}).spans("San Luis")
+    assert cut["weekday"].label() == cut["saturday"].label() == "10:00-14:00"
+    assert cut["saturday"].assumed and cut["sunday"].label() == "10:00-14:00"
+    south = table.with_feed({"San Luis": "10 am-2 pm"}).spans("San Luis", "southbound")["weekday"]
+    assert south.label() == "10:00-14:00" and south.source.startswith("as northbound")
 
 
 def test_a_truck_going_north_clears_both_customs(table: PortHours) -> None:
@@ -189,6 +223,9 @@ def test_a_truck_going_north_clears_both_customs(table: PortHours) -> None:
     assert table.spans("World Trade Bridge")["weekday"].label() == "07:00-24:00"  # CBP's own
     assert table.span("Camino Real International Bridge", tuesday).label() == "07:00-23:00"  # Piedras Negras
     assert table.span("Mariposa", tuesday).label() == "08:00-22:00"
+    # Santa Teresa's 06:00-20:00 is a statement of both countries (NM Border Authority), which
+    # CBP's newer feed (06:00-22:00) replaces for CBP's side: not an export customs' limit
+    assert table.span("Santa Teresa", tuesday).label() == "06:00-22:00"
     naco = table.span("Naco", tuesday)  # no source for its Mexican side: CBP's hours stand
     assert naco.label() == "06:00-22:00" and "export" not in naco.source
     assert table.span("World Trade Bridge", tuesday, "southbound").label() == "07:00-24:00"

@@ -25,9 +25,9 @@ def test_saturday_evening_laredo_bridges_differ(router: Router) -> None:
     ).recommended
     # both closed by the evening: World Trade Bridge's sourced Saturday 08:00-16:00 and Sunday from
     # 10:00; Colombia's weekend is not sourced (the feed's one string is its weekdays): assumed
-    # 08:00-16:00, as most crossings whose weekend hours are stated, and the plan says so
+    # as most crossings whose weekend hours are stated (Sunday 09:00-16:00), and the plan says so
     assert colombia.crossing == "Colombia Solidarity Bridge" and colombia.opens_at is not None
-    assert f"{colombia.opens_at:%a %H:%M}" == "Sun 08:00" and colombia.wait_source.endswith("hours assumed")
+    assert f"{colombia.opens_at:%a %H:%M}" == "Sun 09:00" and colombia.wait_source.endswith("hours assumed")
     assert wtb.opens_at is not None and f"{wtb.opens_at:%a %H:%M}" == "Sun 10:00"  # closed at 16:00 Saturday
     assert "assumed" not in wtb.wait_source
 

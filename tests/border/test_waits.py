@@ -134,7 +134,8 @@ def test_each_crossing_keeps_its_own_hours(border) -> None:
     # Eagle Pass Bridge II: 24 h (2020), but a truck also clears Piedras Negras' export customs
     assert open_at("Camino Real International Bridge", (6, 22))  # 07:00-23:00
     assert not open_at("Camino Real International Bridge", (6, 3))
-    assert not open_at("Camino Real International Bridge", (8, 3))  # no source for its Sundays
+    assert open_at("Camino Real International Bridge", (8, 12))  # no source for its Sundays: assumed
+    assert not open_at("Camino Real International Bridge", (8, 17))  # 09:00-16:00
     assert not open_at("Roma-Ciudad Miguel Alemán International Bridge", (6, 3))  # the feed's 24 h: not read
     assert not open_at("Otay Mesa Commercial", sat_evening)  # Sat 09:00-17:00 (CBP 2003)
 

@@ -17,18 +17,19 @@ Sources, in this order of precedence for a crossing, direction and day type:
 4. Defaults, flagged ``assumed``: weekdays 06:00-22:00, the most common posted commercial hours
    in CBP's feed (9 of its 25 Mexican-border crossings); Saturday and Sunday as most crossings
    whose hours for that day a source states: closed if most are, else their median opening
-   to their median closing (:func:`weekend_defaults`; Saturday and Sunday 08:00-16:00 from
-   the published facts; the feed's string, read for every day before, overstated the weekend
-   at every crossing where it can be checked: :func:`weekend_holdout`).
+   to their median closing (:func:`weekend_defaults`; Saturday 08:00-16:00 and Sunday
+   09:00-16:00 from the published facts; the feed's string, read for every day before,
+   overstated the weekend at every crossing where it can be checked: :func:`weekend_holdout`).
 
 Directions: ``northbound`` (CBP import), ``southbound`` (Mexican customs import) and
 ``mx_export`` (Mexican customs clearing northbound exports); a direction without a source takes
 the northbound hours, flagged ``assumed``. A truck going north clears both customs: a day's
 ``northbound`` span (:meth:`PortHours.span`) is CBP's within the Mexican export customs' where a
-source states those (:func:`both_open`). Holidays: Dec 24/31, Dec 25, Jan 1, Holy Thursday,
-Good Friday, Holy Saturday, Mexican official rest days (Ley Federal del Trabajo art. 74) and US
-federal holidays, with the rules the sources state per crossing; a rule from Mexican customs
-(e.g. Juárez closes on Good Friday) governs both directions, since freight needs both customs.
+Mexican source states those (:func:`both_open`, :func:`mexican_source`). Holidays: Dec 24/31,
+Dec 25, Jan 1, Holy Thursday, Good Friday, Holy Saturday, Mexican official rest days (Ley
+Federal del Trabajo art. 74) and US federal holidays, with the rules the sources state per
+crossing; a rule from Mexican customs (e.g. Juárez closes on Good Friday) governs both
+directions, since freight needs both customs.
 Without a rule, crossings close on Dec 25 and Jan 1 (every crossing with a source does: Laredo,
 Pharr, Eagle Pass, Juárez) and keep Sunday hours on US federal holidays (CBP Otay Mesa, 2008),
 both flagged ``assumed``.
@@ -36,10 +37,12 @@ both flagged ``assumed``.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -88,6 +91,7 @@ class Span:
 
 
 CLOSED_DEFAULT = Span((), "default: closed Dec 25 and Jan 1 (as every crossing with a source)", assumed=True)
+DEFAULT_SPAN = Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True)
 
 # ---- reading hours written as text ----
 
@@ -144,7 +148,11 @@ def date_rank(text: str) -> tuple[int, int, int]:
 
 def side_of(row: pd.Series) -> str:
     """'MX' for Mexican customs statements, 'US' for CBP or bridge statements, 'both' for joint."""
-    authority, direction = row["authority"], row["direction"]
+    return authority_side(row["authority"], row["direction"])
+
+
+def authority_side(authority: str, direction: str = "") -> str:
+    """:func:`side_of` an authority (and the row's direction text, which may name the side)."""
     mexican = bool(re.search(r"\b(SAT|ANAM|Mexican customs)\b", authority)) or "Mexican side" in direction
     us = "CBP" in authority or "bridge" in authority.lower() or "City" in authority
     return "both" if mexican and us else ("MX" if mexican else "US")
@@ -296,13 +304,30 @@ def weekend_defaults(stated: dict[str, dict[str, Span]], least: int = 3) -> dict
             continue
         open_ = [s.intervals for s in spans.values() if s.intervals]
         source = f"as the {len(spans)} crossings whose {day_type.capitalize()} hours are stated"
-        if 2 * len(open_) < len(spans):
+        single = [i[0] for i in open_ if len(i) == 1]  # split days have no one opening and closing
+        if 2 * len(open_) < len(spans) or not single:
             out[day_type] = Span((), source + " (most closed)", assumed=True)
             continue
-        start = 60 * round(float(np.median([i[0][0] for i in open_])) / 60)
-        end = 60 * round(float(np.median([i[-1][1] for i in open_])) / 60)
-        out[day_type] = Span(((start, end),), source + " (median opening to closing)", assumed=True)
+        start, end = (whole_hour(float(np.median(ends))) for ends in zip(*single, strict=True))
+        out[day_type] = Span(
+            ((start, end),) if start < end else (), source + " (median opening to closing)", True
+        )
     return out
+
+
+def whole_hour(minute: float) -> int:
+    """A minute of the day to the nearest whole hour (half past up)."""
+    return 60 * math.floor(minute / 60 + 0.5)
+
+
+def weekend_span(kind: str, weekday: Span, weekend: dict[str, Span]) -> Span:
+    """An unsourced Saturday or Sunday (``kind``) of a crossing open ``weekday`` on weekdays:
+    the weekend default cut to those hours (:func:`weekend_defaults`, :func:`within_weekdays`),
+    or the weekday hours without a default."""
+    default = weekend.get(kind)
+    if default is None:
+        return Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
+    return within_weekdays(default, weekday)
 
 
 def within_weekdays(weekend: Span, weekday: Span) -> Span:
@@ -310,6 +335,12 @@ def within_weekdays(weekend: Span, weekday: Span) -> Span:
     is open longer on a Saturday or Sunday than on weekdays."""
     cut = overlap(weekend.intervals, weekday.intervals)
     return weekend if cut == weekend.intervals else Span(cut, weekend.source + ", within weekday hours", True)
+
+
+def mexican_source(span: Span) -> bool:
+    """Whether a span comes from a source of the Mexican authorities alone (SAT, ANAM, an
+    aduana), not a default nor a statement of both countries (:func:`authority_side`)."""
+    return not span.assumed and authority_side(span.source.split(", ")[0]) == "MX"
 
 
 def both_open(cbp: Span, export: Span) -> Span:
@@ -331,25 +362,23 @@ def overlap(
 def weekend_holdout(table: HoursTable) -> pd.DataFrame:
     """Leave-one-crossing-out check of the weekend default: for each crossing whose Saturday or
     Sunday hours a source states, the hours of that day (0-24) on which its stated open or
-    closed state differs from :func:`weekend_defaults` of the other crossings, and from its
-    weekday hours (what the feed's one string, read for every day, gave before)."""
+    closed state differs from :func:`weekend_span` with the other crossings' defaults, and from
+    its weekday hours taken for the weekend (the rule before: the feed's one string, where the
+    feed was a crossing's source, stood for every day)."""
     stated = stated_weekends(table)
     rows = []
     for day_type, spans in stated.items():
         for crossing, span in spans.items():
             others = {d: {c: s for c, s in found.items() if c != crossing} for d, found in stated.items()}
-            weekday = table[crossing]["northbound"].get(
-                "weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, True)
-            )
-            guess = weekend_defaults(others).get(day_type)
-            guess = guess and within_weekdays(guess, weekday)
+            weekday = table[crossing]["northbound"].get("weekday", DEFAULT_SPAN)
+            guess = weekend_span(day_type, weekday, weekend_defaults(others))
             rows.append(
                 {
                     "crossing": crossing,
                     "day": day_type,
                     "stated": span.label(),
-                    "default": guess.label() if guess else "",
-                    "default_error_h": hours_apart(span, guess or weekday),
+                    "default": guess.label(),
+                    "default_error_h": hours_apart(span, guess),
                     "weekday_error_h": hours_apart(span, weekday),
                 }
             )
@@ -362,18 +391,23 @@ def hours_apart(a: Span, b: Span) -> float:
 
 
 def fill_defaults(spans: dict[str, dict[str, Span]], weekend: dict[str, Span] | None = None) -> None:
-    """Unsourced northbound days take the defaults (a weekend day :func:`weekend_defaults`'
-    ``weekend``, else the weekday hours); other directions the northbound hours."""
+    """Unsourced northbound days take the defaults (a weekend day :func:`weekend_span` of the
+    ``weekend`` defaults); other directions the northbound hours."""
     north = spans["northbound"]
-    north.setdefault("weekday", Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True))
+    north.setdefault("weekday", DEFAULT_SPAN)
     for day_type in ("saturday", "sunday"):
-        weekday = north["weekday"]
-        fallback = Span(weekday.intervals, f"as weekdays: {weekday.source}", True, weekday.url)
-        default = (weekend or {}).get(day_type)
-        north.setdefault(day_type, fallback if default is None else within_weekdays(default, weekday))
+        north.setdefault(day_type, weekend_span(day_type, north["weekday"], weekend or {}))
+    as_northbound(spans)
+
+
+def as_northbound(spans: dict[str, dict[str, Span]]) -> None:
+    """Every day of the other directions that no source states takes the northbound span
+    (again after the northbound hours change: :meth:`PortHours.with_feed`)."""
+    north = spans["northbound"]
     for direction in ("southbound", "mx_export"):
         for day_type in DAY_TYPES:
-            if day_type not in spans[direction]:
+            found = spans[direction].get(day_type)
+            if found is None or found.source.startswith("as northbound"):
                 nb = north[day_type]
                 spans[direction][day_type] = Span(nb.intervals, f"as northbound: {nb.source}", True, nb.url)
 
@@ -504,23 +538,35 @@ class PortHours:
 
     def span(self, crossing: str, day: date, direction: str = "northbound") -> Span:
         """The span of ``crossing`` on a local date (a sourced holiday rule first, then the
-        defaults for Dec 25, Jan 1 and US federal holidays, then the day type)."""
+        defaults for Dec 25, Jan 1 and US federal holidays, then the day type); northbound,
+        CBP's within the Mexican export customs' (:meth:`truck`)."""
         key = (crossing, day, direction)
         if key not in self.memo:
             if len(self.memo) >= 100_000:  # keyed by date: keep the memory bounded
                 self.memo.clear()
-            self.memo[key] = self.resolve(crossing, day, direction)
+            own = self.day_span(crossing, day, direction)
+            self.memo[key] = self.truck(
+                crossing, own, lambda: self.day_span(crossing, day, "mx_export"), direction
+            )
         return self.memo[key]
 
-    def resolve(self, crossing: str, day: date, direction: str) -> Span:
-        """:meth:`span` without the cache: northbound, CBP's hours within the Mexican export
-        customs' where a source states those (:func:`both_open`; :meth:`spans` and `border
-        ports` show each authority's own)."""
-        own = self.day_span(crossing, day, direction)
+    def regular(self, crossing: str, kind: str, direction: str = "northbound") -> Span:
+        """The span of ``crossing`` on a regular day of a kind ('weekday', 'saturday',
+        'sunday'), as :meth:`span` gives it (heatmaps and the closure queue's rates)."""
+        own = self.spans(crossing, direction)[kind]
+        return self.truck(crossing, own, lambda: self.spans(crossing, "mx_export")[kind], direction)
+
+    @staticmethod
+    def truck(crossing: str, own: Span, export: Callable[[], Span], direction: str) -> Span:
+        """The hours a truck crosses in ``direction``: a northbound truck clears the Mexican
+        export customs too, so CBP's ``own`` hours are cut to ``export()``'s where a Mexican
+        source states those (:func:`both_open`; a row of both countries' authorities states the
+        crossing's hours, not the export customs', and holds for CBP's side as well). Each
+        authority's own stay in :meth:`spans` (`border ports`)."""
         if direction != "northbound":
             return own
-        export = self.day_span(crossing, day, "mx_export")
-        return own if export.assumed else both_open(own, export)
+        found = export()
+        return both_open(own, found) if mexican_source(found) else own
 
     def day_span(self, crossing: str, day: date, direction: str) -> Span:
         """One authority's span of a crossing on a date: a sourced holiday rule first, then the
@@ -545,12 +591,20 @@ class PortHours:
             )
         return spans[day_type(day)]
 
+    @cached_property
+    def weekend(self) -> dict[str, Span]:
+        """The weekend defaults this table's stated weekends give (:func:`weekend_defaults`)."""
+        return weekend_defaults(stated_weekends(self.table))
+
     def spans(self, crossing: str, direction: str = "northbound") -> dict[str, Span]:
-        """Every span of a crossing and direction; the default hours for an unknown crossing."""
+        """Every span of a crossing and direction; for a crossing the table does not know, the
+        default weekdays and weekend (:func:`weekend_span`)."""
         found = self.table.get(crossing, {}).get(direction)
         if found is None:
-            default = Span(DEFAULT_WEEKDAY, DEFAULT_SOURCE, assumed=True)
-            return dict.fromkeys(DAY_TYPES, default)
+            weekend = {
+                kind: weekend_span(kind, DEFAULT_SPAN, self.weekend) for kind in ("saturday", "sunday")
+            }
+            return {"weekday": DEFAULT_SPAN, **weekend}
         return found
 
     def is_open(self, crossing: str, local: datetime, direction: str = "northbound") -> bool:
@@ -559,8 +613,9 @@ class PortHours:
 
     def with_feed(self, feed_hours: dict[str, str]) -> PortHours:
         """A copy whose weekday hours are those of a live CBP feed's ``hours`` field, per
-        crossing, where it states them (not '24 hrs/day': :func:`feed_states`; the weekend
-        keeps its own, as with the stored feed)."""
+        crossing, where it states them (not '24 hrs/day': :func:`feed_states`), with the
+        assumed days that follow the weekdays made again (:func:`weekend_span`,
+        :func:`as_northbound`)."""
         table = {c: {d: dict(s) for d, s in dirs.items()} for c, dirs in self.table.items()}
         for crossing, text in feed_hours.items():
             hours = parse_hours(text)
@@ -570,6 +625,10 @@ class PortHours:
             if OBSERVED_SOURCE in north["weekday"].source:
                 continue  # CBP's commercial history beats the whole crossing's posted hours
             north["weekday"] = Span(hours, f"{FEED} feed (the --waits file): '{text}'")
+            for kind in ("saturday", "sunday"):
+                if north[kind].assumed:
+                    north[kind] = weekend_span(kind, north["weekday"], self.weekend)
+            as_northbound(table[crossing])
         return PortHours(table)
 
     def as_doc(self) -> dict:

@@ -234,7 +234,7 @@ class BorderWaitModel:
         (the first such weekday of the month in 2026)."""
         first = date(2026, month, 1)
         day = first + timedelta(days=(weekday - first.weekday()) % 7)
-        return self.hours_.spans(crossing)[day_kind(day)]
+        return self.hours_.regular(crossing, day_kind(day))
 
     def _cell(self, crossing: str, month: int, weekday: int, hour: int) -> tuple[bool, float, str]:
         is_open = self.regular_spans(crossing, month, weekday).is_open(hour * 60)
@@ -256,8 +256,8 @@ class BorderWaitModel:
         self, crossing: str, day: date, direction: str = "northbound", live: pd.DataFrame | None = None
     ) -> Span:
         """A crossing's hours on a local date with their source: ``direction`` 'northbound'
-        (CBP), 'southbound' (Mexican import customs) or 'mx_export' (Mexican export customs, what
-        a transfer crossing needs before the drayage leg)."""
+        (CBP's, within the Mexican export customs' where a Mexican source states those),
+        'southbound' (Mexican import customs) or 'mx_export' (Mexican export customs alone)."""
         return self.port_hours(live).span(crossing, day, direction)
 
     def predict_wait(
@@ -363,8 +363,8 @@ class BorderWaitModel:
 
     def _rates(self, crossing: str, month: int, direction: str) -> tuple[float, float, float] | None:
         trucks = self.volumes_.get(crossing, 0.0) / 365 * self.trucks_index(crossing, month)
-        spans = self.hours_.spans(crossing, direction)
         days = {"weekday": 5, "saturday": 1, "sunday": 1}
+        spans = {kind: self.hours_.regular(crossing, kind, direction) for kind in days}
         week_h = sum(sum(b - a for a, b in spans[kind].intervals) / 60 * n for kind, n in days.items())
         if trucks <= 0 or week_h <= 0:
             return None

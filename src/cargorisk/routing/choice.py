@@ -104,8 +104,9 @@ def alternatives(
     within the bound and no better by the objective than the recommended route (which the
     route pool, shared with lane scoring, decides). A route that a route ``shown`` beats on
     time, risk and cost together is passed over unless it is the first through a crossing no
-    route shown or picked takes (it may then be a fallback crossing:
-    :func:`~cargorisk.routing.compose.worth_showing`)."""
+    route shown or picked takes; it leaves again when a route not beaten takes that crossing.
+    So every beaten route picked is the one route of its crossing (a fallback crossing:
+    :func:`~cargorisk.routing.compose.label_fallbacks`)."""
     key = KEYS[objective]
     admitted = [r for r in extra if choice.admits(r) and key(r) >= key(choice.recommended)]
     crossings = {r.crossing for r in shown}
@@ -113,9 +114,12 @@ def alternatives(
     for route in sorted([*choice.within, *admitted], key=key):
         if len(picked) >= n:
             break
-        if dominated(route, shown) and route.crossing in crossings:  # no use, not even as a fallback
+        beaten = dominated(route, shown)
+        if beaten and route.crossing in crossings:  # no use, not even as a fallback
             continue
         if all(overlap(route, other) < OVERLAP_LIMIT for other in [*shown, *picked]):
+            if not beaten:  # a fallback through this crossing is no longer needed: its slot is free
+                picked = [p for p in picked if p.crossing != route.crossing or not dominated(p, shown)]
             picked.append(route)
             crossings.add(route.crossing)
     return picked

@@ -44,7 +44,7 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     chosen = decision.choice
     main = [chosen.recommended, chosen.fastest, chosen.safest]
     extra = extras.detours(router, decision) if shown.alternatives else []
-    alts = worth_showing(
+    alts = label_fallbacks(
         choice.alternatives(chosen, shown.alternatives, router.overlap, main, extra, shown.objective), main
     )
     front = choice.non_dominated([*main, *extras.pareto(router, decision)]) if shown.pareto else []
@@ -68,20 +68,14 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     )  # fmt: skip
 
 
-def worth_showing(alternatives: list[Route], main: list[Route]) -> list[Route]:
-    """The alternatives that no route of ``main`` (recommended, fastest, safest) beats on time,
-    risk and cost together, and those beaten that are the only route through their crossing
-    (labelled :data:`FALLBACK`)."""
-    out = []
+def label_fallbacks(alternatives: list[Route], main: list[Route]) -> list[Route]:
+    """The alternatives, those that a route of ``main`` (recommended, fastest, safest) beats on
+    time, risk and cost together labelled :data:`FALLBACK` (each is the plan's one route through
+    its crossing: :func:`~cargorisk.routing.choice.alternatives`)."""
     for route in alternatives:
-        if not choice.dominated(route, main):
-            out.append(route)
-            continue
-        others = [r for r in [*main, *alternatives] if r is not route and r.crossing == route.crossing]
-        if route.crossing is not None and not others:
+        if choice.dominated(route, main):
             route.label = FALLBACK
-            out.append(route)
-    return out
+    return alternatives
 
 
 def label(chosen: choice.Choice, alternatives: list[Route]) -> None:
