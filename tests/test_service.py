@@ -159,6 +159,7 @@ def test_places_ports_and_waits(client: TestClient) -> None:
         ),
         ("get", "/v1/border/waits", {"port": "Atlantis", "at": "2026-03-02T08:00-06:00"}, 404, "Atlantis"),
         ("get", "/v1/border/waits", {"port": "Laredo", "at": "yesterday"}, 400, "InputError"),
+        ("get", "/v1/border/waits", {"port": "Laredo", "at": "2026-03-08T02:30"}, 400, "does not exist"),
         ("get", "/v1/places", {}, 422, "q"),
     ],
 )

@@ -111,6 +111,20 @@ def test_a_local_time_the_clocks_skip_is_refused_everywhere(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: InputError: " + message) and err.count("\n") == 1
+    # an arrival at a port, in the port's zone (Roma: America/Chicago), is refused alike
+    args = [
+        "--data-dir",
+        str(trained.data_dir),
+        "border",
+        "waits",
+        "--port",
+        "Roma",
+        "--at",
+        "2026-03-08T02:30",
+    ]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: InputError: " + message) and err.count("\n") == 1
 
 
 def test_local_time_rules() -> None:

@@ -445,11 +445,15 @@ def to_local(when: datetime, time_zone: str) -> datetime:
 
 
 def arrival_time(text: str, time_zone: str) -> datetime:
-    """An arrival time at a port: ISO 8601, and without a UTC offset the port's local time."""
+    """An arrival time at a port: ISO 8601, and without a UTC offset the port's local time (a
+    time the clocks skip there is a one-line error, as for a departure: :func:`~cargorisk.
+    network.timezones.local_time`)."""
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
+    from cargorisk.network.timezones import local_time  # noqa: PLC0415
+
     when = parse_time(text)
-    return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo(time_zone))
+    return when if when.tzinfo is not None else local_time(when, ZoneInfo(time_zone))
 
 
 def parse_time(text: str) -> datetime:
