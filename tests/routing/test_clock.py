@@ -99,32 +99,14 @@ def test_a_local_time_the_clocks_skip_is_refused_everywhere(
     assert out["eta_local"][1].endswith("-06:00") and out["eta_zone"][1] == "America/Monterrey"
     assert out["port_arrival_local"][1].endswith("-05:00") and out["port_zone"][1] == "America/Chicago"
     monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
-    args = [
-        "--data-dir",
-        str(trained.data_dir),
-        "route",
-        "Dallas, TX",
-        "Saltillo",
-        "--depart",
-        "2026-03-08T02:30",
-    ]
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error: InputError: " + message) and err.count("\n") == 1
-    # an arrival at a port, in the port's zone (Roma: America/Chicago), is refused alike
-    args = [
-        "--data-dir",
-        str(trained.data_dir),
-        "border",
-        "waits",
-        "--port",
-        "Roma",
-        "--at",
-        "2026-03-08T02:30",
-    ]
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error: InputError: " + message) and err.count("\n") == 1
+    # a departure, and an arrival at a port in the port's zone (Roma: America/Chicago), alike
+    for command in (
+        ["route", "Dallas, TX", "Saltillo", "--depart", "2026-03-08T02:30"],
+        ["border", "waits", "--port", "Roma", "--at", "2026-03-08T02:30"],
+    ):
+        assert main(["--data-dir", str(trained.data_dir), *command]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: InputError: " + message) and err.count("\n") == 1, command
 
 
 def test_local_time_rules() -> None:

@@ -545,19 +545,17 @@ class PortHours:
             if len(self.memo) >= 100_000:  # keyed by date: keep the memory bounded
                 self.memo.clear()
             own = self.day_span(crossing, day, direction)
-            self.memo[key] = self.truck(
-                crossing, own, lambda: self.day_span(crossing, day, "mx_export"), direction
-            )
+            self.memo[key] = self.truck(own, lambda: self.day_span(crossing, day, "mx_export"), direction)
         return self.memo[key]
 
     def regular(self, crossing: str, kind: str, direction: str = "northbound") -> Span:
         """The span of ``crossing`` on a regular day of a kind ('weekday', 'saturday',
         'sunday'), as :meth:`span` gives it (heatmaps and the closure queue's rates)."""
         own = self.spans(crossing, direction)[kind]
-        return self.truck(crossing, own, lambda: self.spans(crossing, "mx_export")[kind], direction)
+        return self.truck(own, lambda: self.spans(crossing, "mx_export")[kind], direction)
 
     @staticmethod
-    def truck(crossing: str, own: Span, export: Callable[[], Span], direction: str) -> Span:
+    def truck(own: Span, export: Callable[[], Span], direction: str) -> Span:
         """The hours a truck crosses in ``direction``: a northbound truck clears the Mexican
         export customs too, so CBP's ``own`` hours are cut to ``export()``'s where a Mexican
         source states those (:func:`both_open`; a row of both countries' authorities states the
@@ -598,13 +596,12 @@ class PortHours:
 
     def spans(self, crossing: str, direction: str = "northbound") -> dict[str, Span]:
         """Every span of a crossing and direction; for a crossing the table does not know, the
-        default weekdays and weekend (:func:`weekend_span`)."""
+        defaults (:func:`fill_defaults`)."""
         found = self.table.get(crossing, {}).get(direction)
         if found is None:
-            weekend = {
-                kind: weekend_span(kind, DEFAULT_SPAN, self.weekend) for kind in ("saturday", "sunday")
-            }
-            return {"weekday": DEFAULT_SPAN, **weekend}
+            unknown: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
+            fill_defaults(unknown, self.weekend)
+            return unknown[direction]
         return found
 
     def is_open(self, crossing: str, local: datetime, direction: str = "northbound") -> bool:
@@ -614,8 +611,7 @@ class PortHours:
     def with_feed(self, feed_hours: dict[str, str]) -> PortHours:
         """A copy whose weekday hours are those of a live CBP feed's ``hours`` field, per
         crossing, where it states them (not '24 hrs/day': :func:`feed_states`), with the
-        assumed days that follow the weekdays made again (:func:`weekend_span`,
-        :func:`as_northbound`)."""
+        assumed days that follow the weekdays made again (:func:`fill_defaults`)."""
         table = {c: {d: dict(s) for d, s in dirs.items()} for c, dirs in self.table.items()}
         for crossing, text in feed_hours.items():
             hours = parse_hours(text)
@@ -626,9 +622,9 @@ class PortHours:
                 continue  # CBP's commercial history beats the whole crossing's posted hours
             north["weekday"] = Span(hours, f"{FEED} feed (the --waits file): '{text}'")
             for kind in ("saturday", "sunday"):
-                if north[kind].assumed:
-                    north[kind] = weekend_span(kind, north["weekday"], self.weekend)
-            as_northbound(table[crossing])
+                if north[kind].assumed:  # it followed the old weekdays: made again below
+                    del north[kind]
+            fill_defaults(table[crossing], self.weekend)
         return PortHours(table)
 
     def as_doc(self) -> dict:
