@@ -285,8 +285,12 @@ class PathFinder:
         when priced (lane books)."""
         key = mask_key(keep & ~self.r.is_crossing)  # searches run on the roads only
         found: dict[bytes, PathSummary | CrossingPath] = {}
+        searched = set()
         for objective, price in self.profiles:
             value = (cargo if price is None else price) if objective == "balanced" else 0.0
+            if (objective, value) in searched:  # a cargo value equal to a fixed risk price
+                continue
+            searched.add((objective, value))
             for parts in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
                 path_key = b"".join(part.tobytes() for part in parts)  # the whole path's edges
                 if path_key not in found:
