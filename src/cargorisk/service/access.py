@@ -1,7 +1,7 @@
 """Every answer: a request id, the access log line, the metrics, security headers, and the
-keep-alive connection closed when this worker is busy (so that a client's next request may
-go to another worker: with keep-alive clients one worker otherwise keeps every connection it
-accepted first while the others idle)."""
+keep-alive connection closed when another worker is less busy (so that a client's next request
+may go there: with keep-alive clients one worker otherwise keeps every connection it accepted
+first while the others idle; :mod:`~cargorisk.service.balance`)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class Access:
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-Id"] = request_id
                 self.secure(scope["path"], headers)
-                if self.state.gate.loaded:  # type: ignore[attr-defined]
+                if self.state.gate.should_close():  # type: ignore[attr-defined]
                     headers["Connection"] = "close"
             await send(message)
 

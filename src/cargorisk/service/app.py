@@ -49,6 +49,7 @@ from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, ModelFileError
 from cargorisk.routing.router import Router, input_stamp
 from cargorisk.service.access import Access
+from cargorisk.service.balance import Depths
 from cargorisk.service.errors import add_error_handlers, error
 from cargorisk.service.guard import API_KEY_ENV, Guard
 from cargorisk.service.jobs import Jobs
@@ -87,7 +88,7 @@ def create_app(
     state.stamp = input_stamp(settings)  # the files loaded (readyz says when they change)
     state.states = load_table("mx_states", settings.processed_dir)
     state.ready = ready_record(settings, state.router)
-    state.gate = Gate(options)
+    state.gate = Gate(options, Depths.from_env())  # depths shared with sibling workers
     folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
     state.jobs = Jobs(
         folder, lambda book: score_book(state.router, book), state.gate,

@@ -27,6 +27,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cargorisk.errors import InputError
+from cargorisk.service.balance import Depths
 from cargorisk.service.errors import ClientGone, Deadline, Overloaded, error
 
 T = TypeVar("T")
@@ -163,8 +164,9 @@ class Gate:
     ``running`` and ``waiting`` are the queue depth the metrics report; ``idle`` is set while no
     request is running (lane jobs run in the background while it is)."""
 
-    def __init__(self, options: ServiceOptions) -> None:
+    def __init__(self, options: ServiceOptions, depths: Depths | None = None) -> None:
         self.options = options
+        self.depths = depths or Depths(None)  # shared with the sibling workers (cargorisk.service.balance)
         self.limiters: list[anyio.CapacityLimiter] = []  # made in the event loop (anyio needs one)
         self.running = 0
         self.waiting = 0
@@ -174,9 +176,19 @@ class Gate:
 
     @property
     def loaded(self) -> bool:
-        """Whether every slot is taken (a keep-alive connection is then closed after its answer,
-        so the client's next request may go to a less busy worker)."""
+        """Whether every slot is taken (a worker without siblings that share their load then
+        closes a keep-alive connection after its answer: :meth:`should_close`)."""
         return self.running + self.waiting >= self.options.slots
+
+    def should_close(self) -> bool:
+        """Whether to close a keep-alive connection after its answer: when a sibling worker has
+        fewer requests under way, or, without siblings, when :attr:`loaded`
+        (:mod:`~cargorisk.service.balance`)."""
+        return self.depths.should_close(self.running + self.waiting, self.loaded)
+
+    def publish(self) -> None:
+        """Share this worker's requests under way with its siblings."""
+        self.depths.publish(self.running + self.waiting)
 
     async def run(self, request: Request, work: Callable[[threading.Event], T]) -> T:
         """Run ``work(cancel)`` in a thread once a slot is free; ``cancel`` is set when the client
@@ -198,6 +210,7 @@ class Gate:
         finally:
             self.limiter.release_on_behalf_of(request)
             self.running -= 1
+            self.publish()
             if self.running == 0:
                 self.idle_since = time.monotonic()  # before the event: a waiting job reads it
                 self.idle.set()
@@ -208,6 +221,7 @@ class Gate:
             msg = f"this worker has {self.running + self.waiting} requests under way; retry shortly"
             raise Overloaded(msg, retry_after=self.retry_after())
         self.waiting += 1
+        self.publish()
         try:
             with anyio.fail_after(self.options.queue_wait_s):
                 acquired = await self.acquire_unless_gone(request)
@@ -216,9 +230,11 @@ class Gate:
             raise Overloaded(msg, retry_after=self.retry_after()) from None
         finally:
             self.waiting -= 1
+            self.publish()
         if not acquired:  # the client hung up in the queue: its place goes to the next
             raise ClientGone("the client hung up while its request waited")
         self.running += 1
+        self.publish()
         self.idle.clear()
 
     async def acquire_unless_gone(self, request: Request) -> bool:

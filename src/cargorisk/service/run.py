@@ -18,6 +18,7 @@ from cargorisk import __version__
 from cargorisk import errors as cargorisk_errors
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError
+from cargorisk.service.balance import WORKER_DIR_ENV
 from cargorisk.service.guard import API_KEY_ENV, check_host
 
 log = logging.getLogger("cargorisk.service")
@@ -49,8 +50,12 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
     os.environ["CARGORISK_MODELS_DIR"] = str(settings.models_dir)
     preflight(settings)
     announce(host, port, key, workers)
-    with tempfile.TemporaryDirectory(prefix="cargorisk-metrics-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="cargorisk-metrics-") as folder,
+        tempfile.TemporaryDirectory(prefix="cargorisk-workers-") as depths,
+    ):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # one scrape adds up every worker
+        os.environ[WORKER_DIR_ENV] = depths  # each worker's requests under way (service.balance)
         uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
 
 
