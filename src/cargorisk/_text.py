@@ -14,6 +14,11 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text).split())
 
 
-# words people abbreviate in Mexican place names (Cd. Juárez, Nvo. Laredo, Gral. Escobedo)
+# words people abbreviate in place names (Cd. Juárez, Nvo. Laredo, Gral. Escobedo, St. Louis)
 WORD_ABBREVIATIONS = {"cd": "ciudad", "nvo": "nuevo", "nva": "nueva", "gral": "general", "sta": "santa",
-                      "sto": "santo", "sn": "san", "ft": "fort", "mt": "mount"}  # fmt: skip
+                      "sto": "santo", "sn": "san", "ft": "fort", "mt": "mount", "st": "saint"}  # fmt: skip
+
+
+def expand(key: str) -> str:
+    """A normalised key with abbreviated words written out: 'nvo laredo' -> 'nuevo laredo'."""
+    return " ".join(WORD_ABBREVIATIONS.get(w, w) for w in key.split())

@@ -77,11 +77,38 @@ def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
         ("Denver", "Denver, Colorado"),
         ("Seattle WA", "Seattle, Washington"),
         ("Washington DC", "Washington, District of Columbia"),
+        # as TMS exports write them: a country, a postal code, 'Saint' for 'St.'
+        ("Monterrey, Mexico", "Monterrey, Nuevo León"),
+        ("Laredo, Texas, USA", "Laredo, Texas"),
+        ("Laredo TX USA", "Laredo, Texas"),
+        ("Saltillo, Coah., México", "Saltillo, Coahuila"),
+        ("Mexico City, Mexico", "Ciudad de México, Ciudad de México"),
+        ("Toluca, México", "Toluca, Estado de México"),  # a state before a country
+        ("El Paso TX 79901", "El Paso, Texas"),
+        ("Laredo, TX 78045-1234", "Laredo, Texas"),
+        ("Monterrey, NL C.P. 64000, México", "Monterrey, Nuevo León"),
+        ("Saint Louis", "St. Louis, Missouri"),
+        ("ST LOUIS MO", "St. Louis, Missouri"),
     ],
 )
 def test_names_as_people_type_them(national_gazetteer: Gazetteer, typed: str, expected: str) -> None:
     place = national_gazetteer.resolve(typed)
     assert place.name == expected and place.snap_km < 10
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Laredo, Mexico",  # Laredo is in Texas: a country keeps its own places, it does not guess
+        "Dallas, MX",
+        "Mexico",  # a country alone is not a place
+        "USA",
+        "78040",  # a postal code alone says no place on this network
+    ],
+)
+def test_a_country_or_postal_code_is_not_a_place(national_gazetteer: Gazetteer, typed: str) -> None:
+    with pytest.raises(PlaceNotFound):
+        national_gazetteer.resolve(typed)
 
 
 def test_the_50_largest_us_metros_are_places(national_gazetteer: Gazetteer) -> None:

@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 
-from cargorisk._text import WORD_ABBREVIATIONS, normalise
+from cargorisk._text import expand, normalise
 from cargorisk.errors import InputError, PlaceNotFound
 
 # Other names of each crossing (the graph's bridge name is the key). CBP feed names and port
@@ -134,7 +134,7 @@ PAIR = re.compile(r"\s*[-\u2013/]\s*|\s+(?:to|y|and)\s+")
 
 def name_key(text: str) -> str:
     """Normalised words with Mexican abbreviations spelled out ('Cd. Juárez' -> 'ciudad juarez')."""
-    return " ".join(WORD_ABBREVIATIONS.get(w, w) for w in normalise(text).split())
+    return expand(normalise(text))
 
 
 def bare_key(key: str) -> str:

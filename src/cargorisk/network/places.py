@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cargorisk._text import WORD_ABBREVIATIONS, normalise
+from cargorisk._text import expand, normalise
 from cargorisk.errors import AmbiguousPlace, InputError, OffNetworkError, PlaceNotFound
 
 if TYPE_CHECKING:
@@ -121,9 +121,29 @@ def state_keys(state: str) -> set[str]:
 STATE_WORDS = {k for state in STATE_ABBREVIATIONS for k in state_keys(state)}
 
 
-def expand(name: str) -> str:
-    """A normalised name with abbreviated words written out: 'nvo laredo' -> 'nuevo laredo'."""
-    return " ".join(WORD_ABBREVIATIONS.get(w, w) for w in name.split())
+# a country after the place, as TMS exports write it ('Monterrey, NL, Mexico', 'Laredo TX USA')
+COUNTRY_WORDS = {
+    **dict.fromkeys(["mexico", "mex", "mx", "estados unidos mexicanos"], "MX"),
+    **dict.fromkeys(
+        ["usa", "us", "united states", "united states of america", "eua", "eeuu", "ee uu", "estados unidos"],
+        "US",
+    ),
+}
+# a postal code after the place: a US ZIP (ZIP+4) or a Mexican código postal ('C.P. 64000')
+POSTAL_CODE = re.compile(r"[\s,]+(?:c\.?\s*p\.?\s*)?\d{5}(?:-\d{4})?\s*$", re.IGNORECASE)
+
+
+def split_country(text: str) -> tuple[str, str]:
+    """(the rest, country code) of ``text`` ending in a country, after a comma or as trailing
+    words ('Monterrey, Mexico' -> ('Monterrey', 'MX')); the code is '' when none."""
+    head, comma, last = text.rpartition(",")
+    if comma and normalise(last) in COUNTRY_WORDS:
+        return head, COUNTRY_WORDS[normalise(last)]
+    words = normalise(text).split()
+    for n in (4, 3, 2, 1):
+        if len(words) > n and " ".join(words[-n:]) in COUNTRY_WORDS:
+            return " ".join(words[:-n]), COUNTRY_WORDS[" ".join(words[-n:])]
+    return text, ""
 
 
 def split_state(text: str) -> tuple[str, str]:
@@ -262,6 +282,7 @@ class Gazetteer:
         key = normalise(cand.name)
         keys = {key, key.removeprefix("ciudad ").removeprefix("heroica ")}
         keys |= {normalise(a) for a in aliases or []}
+        keys |= {expand(k) for k in keys}  # 'St. Louis' found as 'Saint Louis' too
         for k in keys:
             self.index.setdefault(k, []).append(cand)
 
@@ -294,13 +315,25 @@ class Gazetteer:
 
     def lookup(self, text: str) -> list[Candidate]:
         """The candidates for a name (see :meth:`by_name`), the dominant one alone when there
-        is one: the whole text as a name first, then with trailing state words."""
+        is one: the whole text as a name first, then with trailing state words; a trailing
+        postal code is left out, and a trailing country that is not a state ('Monterrey,
+        Mexico', but 'Toluca, México' is in the Estado de México) keeps that country's places."""
+        text = POSTAL_CODE.sub("", text)
+        found = self.qualified(text)
+        name, country = split_country(text)
+        name = POSTAL_CODE.sub("", name)  # 'Monterrey, NL 64000, México'
+        return found or (self.qualified(name, country) if country and name.strip(" ,") else [])
+
+    def qualified(self, text: str, country: str = "") -> list[Candidate]:
+        """:meth:`lookup` of a name that may carry its state, in ``country`` when given."""
         for name, qualifier in dict.fromkeys([(text, ""), split_state(text)]):
             key = normalise(name)
             found = self.index.get(key) or self.index.get(expand(key), [])
             if qualifier.strip():
                 wanted = normalise(qualifier)
                 found = [c for c in found if wanted in state_keys(c.state)]
+            if country:
+                found = [c for c in found if self.country_of(c) == country]
             found = dedupe(found)
             if found:
                 on_network = [c for c in found if c.source in ("node", "place")]
@@ -324,12 +357,16 @@ class Gazetteer:
         for _, c in sorted(ranked, key=lambda item: item[0]):
             if c.label not in seen:
                 seen.add(c.label)
-                node_country = self.nodes[c.node].get("country") if c.node is not None else "MX"
-                country = c.country or node_country
-                out.append({"label": c.label, "name": c.name, "state": c.state, "country": country})
+                out.append(
+                    {"label": c.label, "name": c.name, "state": c.state, "country": self.country_of(c)}
+                )
             if len(out) == limit:
                 break
         return out
+
+    def country_of(self, cand: Candidate) -> str:
+        """'MX' or 'US': a candidate's own, else its node's (a municipality is Mexican)."""
+        return cand.country or (self.nodes[cand.node].get("country", "") if cand.node is not None else "MX")
 
     def not_found_message(self, text: str) -> str:
         close = difflib.get_close_matches(normalise(text.partition(",")[0]), self.index, n=3, cutoff=0.75)
