@@ -1,7 +1,8 @@
 """Every answer: a request id, the access log line, the metrics, security headers, and the
-keep-alive connection closed when another worker is less busy (so that a client's next request
-may go there: with keep-alive clients one worker otherwise keeps every connection it accepted
-first while the others idle; :mod:`~cargorisk.service.balance`)."""
+keep-alive connection closed when another worker is less busy, or, without sibling workers
+that share their load, when this one is busy (so that a client's next request may go elsewhere:
+with keep-alive clients one worker otherwise keeps every connection it accepted first while the
+others idle; :mod:`~cargorisk.service.balance`)."""
 
 from __future__ import annotations
 

@@ -173,22 +173,28 @@ class Gate:
         self.idle = threading.Event()
         self.idle_since = 0.0  # monotonic time the worker last became idle (lane jobs wait for quiet)
         self.idle.set()
+        self.publish()  # siblings see an idle worker from the start
+
+    @property
+    def depth(self) -> int:
+        """Requests under way here: running, or waiting for a slot."""
+        return self.running + self.waiting
 
     @property
     def loaded(self) -> bool:
         """Whether every slot is taken (a worker without siblings that share their load then
         closes a keep-alive connection after its answer: :meth:`should_close`)."""
-        return self.running + self.waiting >= self.options.slots
+        return self.depth >= self.options.slots
 
     def should_close(self) -> bool:
         """Whether to close a keep-alive connection after its answer: when a sibling worker has
         fewer requests under way, or, without siblings, when :attr:`loaded`
         (:mod:`~cargorisk.service.balance`)."""
-        return self.depths.should_close(self.running + self.waiting, self.loaded)
+        return self.depths.should_close(self.depth, self.loaded)
 
     def publish(self) -> None:
         """Share this worker's requests under way with its siblings."""
-        self.depths.publish(self.running + self.waiting)
+        self.depths.publish(self.depth)
 
     async def run(self, request: Request, work: Callable[[threading.Event], T]) -> T:
         """Run ``work(cancel)`` in a thread once a slot is free; ``cancel`` is set when the client
@@ -218,10 +224,11 @@ class Gate:
     async def admit(self, request: Request) -> None:
         """Wait for a slot (bounded queue, bounded wait)."""
         if self.waiting >= self.options.queue:
-            msg = f"this worker has {self.running + self.waiting} requests under way; retry shortly"
+            msg = f"this worker has {self.depth} requests under way; retry shortly"
             raise Overloaded(msg, retry_after=self.retry_after())
         self.waiting += 1
         self.publish()
+        acquired = False
         try:
             with anyio.fail_after(self.options.queue_wait_s):
                 acquired = await self.acquire_unless_gone(request)
@@ -230,11 +237,12 @@ class Gate:
             raise Overloaded(msg, retry_after=self.retry_after()) from None
         finally:
             self.waiting -= 1
-            self.publish()
+            if acquired:
+                self.running += 1  # from the queue to a slot: the same depth
+            else:
+                self.publish()
         if not acquired:  # the client hung up in the queue: its place goes to the next
             raise ClientGone("the client hung up while its request waited")
-        self.running += 1
-        self.publish()
         self.idle.clear()
 
     async def acquire_unless_gone(self, request: Request) -> bool:
@@ -291,7 +299,7 @@ class Gate:
 
     def retry_after(self) -> int:
         """Seconds a client should wait: about the time the queue takes to drain (1 s a slot)."""
-        return max(1, math.ceil((self.running + self.waiting) / self.options.slots))
+        return max(1, math.ceil(self.depth / self.options.slots))
 
 
 async def watch(request: Request, cancel: threading.Event, deadline: float) -> None:

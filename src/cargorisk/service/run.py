@@ -42,6 +42,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
         "log_config": log_config(quiet), "log_level": "warning" if quiet else "info",
     }  # fmt: skip
     if workers <= 1:
+        os.environ.pop(WORKER_DIR_ENV, None)  # alone: no siblings to share its load with
         app = create_app(settings)
         announce(host, port, key, workers)
         uvicorn.run(app, **common)
@@ -56,7 +57,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
     ):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # one scrape adds up every worker
         os.environ[WORKER_DIR_ENV] = depths  # each worker's requests under way (service.balance)
-        uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
+        try:
+            uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
+        finally:
+            os.environ.pop(WORKER_DIR_ENV, None)  # the folder goes with this block
 
 
 def announce(host: str, port: int, key: str | None, workers: int) -> None:
