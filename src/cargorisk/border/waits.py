@@ -457,11 +457,17 @@ def arrival_time(text: str, time_zone: str) -> datetime:
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an ISO 8601 timestamp with offset ('2026-03-02T08:00-06:00'); one-line errors."""
+    """Parse an ISO 8601 timestamp, with or without a UTC offset ('2026-03-02T08:00-06:00',
+    '2026-03-02 08:00'); one-line errors (a date written with slashes is refused: 03/02/2026
+    is 2 March to a US dispatcher and 3 February to a Mexican one)."""
     try:
         when = datetime.fromisoformat(str(text).strip())
     except ValueError:
-        msg = f"cannot read time {text!r}; use ISO 8601 with a UTC offset, e.g. 2026-03-02T08:00-06:00"
+        slashes = " (day and month written with slashes are ambiguous)" if "/" in str(text) else ""
+        msg = (
+            f"cannot read time {text!r}{slashes}; use ISO 8601, year first: 2026-03-02T08:00 "
+            "(local time) or 2026-03-02T08:00-06:00"
+        )
         raise InputError(msg) from None
     return check_time(when)
 
