@@ -12,6 +12,7 @@ import cargorisk
 from cargorisk.errors import InputError
 from cargorisk.risk.cargo import CARGO_TYPES, cargo_type, combined_shape, multiplier
 from cargorisk.routing import Router
+from cargorisk.routing.costs import check_cargo_value
 
 DEPART = "2026-03-02T06:00-06:00"
 
@@ -31,6 +32,31 @@ def test_names_are_forgiving_and_unknown_ones_are_one_line_errors() -> None:
     assert cargo_type(None) == cargo_type(float("nan")) == cargo_type("") == "general"
     with pytest.raises(InputError, match=r"'gold' is not one of .*pharma"):
         cargo_type("gold")
+    # labels as a TMS export writes them
+    assert cargo_type("Food & Beverage") == cargo_type("food and beverages") == "food_beverage"
+    assert cargo_type("Pharmaceuticals") == "pharma" and cargo_type("General Freight") == "general"
+    assert cargo_type("Building and industrial materials") == "building_industrial"
+    assert cargo_type("electronic") == "electronics"
+
+
+@pytest.mark.parametrize(
+    ("text", "usd"),
+    [("250,000", 250_000), ("$250,000.00", 250_000), ("USD 1,250,000.50", 1_250_000.5), ("US$ 75000", 75_000),
+     ("250000 USD", 250_000), (" 1e6 ", 1e6)],
+)  # fmt: skip
+def test_cargo_values_as_spreadsheets_write_them(text: str, usd: float) -> None:
+    assert check_cargo_value(text) == usd
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("MXN 5,000,000", "not in USD"), ("5,000,000 pesos", "not in USD"), ("$5,000,000 M.N.", "not in USD"),
+     ("250.000,00", "not a number"), ("12,34,567", "not a number"), ("250k", "not a number"),
+     ("$20,000,000,000", r"'\$20,000,000,000' must be an amount of USD from 0")],
+)  # fmt: skip
+def test_cargo_values_in_pesos_or_unclear_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        check_cargo_value(text)
 
 
 def test_combined_shape_is_the_variance_of_the_product() -> None:

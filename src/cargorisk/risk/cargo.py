@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cargorisk._text import normalise
 from cargorisk.errors import InputError
 
 GENERAL = "general"
@@ -80,17 +81,30 @@ def multiplier(name: str) -> float:
     return (c.theft_pct / _THEFT_TOTAL) / (c.trips_pct / _TRIPS_TOTAL)
 
 
+def type_key(text: str) -> str:
+    """A cargo type's name or label as a key: case, accents, punctuation, '&' for 'and' and a
+    plural's last 's' ignored ('Food & Beverage' and 'food and beverages' -> 'food_and_beverage')."""
+    words = normalise(str(text).replace("&", " and ").replace("_", " ")).split()
+    return "_".join(w.removesuffix("s") if len(w) > 3 else w for w in words)
+
+
+# every way a type may be named: its name, its label, and general freight's
+TYPE_NAMES = {
+    **{type_key(key): c.name for c in CARGO_TYPES.values() for key in (c.name, c.label)},
+    **dict.fromkeys([type_key(GENERAL), type_key("general freight"), ""], GENERAL),
+}
+
+
 def cargo_type(text: object) -> str:
-    """The cargo type named by ``text`` (case, spaces and hyphens ignored; empty is general)."""
+    """The cargo type named by ``text``: its name or label (case, spaces, hyphens, '&' and
+    plurals ignored: 'Food & Beverage', 'pharmaceuticals', 'auto-parts'); empty is general."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return GENERAL
-    key = str(text).strip().lower().replace("-", "_").replace(" ", "_")
-    if key in ("", GENERAL):
-        return GENERAL
-    if key not in CARGO_TYPES:
+    found = TYPE_NAMES.get(type_key(str(text)))
+    if found is None:
         msg = f"cargo type {str(text)!r} is not one of {[GENERAL, *CARGO_TYPES]}"
         raise InputError(msg)
-    return key
+    return found
 
 
 def combined_shape(scale_shape: float, cargo_shape: float) -> float:

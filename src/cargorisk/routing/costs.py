@@ -18,6 +18,7 @@ than P/2 in relative terms). Breaks, rests and waits are added when a found path
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,16 +115,21 @@ class CostModel:
 
 
 MAX_CARGO_USD = 1e10  # above any truck load: a larger value is a typo or an attack
+# an amount as spreadsheets and TMS exports write it: '250,000', '$250,000.00', 'USD 250,000'
+USD_TEXT = re.compile(r"(?:US\$|USD|\$)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:USD)?", re.IGNORECASE)
+OTHER_CURRENCY = re.compile(r"MXN|MX\$|M\.?N\.?\b|PESOS?\b|EUR|€|CAD", re.IGNORECASE)
 
 
-def check_cargo_value(value: float) -> float:
-    """A cargo value in USD: a finite number from 0 to :data:`MAX_CARGO_USD` (a boolean is
-    not a number here, whatever Python says)."""
+def check_cargo_value(value: float | str) -> float:
+    """A cargo value in USD: a finite number from 0 to :data:`MAX_CARGO_USD`, or text such as
+    '250,000', '$250,000.00' or 'USD 250,000' (a boolean is not a number here, whatever Python
+    says; an amount in pesos or another currency is refused, not converted)."""
     if isinstance(value, bool | np.bool_):
         msg = f"cargo value {shown(value)} is not a number of USD"
         raise InputError(msg)
+    text = usd_text(value) if isinstance(value, str) else value  # its own error for pesos
     try:
-        number = float(value)
+        number = float(text)
     except (TypeError, ValueError, OverflowError):
         msg = f"cargo value {shown(value)} is not a number of USD"
         raise InputError(msg) from None
@@ -131,3 +137,13 @@ def check_cargo_value(value: float) -> float:
         msg = f"cargo value {shown(value)} must be an amount of USD from 0 to {MAX_CARGO_USD:,.0f}"
         raise InputError(msg)
     return number
+
+
+def usd_text(text: str) -> str:
+    """The number in an amount of USD written as text ('$250,000.00' -> '250000.00'); other
+    text as it is (``float`` reads '1e6' and refuses the rest)."""
+    if OTHER_CURRENCY.search(text):
+        msg = f"cargo value {text!r} is not in USD; give the value in US dollars"
+        raise InputError(msg)
+    found = USD_TEXT.fullmatch(text.strip())
+    return found.group(1).replace(",", "") + (found.group(2) or "") if found else text
