@@ -233,6 +233,21 @@ def test_enumerations_ignore_case_and_spaces(router: Router) -> None:
     assert list(out["cargo_type"]) == ["pharma", "food_beverage", "general"]
 
 
+def test_a_tms_export_scores_as_the_plain_book(router: Router) -> None:
+    """Places with a country and a postal code, amounts with separators and a dollar sign, types
+    by their label and a space before the time score as the plain row does."""
+    plain = {"origin": "Monterrey, NL", "destination": "Dallas, TX", "depart": "2026-03-02T06:00",
+             "cargo_value": "250000", "cargo_type": "food_beverage"}  # fmt: skip
+    export = {"origin": "Monterrey, N.L. C.P. 64000, México", "destination": "Dallas, TX 75201, USA",
+              "depart": "2026-03-02 06:00", "cargo_value": "$250,000.00",
+              "cargo_type": "Food & Beverage"}  # fmt: skip
+    lanes = pd.DataFrame([{"lane_id": "plain", **plain}, {"lane_id": "export", **export}])
+    out = cargorisk.score_lanes(lanes, router).set_index("lane_id")
+    assert list(out["status"]) == ["ok", "ok"], list(out["error"])
+    scores = ["origin_name", "destination_name", "cargo_value_usd", "cargo_type", "cost_usd", "eta_local"]
+    assert out.loc["export", scores].tolist() == out.loc["plain", scores].tolist()
+
+
 def test_output_carries_the_input_and_reads_at_a_glance(trained: Settings, tmp_path: Path) -> None:
     """Every input column comes through (renamed where an output column has its name), so the
     output joins back and can be scored again; CSV figures are rounded, Parquet keeps full
