@@ -281,7 +281,7 @@ def test_bad_port_and_time(border) -> None:
         model.predict_wait("World Trade Bridge", datetime(2026, 3, 2, 8), "America/Chicago")
     with pytest.raises(InputError, match="cannot read time 'soon'; use ISO 8601, year first"):
         parse_time("soon")
-    with pytest.raises(InputError, match=r"'03/02/2026 06:00' \(day and month written with slashes are"):
+    with pytest.raises(InputError, match=r"'03/02/2026 06:00' \(a date with the day and month first is"):
         parse_time("03/02/2026 06:00")  # 2 March in Texas, 3 February in Nuevo León: never guessed
     assert parse_time("2026-03-02 06:00") == datetime(2026, 3, 2, 6)  # a TMS export's space, no offset
 

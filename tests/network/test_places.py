@@ -83,7 +83,8 @@ def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
         ("Laredo TX USA", "Laredo, Texas"),
         ("Saltillo, Coah., México", "Saltillo, Coahuila"),
         ("Mexico City, Mexico", "Ciudad de México, Ciudad de México"),
-        ("Toluca, México", "Toluca, Estado de México"),  # a state before a country
+        ("Toluca, México", "Toluca, Estado de México"),  # the state and the country agree
+        ("La Paz, Mexico", "La Paz, Baja California Sur"),  # the city on the network, as 'La Paz' alone
         ("El Paso TX 79901", "El Paso, Texas"),
         ("Laredo, TX 78045-1234", "Laredo, Texas"),
         ("Monterrey, NL C.P. 64000, México", "Monterrey, Nuevo León"),
@@ -94,6 +95,16 @@ def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
 def test_names_as_people_type_them(national_gazetteer: Gazetteer, typed: str, expected: str) -> None:
     place = national_gazetteer.resolve(typed)
     assert place.name == expected and place.snap_km < 10
+
+
+def test_mexico_after_a_name_is_the_country_or_the_state(national_gazetteer: Gazetteer) -> None:
+    """'México' is the country and a state's name: both readings are weighed together, so a
+    town of the Estado de México does not win silently over places of the same name elsewhere."""
+    with pytest.raises(AmbiguousPlace, match=r"'Morelos, Mexico' matches 5 places: .*Morelos, Zacatecas"):
+        national_gazetteer.resolve("Morelos, Mexico")
+    with pytest.raises(AmbiguousPlace, match="Metepec, Estado de México; Metepec, Hidalgo"):
+        national_gazetteer.resolve("Metepec, MEX")
+    assert national_gazetteer.resolve("Metepec, Edomex").name == "Metepec, Estado de México"
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,8 @@ def test_names_are_forgiving_and_unknown_ones_are_one_line_errors() -> None:
     assert cargo_type("Pharmaceuticals") == "pharma" and cargo_type("General Freight") == "general"
     assert cargo_type("Building and industrial materials") == "building_industrial"
     assert cargo_type("electronic") == "electronics"
+    with pytest.raises(InputError, match="cargo type '\\?' is not one of"):
+        cargo_type("?")  # punctuation only: not general freight
 
 
 @pytest.mark.parametrize(
@@ -50,10 +52,17 @@ def test_cargo_values_as_spreadsheets_write_them(text: str, usd: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("MXN 5,000,000", "not in USD"), ("5,000,000 pesos", "not in USD"), ("$5,000,000 M.N.", "not in USD"),
-     ("250.000,00", "not a number"), ("12,34,567", "not a number"), ("250k", "not a number"),
-     ("$20,000,000,000", r"'\$20,000,000,000' must be an amount of USD from 0")],
-)  # fmt: skip
+    [
+        ("MXN 5,000,000", "not in USD"),
+        ("5,000,000 pesos", "not in USD"),
+        ("$5,000,000 M.N.", "not in USD"),
+        ("250.000,00", "unclear"),
+        ("250.000", r"unclear \(a dot between thousands\?\); write it as 250000"),
+        ("12,34,567", "not a number"),
+        ("250k", "not a number"),
+        ("$20,000,000,000", r"'\$20,000,000,000' must be an amount of USD from 0"),
+    ],
+)
 def test_cargo_values_in_pesos_or_unclear_are_refused(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         check_cargo_value(text)

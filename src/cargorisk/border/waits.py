@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import pickle
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -456,14 +457,18 @@ def arrival_time(text: str, time_zone: str) -> datetime:
     return when if when.tzinfo is not None else local_time(when, ZoneInfo(time_zone))
 
 
+DAY_FIRST = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")  # 03/02/2026, 02.03.2026, 02-03-26
+
+
 def parse_time(text: str) -> datetime:
     """Parse an ISO 8601 timestamp, with or without a UTC offset ('2026-03-02T08:00-06:00',
-    '2026-03-02 08:00'); one-line errors (a date written with slashes is refused: 03/02/2026
+    '2026-03-02 08:00'); one-line errors (a date with the year last is refused: 03/02/2026
     is 2 March to a US dispatcher and 3 February to a Mexican one)."""
     try:
         when = datetime.fromisoformat(str(text).strip())
     except ValueError:
-        slashes = " (day and month written with slashes are ambiguous)" if "/" in str(text) else ""
+        day_first = DAY_FIRST.search(str(text))
+        slashes = " (a date with the day and month first is ambiguous)" if day_first else ""
         msg = (
             f"cannot read time {text!r}{slashes}; use ISO 8601, year first: 2026-03-02T08:00 "
             "(local time) or 2026-03-02T08:00-06:00"

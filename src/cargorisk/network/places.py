@@ -129,6 +129,7 @@ COUNTRY_WORDS = {
         "US",
     ),
 }
+COUNTRY_STATE = "Estado de México"  # the state whose names ('México', 'Mex') are the country's too
 # a postal code after the place: a US ZIP (ZIP+4) or a Mexican código postal ('C.P. 64000')
 POSTAL_CODE = re.compile(r"[\s,]+(?:c\.?\s*p\.?\s*)?\d{5}(?:-\d{4})?\s*$", re.IGNORECASE)
 
@@ -315,17 +316,24 @@ class Gazetteer:
 
     def lookup(self, text: str) -> list[Candidate]:
         """The candidates for a name (see :meth:`by_name`), the dominant one alone when there
-        is one: the whole text as a name first, then with trailing state words; a trailing
-        postal code is left out, and a trailing country that is not a state ('Monterrey,
-        Mexico', but 'Toluca, México' is in the Estado de México) keeps that country's places."""
+        is one: the whole text as a name first, then with trailing state words. A trailing
+        postal code is left out; a trailing country keeps that country's places ('Monterrey,
+        Mexico'); 'México' or 'Mex' may also be the Estado de México, so then the places of
+        both readings are weighed together ('Toluca, México' is in the Estado de México, 'La
+        Paz, Mexico' the city on the network in Baja California Sur, not the town of that name
+        in the Estado de México, and 'Morelos, Mexico' is ambiguous)."""
         text = POSTAL_CODE.sub("", text)
-        found = self.qualified(text)
+        found = self.candidates(text)
         name, country = split_country(text)
         name = POSTAL_CODE.sub("", name)  # 'Monterrey, NL 64000, México'
-        return found or (self.qualified(name, country) if country and name.strip(" ,") else [])
+        if country and name.strip(" ,") and (not found or all(c.state == COUNTRY_STATE for c in found)):
+            found = dedupe(found + self.candidates(name, country))
+        on_network = [c for c in found if c.source in ("node", "place")]
+        return on_network if len(on_network) == 1 else found
 
-    def qualified(self, text: str, country: str = "") -> list[Candidate]:
-        """:meth:`lookup` of a name that may carry its state, in ``country`` when given."""
+    def candidates(self, text: str, country: str = "") -> list[Candidate]:
+        """The places a name may be, that may carry its state, in ``country`` when given: the
+        whole text as a name first, then with trailing state words."""
         for name, qualifier in dict.fromkeys([(text, ""), split_state(text)]):
             key = normalise(name)
             found = self.index.get(key) or self.index.get(expand(key), [])
@@ -334,10 +342,8 @@ class Gazetteer:
                 found = [c for c in found if wanted in state_keys(c.state)]
             if country:
                 found = [c for c in found if self.country_of(c) == country]
-            found = dedupe(found)
             if found:
-                on_network = [c for c in found if c.source in ("node", "place")]
-                return on_network if len(on_network) == 1 else found
+                return dedupe(found)
         return []
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:

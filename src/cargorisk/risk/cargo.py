@@ -91,16 +91,16 @@ def type_key(text: str) -> str:
 # every way a type may be named: its name, its label, and general freight's
 TYPE_NAMES = {
     **{type_key(key): c.name for c in CARGO_TYPES.values() for key in (c.name, c.label)},
-    **dict.fromkeys([type_key(GENERAL), type_key("general freight"), ""], GENERAL),
+    **dict.fromkeys([type_key(GENERAL), type_key("general freight")], GENERAL),
 }
 
 
 def cargo_type(text: object) -> str:
     """The cargo type named by ``text``: its name or label (case, spaces, hyphens, '&' and
     plurals ignored: 'Food & Beverage', 'pharmaceuticals', 'auto-parts'); empty is general."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return GENERAL
-    found = TYPE_NAMES.get(type_key(str(text)))
+    found = TYPE_NAMES.get(type_key(str(text)))  # text of punctuation only ('?') is no type
     if found is None:
         msg = f"cargo type {str(text)!r} is not one of {[GENERAL, *CARGO_TYPES]}"
         raise InputError(msg)

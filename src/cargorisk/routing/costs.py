@@ -118,6 +118,8 @@ MAX_CARGO_USD = 1e10  # above any truck load: a larger value is a typo or an att
 # an amount as spreadsheets and TMS exports write it: '250,000', '$250,000.00', 'USD 250,000'
 USD_TEXT = re.compile(r"(?:US\$|USD|\$)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:USD)?", re.IGNORECASE)
 OTHER_CURRENCY = re.compile(r"MXN|MX\$|M\.?N\.?\b|PESOS?\b|EUR|€|CAD", re.IGNORECASE)
+DOT_THOUSANDS = re.compile(r"(?:US\$|USD|\$)?\s*\d{1,3}(?:\.\d{3})+(?:,\d+)?\s*(?:USD)?", re.IGNORECASE)
+WRITE_USD = "write it as 250000 or $250,000.00"
 
 
 def check_cargo_value(value: float | str) -> float:
@@ -131,7 +133,7 @@ def check_cargo_value(value: float | str) -> float:
     try:
         number = float(text)
     except (TypeError, ValueError, OverflowError):
-        msg = f"cargo value {shown(value)} is not a number of USD"
+        msg = f"cargo value {shown(value)} is not a number of USD; {WRITE_USD}"
         raise InputError(msg) from None
     if not (np.isfinite(number) and 0 <= number <= MAX_CARGO_USD):
         msg = f"cargo value {shown(value)} must be an amount of USD from 0 to {MAX_CARGO_USD:,.0f}"
@@ -144,6 +146,9 @@ def usd_text(text: str) -> str:
     text as it is (``float`` reads '1e6' and refuses the rest)."""
     if OTHER_CURRENCY.search(text):
         msg = f"cargo value {text!r} is not in USD; give the value in US dollars"
+        raise InputError(msg)
+    if DOT_THOUSANDS.fullmatch(text.strip()):  # '250.000': 250 thousand or 250? never guessed
+        msg = f"cargo value {text!r} is unclear (a dot between thousands?); {WRITE_USD}"
         raise InputError(msg)
     found = USD_TEXT.fullmatch(text.strip())
     return found.group(1).replace(",", "") + (found.group(2) or "") if found else text
