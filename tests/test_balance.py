@@ -142,11 +142,14 @@ def test_serve_shares_depths_between_several_workers_only(
         found.append(bool(folder) and Path(str(folder)).is_dir())
 
     for name in ("CARGORISK_DATA_DIR", "CARGORISK_MODELS_DIR", "PROMETHEUS_MULTIPROC_DIR"):
-        monkeypatch.delenv(name, raising=False)  # serve sets them for its workers; restored after
+        monkeypatch.setenv(name, "")  # serve sets them for its workers: recorded, so restored after
+        monkeypatch.delenv(name)
     monkeypatch.setenv(WORKER_DIR_ENV, str(tmp_path))  # inherited: one worker drops it
     monkeypatch.setattr(uvicorn, "run", record)
     monkeypatch.setattr(service_run, "preflight", lambda settings: None)
     monkeypatch.setattr(service_app, "create_app", lambda settings: None)
     service_run.serve(trained, "127.0.0.1", 8999, workers, quiet=True)
     assert found == [workers > 1]
-    assert WORKER_DIR_ENV not in os.environ  # the folder is gone with the server
+    # after the workers, what was there before their folders (one worker dropped the inherited one)
+    assert os.environ.get(WORKER_DIR_ENV) == (str(tmp_path) if workers > 1 else None)
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ

@@ -8,11 +8,13 @@ and exit status 1, never a loop of dying workers; the start-up line comes once l
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import multiprocessing
 import os
 import tempfile
+from collections.abc import Iterator
 
 from cargorisk import __version__
 from cargorisk import errors as cargorisk_errors
@@ -54,13 +56,26 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
     with (
         tempfile.TemporaryDirectory(prefix="cargorisk-metrics-") as folder,
         tempfile.TemporaryDirectory(prefix="cargorisk-workers-") as depths,
-    ):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # one scrape adds up every worker
-        os.environ[WORKER_DIR_ENV] = depths  # each worker's requests under way (service.balance)
-        try:
-            uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
-        finally:
-            os.environ.pop(WORKER_DIR_ENV, None)  # the folder goes with this block
+        environment({"PROMETHEUS_MULTIPROC_DIR": folder, WORKER_DIR_ENV: depths}),
+    ):  # one scrape adds up every worker; each worker's requests under way (service.balance)
+        uvicorn.run("cargorisk.service:create_app", factory=True, workers=workers, **common)
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the workers, and put back what was there after them (the
+    folders they name are gone by then: an app made afterwards in this process must not look
+    for them)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def announce(host: str, port: int, key: str | None, workers: int) -> None:
