@@ -467,10 +467,9 @@ def parse_time(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(str(text).strip())
     except ValueError:
-        day_first = DAY_FIRST.search(str(text))
-        slashes = " (a date with the day and month first is ambiguous)" if day_first else ""
+        note = " (a date with the day and month first is ambiguous)" if DAY_FIRST.search(str(text)) else ""
         msg = (
-            f"cannot read time {text!r}{slashes}; use ISO 8601, year first: 2026-03-02T08:00 "
+            f"cannot read time {text!r}{note}; use ISO 8601, year first: 2026-03-02T08:00 "
             "(local time) or 2026-03-02T08:00-06:00"
         )
         raise InputError(msg) from None

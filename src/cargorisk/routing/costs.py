@@ -116,9 +116,10 @@ class CostModel:
 
 MAX_CARGO_USD = 1e10  # above any truck load: a larger value is a typo or an attack
 # an amount as spreadsheets and TMS exports write it: '250,000', '$250,000.00', 'USD 250,000'
-USD_TEXT = re.compile(r"(?:US\$|USD|\$)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(?:USD)?", re.IGNORECASE)
+USD_MARKS = re.compile(r"\s*(?:US\$|USD|\$)?\s*(.*?)\s*(?:USD)?\s*", re.IGNORECASE)  # around the number
+COMMA_THOUSANDS = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 OTHER_CURRENCY = re.compile(r"MXN|MX\$|M\.?N\.?\b|PESOS?\b|EUR|€|CAD", re.IGNORECASE)
-DOT_THOUSANDS = re.compile(r"(?:US\$|USD|\$)?\s*\d{1,3}(?:\.\d{3})+(?:,\d+)?\s*(?:USD)?", re.IGNORECASE)
 WRITE_USD = "write it as 250000 or $250,000.00"
 
 
@@ -147,8 +148,9 @@ def usd_text(text: str) -> str:
     if OTHER_CURRENCY.search(text):
         msg = f"cargo value {text!r} is not in USD; give the value in US dollars"
         raise InputError(msg)
-    if DOT_THOUSANDS.fullmatch(text.strip()):  # '250.000': 250 thousand or 250? never guessed
+    number = USD_MARKS.fullmatch(text).group(1)  # type: ignore[union-attr]  (it matches any text)
+    if DOT_THOUSANDS.fullmatch(number):  # '250.000': 250 thousand or 250? never guessed
         msg = f"cargo value {text!r} is unclear (a dot between thousands?); {WRITE_USD}"
         raise InputError(msg)
-    found = USD_TEXT.fullmatch(text.strip())
+    found = COMMA_THOUSANDS.fullmatch(number)
     return found.group(1).replace(",", "") + (found.group(2) or "") if found else text

@@ -124,7 +124,7 @@ class Depths:
             if file.name not in self.siblings:
                 with contextlib.suppress(OSError):
                     self.siblings[file.name] = os.open(file, os.O_RDONLY)
-        for name in [n for n in self.siblings if n not in {f.name for f in files}]:
+        for name in set(self.siblings) - {f.name for f in files}:
             self.forget(name)
         for name, fd in list(self.siblings.items()):
             if not locked(fd):
