@@ -122,6 +122,33 @@ def test_rests_go_where_parking_is_safest_within_reach(router: Router) -> None:
     assert moved
 
 
+@pytest.mark.parametrize(
+    ("origin", "destination", "depart"),
+    [
+        ("Ramos Arizpe", "Minneapolis, MN", "2026-10-12T10:00-06:00"),
+        ("Hermosillo, Sonora", "Salt Lake City, UT", "2026-05-06T12:00-07:00"),
+    ],
+)
+def test_a_rest_placed_early_never_costs_a_rest_more(
+    router: Router, origin: str, destination: str, depart: str
+) -> None:
+    """Long US legs where resting 2 h early at safer parking, rest after rest, once left 0.9 h
+    to drive after the last 10 h and so needed a third (a route 10 h later, dearer and riskier):
+    on every path of the pool, rests placed early are as many as where the clock runs out, and
+    the route arrives at most a break later."""
+    a, b = router.places(origin, destination)
+    when = datetime.fromisoformat(depart)
+    decision = router.decide(a, b, depart=when, cargo=300_000, objective="balanced")
+    early = 0
+    for path in [p for p in decision.paths if p.place is not None]:
+        placed = router.price(path, when, 300_000, team=False)
+        clock = router.price(dataclasses.replace(path, place=None, clocks={}), when, 300_000, team=False)
+        early += any(a.rule.endswith(PLACED_NOTE) for a in placed.schedule)
+        assert len(rests_of(placed)) <= len(rests_of(clock))
+        assert placed.total_h <= clock.total_h + 0.5 + 1e-6
+    assert early  # rests were placed early on these lanes
+
+
 def rests_of(route: object) -> list:
     """The rests of a route's schedule, in order."""
     return [a for a in route.schedule if a.kind == "rest"]

@@ -210,6 +210,7 @@ LANES = [
     ("Tijuana", "Los Angeles, CA", "2026-11-01T01:30"),
     ("Dallas, TX", "Saltillo", "2026-03-07T23:00"),
     ("Chicago", "Guadalajara", "2026-03-02T06:00"),
+    ("Piedras Negras", "Austin, TX", "2026-05-07T08:00"),  # starts in the line: its origin is the crossing
 ]
 
 

@@ -190,6 +190,16 @@ def test_low_traffic_ports_only_when_asked(router: Router) -> None:
     assert "Lukeville*" in forced.summary()
 
 
+def test_no_route_shown_crosses_a_low_traffic_port_unless_asked(router: Router) -> None:
+    """The alternatives and the Pareto front search the crossings the pool did: Hermosillo -
+    Salt Lake City once showed a 'fallback crossing' through Lukeville (2 trucks a day) though
+    Mariposa gives a route."""
+    plan = router.plan("Hermosillo, Sonora", "Salt Lake City, UT", depart="2026-05-06T12:00", pareto=True)
+    shown = [plan.recommended, plan.fastest, plan.safest, *plan.alternatives, *plan.pareto]
+    assert len(plan.alternatives) >= 1
+    assert not [(r.label, r.crossing) for r in shown if r.low_traffic]
+
+
 def test_port_names_are_read_as_border_waits_reads_them(router: Router) -> None:
     colombia = router.plan(
         "Monterrey, NL", "Dallas, TX", depart=DEPART, via_port="Colombia Solidarity Bridge"

@@ -26,6 +26,7 @@ the crossing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -182,12 +183,18 @@ def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | Non
     """Where on the path a rest goes (:class:`~cargorisk.routing.schedule.Schedule`'s
     ``place``): among the ends of the edges within a window of driving positions, the one
     with the least hazard per hour parked, the latest of equals, when it is below the hazard
-    where the rest falls due; None without an exposure model."""
+    where the rest falls due; None without an exposure model. The window starts no earlier
+    than the driving left on the path after the rest allows: resting earlier leaves more to
+    drive after it, and it must fit in as many days (``day``: a day's driving) as from where the
+    rest falls due, or the early rest would cost a whole rest more (an audit found 10 h more on
+    3 of 14 long lanes)."""
     if not tables.active or not len(where.end_s):
         return None
     risk = tables.parked_per_h[where.head]
+    total = float(where.end_s[-1])
 
-    def place(lo: float, hi: float) -> float:
+    def place(lo: float, hi: float, day: float) -> float:
+        lo = max(lo, hi - spare_driving(total - hi, day))
         first = int(where.end_s.searchsorted(lo, side="left"))
         last = int(where.end_s.searchsorted(hi, side="right"))
         if last <= first:
@@ -198,6 +205,14 @@ def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | Non
         return float(where.end_s[best]) if risk[best] < due * (1 - 1e-9) else hi
 
     return place
+
+
+def spare_driving(left: float, day: float) -> float:
+    """How much more than ``left`` seconds of driving fits in the days ``left`` needs (0 when
+    nothing is left: a rest that falls due at the end is not taken)."""
+    if left <= 0:
+        return 0.0
+    return day * math.ceil(left / day - 1e-9) - left
 
 
 def least_hazard(tables: ExposureTables, where: PathExposure) -> float:

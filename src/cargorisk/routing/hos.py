@@ -139,6 +139,8 @@ def lines_at_the_border(activities: Sequence[object], planned: list[tuple[float,
     for a in activities:
         if a.kind == "line":
             side = next((c for pos, c in borders.items() if abs(pos - driven) <= tol), None)
+            if side is None and driven <= tol and planned and planned[0][1] != a.country:
+                side = a.country  # the route starts in the line: its origin is at the crossing
             if side != a.country:
                 where = f"{driven / H:.2f} h driven"
                 problems.append(

@@ -84,7 +84,7 @@ class Decision:
     cargo: float
     depart: datetime | None
     team: bool
-    keep: np.ndarray  # the edges the request's constraints allow
+    keep: np.ndarray  # the edges the pool was searched over: the constraints', less quiet crossings
 
 
 class Router:
@@ -416,6 +416,8 @@ class Router:
             paths = self.finder.pool(a.node, b.node, keep, cargo, depart, team, lazy=lazy)
             if paths:
                 notes.append("only crossings with little truck traffic give a route (flagged *)")
+        else:
+            keep = quiet  # the alternatives and the front use the crossings the pool did
         if not paths:
             raise self.no_route(a, b, constraints, cargo, depart, team)
         if lean:

@@ -73,10 +73,12 @@ TEAM_RULE = "team: the other driver rests in the sleeper berth (49 CFR 395.1(g))
 SEVERITY = {"break": 0, "rest": 1, "restart": 2}
 DRIVING = ("drive", "line")
 # a solo driver's rest may be taken up to this much driving before it falls due, where the truck
-# is safest parked (a dispatcher's planning reach, not a rule: resting early is always legal)
+# is safest parked (a dispatcher's planning reach, not a rule: resting early is always legal), and
+# never so early that the driving left after it needs one more day (:data:`RestPlacer`)
 REST_REACH = 2 * HOUR
 PLACED_NOTE = "; placed here: the lowest parked theft risk within 2 h of driving before it was due"
-RestPlacer = Callable[[float, float], float]
+# (earliest, due, a day's driving) -> where the rest goes, in driving seconds from the start
+RestPlacer = Callable[[float, float, float], float]
 STOPS = ("break", "rest", "restart", "driver change")  # the driver's own stops
 RESTS = ("rest", "restart")
 FRESH = -1e9  # off duty since long before the departure
@@ -329,7 +331,7 @@ class Schedule:
         if self.drivers[self.wheel].rest_left(country, self.elapsed) > room + EPS:
             return None  # a break falls due first
         due = self.driven + room
-        at = self.place(max(self.driven, due - REST_REACH), due)
+        at = self.place(max(self.driven, due - REST_REACH), due, US_DRIVE if country == "US" else MX_DRIVE)
         return at if self.driven + EPS < at < due - EPS else None
 
     def park(self, seconds: float, country: str) -> None:
