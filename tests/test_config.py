@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,28 @@ def test_environment_and_explicit_overrides() -> None:
 def test_bad_environment_value(value: str) -> None:
     with pytest.raises(InputError, match=f"CARGORISK_MAX_SNAP_KM='{value}'"):
         Settings.from_env({"CARGORISK_MAX_SNAP_KM": value})
+
+
+@pytest.mark.parametrize(
+    ("pair", "named"),
+    [
+        ("theft_report_rate=0", "theft_report_rate=0.0 must be a share above 0"),
+        ("loaded_share=1.5", "loaded_share=1.5 must be a share above 0 and at most 1"),
+        ("theft_scale_prior_shape=0", "theft_scale_prior_shape=0.0 must be a positive Gamma shape"),
+        ("cargo_type_shape=0", "cargo_type_shape=0.0 must be a positive Gamma shape"),
+        ("mx_truck_km_per_year=0", "mx_truck_km_per_year=0.0 must be a positive number"),
+        ("max_time_ratio=0.9", "max_time_ratio=0.9 must be at least 1"),
+        ("departure_window_h=500", "departure_window_h=500.0 must be from 0"),
+        ("rest_cost_usd_per_h=100", "rest_cost_usd_per_h=100.0 must be at most time_cost_usd_per_h=57.64"),
+        (
+            "toll_usd_per_km_mx=abc",
+            "toll_usd_per_km_mx='abc' is not a number; set it to a number such as 0.339",
+        ),
+    ],
+)
+def test_a_setting_the_models_cannot_use_is_one_line_naming_it(pair: str, named: str) -> None:
+    """Values that divided by zero or gave P(theft) 1 deep in training or planning (an audit's
+    tracebacks) are refused when the settings are made, with the range to use."""
+    with pytest.raises(InputError, match=re.escape(named)) as caught:
+        Settings.from_env({}).with_overrides([pair])
+    assert "\n" not in str(caught.value)

@@ -26,6 +26,7 @@ from pathlib import Path
 from cargorisk.errors import InputError
 
 ENV_PREFIX = "CARGORISK_"
+MAX_DEPARTURE_WINDOW_H = 168.0  # a week: the departure sweep prices the plan at every hour of its window
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,21 @@ class Settings:
     southbound_wait_min: float = 9.3
     departure_window_h: float = 24.0
 
+    def __post_init__(self) -> None:
+        """Refuse values the models cannot use (one line naming the setting and the range)."""
+        for name, (low, high, what) in LIMITS.items():
+            value = getattr(self, name)
+            if not (low < value <= high if name in OPEN_BELOW else low <= value <= high):
+                msg = f"setting {name}={value!r} must be {what}"
+                raise InputError(msg)
+        if self.rest_cost_usd_per_h > self.time_cost_usd_per_h:
+            msg = (
+                f"setting rest_cost_usd_per_h={self.rest_cost_usd_per_h!r} must be at most "
+                f"time_cost_usd_per_h={self.time_cost_usd_per_h!r} (an hour parked costs no more than one "
+                "on duty)"
+            )
+            raise InputError(msg)
+
     @property
     def raw_dir(self) -> Path:
         """Folder of fetched, unmodified source files (git-ignored)."""
@@ -199,7 +215,7 @@ class Settings:
         for f in dataclasses.fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
-                values[f.name] = _convert(f"{ENV_PREFIX}{f.name.upper()}", raw, f.type)
+                values[f.name] = _convert(f"{ENV_PREFIX}{f.name.upper()}", raw, f.type, f.default)
         explicit = {k: v for k, v in overrides.items() if v is not None}
         base = (
             Path(home)
@@ -228,11 +244,27 @@ class Settings:
             if not sep or name not in fields:
                 msg = f"--set {pair!r}: use NAME=VALUE with NAME one of {sorted(fields)}"
                 raise InputError(msg)
-            values[name] = _convert(f"--set {name}", raw.strip(), fields[name].type)
+            values[name] = _convert(f"--set {name}", raw.strip(), fields[name].type, fields[name].default)
         return dataclasses.replace(self, **values)  # type: ignore[arg-type]
 
 
 FOLDERS = {"data_dir": "data", "models_dir": "models", "maps_dir": "maps"}
+# settings the models divide by, or that are shares, shapes or bounds: (low, high, what they must be);
+# those in OPEN_BELOW must be above ``low``, the others at least ``low``
+LIMITS = {
+    "mx_truck_km_per_year": (0.0, math.inf, "a positive number of truck-km (45e9)"),
+    "theft_report_rate": (0.0, 1.0, "a share above 0 and at most 1 (0.30)"),
+    "loaded_share": (0.0, 1.0, "a share above 0 and at most 1 (0.70)"),
+    "theft_scale_prior_shape": (0.0, math.inf, "a positive Gamma shape (8)"),
+    "cargo_type_shape": (0.0, math.inf, "a positive Gamma shape (2)"),
+    "max_snap_km": (0.0, math.inf, "a positive distance in km (25)"),
+    "max_time_ratio": (1.0, math.inf, "at least 1 (1.5: half as long again as the fastest)"),
+    "departure_window_h": (0.0, MAX_DEPARTURE_WINDOW_H, "from 0 (no departure advice) to 168 hours (a week)"),
+}
+OPEN_BELOW = frozenset(
+    {"mx_truck_km_per_year", "theft_report_rate", "loaded_share", "theft_scale_prior_shape",
+     "cargo_type_shape", "max_snap_km"}
+)  # fmt: skip
 
 
 def network_dir(settings: Settings) -> Path:
@@ -267,13 +299,14 @@ def default_home(start: Path | None = None) -> Path:
     return platformdirs.user_data_path("cargorisk")
 
 
-def _convert(label: str, raw: str, type_name: object) -> object:
-    """Convert one setting's text to the field's type, with a clear error naming ``label``."""
+def _convert(label: str, raw: str, type_name: object, example: object = 1.0) -> object:
+    """Convert one setting's text to the field's type, with a clear error naming ``label``
+    (``example``: a value to show, the field's default)."""
     if type_name in ("float", float):
         try:
             value = float(raw)
         except ValueError:
-            msg = f"{label}={raw!r} is not a number; set it to e.g. 95.0"
+            msg = f"{label}={raw!r} is not a number; set it to a number such as {example}"
             raise InputError(msg) from None
         if not math.isfinite(value) or value < 0:
             msg = f"{label}={raw!r} must be a finite, non-negative number"

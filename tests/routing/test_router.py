@@ -258,6 +258,15 @@ def test_a_wider_bound_shows_wider_detours(router: Router) -> None:
         router.plan("Ciudad de México", "Veracruz, Ver.", max_time_ratio=0.5)
 
 
+@pytest.mark.parametrize("window", [float("nan"), float("inf"), -5.0, 1e9, "soon"])
+def test_a_departure_window_outside_a_week_is_refused(router: Router, window: object) -> None:
+    """NaN and infinity crashed the sweep (ValueError, OverflowError) and -5 silently dropped
+    the advice; a huge window would price the plan at every hour of it."""
+    with pytest.raises(InputError, match=r"depart_window_h .* must be a number of hours from 0"):
+        router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, depart_window_h=window)
+    assert router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, depart_window_h=0).advice is None
+
+
 def test_public_names_are_listed() -> None:
     import cargorisk  # noqa: PLC0415
 

@@ -36,7 +36,7 @@ class Shown:
     budget: float | None
     alternatives: int
     pareto: bool
-    window_h: float | None
+    window_h: float  # hours, checked (:func:`~cargorisk.routing.departure.check_window`)
 
 
 def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cargorisk.config import MAX_DEPARTURE_WINDOW_H
+from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock
 from cargorisk.routing import choice
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
@@ -134,6 +136,27 @@ def chosen_at(
             if route.total_h <= limit and meets and (best is None or route_key(route) < best):
                 best = route_key(route)
     return choice.choose(list(priced.values()), objective, ratio, budget)
+
+
+def check_window(window_h: object) -> float:
+    """The departure window in hours, checked: 0 (no advice) to :data:`MAX_DEPARTURE_WINDOW_H`.
+
+    Raises
+    ------
+    InputError
+        Not a number, not finite, negative or longer than a week.
+    """
+    try:
+        hours = float(window_h)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        hours = math.nan
+    if not 0 <= hours <= MAX_DEPARTURE_WINDOW_H:
+        msg = (
+            f"depart_window_h {window_h!r} must be a number of hours from 0 (no departure advice) "
+            f"to {MAX_DEPARTURE_WINDOW_H:.0f} (a week)"
+        )
+        raise InputError(msg)
+    return hours
 
 
 def sweep(

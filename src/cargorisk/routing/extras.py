@@ -95,15 +95,14 @@ def advise(
     ratio: float,
     *,
     budget: float | None,
-    window_h: float | None,
+    window_h: float,
 ) -> object:
     """Departure advice for the recommended choice (see :mod:`~cargorisk.routing.departure`);
     none when no path of the plan crosses the border: then nothing in its prices depends on
     the hour, so no later departure can arrive earlier or cost less."""
     if all(p.bridge is None for p in decision.paths):
         return None
-    window = router.options.departure_window_h if window_h is None else float(window_h)
-    return sweep(chooser(router, decision, objective, ratio, budget), decision.choice.recommended, window)
+    return sweep(chooser(router, decision, objective, ratio, budget), decision.choice.recommended, window_h)
 
 
 def chooser(

@@ -33,7 +33,7 @@ from cargorisk.routing import choice
 from cargorisk.routing.compose import Shown, compose
 from cargorisk.routing.constraints import area_mask, crossing_mask, edge_values, state_mask
 from cargorisk.routing.costs import CostModel
-from cargorisk.routing.departure import chosen_at
+from cargorisk.routing.departure import check_window, chosen_at
 from cargorisk.routing.describe import describe
 from cargorisk.routing.edge_lines import EdgeLines, line_of
 from cargorisk.routing.engine import CSREngine
@@ -312,6 +312,7 @@ class Router:
         NoRouteError
             No route satisfies the constraints; the message names the one that blocks.
         """
+        window = check_window(self.options.departure_window_h if depart_window_h is None else depart_window_h)
         a, b = self.places(origin, destination)
         when, cargo, objective, kind = self.check_request(
             a, depart=depart, cargo_value=cargo_value, objective=objective, cargo_type=cargo_type
@@ -323,9 +324,7 @@ class Router:
             a, b, depart=when, cargo=cargo, objective=objective, constraints=constraints,
             forced=via_port is not None, team=team, ratio=ratio, budget=max_theft_prob,
         )  # fmt: skip
-        return compose(
-            r, decision, Shown(objective, ratio, max_theft_prob, alternatives, pareto, depart_window_h)
-        )
+        return compose(r, decision, Shown(objective, ratio, max_theft_prob, alternatives, pareto, window))
 
     def matrix(
         self,
