@@ -224,8 +224,9 @@ def test_trade_off_sentence_in_every_case(live: str, chromium: object) -> None:
             "recommended": {**real["safest"], **rec, "nodes": ["a", "b"], "label": "recommended"},
             "fastest": {**real["fastest"], "total_h": 24.0, "cost_usd": 1500, **fast, "nodes": ["a", "c"],
                         "label": "fastest"},
-            "advice": {**(real["advice"] or {}), "depart": "2026-03-02T08:00-06:00", "arrive_earlier_h": 0.01,
-                       "saving_usd": 42.0, "arrival": None, "crossing": None, "reason": "", "advice": ""},
+            "advice": {**(real["advice"] or {}), "depart": "2026-03-02T08:00-06:00",
+                       "arrive_earlier_h": 0.004, "saving_usd": 42.0, "arrival": None, "crossing": None,
+                       "reason": "", "advice": ""},
         }  # fmt: skip
         driver.execute_script("showPlan({plan: arguments[0]});", plan)
         said[name] = driver.execute_script(
@@ -240,6 +241,11 @@ def test_trade_off_sentence_in_every_case(live: str, chromium: object) -> None:
     for sentence, advice in said.values():
         assert "-" not in sentence.replace("Monterrey", "") and "0.0 h" not in advice
         assert advice == "Leaving at 2026-03-02 08:00 (UTC-06:00) arrives at the same time and saves USD 42."
+    # an arrival the planner counts as the same (within a quarter hour) is said to the minute
+    later = {**plan, "advice": {**plan["advice"], "arrive_earlier_h": -0.1}}
+    driver.execute_script("showPlan({plan: arguments[0]});", later)
+    advice = driver.execute_script("return document.getElementById('advice').textContent")
+    assert advice == "Leaving at 2026-03-02 08:00 (UTC-06:00) arrives 6 min later and saves USD 42."
     rows = driver.execute_script(
         "return [...document.querySelectorAll('#routes tbody tr td:first-child')].map(c => c.textContent)"
     )

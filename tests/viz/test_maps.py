@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -14,11 +18,13 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing import Router
+from cargorisk.routing.plan import SAME_ARRIVAL_WORDS, Advice, same_arrival
 from cargorisk.sources import load_table
 from cargorisk.viz import map_html, route_map, route_png, save_map
-from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS
+from cargorisk.viz.maps import ALT_COLOUR, ROUTE_COLOURS, advice_words
 from cargorisk.viz.roads import display_network, map_network
 from cargorisk.viz.static import crossings_of, framed, us_states
+from cargorisk.viz.words import words
 
 HOSTILE = "<script>alert(1)</script>"
 TEMPLATE = "Dallas ${document.title='PWNED'} `x`"
@@ -144,3 +150,17 @@ def test_map_cli(
     assert "Road network: theft rate" in (tmp_path / "risk.html").read_text()
     assert main([*data, "route", "Monterrey, NL", "Dallas, TX", "--map", "/proc/no/x.html"]) == 1
     assert capsys.readouterr().err.startswith("error: InputError: cannot write /proc/no/x.html")
+
+
+def test_an_arrival_counted_as_the_same_is_said_to_the_minute() -> None:
+    """Advice to leave later that arrives within a quarter hour of the plan (the planner's same
+    arrival) once said 'at the same time' of an arrival 6 min later; the plan's sentence and the
+    map's words now give the minutes, in English and Spanish."""
+    depart = datetime(2026, 12, 25, 11, 0, tzinfo=ZoneInfo("America/Mexico_City"))
+    route = SimpleNamespace(arrival=None, eta_local=None)
+    later = Advice(depart, route, -0.1, 315.0, "the crossing is closed")
+    assert later.sentence().startswith("leave Fri 11:00 CST instead: arrive 6 min later, USD 315 cheaper")
+    assert "llega 6 min más tarde" in advice_words(SimpleNamespace(advice=later), words("es"))
+    same = dataclasses.replace(later, arrive_earlier_h=0.004)
+    assert "arrive at the same time" in same.sentence()
+    assert same_arrival(0.2, SAME_ARRIVAL_WORDS) == "12 min earlier"

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     import networkx as nx
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
+# how an arrival counted as the same is said, to the minute (English; the map's words translate it)
+SAME_ARRIVAL_WORDS = {
+    "same_time": "at the same time",
+    "min_later": "{minutes:.0f} min later",
+    "min_earlier": "{minutes:.0f} min earlier",
+}
 PORT_WORK = ("yard", "customs", "inspection")  # a transfer crossing's time at the border
 
 
@@ -227,6 +233,15 @@ class Route:
         }
 
 
+def same_arrival(earlier_h: float, words: dict) -> str:
+    """An arrival the planner counts as the same as another (within :data:`SAME_ARRIVAL_H`),
+    said to the minute: 'at the same time', '6 min later' (``earlier_h`` < 0), '6 min earlier'."""
+    minutes = round(earlier_h * 60)
+    if minutes == 0:
+        return str(words["same_time"])
+    return str(words["min_earlier" if minutes > 0 else "min_later"]).format(minutes=abs(minutes))
+
+
 def compare(route: Route, fastest: Route) -> str:
     """'+38 min, -42% theft risk' relative to the fastest route ('fastest route' only for it)."""
     if route is fastest or route.nodes == fastest.nodes:
@@ -250,7 +265,7 @@ class Advice:
         """'leave Mon 04:00 CST instead: arrive 3.2 h earlier (Tue 09:10 CDT), USD 180 cheaper;
         ...' (each time in the zone of its place)."""
         if abs(self.arrive_earlier_h) < SAME_ARRIVAL_H:
-            when = "at the same time"
+            when = same_arrival(self.arrive_earlier_h, SAME_ARRIVAL_WORDS)
         else:
             when = f"{abs(self.arrive_earlier_h):.1f} h {'earlier' if self.arrive_earlier_h > 0 else 'later'}"
         arrival = f" ({clock(self.route.eta_local)})" if self.route.arrival else ""

@@ -20,7 +20,7 @@ from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.network.timezones import abbreviation
 from cargorisk.risk.calibration import one_in
-from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan
+from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan, same_arrival
 from cargorisk.viz.assets import inline_assets
 from cargorisk.viz.roads import (
     ALT_COLOUR,
@@ -221,7 +221,7 @@ def advice_words(plan: RoutePlan, w: dict) -> str:
     change = (
         str(w["earlier"]).format(hours=advice.arrive_earlier_h)
         if advice.arrive_earlier_h >= SAME_ARRIVAL_H
-        else str(w["same_time"])
+        else same_arrival(advice.arrive_earlier_h, w)
     )
     return str(w["advice"]).format(
         when=weekday_time(advice.depart, w), change=change, saving=advice.saving_usd

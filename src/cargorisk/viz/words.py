@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cargorisk.errors import InputError
 from cargorisk.risk.calibration import one_in
+from cargorisk.routing.plan import SAME_ARRIVAL_WORDS
 
 LANGUAGES = ("en", "es")
 WORDS: dict[str, dict[str, object]] = {
@@ -39,7 +40,7 @@ WORDS: dict[str, dict[str, object]] = {
         ),
         "advice": "leave {when} instead: arrive {change}, USD {saving:,.0f} cheaper",
         "earlier": "{hours:.1f} h earlier",
-        "same_time": "at the same time",
+        **SAME_ARRIVAL_WORDS,
         "no_crossing": "no crossing",
         "via": "via",
         "theft": "theft",
@@ -85,6 +86,8 @@ WORDS: dict[str, dict[str, object]] = {
         "advice": "salga {when}: llega {change}, USD {saving:,.0f} más barato",
         "earlier": "{hours:.1f} h antes",
         "same_time": "a la misma hora",
+        "min_later": "{minutes:.0f} min más tarde",
+        "min_earlier": "{minutes:.0f} min antes",
         "no_crossing": "sin cruce",
         "via": "por",
         "theft": "robo",

@@ -29,6 +29,8 @@ const TEXT = {
     advice_both: (t, h, s) => `Leaving at ${t} arrives ${h} earlier and saves USD ${s}.`,
     advice_time: (t, h) => `Leaving at ${t} arrives ${h} earlier.`,
     advice_cost: (t, s) => `Leaving at ${t} arrives at the same time and saves USD ${s}.`,
+    advice_minutes: (t, m, s) => `Leaving at ${t} arrives ${m} and saves USD ${s}.`,
+    minutes_later: (m) => `${m} min later`, minutes_earlier: (m) => `${m} min earlier`,
     errors: {
       place_not_found: "Unknown place", ambiguous_place: "Several places have that name",
       no_route_error: "No route satisfies these constraints", input_error: "Please check the request",
@@ -70,6 +72,8 @@ const TEXT = {
     advice_both: (t, h, s) => `Salir a las ${t} llega ${h} antes y ahorra USD ${s}.`,
     advice_time: (t, h) => `Salir a las ${t} llega ${h} antes.`,
     advice_cost: (t, s) => `Salir a las ${t} llega a la misma hora y ahorra USD ${s}.`,
+    advice_minutes: (t, m, s) => `Salir a las ${t} llega ${m} y ahorra USD ${s}.`,
+    minutes_later: (m) => `${m} min más tarde`, minutes_earlier: (m) => `${m} min antes`,
     errors: {
       place_not_found: "Lugar desconocido", ambiguous_place: "Varios lugares tienen ese nombre",
       no_route_error: "Ninguna ruta cumple esas restricciones", input_error: "Revise la solicitud",
@@ -328,7 +332,12 @@ function adviceText(advice) {
   const saving = Math.round(advice.saving_usd);
   if (earlier && saving >= 1) return t("advice_both")(when, hours, number(saving));
   if (earlier) return t("advice_time")(when, hours);
-  return saving >= 1 ? t("advice_cost")(when, number(saving)) : "";
+  if (saving < 1) return "";
+  // the same arrival as the planner counts it (within a quarter hour), said to the minute
+  const minutes = Math.round(advice.arrive_earlier_h * 60);
+  if (minutes === 0) return t("advice_cost")(when, number(saving));
+  const shift = minutes < 0 ? t("minutes_later")(-minutes) : t("minutes_earlier")(minutes);
+  return t("advice_minutes")(when, shift, number(saving));
 }
 
 function noteText(note) {
