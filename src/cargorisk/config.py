@@ -53,6 +53,14 @@ class Settings:
         Cost of an hour of off-duty rest, USD/h: 18.88, the equipment part of the time cost
         (truck and trailer payments 0.360, insurance 0.099, permits 0.013 per mile x 40 mph);
         the driver's rest is unpaid.
+    team_pay_ratio
+        A team's driver pay per truck-mile over one driver's: 1.18. Teams are paid a rate per mile
+        to the truck, split between the two drivers, e.g. USD 0.45 a mile to the team against
+        about 0.38 to a solo driver ("How is team pay calculated?", lifeasatrucker.com, 2009; the
+        same practice at 0.50 a mile to the truck in truckingtruth.com's forum, topic 814). An
+        hour on duty of a team costs the time cost plus 0.18 times its driver part (the time cost
+        less the rest cost: wages and benefits, USD 38.76). A documented assumption from carriers'
+        offers quoted by drivers, not a survey; set it to 2 for two drivers each paid as one.
     operating_cost_usd_per_km_us
         Distance cost in the US, USD/km: 0.498 = (fuel 0.554 + repair 0.202 + tyres 0.045)
         USD/mile (ATRI, above) / 1.609.
@@ -136,6 +144,7 @@ class Settings:
     maps_dir: Path = field(default_factory=lambda: default_home() / "maps")
     time_cost_usd_per_h: float = 57.64
     rest_cost_usd_per_h: float = 18.88
+    team_pay_ratio: float = 1.18
     operating_cost_usd_per_km_us: float = 0.498
     operating_cost_usd_per_km_mx: float = 0.653
     toll_usd_per_km_mx: float = 0.339
@@ -259,6 +268,7 @@ LIMITS = {
     "cargo_type_shape": (0.0, math.inf, "a positive Gamma shape (2)"),
     "max_snap_km": (0.0, math.inf, "a positive distance in km (25)"),
     "max_time_ratio": (1.0, math.inf, "at least 1 (1.5: half as long again as the fastest)"),
+    "team_pay_ratio": (1.0, 2.0, "from 1 (a team paid as one driver) to 2 (two drivers each paid as one)"),
     "departure_window_h": (0.0, MAX_DEPARTURE_WINDOW_H, "from 0 (no departure advice) to 168 hours (a week)"),
 }
 OPEN_BELOW = frozenset(

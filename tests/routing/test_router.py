@@ -180,6 +180,14 @@ def test_team_drivers_arrive_sooner_without_rests(router: Router) -> None:
     assert solo.rest_h >= 20 and team.rest_h == 0
     assert {s.kind for s in team.stops} <= {"driver change", "break"}  # one 30-min break a shift
     assert team.total_h < solo.total_h - 15
+    # two drivers: every hour on duty pays the team's share of the second one (team_pay_ratio)
+    costs = router.costs
+    busy_h = team.total_h - team.rest_h - team.closed_min / 60
+    assert team.costs.time_usd == pytest.approx(busy_h * costs.team_time_usd_per_h, rel=1e-6)
+    assert costs.team_time_usd_per_h == pytest.approx(57.64 + 0.18 * (57.64 - 18.88))
+    assert solo.costs.time_usd == pytest.approx(
+        (solo.total_h - solo.rest_h - solo.closed_min / 60) * costs.time_usd_per_h, rel=1e-6
+    )
 
 
 def test_low_traffic_ports_only_when_asked(router: Router) -> None:

@@ -1,6 +1,7 @@
 """The generalized cost of a route, in USD: time, distance, tolls and expected theft loss.
 
-    cost = time cost x elapsed hours            (driving, breaks, queueing at the border)
+    cost = time cost x elapsed hours            (driving, breaks, queueing at the border; a
+                                                 team's: plus its second driver's pay share)
          + rest cost x hours of off-duty rest   (the truck is tied up, the driver is not paid)
          + operating cost per km x km           (fuel, repair and maintenance, tyres; by country)
          + tolls                                (per toll km, by country)
@@ -57,6 +58,13 @@ class CostModel:
     rest_usd_per_h: float = 11.40
     km_usd: dict[str, float] = field(default_factory=lambda: {"MX": 0.653, "US": 0.498})
     toll_usd_per_km: dict[str, float] = field(default_factory=lambda: {"MX": 0.339, "US": 0.137})
+    team_pay_ratio: float = 1.18  # a team's driver pay per truck-mile over one driver's
+
+    @property
+    def team_time_usd_per_h(self) -> float:
+        """An hour on duty of a team: the time cost plus the team's extra pay on its driver part
+        (the time cost less the rest cost, which is the equipment's)."""
+        return self.time_usd_per_h + (self.team_pay_ratio - 1) * (self.time_usd_per_h - self.rest_usd_per_h)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CostModel:
@@ -66,6 +74,7 @@ class CostModel:
             settings.rest_cost_usd_per_h,
             {"MX": settings.operating_cost_usd_per_km_mx, "US": settings.operating_cost_usd_per_km_us},
             {"MX": settings.toll_usd_per_km_mx, "US": settings.toll_usd_per_km_us},
+            settings.team_pay_ratio,
         )
 
     def edge_money(
@@ -102,10 +111,12 @@ class CostModel:
         theft_prob: float,
         cargo_value: float,
         fees_usd: float = 0.0,
+        team: bool = False,
     ) -> CostBreakdown:
-        """Exact cost components of a priced route (``fees_usd``: a transfer's fees)."""
+        """Exact cost components of a priced route (``fees_usd``: a transfer's fees; ``team``:
+        two drivers, their hours on duty at :attr:`team_time_usd_per_h`)."""
         return CostBreakdown(
-            self.time_usd_per_h * busy_h,
+            (self.team_time_usd_per_h if team else self.time_usd_per_h) * busy_h,
             self.rest_usd_per_h * rest_h,
             operating_usd,
             toll_usd,

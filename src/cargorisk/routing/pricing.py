@@ -468,6 +468,7 @@ class Pricer:
             theft_prob=theft,
             cargo_value=cargo,
             fees_usd=sum(fees.values()),
+            team=team,
         )
         return Route(
             label="",
