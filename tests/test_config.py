@@ -58,8 +58,8 @@ def test_bad_environment_value(value: str) -> None:
 @pytest.mark.parametrize(
     ("pair", "named"),
     [
-        ("theft_report_rate=0", "theft_report_rate=0.0 must be a share above 0"),
-        ("loaded_share=1.5", "loaded_share=1.5 must be a share above 0 and at most 1"),
+        ("theft_report_rate=0", "theft_report_rate=0.0 must be a share in (0, 1]"),
+        ("loaded_share=1.5", "loaded_share=1.5 must be a share in (0, 1]"),
         ("theft_scale_prior_shape=0", "theft_scale_prior_shape=0.0 must be a positive Gamma shape"),
         ("cargo_type_shape=0", "cargo_type_shape=0.0 must be a positive Gamma shape"),
         ("mx_truck_km_per_year=0", "mx_truck_km_per_year=0.0 must be a positive number"),

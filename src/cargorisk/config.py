@@ -262,8 +262,8 @@ FOLDERS = {"data_dir": "data", "models_dir": "models", "maps_dir": "maps"}
 # those in OPEN_BELOW must be above ``low``, the others at least ``low``
 LIMITS = {
     "mx_truck_km_per_year": (0.0, math.inf, "a positive number of truck-km (45e9)"),
-    "theft_report_rate": (0.0, 1.0, "a share above 0 and at most 1 (0.30)"),
-    "loaded_share": (0.0, 1.0, "a share above 0 and at most 1 (0.70)"),
+    "theft_report_rate": (0.0, 1.0, "a share in (0, 1] (0.30)"),
+    "loaded_share": (0.0, 1.0, "a share in (0, 1] (0.70)"),
     "theft_scale_prior_shape": (0.0, math.inf, "a positive Gamma shape (8)"),
     "cargo_type_shape": (0.0, math.inf, "a positive Gamma shape (2)"),
     "max_snap_km": (0.0, math.inf, "a positive distance in km (25)"),

@@ -162,9 +162,8 @@ def test_calibrate_cli_scales_the_routes(
 
 
 def test_bad_chain_settings_are_one_line_errors(trained: Settings, national: nx.MultiDiGraph) -> None:
-    bad = dataclasses.replace(trained, loaded_share=0.0)
     with pytest.raises(InputError, match=r"loaded_share=0.0 must be a share in \(0, 1\]"):
-        risk_network(bad, national, 2025)
+        dataclasses.replace(trained, loaded_share=0.0)  # refused when made, before any chain
     assert predict_states(trained, national, 2025)["predicted"].gt(0).all()
 
 

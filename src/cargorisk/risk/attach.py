@@ -28,7 +28,6 @@ import shapely
 from scipy.stats import spearmanr
 
 from cargorisk.config import Settings
-from cargorisk.errors import InputError
 from cargorisk.network.admin import METRIC_CRS
 from cargorisk.risk.calibration import calibrated_rates, load_scale
 from cargorisk.risk.spread import MunicipalSpread, stretch_features, stretch_multipliers
@@ -170,15 +169,8 @@ def state_chain(
 ) -> pd.DataFrame:
     """Per Mexican state, the chain from forecast reports to the rate per million loaded
     truck-km (:func:`~cargorisk.risk.calibration.calibrated_rates`) with the settings' factors
-    and the calibration in force (``scale``)."""
-    for name in ("theft_report_rate", "loaded_share"):
-        value = getattr(settings, name)
-        if not 0 < value <= 1:
-            msg = f"{name}={value} must be a share in (0, 1]; set it with --set {name}=0.3"
-            raise InputError(msg)
-    if settings.theft_scale_prior_shape <= 0:
-        msg = f"theft_scale_prior_shape={settings.theft_scale_prior_shape} must be positive, e.g. 8"
-        raise InputError(msg)
+    and the calibration in force (``scale``; the settings' shares and shapes are checked when
+    they are made: :class:`~cargorisk.config.Settings`)."""
     reported = predicted.set_index("state")["predicted"]
     if incidence is None:
         incidence = reported / settings.theft_report_rate
