@@ -202,3 +202,19 @@ def test_a_domestic_path_keeps_one_schedule_and_places_its_stops_on_the_path(rou
     where = path.exposure
     positions = np.r_[[s.at_s for s in night.schedule], where.end_s[:5], where.end_s[-1] + 60.0, 0.0]
     assert nodes_at(where, positions).tolist() == [node_at(where, p) for p in positions]
+
+
+def test_the_road_runs_add_up_to_the_route_theft_probability(router: Router) -> None:
+    """An underwriter read three 'riskiest segments' adding up to more than the route's whole
+    P(theft) (the runs were the roads' all-hours risk): each run is now its part of the route as
+    priced, in transit at the hour driven and parked where it stops, and they add up to it."""
+    plan = router.plan("Oaxaca", "Monterrey, NL", depart="2026-06-13T23:00-06:00", objective="safest",
+                       cargo_type="alcohol")  # fmt: skip
+    for route in [plan.recommended, plan.fastest]:
+        runs = route.segments
+        assert -np.log1p(-runs["theft_prob"]).sum() == pytest.approx(-math.log1p(-route.theft_prob), rel=1e-9)
+        assert runs["risk_share"].sum() == pytest.approx(1.0)
+        assert sum(r["theft_prob"] for r in route.riskiest) < route.theft_prob
+    # the road's own rate stays the rate beside the stretch, whatever the hours driven
+    top = plan.recommended.riskiest[0]
+    assert "thefts per million loaded truck-km" in top["drivers"][0]

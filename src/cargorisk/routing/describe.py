@@ -23,7 +23,8 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
     ids = router.edge_ids(route)
     route.edge_lines = PathLines(router.lines, ids)  # made when asked for
-    found = runs(router, ids)
+    by_edge = route.hazard.by_edge() if route.hazard is not None else None
+    found = runs(router, ids, by_edge if by_edge is not None and len(by_edge) == len(ids) else None)
     route.riskiest = riskiest(router, ids, found)
     route.theft_interval = route_interval(
         -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
@@ -35,17 +36,22 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
         route.stop_places = stop_places(router, route, ids)
 
 
-def runs(router: object, ids: np.ndarray) -> dict[str, np.ndarray]:
+def runs(router: object, ids: np.ndarray, hazard: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Road runs of a path of edge ids: consecutive edges on the same road in the same state
     and country (the road is an edge's first ``ref``, the most important of concurrent
     numbers), with from, to, ref, state, country ('MX', 'US', or 'MX-US' for the crossing), km,
     hours, theft probability, share of the route's risk, and the positions of their first and
-    last edge in the route (``first``, ``last``); the columns of ``Route.segments``."""
+    last edge in the route (``first``, ``last``); the columns of ``Route.segments``.
+
+    ``hazard``: each edge's hazard on a priced route (:meth:`~cargorisk.routing.
+    exposure_pricing.Hazard.by_edge`: in transit at the hour driven, and the stops at its end),
+    so a run's theft probability is its part of the route's and the runs add up to it (but the
+    yards of a transfer); without it, the roads' own at the fleet's hours and stops."""
     engine = router.engine
     code = router.run_codes[ids]
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     lasts = np.r_[starts[1:] - 1, len(ids) - 1]
-    run_risk = np.add.reduceat(router.risk[ids], starts)
+    run_risk = np.add.reduceat(router.risk[ids] if hazard is None else hazard, starts)
     label = router.node_label
     return {
         "from": np.array([label(i) for i in engine.tail[ids[starts]]], dtype=object),
@@ -72,7 +78,8 @@ def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: 
         run_ids = ids[first[r] : last[r] + 1]
         main = int(run_ids[np.argmax(router.metres[run_ids])])
         p, km, state = float(runs["theft_prob"][r]), float(runs["km"][r]), runs["state"][r]
-        rate = -np.log1p(-p) / max(km, 1e-9) * 1e6  # thefts per million loaded truck-km
+        # the road's own rate, whatever the hours the route drives it and where it stops
+        rate = float(router.risk[run_ids].sum()) / max(km, 1e-9) * 1e6  # thefts per million loaded truck-km
         drivers = [
             f"{state or '?'} rate {rate:.2f} thefts per million loaded truck-km",
             road_kind(router, main),

@@ -83,15 +83,28 @@ class ExposureTables:
 
 @dataclass(frozen=True)
 class Hazard:
-    """A route's theft hazard (``-log(1 - p)``) moving and parked."""
+    """A route's theft hazard (``-log(1 - p)``) moving and parked; ``edges``: each edge's in
+    transit, and ``stops``: (the position of the edge each stop is at the end of, its hazard)."""
 
     transit: float
     parked: float
+    edges: np.ndarray | None = None
+    stops: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def total(self) -> float:
         """Moving plus parked."""
         return self.transit + self.parked
+
+    def by_edge(self) -> np.ndarray | None:
+        """Each edge's hazard on this route: in transit at the hour it is driven, plus the
+        stops at its end (their sum is :attr:`total`); None when not kept."""
+        if self.edges is None:
+            return None
+        out = self.edges.astype(float)
+        if self.stops is not None and len(self.stops[0]):
+            np.add.at(out, self.stops[0], self.stops[1])
+        return out
 
 
 @dataclass(frozen=True)
@@ -153,17 +166,18 @@ def route_hazard(
     """The hazard of a scheduled path (module docstring); ``start``: UTC departure or None."""
     tables = router.exposure
     if not tables.active:
-        return Hazard(float(where.moving.sum()), 0.0)  # every share is 1: the edge risk
+        return Hazard(float(where.moving.sum()), 0.0, where.moving)  # every share is 1: the edge risk
     still = [a for a in activities if a.kind != "drive"]
     at = np.array([a.at_s for a in still])
     if start is None:
-        moving = float(where.moving.sum())
+        moving = where.moving
     else:
         lengths = np.cumsum([0.0, *(a.end_s - a.start_s for a in still)])
         elapsed = where.mid_s + lengths[at.searchsorted(where.mid_s, side="right")] if still else where.mid_s
         hours = local_hours(router, where, elapsed, start)
-        moving = float((where.moving * tables.hourly[where.code, hours]).sum())
-    return Hazard(moving, stops_hazard(tables, where, still, at))
+        moving = where.moving * tables.hourly[where.code, hours]
+    edges, parked = stop_terms(tables, where, still, at)
+    return Hazard(float(moving.sum()), float(sum(parked)), moving, (edges, np.asarray(parked)))
 
 
 def stops_hazard(
@@ -174,9 +188,18 @@ def stops_hazard(
     if not tables.active:
         return 0.0
     still = [a for a in activities if a.kind != "drive"]
+    return sum(stop_terms(tables, where, still, at)[1])
+
+
+def stop_terms(
+    tables: ExposureTables, where: PathExposure, still: list[Activity], at: np.ndarray | None = None
+) -> tuple[np.ndarray, list[float]]:
+    """(the position of the edge each stop of ``still`` is at the end of, each stop's hazard
+    parked), in their order (``at``: their driving positions, when known)."""
     at = np.array([a.at_s for a in still]) if at is None else at
-    nodes = nodes_at(where, at).tolist()
-    return sum(stop_hazard(tables, node, a) for node, a in zip(nodes, still, strict=True))
+    edges = edges_at(where, at)
+    nodes = where.head[edges].tolist()
+    return edges, [stop_hazard(tables, node, a) for node, a in zip(nodes, still, strict=True)]
 
 
 def rest_placer(tables: ExposureTables, where: PathExposure) -> RestPlacer | None:
@@ -243,8 +266,13 @@ def node_at(where: PathExposure, position_s: float) -> int:
 
 def nodes_at(where: PathExposure, positions_s: np.ndarray) -> np.ndarray:
     """:func:`node_at` of each position, in one search."""
-    found = where.end_s.searchsorted(positions_s - 1e-6)
-    return where.head[np.minimum(found, len(where.end_s) - 1)]
+    return where.head[edges_at(where, positions_s)]
+
+
+def edges_at(where: PathExposure, positions_s: np.ndarray) -> np.ndarray:
+    """The position in the path of the edge whose end each position is at (:func:`node_at`)."""
+    found = where.end_s.searchsorted(np.asarray(positions_s, dtype=float) - 1e-6)
+    return np.minimum(found, len(where.end_s) - 1)
 
 
 def stop_hazard(tables: ExposureTables, node: int, stop: Activity) -> float:

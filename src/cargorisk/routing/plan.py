@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
 
+    from cargorisk.routing.exposure_pricing import Hazard
+
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
 # how an arrival counted as the same is said, to the minute (English; the map's words translate it)
 SAME_ARRIVAL_WORDS = {
@@ -96,6 +98,9 @@ class Route:
     eta_zone: str | None = None  # IANA zone of the destination (filled with the details)
     crossing_mode: str = "through"  # or "transfer" (:mod:`~cargorisk.routing.transfer`)
     yard_theft_prob: float = 0.0  # theft probability in the transfer yards (in ``theft_prob``)
+    # the theft hazard as priced, by edge (in transit at the hour driven, and the stops): the
+    # road runs' figures are this route's (:func:`~cargorisk.routing.describe.runs`)
+    hazard: Hazard | None = field(default=None, repr=False, compare=False)
     fees: dict[str, float] = field(default_factory=dict)  # a transfer's fees, USD (in ``costs``)
     # the road runs, filled with the plan's details (columns of ``segments``, one array each)
     runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)

@@ -484,6 +484,7 @@ class Pricer:
             arrival=at(start, schedule.elapsed),
             theft_prob=theft,
             parked_theft_prob=float(-np.expm1(-(hazard.parked + yard))),
+            hazard=hazard,
             expected_loss_usd=cost.loss_usd,
             cost_usd=cost.total_usd,
             ids=path.id_list,
