@@ -253,6 +253,9 @@ def test_theft_budget(router: Router, mty_dallas: RoutePlan) -> None:
     budget = (mty_dallas.safest.theft_prob + mty_dallas.fastest.theft_prob) / 2
     within = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, max_theft_prob=budget)
     assert within.recommended.theft_prob <= budget
+    assert all(r.theft_prob <= budget for r in within.alternatives)  # nothing over it is offered
+    free = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART)
+    assert any(r.theft_prob > budget for r in free.alternatives)  # without it, some are
     with pytest.raises(NoRouteError, match=r"no route has theft probability <= 1\.00e-09"):
         router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, max_theft_prob=1e-9)
 

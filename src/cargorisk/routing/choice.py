@@ -98,9 +98,12 @@ def alternatives(
     shown: list[Route],
     extra: list[Route] = (),  # type: ignore[assignment]
     objective: str = "balanced",
+    budget: float | None = None,
 ) -> list[Route]:
     """Up to ``n`` routes from the bounded pool and ``extra`` candidates, best first, each
-    sharing less than 70% of its km with every route already shown. An extra candidate must be
+    sharing less than 70% of its km with every route already shown, and within the theft
+    budget when there is one (a plan asked to stay under it offers nothing over it; its
+    fastest and safest are shown as they are, to say what the budget costs). An extra candidate must be
     within the bound and no better by the objective than the recommended route (which the
     route pool, shared with lane scoring, decides). A route that a route ``shown`` beats on
     time, risk and cost together is passed over unless it is the first through a crossing no
@@ -114,6 +117,8 @@ def alternatives(
     for route in sorted([*choice.within, *admitted], key=key):
         if len(picked) >= n:
             break
+        if budget is not None and route.theft_prob > budget:
+            continue
         beaten = dominated(route, shown)
         if beaten and route.crossing in crossings:  # no use, not even as a fallback
             continue

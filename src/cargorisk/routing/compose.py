@@ -45,7 +45,10 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     main = [chosen.recommended, chosen.fastest, chosen.safest]
     extra = extras.detours(router, decision) if shown.alternatives else []
     alts = label_fallbacks(
-        choice.alternatives(chosen, shown.alternatives, router.overlap, main, extra, shown.objective), main
+        choice.alternatives(
+            chosen, shown.alternatives, router.overlap, main, extra, shown.objective, shown.budget
+        ),
+        main,
     )
     front = choice.non_dominated([*main, *extras.pareto(router, decision)]) if shown.pareto else []
     advice = extras.advise(
