@@ -45,3 +45,19 @@ def test_a_beaten_route_through_a_crossing_shown_is_passed_over() -> None:
     beaten_c2 = route("beaten C again", "C", 14.0, 6e-4, 1400.0)
     assert pick([beaten_a, beaten_c1, beaten_c2], n=3) == [beaten_c1]
     assert beaten_c1.label == FALLBACK
+
+
+def test_an_advantage_too_small_to_act_on_is_no_alternative() -> None:
+    """A detour that arrives with the fastest (within the same-arrival quarter hour), 0.4% safer
+    and USD 174 dearer is a fallback through its crossing, not 'alternative 1' (an audit read
+    one such as '+0 min, +0%'); 20 min sooner, 2% safer or USD 15 cheaper is worth showing."""
+    fastest = MAIN[1]
+    close = route("close B", "B", fastest.total_h + 0.01, fastest.theft_prob * 0.996, fastest.cost_usd + 174)
+    assert pick([close], n=3) == [close] and close.label == FALLBACK
+    sooner = route("sooner C", "C", 8.6, 3.5e-4, 1300.0)  # 24 min before the fastest
+    safer = route("safer D", "D", 11.5, 0.98e-4, 1400.0)  # 2% less risk than the safest
+    cheaper = route("cheaper E", "E", 10.5, 2.5e-4, 985.0)  # USD 15 less than the recommended
+    for good in (sooner, safer, cheaper):
+        assert (
+            pick([good], n=3) == [good] and good.label == good.label.split()[0] + " " + good.label.split()[1]
+        )

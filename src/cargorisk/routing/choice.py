@@ -20,6 +20,10 @@ from cargorisk.errors import InputError, NoRouteError, shown
 from cargorisk.routing.plan import SAME_ARRIVAL_H, Route
 
 OVERLAP_LIMIT = 0.7
+# what an alternative must do better than a route shown to be worth showing on its own: arrive
+# earlier than the same arrival, carry at least 1% less theft risk (the plan shows whole
+# percents), or cost at least USD 10 less
+SAME_RISK, SAME_USD = 0.01, 10.0
 KEYS: dict[str, Callable[[Route], tuple]] = {
     "balanced": lambda r: (r.cost_usd, r.total_h),
     "fastest": lambda r: (r.total_h, r.cost_usd),
@@ -131,13 +135,16 @@ def alternatives(
 
 
 def dominated(route: Route, others: list[Route]) -> bool:
-    """Whether another route of ``others`` is at least as good as ``route`` on time, theft risk
-    and cost together (door-to-door hours, theft probability, generalized cost)."""
+    """Whether another route of ``others`` is as good as ``route`` on time, theft risk and cost
+    together (door-to-door hours, theft probability, generalized cost), or worse only by less
+    than a dispatcher would act on (:data:`~cargorisk.routing.plan.SAME_ARRIVAL_H`,
+    :data:`SAME_RISK`, :data:`SAME_USD`): a detour that arrives with the fastest, 0.04% safer
+    and USD 174 dearer is no alternative to it."""
     return any(
         other is not route
-        and other.total_h <= route.total_h
-        and other.theft_prob <= route.theft_prob
-        and other.cost_usd <= route.cost_usd
+        and other.total_h <= route.total_h + SAME_ARRIVAL_H
+        and other.theft_prob <= route.theft_prob * (1 + SAME_RISK)
+        and other.cost_usd <= route.cost_usd + SAME_USD
         for other in others
     )
 
