@@ -218,3 +218,26 @@ def test_the_road_runs_add_up_to_the_route_theft_probability(router: Router) -> 
     # the road's own rate stays the rate beside the stretch, whatever the hours driven
     top = plan.recommended.riskiest[0]
     assert "thefts per million loaded truck-km" in top["drivers"][0]
+
+
+def test_the_theft_interval_spreads_the_route_probability_not_the_roads(router: Router) -> None:
+    """The 90% interval's spread over states was the roads' all-hours risk while its centre was
+    the priced route's (hours, moving share, stops): Houston - Dallas read '1 in 300,000 to 1 in
+    6e32', and one Orizaba - Puebla route's lower bound moved 50x with the hour. Both now come from
+    the route as priced: a route within one country keeps about the same relative interval at any
+    hour (its hours scale every state alike)."""
+    night, day = (
+        router.plan("Orizaba, Ver", "Puebla, Pue.", depart=f"2026-05-06T{hour}-06:00", cargo_value=130_000)
+        for hour in ("02:00", "10:00")
+    )
+    ratios = []
+    for plan in (night, day):
+        route = plan.recommended
+        risk = -math.log1p(-route.theft_prob)
+        assert route.risk_sq <= risk**2 * (1 + 1e-9)  # a sum of squares of parts of the whole
+        low, high = route.theft_interval
+        assert low < route.theft_prob < high
+        ratios.append((low / route.theft_prob, high / route.theft_prob))
+    assert ratios[0] == pytest.approx(ratios[1], rel=0.02)
+    texas = router.plan("Houston TX", "Dallas, TX", depart="2026-12-15T10:00-06:00").recommended
+    assert texas.theft_interval[0] > texas.theft_prob / 10

@@ -24,7 +24,11 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     ids = router.edge_ids(route)
     route.edge_lines = PathLines(router.lines, ids)  # made when asked for
     by_edge = route.hazard.by_edge() if route.hazard is not None else None
-    found = runs(router, ids, by_edge if by_edge is not None and len(by_edge) == len(ids) else None)
+    if by_edge is not None and len(by_edge) != len(ids):
+        by_edge = None
+    if by_edge is not None:  # the interval's spread over states, on the basis of the route's P
+        route.risk_sq = float(np.square(np.bincount(router.state_codes[ids], weights=by_edge)).sum())
+    found = runs(router, ids, by_edge)
     route.riskiest = riskiest(router, ids, found)
     route.theft_interval = route_interval(
         -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
