@@ -186,6 +186,24 @@ def test_lanes_scores_a_book_with_per_row_errors_and_safe_csv(client: TestClient
     assert too_many.status_code == 413 and "score-lanes" in too_many.json()["error"]
     headless = client.post("/v1/lanes", files={"file": ("x.csv", "a,b\n1,2\n", "text/csv")})
     assert headless.status_code == 400 and "lacks columns" in headless.json()["error"]
+    # as spreadsheets save books: a broken header line was a 500; Excel's "CSV UTF-8" (a byte
+    # order mark) lacked lane_id; Windows-1252 garbled every accented place
+    broken = client.post(
+        "/v1/lanes", files={"file": ("x.csv", 'lane_id,origin,"destination"x\n1,a,b\n', "text/csv")}
+    )
+    assert broken.status_code == 400 and "header line that is not readable CSV" in broken.json()["error"]
+    bom = "\ufeff" + book
+    assert (
+        client.post("/v1/lanes", files={"file": ("lanes.csv", bom.encode(), "text/csv")}).status_code == 200
+    )
+    ansi = 'lane_id,origin,destination\nA,Querétaro,"Laredo, TX"\nB,Saltillo,"Laredo, TX"\n'.encode("cp1252")
+    mixed = client.post("/v1/lanes", files={"file": ("l.csv", ansi, "text/csv")})
+    scored = pd.read_csv(io.StringIO(mixed.text))
+    assert list(scored["status"]) == ["error", "ok"]  # the row that is not UTF-8 says so, the other is scored
+    assert (
+        'line 2 has bytes that are not UTF-8 (0xe9); save the file as "CSV UTF-8"' in scored.loc[0, "error"]
+    )
+    assert "/tmp" not in broken.json()["error"]
 
 
 def test_api_key_beyond_loopback(trained: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -380,9 +380,18 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     throws away the rows around it."""
     import csv  # noqa: PLC0415
 
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+    # Excel's "CSV UTF-8" opens with a byte order mark; bytes that are not UTF-8 are kept apart
+    # (surrogates) so that their rows are reported, not garbled into unknown places
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, strict=True)  # a quote left open is an error, not a swallowed file
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            msg = (
+                f"lane file {path} has a header line that is not readable CSV ({exc}); write it as "
+                "lane_id,origin,destination,... and score it again"
+            )
+            raise InputError(msg) from None
         if header is None:
             msg = f"lane file {path} is empty"
             raise InputError(msg)
@@ -390,8 +399,15 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         rows: list[list[str]] = []
         errors: list[str] = []
         try:
-            for row in reader:
-                errors.append(ragged(row, len(header), reader.line_num))
+            for read in reader:
+                undecoded = not_utf8(read, reader.line_num)
+                # echoed with the replacement character, the row kept as an error
+                row = (
+                    [f.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for f in read]
+                    if undecoded
+                    else read
+                )
+                errors.append(ragged(row, len(header), reader.line_num) or undecoded)
                 rows.append((row + [""] * len(header))[: len(header)])
                 if len(rows) == chunk_size:
                     yield text_frame(rows, header, errors)
@@ -401,6 +417,20 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             raise InputError(msg) from None
         if rows:
             yield text_frame(rows, header, errors)
+
+
+def not_utf8(row: list[str], line: int) -> str:
+    """The error of a CSV row holding bytes that are not UTF-8 ('' when it has none): a book saved
+    as Windows-1252 (Excel's plain "CSV" on a Spanish Windows) would read "Querétaro" as
+    "Quer\ufffdtaro" and suggest another place; the row says what to do instead."""
+    for field in row:
+        bad = next((c for c in field if "\udc80" <= c <= "\udcff"), None)
+        if bad is not None:
+            return (
+                f"line {line} has bytes that are not UTF-8 ({ord(bad) - 0xDC00:#04x}); save the file "
+                'as "CSV UTF-8" (Excel: Save As, CSV UTF-8) and score it again'
+            )
+    return ""
 
 
 def ragged(row: list[str], fields: int, line: int) -> str:
