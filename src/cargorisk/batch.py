@@ -348,8 +348,9 @@ def score_lanes(
 
 
 def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    """Lanes from CSV (UTF-8; undecodable bytes replaced and so reported by their row), Parquet or
-    GeoParquet, in chunks; the header is checked before any row is read."""
+    """Lanes from CSV (UTF-8, a byte order mark allowed; a row with bytes that are not UTF-8 is
+    an error row saying so), Parquet or GeoParquet, in chunks; the header is checked before any
+    row is read."""
     path = Path(path)
     if not path.is_file():
         msg = f"lane file {path} does not exist"
