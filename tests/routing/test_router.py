@@ -198,6 +198,12 @@ def test_low_traffic_ports_only_when_asked(router: Router) -> None:
     assert "Lukeville*" in forced.summary()
 
 
+def test_a_port_asked_for_on_a_lane_that_crosses_none_is_refused(router: Router) -> None:
+    """Puebla - Veracruz via Laredo was answered with a domestic route and no word about the port."""
+    with pytest.raises(InputError, match=r"via_port 'Laredo': .* stays in one country and crosses no port"):
+        router.plan("Puebla, Pue.", "Veracruz", depart=DEPART, via_port="Laredo")
+
+
 def test_no_route_shown_crosses_a_low_traffic_port_unless_asked(router: Router) -> None:
     """The alternatives and the Pareto front search the crossings the pool did: Hermosillo -
     Salt Lake City once showed a 'fallback crossing' through Lukeville (2 trucks a day) though

@@ -317,6 +317,12 @@ class Router:
         when, cargo, objective, kind = self.check_request(
             a, depart=depart, cargo_value=cargo_value, objective=objective, cargo_type=cargo_type
         )
+        if via_port is not None and self.finder.domestic(a.node, b.node):
+            msg = (
+                f"via_port {via_port!r}: {self.place_name(a)} -> {self.place_name(b)} stays in one country "
+                "and crosses no port; leave out via_port"
+            )
+            raise InputError(msg)
         r = self.for_cargo(kind).with_crossing(crossing_mode)
         ratio = r.options.max_time_ratio if max_time_ratio is None else float(max_time_ratio)
         constraints = r.constraints(avoid_states, avoid_areas, avoid_ports, via_port)
