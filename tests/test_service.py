@@ -413,6 +413,11 @@ def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, traine
             for name in ("km", "total_h", "crossing", "cost_usd"):
                 assert cells[name][i][j] == pytest.approx(plan[name], abs=0.01), (origin, destination, name)
     assert cells["crossing"][0][0] is not None and cells["crossing"][1][2] is None  # Saltillo-Querétaro
+    # each origin's own departure: a time without an offset is local at each origin
+    zones = client.post(
+        "/v1/matrix", json={**body, "origins": ["Tijuana, BC", "Apodaca, N.L."], "depart": "2026-04-14T07:00"}
+    )
+    assert zones.json()["departs"] == ["2026-04-14T07:00:00-07:00", "2026-04-14T07:00:00-06:00"]
     missing = client.post("/v1/matrix", json={**body, "origins": ["Atlantis"]})
     assert missing.status_code == 404 and "Atlantis" in missing.json()["error"]
 

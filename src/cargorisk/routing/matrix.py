@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cargorisk.errors import InputError
-from cargorisk.routing.plan import Route
+from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.pool import Tree, mask_key
 
 MAX_PLACES = 500  # origins (or destinations) in one matrix; larger networks: several calls
@@ -35,14 +35,16 @@ MAX_PLACES = 500  # origins (or destinations) in one matrix; larger networks: se
 @dataclass(frozen=True)
 class Matrix:
     """The routes of every pair: ``routes[i][j]`` from ``origins[i]`` to ``destinations[j]``
-    (None where no road joins them or both name one network node)."""
+    (None where no road joins them or both name one network node); ``departs[i]``: origin
+    ``i``'s departure (a time without an offset is each origin's own local time, so origins in
+    different zones leave at different instants)."""
 
     origins: list[str]
     destinations: list[str]
     objective: str
     cargo_value: float
     cargo_type: str
-    depart: datetime | None
+    departs: list[datetime | None]
     routes: list[list[Route | None]]
 
     FIGURES = (
@@ -70,7 +72,7 @@ class Matrix:
             "objective": self.objective,
             "cargo_value_usd": self.cargo_value,
             "cargo_type": self.cargo_type,
-            "depart": self.depart.isoformat() if self.depart else None,
+            "departs": [iso(when) for when in self.departs],
             **{name: self.figure(name) for name, _ in self.FIGURES},
         }
 
@@ -122,7 +124,7 @@ def route_matrix(
     routes = [search.row(a, nodes, when, team) for a, (when, *_) in zip(sources, requests, strict=True)]
     return Matrix(
         [r.place_name(a) for a in sources], [r.place_name(b) for b in targets], objective, cargo, kind,
-        requests[0][0], routes,
+        [when for when, *_ in requests], routes,
     )  # fmt: skip
 
 
