@@ -248,6 +248,13 @@ def test_constraints(router: Router) -> None:
     no_tamps = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, avoid_states=["Tamaulipas"])
     assert no_tamps.recommended.crossing != base.recommended.crossing
     assert "Tamaulipas" not in set(no_tamps.recommended.segments["state"])
+    # a state as place names write it (the audit's 'NL', 'CDMX', 'Edo. Mex.' and 'TX' were unknown)
+    short = router.plan("Monterrey, NL", "Dallas, TX", depart=DEPART, avoid_states=["Tamps."])
+    assert short.recommended.edges == no_tamps.recommended.edges
+    saltillo = router.plan("Saltillo", "Dallas, TX", depart=DEPART, avoid_states=["NL", "CDMX", "Edo. Mex."])
+    assert not {"Nuevo León", "Ciudad de México", "Estado de México"} & set(
+        saltillo.recommended.segments["state"]
+    )
     puebla = shapely.box(-98.5, 18.7, -97.6, 19.3)
     around = router.plan("Ciudad de México", "Veracruz, Ver.", depart=DEPART, avoid_areas=puebla)
     assert not any(

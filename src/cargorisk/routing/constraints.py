@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 
 from cargorisk.errors import InputError
-from cargorisk.network.places import normalise
+from cargorisk.network.places import normalise, state_keys
 from cargorisk.routing.engine import CSREngine
 
 
@@ -22,7 +22,10 @@ def state_mask(engine: CSREngine, states: Iterable[str]) -> np.ndarray:
     """Keep-mask without edges in (or crossing into) the given states; names are checked."""
     edge_state = edge_values(engine, "state")
     known = sorted(set(edge_state) - {""})
-    by_key = {normalise(s): s for s in known}
+    by_key = {}  # a state as place names write it too: 'NL', 'Coah.', 'CDMX', 'Edo. Mex.', 'TX'
+    for s in known:
+        for key in sorted(state_keys(s)):
+            by_key.setdefault(key, s)
     wanted = set()
     for state in states:
         match = by_key.get(normalise(state))
