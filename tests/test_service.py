@@ -428,6 +428,20 @@ def test_big_lane_books_become_jobs(client: TestClient) -> None:
     places = ("Monterrey", '"Laredo, TX"')
     rows = [f"L{i},Saltillo,{places[i % 2]}\n" for i in range(150)]
     book = "lane_id,origin,destination\n" + "".join(rows)
+    # a job asked for its result too early, or after it was cancelled, says so (409, its own code)
+    bad = "lane_id,origin,destination\n" + "".join(
+        r if i % 10 else f"L{i},Atlantis,Monterrey\n" for i, r in enumerate(rows)
+    )
+    doomed = client.post("/v1/lanes", files={"file": ("bad.csv", bad, "text/csv")}).json()["job"]
+    early = client.get(f"/v1/lanes/{doomed}/result")
+    assert early.status_code == 409 and early.json()["code"] == "job_not_ready"
+    assert "rows scored); ask GET" in early.json()["error"]
+    for _ in range(600):
+        done = client.get(f"/v1/lanes/{doomed}").json()
+        if done["status"] == "done":
+            break
+        time.sleep(0.1)
+    assert done["failed"] == 15  # the Atlantis rows, counted in the status
     accepted = client.post("/v1/lanes", files={"file": ("book.csv", book, "text/csv")})
     assert (
         accepted.status_code == 202 and accepted.headers["location"] == f"/v1/lanes/{accepted.json()['job']}"

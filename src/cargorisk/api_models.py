@@ -396,6 +396,7 @@ class JobOut(Strict):
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     rows: int
     scored: int
+    failed: int = Field(0, description="rows scored so far whose status is error (each says why in the CSV)")
     created: str
     expires: str
     result: str | None = Field(None, description="where the scored CSV is, once done")

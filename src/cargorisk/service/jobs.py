@@ -77,19 +77,22 @@ class Jobs:
         job = secrets.token_hex(JOB_ID // 2)
         now = datetime.now(UTC)
         status = {
-            "job": job, "status": "queued", "rows": len(book), "scored": 0,
+            "job": job, "status": "queued", "rows": len(book), "scored": 0, "failed": 0,
             "created": now.isoformat(timespec="seconds"),
             "expires": (now + timedelta(seconds=self.ttl_s)).isoformat(timespec="seconds"),
             "result": None, "error": None,
         }  # fmt: skip
+        self.write(status)  # before the runner can take the job: it reads this record first
+        with self.lock:
+            self.depth += 1
         try:
             self.pending.put_nowait((job, book))
         except queue.Full:
+            with self.lock:
+                self.depth -= 1
+            self.path(job, "json").unlink(missing_ok=True)
             msg = f"{self.pending.maxsize} lane books are queued on this worker; retry in a minute"
             raise Overloaded(msg, retry_after=60) from None
-        with self.lock:
-            self.depth += 1
-        self.write(status)
         self.start()
         return status
 
@@ -108,9 +111,15 @@ class Jobs:
     def result(self, job: str) -> Path:
         """The scored CSV of a finished job."""
         status = self.status(job)
+        if status["status"] in ("queued", "running"):
+            msg = (
+                f"lane job {job} is {status['status']} ({status['scored']} of {status['rows']} rows scored); "
+                f"ask GET /v1/lanes/{job} until it is done"
+            )
+            raise JobNotReady(msg)
         if status["status"] != "done":
-            msg = f"lane job {job} is {status['status']}, not done; ask GET /v1/lanes/{job} until it is"
-            raise InputError(msg)
+            msg = f"lane job {job} is {status['status']} and has no result; send the book again"
+            raise JobNotReady(msg)
         return self.path(job, "csv")
 
     def cancel(self, job: str) -> dict:
@@ -178,6 +187,7 @@ class Jobs:
                 return
             parts.append(self.score(book.iloc[start : start + SLICE]))
             status["scored"] = min(start + SLICE, len(book))
+            status["failed"] = status.get("failed", 0) + int((parts[-1].get("status") == "error").sum())
             self.write(status)
         csv = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         write_bytes_atomic(self.path(job, "csv"), to_csv(csv).encode())
@@ -206,6 +216,12 @@ class JobNotFound(InputError):
     """No lane job has this id (or it expired)."""
 
     http_status = 404
+
+
+class JobNotReady(InputError):
+    """A lane job's result asked for before it is done, or of a job that will have none."""
+
+    http_status = 409
 
 
 def to_csv(frame: pd.DataFrame) -> str:
