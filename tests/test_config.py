@@ -78,3 +78,11 @@ def test_a_setting_the_models_cannot_use_is_one_line_naming_it(pair: str, named:
     with pytest.raises(InputError, match=re.escape(named)) as caught:
         Settings.from_env({}).with_overrides([pair])
     assert "\n" not in str(caught.value)
+
+
+def test_settings_made_in_python_are_checked_too() -> None:
+    """Not only the environment and --set: a negative or non-finite number is refused however
+    the settings are made."""
+    for bad in ({"operating_cost_usd_per_km_us": -1.0}, {"toll_usd_per_km_mx": float("nan")}):
+        with pytest.raises(InputError, match="must be a finite, non-negative number"):
+            Settings(**bad)

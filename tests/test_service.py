@@ -196,7 +196,10 @@ def test_lanes_scores_a_book_with_per_row_errors_and_safe_csv(client: TestClient
     assert (
         client.post("/v1/lanes", files={"file": ("lanes.csv", bom.encode(), "text/csv")}).status_code == 200
     )
-    ansi = 'lane_id,origin,destination\nA,Querétaro,"Laredo, TX"\nB,Saltillo,"Laredo, TX"\n'.encode("cp1252")
+    ansi_text = (
+        'lane_id,origin,destination,Dirección\nA,Querétaro,"Laredo, TX",x\nB,Saltillo,"Laredo, TX",y\n'
+    )
+    ansi = ansi_text.encode("cp1252")  # an accented extra column in the header too (it was a 500)
     mixed = client.post("/v1/lanes", files={"file": ("l.csv", ansi, "text/csv")})
     scored = pd.read_csv(io.StringIO(mixed.text))
     assert list(scored["status"]) == ["error", "ok"]  # the row that is not UTF-8 says so, the other is scored
@@ -418,6 +421,7 @@ def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, traine
         "/v1/matrix", json={**body, "origins": ["Tijuana, BC", "Apodaca, N.L."], "depart": "2026-04-14T07:00"}
     )
     assert zones.json()["departs"] == ["2026-04-14T07:00:00-07:00", "2026-04-14T07:00:00-06:00"]
+    assert zones.json()["depart"] == "2026-04-14T07:00"  # as the request gave it
     missing = client.post("/v1/matrix", json={**body, "origins": ["Atlantis"]})
     assert missing.status_code == 404 and "Atlantis" in missing.json()["error"]
 

@@ -374,6 +374,7 @@ class MatrixOut(Strict):
     objective: str
     cargo_value_usd: float
     cargo_type: str
+    depart: str | None = Field(None, description="the departure as the request gave it")
     departs: list[str | None] = Field(
         description="each origin's departure, ISO 8601 in its own zone (a departure without an offset "
         "is each origin's local time, so origins in different zones leave at different instants)"

@@ -396,6 +396,7 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         if header is None:
             msg = f"lane file {path} is empty"
             raise InputError(msg)
+        header = [decoded(name) for name in header]  # an accented extra column of a Windows-1252 book
         check_header(header, str(path))
         rows: list[list[str]] = []
         errors: list[str] = []
@@ -403,11 +404,7 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             for read in reader:
                 undecoded = not_utf8(read, reader.line_num)
                 # echoed with the replacement character, the row kept as an error
-                row = (
-                    [f.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for f in read]
-                    if undecoded
-                    else read
-                )
+                row = [decoded(f) for f in read] if undecoded else read
                 errors.append(ragged(row, len(header), reader.line_num) or undecoded)
                 rows.append((row + [""] * len(header))[: len(header)])
                 if len(rows) == chunk_size:
@@ -424,6 +421,8 @@ def not_utf8(row: list[str], line: int) -> str:
     """The error of a CSV row holding bytes that are not UTF-8 ('' when it has none): a book saved
     as Windows-1252 (Excel's plain "CSV" on a Spanish Windows) would read "Querétaro" as
     "Quer\ufffdtaro" and suggest another place; the row says what to do instead."""
+    if all(field.isascii() for field in row):  # most rows: nothing to look for
+        return ""
     for field in row:
         bad = next((c for c in field if "\udc80" <= c <= "\udcff"), None)
         if bad is not None:
@@ -432,6 +431,12 @@ def not_utf8(row: list[str], line: int) -> str:
                 'as "CSV UTF-8" (Excel: Save As, CSV UTF-8) and score it again'
             )
     return ""
+
+
+def decoded(text: str) -> str:
+    """Text read with its bytes that are not UTF-8 kept apart, those bytes shown as the
+    replacement character (what an output can hold)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def ragged(row: list[str], fields: int, line: int) -> str:

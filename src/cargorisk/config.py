@@ -164,6 +164,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse values the models cannot use (one line naming the setting and the range)."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("float", float) and not (math.isfinite(value) and value >= 0):
+                msg = f"setting {f.name}={value!r} must be a finite, non-negative number"
+                raise InputError(msg)
         for name, (low, high, what) in LIMITS.items():
             value = getattr(self, name)
             if not (low < value <= high if name in OPEN_BELOW else low <= value <= high):

@@ -218,6 +218,12 @@ def test_the_road_runs_add_up_to_the_route_theft_probability(router: Router) -> 
     # the road's own rate stays the rate beside the stretch, whatever the hours driven
     top = plan.recommended.riskiest[0]
     assert "thefts per million loaded truck-km" in top["drivers"][0]
+    # a stretch ranked by the rest made on it says so (the 10 h rest near San Fernando, MEX-97)
+    laredo = router.plan(
+        "Ciudad de México", "Laredo, TX", depart="2026-03-06T23:00-06:00", cargo_value=400_000
+    )
+    said = [d for r in laredo.recommended.riskiest for d in r["drivers"]]
+    assert any(d.endswith("of it parked (stops on it)") for d in said)
 
 
 def test_the_theft_interval_spreads_the_route_probability_not_the_roads(router: Router) -> None:

@@ -55,7 +55,7 @@ class CostModel:
     """Cost parameters (see the module docstring); :meth:`from_settings` gives the cited defaults."""
 
     time_usd_per_h: float = 57.64
-    rest_usd_per_h: float = 11.40
+    rest_usd_per_h: float = 18.88
     km_usd: dict[str, float] = field(default_factory=lambda: {"MX": 0.653, "US": 0.498})
     toll_usd_per_km: dict[str, float] = field(default_factory=lambda: {"MX": 0.339, "US": 0.137})
     team_pay_ratio: float = 1.18  # a team's driver pay per truck-mile over one driver's

@@ -29,7 +29,8 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     if by_edge is not None:  # the interval's spread over states, on the basis of the route's P
         route.risk_sq = float(np.square(np.bincount(router.state_codes[ids], weights=by_edge)).sum())
     found = runs(router, ids, by_edge)
-    route.riskiest = riskiest(router, ids, found)
+    parked = None if by_edge is None else by_edge - route.hazard.edges  # the stops' part, by edge
+    route.riskiest = riskiest(router, ids, found, parked=parked)
     route.theft_interval = route_interval(
         -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
     )
@@ -72,9 +73,17 @@ def runs(router: object, ids: np.ndarray, hazard: np.ndarray | None = None) -> d
     }
 
 
-def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: int = 3) -> list[dict]:
+def riskiest(
+    router: object,
+    ids: np.ndarray,
+    runs: dict[str, np.ndarray],
+    top: int = 3,
+    *,
+    parked: np.ndarray | None = None,
+) -> list[dict]:
     """The road runs (see :func:`runs`) with the highest theft probability, with what drives
-    their risk."""
+    their risk (``parked``: each edge's hazard of the stops at its end, when the runs are a
+    priced route's: a run ranked by a rest made on it says so)."""
     first, last = runs["first"], runs["last"]
     out = []
     for r in np.argsort(-runs["theft_prob"], kind="stable")[:top]:
@@ -89,6 +98,9 @@ def riskiest(router: object, ids: np.ndarray, runs: dict[str, np.ndarray], top: 
             road_kind(router, main),
             f"{km:.0f} km",
         ]
+        stopped = 0.0 if parked is None else float(parked[first[r] : last[r] + 1].sum())
+        if stopped > 0.05 * -np.log1p(-p):
+            drivers.append(f"{stopped / -np.log1p(-p):.0%} of it parked (stops on it)")
         out.append(
             {"from": runs["from"][r], "to": runs["to"][r], "ref": runs["ref"][r], "state": state,
              "theft_prob": p, "drivers": drivers}

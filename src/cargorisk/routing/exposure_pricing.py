@@ -81,7 +81,7 @@ class ExposureTables:
         return ExposureTables(self.active, self.parked_per_h * factor, self.share, self.code, self.hourly)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Hazard:
     """A route's theft hazard (``-log(1 - p)``) moving and parked; ``edges``: each edge's in
     transit, and ``stops``: (the position of the edge each stop is at the end of, its hazard)."""

@@ -46,6 +46,7 @@ class Matrix:
     cargo_type: str
     departs: list[datetime | None]
     routes: list[list[Route | None]]
+    depart: str | None = None  # the departure as the request gave it
 
     FIGURES = (
         ("km", lambda r: round(r.km, 1)),
@@ -72,6 +73,7 @@ class Matrix:
             "objective": self.objective,
             "cargo_value_usd": self.cargo_value,
             "cargo_type": self.cargo_type,
+            "depart": self.depart,
             "departs": [iso(when) for when in self.departs],
             **{name: self.figure(name) for name, _ in self.FIGURES},
         }
@@ -125,6 +127,7 @@ def route_matrix(
     return Matrix(
         [r.place_name(a) for a in sources], [r.place_name(b) for b in targets], objective, cargo, kind,
         [when for when, *_ in requests], routes,
+        None if depart is None else depart.isoformat() if isinstance(depart, datetime) else str(depart),
     )  # fmt: skip
 
 
