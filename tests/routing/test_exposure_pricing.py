@@ -127,6 +127,9 @@ def test_rests_go_where_parking_is_safest_within_reach(router: Router) -> None:
     [
         ("Ramos Arizpe", "Minneapolis, MN", "2026-10-12T10:00-06:00"),
         ("Hermosillo, Sonora", "Salt Lake City, UT", "2026-05-06T12:00-07:00"),
+        # rests placed on the leg to the crossing, which does not know the driving after it
+        ("Detroit, MI", "Sabinas Hidalgo", "2026-03-02T22:00-06:00"),
+        ("Tlaxcala, Tlaxcala", "Socorro, NM", "2026-03-06T11:00-06:00"),
     ],
 )
 def test_a_rest_placed_early_never_costs_a_rest_more(

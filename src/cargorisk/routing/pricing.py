@@ -37,6 +37,7 @@ from cargorisk.routing.exposure_pricing import (
 from cargorisk.routing.plan import Route
 from cargorisk.routing.schedule import (
     HOUR,
+    PLACED_NOTE,
     Handover,
     RestPlacer,
     Schedule,
@@ -95,12 +96,18 @@ class Leg:
         computed once; their rests are placed on this leg alone, which is where they go on any
         path that starts with it (a rest falls due no later than the crossing). The least
         hazard parked of their stops is kept with them (:meth:`parked_least`), read off the same
-        exposure."""
+        exposure. A rest placed early on the leg cannot know the driving after the crossing, so
+        when one was, the schedules with every rest where its clock runs out are kept too, after
+        them: pricing goes on from each and takes the one arriving first (the placed one when
+        they arrive together), so an early rest never costs the trip a rest more (an audit scan:
+        one cross-border path in 19 arrived more than half an hour later)."""
         key = (team, into_us)
         if key not in self.clocks:
             where, tables = path_exposure(self.router, self.ids), self.router.exposure
             place = rest_placer(tables, where)
             found = starts_at_border(self.stretches, team=team, into_us=into_us, place=place)
+            if any(a.rule.endswith(PLACED_NOTE) for s in found for a in s.activities):
+                found = [*found, *starts_at_border(self.stretches, team=team, into_us=into_us)]
             self.clocks[key] = found
             self.clocks[("parked", *key)] = min(stops_hazard(tables, where, s.activities) for s in found)
         return self.clocks[key]
