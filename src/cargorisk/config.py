@@ -169,9 +169,9 @@ class Settings:
             if f.type in ("float", float) and not (math.isfinite(value) and value >= 0):
                 msg = f"setting {f.name}={value!r} must be a finite, non-negative number"
                 raise InputError(msg)
-        for name, (low, high, what) in LIMITS.items():
+        for name, (low, high, open_below, what) in LIMITS.items():
             value = getattr(self, name)
-            if not (low < value <= high if name in OPEN_BELOW else low <= value <= high):
+            if not (low < value <= high if open_below else low <= value <= high):
                 msg = f"setting {name}={value!r} must be {what}"
                 raise InputError(msg)
         if self.rest_cost_usd_per_h > self.time_cost_usd_per_h:
@@ -263,23 +263,23 @@ class Settings:
 
 
 FOLDERS = {"data_dir": "data", "models_dir": "models", "maps_dir": "maps"}
-# settings the models divide by, or that are shares, shapes or bounds: (low, high, what they must be);
-# those in OPEN_BELOW must be above ``low``, the others at least ``low``
+# settings the models divide by, or that are shares, shapes or bounds: (low, high, whether the
+# value must be above ``low`` rather than at least ``low``, what they must be)
 LIMITS = {
-    "mx_truck_km_per_year": (0.0, math.inf, "a positive number of truck-km (45e9)"),
-    "theft_report_rate": (0.0, 1.0, "a share in (0, 1] (0.30)"),
-    "loaded_share": (0.0, 1.0, "a share in (0, 1] (0.70)"),
-    "theft_scale_prior_shape": (0.0, math.inf, "a positive Gamma shape (8)"),
-    "cargo_type_shape": (0.0, math.inf, "a positive Gamma shape (2)"),
-    "max_snap_km": (0.0, math.inf, "a positive distance in km (25)"),
-    "max_time_ratio": (1.0, math.inf, "at least 1 (1.5: half as long again as the fastest)"),
-    "team_pay_ratio": (1.0, 2.0, "from 1 (a team paid as one driver) to 2 (two drivers each paid as one)"),
-    "departure_window_h": (0.0, MAX_DEPARTURE_WINDOW_H, "from 0 (no departure advice) to 168 hours (a week)"),
-}
-OPEN_BELOW = frozenset(
-    {"mx_truck_km_per_year", "theft_report_rate", "loaded_share", "theft_scale_prior_shape",
-     "cargo_type_shape", "max_snap_km"}
-)  # fmt: skip
+    "mx_truck_km_per_year": (0.0, math.inf, True, "a positive number of truck-km (45e9)"),
+    "theft_report_rate": (0.0, 1.0, True, "a share in (0, 1] (0.30)"),
+    "loaded_share": (0.0, 1.0, True, "a share in (0, 1] (0.70)"),
+    "theft_scale_prior_shape": (0.0, math.inf, True, "a positive Gamma shape (8)"),
+    "cargo_type_shape": (0.0, math.inf, True, "a positive Gamma shape (2)"),
+    "max_snap_km": (0.0, math.inf, True, "a positive distance in km (25)"),
+    "max_time_ratio": (1.0, math.inf, False, "at least 1 (1.5: half as long again as the fastest)"),
+    "team_pay_ratio": (
+        1.0, 2.0, False, "from 1 (a team paid as one driver) to 2 (two drivers each paid as one)"
+    ),
+    "departure_window_h": (
+        0.0, MAX_DEPARTURE_WINDOW_H, False, "from 0 (no departure advice) to 168 hours (a week)"
+    ),
+}  # fmt: skip
 
 
 def network_dir(settings: Settings) -> Path:

@@ -23,13 +23,13 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     ``route.segments`` and ``route.stop_places`` (in place; lane scoring needs no more)."""
     ids = router.edge_ids(route)
     route.edge_lines = PathLines(router.lines, ids)  # made when asked for
-    by_edge = route.hazard.by_edge() if route.hazard is not None else None
-    if by_edge is not None and len(by_edge) != len(ids):
-        by_edge = None
+    parked = route.hazard.parked_by_edge() if route.hazard is not None else None
+    if parked is not None and len(parked) != len(ids):
+        parked = None
+    by_edge = None if parked is None else route.hazard.edges + parked  # the route's hazard, by edge
     if by_edge is not None:  # the interval's spread over states, on the basis of the route's P
         route.risk_sq = float(np.square(np.bincount(router.state_codes[ids], weights=by_edge)).sum())
     found = runs(router, ids, by_edge)
-    parked = None if by_edge is None else by_edge - route.hazard.edges  # the stops' part, by edge
     route.riskiest = riskiest(router, ids, found, parked=parked)
     route.theft_interval = route_interval(
         -np.log1p(-route.theft_prob), route.risk_sq, router.theft_dispersion, router.theft_scale_shape
@@ -91,6 +91,7 @@ def riskiest(
         run_ids = ids[first[r] : last[r] + 1]
         main = int(run_ids[np.argmax(router.metres[run_ids])])
         p, km, state = float(runs["theft_prob"][r]), float(runs["km"][r]), runs["state"][r]
+        hazard = -np.log1p(-p)
         # the road's own rate, whatever the hours the route drives it and where it stops
         rate = float(router.risk[run_ids].sum()) / max(km, 1e-9) * 1e6  # thefts per million loaded truck-km
         drivers = [
@@ -99,8 +100,8 @@ def riskiest(
             f"{km:.0f} km",
         ]
         stopped = 0.0 if parked is None else float(parked[first[r] : last[r] + 1].sum())
-        if stopped > 0.05 * -np.log1p(-p):
-            drivers.append(f"{stopped / -np.log1p(-p):.0%} of it parked (stops on it)")
+        if stopped > 0.05 * hazard:
+            drivers.append(f"{stopped / hazard:.0%} of it parked (stops on it)")
         out.append(
             {"from": runs["from"][r], "to": runs["to"][r], "ref": runs["ref"][r], "state": state,
              "theft_prob": p, "drivers": drivers}

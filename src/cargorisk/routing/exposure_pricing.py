@@ -96,12 +96,12 @@ class Hazard:
         """Moving plus parked."""
         return self.transit + self.parked
 
-    def by_edge(self) -> np.ndarray | None:
-        """Each edge's hazard on this route: in transit at the hour it is driven, plus the
-        stops at its end (their sum is :attr:`total`); None when not kept."""
+    def parked_by_edge(self) -> np.ndarray | None:
+        """Each edge's hazard of the stops at its end (with :attr:`edges`, in transit, the
+        route's hazard by edge; their sum is :attr:`total`); None when not kept."""
         if self.edges is None:
             return None
-        out = self.edges.astype(float)
+        out = np.zeros(len(self.edges))
         if self.stops is not None and len(self.stops[0]):
             np.add.at(out, self.stops[0], self.stops[1])
         return out

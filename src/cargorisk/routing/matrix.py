@@ -127,7 +127,7 @@ def route_matrix(
     return Matrix(
         [r.place_name(a) for a in sources], [r.place_name(b) for b in targets], objective, cargo, kind,
         [when for when, *_ in requests], routes,
-        None if depart is None else depart.isoformat() if isinstance(depart, datetime) else str(depart),
+        iso(depart) if isinstance(depart, datetime) else depart,
     )  # fmt: skip
 
 
