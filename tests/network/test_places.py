@@ -108,6 +108,56 @@ def test_mexico_after_a_name_is_the_country_or_the_state(national_gazetteer: Gaz
 
 
 @pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Naucalpan", "Naucalpan de Juárez, Estado de México"),  # the only name that holds it
+        ("Naucalpan, Mex.", "Naucalpan de Juárez, Estado de México"),
+        ("Tlaquepaque", "San Pedro Tlaquepaque, Jalisco"),
+        ("Garza García", "San Pedro Garza García, Nuevo León"),
+        ("Ecatepec", "Ecatepec de Morelos, Estado de México"),  # not Santa María Ecatepec, Oaxaca
+        ("Tlalnepantla, Edomex", "Tlalnepantla de Baz, Estado de México"),
+        ("Coacalco", "Coacalco de Berriozábal, Estado de México"),
+        ("Ocotlán", "Ocotlán, Jalisco"),  # called so, and more populous than Ocotlán de Morelos
+        ("Juárez", "Ciudad Juárez, Chihuahua"),  # the network city, as before
+    ],
+)
+def test_short_names_as_people_say_them(national_gazetteer: Gazetteer, typed: str, expected: str) -> None:
+    """A name that is part of one longer municipality name is that municipality."""
+    assert national_gazetteer.resolve(typed).name == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "listed"),
+    [
+        # a small municipality called exactly so, and a populous one whose name starts with it
+        ("Tlalnepantla", "Tlalnepantla de Baz, Estado de México; Tlalnepantla, Morelos"),
+        ("Atizapán", "Atizapán de Zaragoza, Estado de México; Atizapán, Estado de México"),
+        ("San Pedro", "San Pedro Garza García, Nuevo León; San Pedro, Coahuila"),
+        # ... or one that only holds it, a hundred times as populous
+        ("Escobedo", "General Escobedo, Nuevo León; "),
+        ("Cadereyta, Qro", None),  # one in Querétaro: no ambiguity left
+    ],
+)
+def test_a_short_name_never_means_the_small_place_silently(
+    national_gazetteer: Gazetteer, typed: str, listed: str | None
+) -> None:
+    """Ambiguous names list the places they may be, the most populous first."""
+    if listed is None:
+        assert national_gazetteer.resolve(typed).name == "Cadereyta de Montes, Querétaro"
+        return
+    with pytest.raises(AmbiguousPlace, match=listed):
+        national_gazetteer.resolve(typed)
+
+
+def test_a_word_after_de_is_not_a_place_name(national_gazetteer: Gazetteer) -> None:
+    """'Morelos' is the five municipalities called so, not Ecatepec de Morelos (1.7 million
+    people): after 'de' a word is an honorific, not how people call the place."""
+    with pytest.raises(AmbiguousPlace, match="'Morelos' matches 5 places") as info:
+        national_gazetteer.resolve("Morelos")
+    assert "Ecatepec" not in str(info.value)
+
+
+@pytest.mark.parametrize(
     "typed",
     [
         "Laredo, Mexico",  # Laredo is in Texas: a country keeps its own places, it does not guess

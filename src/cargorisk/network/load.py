@@ -15,7 +15,7 @@ import pandas as pd
 from cargorisk._io import sha256_file
 from cargorisk._log import stage
 from cargorisk.config import Settings, network_dir
-from cargorisk.errors import InputError
+from cargorisk.errors import DataSourceError, InputError
 from cargorisk.network.admin import AdminAreas, tag_admin
 from cargorisk.network.corridor import CORRIDOR_NAME, build_corridor, read_table
 from cargorisk.network.io import load_graph, read_cached_graph, table_signature, write_cached_graph
@@ -190,8 +190,11 @@ def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> 
     settings = settings or Settings.from_env()
     names = load_table("mx_municipality_names", settings.processed_dir)
     polygons = load_table("mx_municipalities", settings.processed_dir)
+    try:  # the municipalities' population ranks those a short name may mean
+        municipal = load_table("sesnsp_municipal_year", settings.processed_dir)
+    except DataSourceError:
+        municipal = None
     own = graph.graph.get("name") == CORRIDOR_NAME
     places = None if own else national_places(network_dir(settings))
-    return Gazetteer(
-        graph, municipality_gazetteer(names, polygons), places=places, max_snap_km=settings.max_snap_km
-    )
+    table = municipality_gazetteer(names, polygons, municipal)
+    return Gazetteer(graph, table, places=places, max_snap_km=settings.max_snap_km)

@@ -185,6 +185,7 @@ class Candidate:
     lat: float
     cvegeo: str
     country: str = ""  # where it snaps: "MX" or "US" nodes only ("" for any)
+    population: float = 0.0  # a municipality's (CONAPO, via SESNSP's file); 0 when not known
 
     @property
     def label(self) -> str:
@@ -199,7 +200,8 @@ class Gazetteer:
     graph
         Road graph with node ``x``, ``y``, ``name`` (and ``state``/``cvegeo`` when tagged).
     municipalities
-        Optional table with ``cvegeo``, ``municipality``, ``state``, ``lon``, ``lat``.
+        Optional table with ``cvegeo``, ``municipality``, ``state``, ``lon``, ``lat`` and
+        optionally ``population`` (ranks municipalities a short name may mean).
     places
         Optional named places with ``name``, ``state``, ``lon``, ``lat``, ``aliases`` (``|``-separated),
         snapped to the nearest node like municipalities (e.g. :func:`corridor_places` on the
@@ -224,6 +226,7 @@ class Gazetteer:
         self.ids = list(graph.nodes)
         self.trees = node_trees(graph)
         self.index: dict[str, list[Candidate]] = {}
+        self.words: dict[str, set[str]] = {}  # each word of a name: the names it is in
         self.municipality_names: dict[str, str] = {}
         for node in self.ids:
             self.add_node(node)
@@ -232,18 +235,12 @@ class Gazetteer:
                 zip(municipalities["cvegeo"], municipalities["municipality"], strict=True)
             )
             for row in municipalities.itertuples(index=False):
-                self.add(
-                    Candidate(
-                        row.municipality,
-                        row.state,
-                        "municipality",
-                        None,
-                        float(row.lon),
-                        float(row.lat),
-                        row.cvegeo,
-                        "MX",
-                    )
-                )
+                people = float(getattr(row, "population", 0.0) or 0.0)
+                cand = Candidate(
+                    row.municipality, row.state, "municipality", None, float(row.lon), float(row.lat),
+                    row.cvegeo, "MX", people if math.isfinite(people) else 0.0,
+                )  # fmt: skip
+                self.add(cand)
         places = places if places is not None else pd.DataFrame()
         for row in places.itertuples(index=False):
             country = str(getattr(row, "country", "") or "")
@@ -286,6 +283,8 @@ class Gazetteer:
         keys |= {expand(k) for k in keys}  # 'St. Louis' found as 'Saint Louis' too
         for k in keys:
             self.index.setdefault(k, []).append(cand)
+            for word in k.split():
+                self.words.setdefault(word, set()).add(k)
 
     def resolve(self, query: str | tuple[float, float]) -> Place:
         """Resolve a name or coordinate to a network node (see module docstring)."""
@@ -336,15 +335,52 @@ class Gazetteer:
         whole text as a name first, then with trailing state words."""
         for name, qualifier in dict.fromkeys([(text, ""), split_state(text)]):
             key = normalise(name)
-            found = self.index.get(key) or self.index.get(expand(key), [])
-            if qualifier.strip():
-                wanted = normalise(qualifier)
-                found = [c for c in found if wanted in state_keys(c.state)]
-            if country:
-                found = [c for c in found if self.country_of(c) == country]
+            exact = self.index.get(key) or self.index.get(expand(key), [])
+            exact = dedupe(self.within(exact, qualifier, country))
+            if any(c.source != "municipality" for c in exact):
+                return exact
+            longer = {c: starts for c, starts in self.in_names(key) + self.in_names(expand(key))}
+            kept = dedupe(self.within(list(longer), qualifier, country))
+            found = short_name_matches(exact, [(c, longer[c]) for c in kept])
             if found:
-                return dedupe(found)
+                return self.on_network(found)
         return []
+
+    def on_network(self, found: list[Candidate]) -> list[Candidate]:
+        """Municipalities as the network city or place of the same name within
+        :data:`SAME_PLACE_KM`, where there is one (its node rather than the nearest to the
+        centroid)."""
+        twins = [
+            x
+            for c in found
+            for x in self.index.get(normalise(c.name), [])
+            if x.source != "municipality" and km_between(x, c) <= SAME_PLACE_KM
+        ]
+        return dedupe(twins + found) if twins else found
+
+    def within(self, found: list[Candidate], qualifier: str, country: str) -> list[Candidate]:
+        """The candidates of a state ``qualifier`` and of ``country`` (either may be empty)."""
+        if qualifier.strip():
+            wanted = normalise(qualifier)
+            found = [c for c in found if wanted in state_keys(c.state)]
+        return [c for c in found if self.country_of(c) == country] if country else found
+
+    def in_names(self, key: str) -> list[tuple[Candidate, bool]]:
+        """The municipalities whose longer names hold the words of ``key`` one after the other
+        (network cities and places are found by their names and aliases only), each with
+        whether its name starts with them: 'naucalpan' is in 'Naucalpan de Juárez' (at the start),
+        'tlaquepaque' in 'San Pedro Tlaquepaque'; never after the words of
+        :data:`NOT_A_NAME_AFTER` ('morelos' is not Ecatepec de Morelos, nor 'laredo' Nuevo Laredo)."""
+        words = key.split()
+        if not words or any(w not in self.words for w in words):
+            return []
+        n, held = len(words), []
+        for name in sorted(set.intersection(*(self.words[w] for w in words)) - {key}):
+            parts = name.split()
+            at = [i for i in range(len(parts) - n + 1) if parts[i : i + n] == words]
+            if at and (at[0] == 0 or parts[at[0] - 1] not in NOT_A_NAME_AFTER):
+                held += [(c, at[0] == 0) for c in self.index[name] if c.source == "municipality"]
+        return held
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Places for an autocomplete: names equal to, starting with, or containing ``text``
@@ -495,6 +531,40 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
     return out
 
 
+DOMINANT = 10.0  # a name held by several municipalities means the one this many times as populous
+# words after which a word is not how people call a place: an honorific's 'de' ('Ecatepec de
+# Morelos'), an article ('Apaseo el Grande'), and 'nuevo' (Nuevo Laredo is not Laredo)
+NOT_A_NAME_AFTER = {"de", "del", "la", "las", "los", "el", "y", "nuevo", "nueva", "nuevos", "nuevas"}
+
+
+def short_name_matches(exact: list[Candidate], longer: list[tuple[Candidate, bool]]) -> list[Candidate]:
+    """The municipalities a name may mean, the most populous first, from those called exactly
+    that and those whose longer names hold it (:meth:`Gazetteer.in_names`, with whether they start
+    with it): how people shorten names ('Naucalpan', 'Ecatepec', 'Tlaquepaque', 'Escobedo').
+
+    - The exact ones, with each longer-named one more populous than all of them whose name starts
+      with it, or :data:`DOMINANT` times as populous when it only holds it: 'Tlalnepantla' is then
+      Tlalnepantla de Baz, Estado de México (about 760,000 people) or Tlalnepantla, Morelos (about
+      8,000), ambiguous, never the small one silently; 'Escobedo' General Escobedo, Nuevo León or
+      Escobedo, Coahuila.
+    - With none exact, the one longer-named one, or the one :data:`DOMINANT` times as populous as
+      each of the others ('Ecatepec': Ecatepec de Morelos, not Santa María Ecatepec, Oaxaca); else
+      all of them (ambiguous: 'Cadereyta' is in Nuevo León and in Querétaro).
+    """
+    people = lambda c: c.population  # noqa: E731
+    if exact:
+        top = max(map(people, exact))
+        bigger = [
+            c for c, starts in longer
+            if c.source == "municipality" and c.population > (top if starts else DOMINANT * top)
+        ]  # fmt: skip
+        return sorted(exact + bigger, key=people, reverse=True)
+    ranked = sorted((c for c, _ in longer), key=people, reverse=True)
+    if len(ranked) > 1 and ranked[0].population >= DOMINANT * ranked[1].population > 0:
+        return ranked[:1]
+    return ranked
+
+
 def km_between(a: Candidate, b: Candidate) -> float:
     """Great-circle distance between two candidates (km)."""
     chord = np.linalg.norm(np.diff(unit_vectors(np.array([[a.lon, a.lat], [b.lon, b.lat]])), axis=0))
@@ -507,15 +577,23 @@ def unit_vectors(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
-def municipality_gazetteer(names: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Municipality names (current INEGI list) with centroids from the polygon table.
+def municipality_gazetteer(
+    names: pd.DataFrame, polygons: gpd.GeoDataFrame, municipal: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Municipality names (current INEGI list) with centroids from the polygon table, and their
+    latest population from ``municipal`` (``sesnsp_municipal_year``) when given (0 when unknown).
 
     Municipalities created after the 2016 polygons have no centroid: they are left out
     rather than placed wrongly.
     """
     centres = polygons.set_index("cvegeo")[["lon", "lat"]]
     table = names.join(centres, on="cvegeo", how="inner")
-    return table[["cvegeo", "municipality", "state", "lon", "lat"]].reset_index(drop=True)
+    table["population"] = 0.0
+    if municipal is not None:
+        known = municipal.dropna(subset=["population"]).sort_values("year")
+        latest = known.groupby("cvegeo")["population"].last()
+        table["population"] = table["cvegeo"].map(latest).fillna(0.0).astype(float)
+    return table[["cvegeo", "municipality", "state", "lon", "lat", "population"]].reset_index(drop=True)
 
 
 def corridor_places(nodes: pd.DataFrame) -> pd.DataFrame:
