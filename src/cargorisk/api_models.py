@@ -72,7 +72,10 @@ class LegOut(Strict):
     start_h: float = Field(description="hours after departure")
     end_h: float = Field(description="hours after departure")
     hours: float
-    driving_h: float
+    driving_h: float = Field(
+        description="hours at the wheel: driving and the border line, as hours of service count them"
+    )
+    line_h: float = Field(description="of driving_h, hours in the border line")
 
 
 class RiskyStretchOut(Strict):

@@ -79,6 +79,11 @@ def test_legs_carry_their_carrier_and_the_hours_check_passes(plans: dict[str, ob
     assert doc["crossing_mode"] == "transfer"
     assert [leg["carrier"] for leg in route["legs"]] == ["Mexican carrier", "transfer carrier", "US carrier"]
     assert route["legs"][-1]["end_h"] == pytest.approx(route["total_h"], abs=0.006)
+    # the border line is the transfer carrier's, at the wheel (hours of service), and said apart
+    lines = [leg["line_h"] for leg in route["legs"]]
+    line_h = sum(a["end_h"] - a["start_h"] for a in route["schedule"] if a["kind"] == "line")
+    assert lines[0] == lines[2] == 0 and lines[1] == pytest.approx(line_h, abs=1e-3) and line_h > 0
+    assert route["legs"][1]["driving_h"] >= lines[1]
     assert route["fees_usd"] > 0 and set(route["fee_items_usd"]) == set(figures().fees_usd)
     kinds = {(a["kind"], a["carrier"]) for a in route["schedule"]}
     assert ("line", "transfer carrier") in kinds and ("customs", "transfer carrier") in kinds

@@ -31,6 +31,7 @@ from importlib import resources
 import pandas as pd
 
 from cargorisk.errors import InputError
+from cargorisk.routing.schedule import DRIVING
 
 THROUGH, TRANSFER = "through", "transfer"
 CROSSING_MODES = (THROUGH, TRANSFER)
@@ -131,19 +132,22 @@ def carrier_of(schedule: list, direction: str | None, mode: str) -> list[str]:
 
 def legs(schedule: list, direction: str | None, mode: str) -> list[dict]:
     """The plan's legs, one per carrier: role, start and end (hours after departure), hours,
-    driving hours, and where it starts and ends in the route (driving hours from the start)."""
+    hours at the wheel (``driving_h``: driving and the border line, as the driver's hours of
+    service count them) and of them in the border line (``line_h``)."""
     if not schedule:
         return []
     out: list[dict] = []
     for activity, role in zip(schedule, carrier_of(schedule, direction, mode), strict=True):
         if not out or out[-1]["carrier"] != role:
             out.append(
-                {"carrier": role, "start_s": activity.start_s, "driving_s": 0.0, "at_s": activity.at_s}
+                {"carrier": role, "start_s": activity.start_s, "driving_s": 0.0, "line_s": 0.0}
             )
         leg = out[-1]
         leg["end_s"] = activity.end_s
-        if activity.kind in ("drive", "line"):
+        if activity.kind in DRIVING:
             leg["driving_s"] += activity.end_s - activity.start_s
+        if activity.kind == "line":
+            leg["line_s"] += activity.end_s - activity.start_s
     return [
         {
             "carrier": leg["carrier"],
@@ -151,6 +155,7 @@ def legs(schedule: list, direction: str | None, mode: str) -> list[dict]:
             "end_h": round(leg["end_s"] / 3600, 4),
             "hours": round((leg["end_s"] - leg["start_s"]) / 3600, 4),
             "driving_h": round(leg["driving_s"] / 3600, 4),
+            "line_h": round(leg["line_s"] / 3600, 4),
         }
         for leg in out
     ]
