@@ -139,9 +139,7 @@ def legs(schedule: list, direction: str | None, mode: str) -> list[dict]:
     out: list[dict] = []
     for activity, role in zip(schedule, carrier_of(schedule, direction, mode), strict=True):
         if not out or out[-1]["carrier"] != role:
-            out.append(
-                {"carrier": role, "start_s": activity.start_s, "driving_s": 0.0, "line_s": 0.0}
-            )
+            out.append({"carrier": role, "start_s": activity.start_s, "driving_s": 0.0, "line_s": 0.0})
         leg = out[-1]
         leg["end_s"] = activity.end_s
         if activity.kind in DRIVING:
