@@ -155,6 +155,8 @@ def test_a_word_after_de_is_not_a_place_name(national_gazetteer: Gazetteer) -> N
     with pytest.raises(AmbiguousPlace, match="'Morelos' matches 5 places") as info:
         national_gazetteer.resolve("Morelos")
     assert "Ecatepec" not in str(info.value)
+    with pytest.raises(PlaceNotFound):  # nor Xochitlán de Vicente Suárez, Puebla
+        national_gazetteer.resolve("Suárez")
 
 
 @pytest.mark.parametrize(

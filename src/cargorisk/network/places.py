@@ -369,8 +369,9 @@ class Gazetteer:
         """The municipalities whose longer names hold the words of ``key`` one after the other
         (network cities and places are found by their names and aliases only), each with
         whether its name starts with them: 'naucalpan' is in 'Naucalpan de Juárez' (at the start),
-        'tlaquepaque' in 'San Pedro Tlaquepaque'; never after the words of
-        :data:`NOT_A_NAME_AFTER` ('morelos' is not Ecatepec de Morelos, nor 'laredo' Nuevo Laredo)."""
+        'tlaquepaque' in 'San Pedro Tlaquepaque'; never after one of the words of
+        :data:`NOT_A_NAME_AFTER` ('morelos' is not Ecatepec de Morelos, 'suárez' not Xochitlán
+        de Vicente Suárez, 'laredo' not Nuevo Laredo)."""
         words = key.split()
         if not words or any(w not in self.words for w in words):
             return []
@@ -378,7 +379,7 @@ class Gazetteer:
         for name in sorted(set.intersection(*(self.words[w] for w in words)) - {key}):
             parts = name.split()
             at = [i for i in range(len(parts) - n + 1) if parts[i : i + n] == words]
-            if at and (at[0] == 0 or parts[at[0] - 1] not in NOT_A_NAME_AFTER):
+            if at and not NOT_A_NAME_AFTER.intersection(parts[: at[0]]):
                 held += [(c, at[0] == 0) for c in self.index[name] if c.source == "municipality"]
         return held
 
@@ -532,8 +533,9 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
 
 
 DOMINANT = 10.0  # a name held by several municipalities means the one this many times as populous
-# words after which a word is not how people call a place: an honorific's 'de' ('Ecatepec de
-# Morelos'), an article ('Apaseo el Grande'), and 'nuevo' (Nuevo Laredo is not Laredo)
+# words after which no word is how people call a place: an honorific's 'de' ('Ecatepec de
+# Morelos', 'Xochitlán de Vicente Suárez'), an article ('Apaseo el Grande'), and 'nuevo' (Nuevo
+# Laredo is not Laredo)
 NOT_A_NAME_AFTER = {"de", "del", "la", "las", "los", "el", "y", "nuevo", "nueva", "nuevos", "nuevas"}
 
 
