@@ -211,3 +211,18 @@ def test_any_input_resolves_or_raises_a_cargorisk_error(gazetteer: Gazetteer, qu
         assert "\n" not in str(exc)
     else:
         assert place.node in gazetteer.nodes
+
+
+def test_an_unnamed_node_is_near_a_place_of_its_own_country(national_gazetteer: Gazetteer) -> None:
+    """Texas nodes by the Rio Grande are not 'near Camargo' (Tamaulipas), nor Mexican ones near
+    a Texas town: the nearest named place is looked for in the node's country."""
+    g = national_gazetteer
+    country_of = {d["name"]: d.get("country") for d in g.nodes.values() if d.get("name")}
+    border = [
+        n for n, d in g.nodes.items()
+        if not d.get("name") and not d.get("cvegeo") and 25.5 < d["y"] < 27.5 and -100.5 < d["x"] < -97.5
+    ]  # fmt: skip
+    near = [(n, g.label(n)) for n in border]
+    near = [(n, label.removeprefix("near ")) for n, label in near if label.startswith("near ")]
+    assert len(near) > 50
+    assert all(country_of[name] == g.nodes[n]["country"] for n, name in near)

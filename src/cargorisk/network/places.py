@@ -246,23 +246,29 @@ class Gazetteer:
             country = str(getattr(row, "country", "") or "")
             cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "", country)
             self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
-        named = [n for n in self.ids if self.nodes[n].get("name") and self.nodes[n].get("kind") != "port"]
-        self.named = (named, SphereIndex(unit_vectors(node_xy(graph, named)))) if named else None
+        # named nodes (not ports) by country: an unnamed node is 'near' a place of its own country
+        named: dict[str, list] = {}
+        for n in self.ids:
+            if self.nodes[n].get("name") and self.nodes[n].get("kind") != "port":
+                named.setdefault(str(self.nodes[n].get("country") or ""), []).append(n)
+        self.named = {c: (ids, SphereIndex(unit_vectors(node_xy(graph, ids)))) for c, ids in named.items()}
 
     def label(self, node: Hashable) -> str:
         """A name to show for a node: its own name, else the municipality it lies in, else the
-        nearest named place within :data:`NEAR_KM` (``'near San Antonio'``), else the roads that
-        meet there (``'I-35 / US-287'``), else its id."""
+        nearest named place of its country within :data:`NEAR_KM` (``'near San Antonio'``; a
+        Texas node by the river is never 'near Camargo', Tamaulipas), else the roads that meet
+        there (``'I-35 / US-287'``), else its id."""
         data = self.nodes[node]
         if data.get("name"):
             return str(data["name"])
         municipality = self.municipality_names.get(str(data.get("cvegeo") or ""))
         if municipality:
             return municipality
-        if self.named is not None:
-            chord, i = self.named[1].query(unit_vectors(np.array([[data["x"], data["y"]]]))[0])
+        near = self.named.get(str(data.get("country") or ""))
+        if near is not None:
+            chord, i = near[1].query(unit_vectors(np.array([[data["x"], data["y"]]]))[0])
             if chord_km(chord) <= NEAR_KM:
-                return f"near {self.nodes[self.named[0][int(i)]]['name']}"
+                return f"near {self.nodes[near[0][int(i)]]['name']}"
         return self.roads.get(node) or str(node)
 
     def add_node(self, node: Hashable) -> None:
