@@ -556,11 +556,42 @@ def test_the_sweep_skips_only_hours_that_cannot_win(
         skipped.append(route is None)
         return route
 
-    fast = sweep(counting, decision.choice.recommended, 24)
-    full = sweep(lambda at, _: choose_at(at, lambda _h: False), decision.choice.recommended, 24)
+    fast = sweep(counting, decision.choice.recommended, 24, objective=objective)
+    everything = lambda at, _: choose_at(at, lambda _h: False)  # noqa: E731
+    full = sweep(everything, decision.choice.recommended, 24, objective=objective)
     assert (fast is None) == (full is None)
     if fast is not None:
         assert (fast.depart, fast.route.edges, fast.route.cost_usd) == (
             full.depart, full.route.edges, full.route.cost_usd,
         )  # fmt: skip
     assert len(skipped) == 24 and (skips is None or any(skipped))
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "depart", "cargo_type", "objective"),
+    [
+        ("Querétaro", "Detroit, MI", "2027-01-01T00:30", "auto_parts", "safest"),
+        ("Culiacán", "Phoenix, AZ", "2026-12-24T20:00", "general", "safest"),
+        ("Naucalpan", "Laredo, TX", "2026-03-03T22:00", "electronics", "balanced"),
+    ],
+)
+def test_departure_advice_ranks_by_the_plans_objective_and_says_what_changes(
+    router: Router, origin: str, destination: str, depart: str, cargo_type: str, objective: str
+) -> None:
+    """An audit found a 'safest' plan advised to leave later for USD 104 less on a route 35%
+    riskier (Querétaro -> Detroit), and advice through another crossing that did not say so
+    (Naucalpan -> Laredo). A later start is now ranked, after its arrival, as the plan's objective
+    ranks routes, and the sentence says a change in theft risk and in crossing."""
+    plan = router.plan(origin, destination, depart=depart, cargo_value=500_000, cargo_type=cargo_type,
+                       objective=objective)  # fmt: skip
+    advice, planned = plan.advice, plan.recommended
+    if advice is None:
+        return
+    if objective == "safest" and advice.arrive_earlier_h < 0.25:
+        assert advice.route.theft_prob < planned.theft_prob
+    assert advice.theft_change == pytest.approx(advice.route.theft_prob / planned.theft_prob - 1)
+    if abs(advice.theft_change) >= 0.01:
+        assert f"theft risk {advice.theft_change:+.0%}" in advice.sentence()
+    if advice.route.crossing != planned.crossing:
+        assert advice.planned_crossing == planned.crossing
+        assert f"through {advice.route.crossing} instead of {planned.crossing}" in advice.sentence()

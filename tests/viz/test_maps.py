@@ -158,9 +158,39 @@ def test_an_arrival_counted_as_the_same_is_said_to_the_minute() -> None:
     map's words now give the minutes, in English and Spanish."""
     depart = datetime(2026, 12, 25, 11, 0, tzinfo=ZoneInfo("America/Mexico_City"))
     route = SimpleNamespace(arrival=None, eta_local=None)
-    later = Advice(depart, route, -0.1, 315.0, "the crossing is closed")
+    route = SimpleNamespace(arrival=None, eta_local=None, crossing="Colombia")
+    later = Advice(depart, route, -0.1, 315.0, ("hours", {"hours": 0.1}))
     assert later.sentence().startswith("leave Fri 11:00 CST instead: arrive 6 min later, USD 315 cheaper")
     assert "llega 6 min más tarde" in advice_words(SimpleNamespace(advice=later), words("es"))
     same = dataclasses.replace(later, arrive_earlier_h=0.004)
     assert "arrive at the same time" in same.sentence()
     assert same_arrival(0.2, SAME_ARRIVAL_WORDS) == "12 min earlier"
+
+
+def test_advice_says_what_changes_besides_the_hour_in_both_languages() -> None:
+    """A later start on a riskier route through another crossing says both (an audit found
+    'USD 104 cheaper' on a 35% riskier route through another crossing, said of neither), and
+    the Spanish map says the zone and the reason too."""
+    depart = datetime(2027, 1, 1, 7, 30, tzinfo=ZoneInfo("America/Mexico_City"))
+    opens = datetime(2027, 1, 1, 8, 0, tzinfo=ZoneInfo("America/Chicago"))
+    route = SimpleNamespace(arrival=None, eta_local=None, crossing="Colombia")
+    why = ("closed", {"crossing": "World Trade Bridge", "opens": opens})
+    advice = Advice(depart, route, -0.1, -30.0, why, 0.35, "World Trade Bridge")
+    assert advice.sentence() == (
+        "leave Fri 07:30 CST instead: arrive 6 min later, USD 30 dearer, theft risk +35%, through "
+        "Colombia instead of World Trade Bridge; World Trade Bridge is closed when the truck would "
+        "get there and opens Fri 08:00 CST"
+    )
+    spanish = advice_words(SimpleNamespace(advice=advice), words("es"))
+    assert spanish == (
+        "salga vie 07:30 CST: llega 6 min más tarde, USD 30 más caro, riesgo de robo +35%, por "
+        "Colombia en lugar de World Trade Bridge; World Trade Bridge está cerrado cuando llegaría el "
+        "camión y abre vie 08:00 CST"
+    )
+    assert (
+        advice.to_dict()["theft_change"] == 0.35
+        and advice.to_dict()["planned_crossing"] == "World Trade Bridge"
+    )
+    quiet = dataclasses.replace(advice, theft_change=0.004, planned_crossing=None, saving_usd=0.2)
+    assert "theft risk" not in quiet.sentence() and "instead of" not in quiet.sentence()
+    assert "at the same cost" in quiet.sentence()

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cargorisk.errors import InputError, NoRouteError, shown
-from cargorisk.routing.plan import SAME_ARRIVAL_H, Route
+from cargorisk.routing.plan import SAME_ARRIVAL_H, SAME_RISK, Route
 
 OVERLAP_LIMIT = 0.7
 # what an alternative must do better than a route shown to be worth showing on its own: arrive
 # earlier than the same arrival, carry at least 1% less theft risk (the plan shows whole
 # percents), or cost at least USD 10 less
-SAME_RISK, SAME_USD = 0.01, 10.0
+SAME_USD = 10.0  # costs within this much count as the same (SAME_RISK: theft risks)
 KEYS: dict[str, Callable[[Route], tuple]] = {
     "balanced": lambda r: (r.cost_usd, r.total_h),
     "fastest": lambda r: (r.total_h, r.cost_usd),

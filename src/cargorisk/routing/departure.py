@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from cargorisk.config import MAX_DEPARTURE_WINDOW_H
 from cargorisk.errors import InputError
-from cargorisk.network.timezones import clock
 from cargorisk.routing import choice
-from cargorisk.routing.plan import SAME_ARRIVAL_H, Advice, Route
+from cargorisk.routing.plan import SAME_ARRIVAL_H, SAME_RISK, Advice, Route
 
 MIN_SAVING_USD = 10.0  # a later start must save at least this much to be worth advising
 LATE_TRIES = 3  # routes of late paths priced to show an hour's recommended route is late too
@@ -164,6 +163,7 @@ def sweep(
     planned: Route,
     window_h: float,
     step_h: float = 1.0,
+    objective: str = "balanced",
 ) -> Advice | None:
     """The best departure in ``(planned.depart, planned.depart + window_h]``, or None.
 
@@ -171,12 +171,13 @@ def sweep(
     route the plan would recommend then, or None when ``hopeless(hours)`` says that no route
     taking at least ``hours`` door to door (the least of the paths' floors) can beat the best
     departure found so far: its arrival, in quarter hours, is already later, and arrival is the
-    first part of the key. The answer is the one pricing every hour gives (tested); most hours
-    of a lane without a closure or a long wait ahead are settled by the floors alone.
+    first part of the key (:func:`arrival_key`: then the plan's ``objective``). The answer is the
+    one pricing every hour gives (tested); most hours of a lane without a closure or a long wait
+    ahead are settled by the floors alone.
     """
     if planned.depart is None or planned.arrival is None:
         return None
-    best, best_key = None, arrival_key(planned, planned)
+    best, best_key = None, arrival_key(planned, planned, objective)
     steps = int(window_h / step_h)
     start = planned.depart.astimezone(UTC)  # hours are added in UTC, shown in the origin's zone
     for k in range(1, steps + 1):
@@ -189,33 +190,47 @@ def sweep(
         route = choose_at(when, hopeless)
         if route is None:
             continue
-        key = arrival_key(route, planned)
+        key = arrival_key(route, planned, objective)
         if key < best_key:
             best, best_key = route, key
-    if best is None:
+    if best is None or not worth_it(planned, best, objective):
         return None
     earlier = (planned.arrival.timestamp() - best.arrival.timestamp()) / 3600
+    change = best.theft_prob / planned.theft_prob - 1 if planned.theft_prob > 0 else 0.0
+    other = planned.crossing if best.crossing != planned.crossing else None
     saving = planned.cost_usd - best.cost_usd
-    if earlier < SAME_ARRIVAL_H and saving < MIN_SAVING_USD:
-        return None
-    return Advice(best.depart, best, earlier, saving, reason(planned, best))
+    return Advice(best.depart, best, earlier, saving, why(planned, best), change, other)
 
 
-def arrival_key(route: Route, planned: Route) -> tuple[float, float]:
-    """Sort key: arrival in quarter hours after the planned arrival, then cost."""
+def arrival_key(route: Route, planned: Route, objective: str = "balanced") -> tuple[float, ...]:
+    """Sort key: arrival in quarter hours after the planned arrival, then as the plan's objective
+    ranks routes: the least theft probability first for the safest (a later start that only
+    saves money on a riskier route is not safer advice), else the least cost (balanced: the
+    expected loss is in it)."""
     hours = (route.arrival.timestamp() - planned.arrival.timestamp()) / 3600
+    if objective == "safest":
+        return (round(hours / SAME_ARRIVAL_H), route.theft_prob, route.cost_usd)
     return (round(hours / SAME_ARRIVAL_H), route.cost_usd)
 
 
-def reason(planned: Route, better: Route) -> str:
-    """Why the later departure is better, in a dispatcher's words."""
+def worth_it(planned: Route, better: Route, objective: str) -> bool:
+    """Whether a departure that ranks better is worth advising: it arrives a quarter hour
+    earlier or more, or saves :data:`MIN_SAVING_USD`, or, for the safest, cuts the theft risk by
+    :data:`~cargorisk.routing.plan.SAME_RISK` or more."""
+    if (planned.arrival.timestamp() - better.arrival.timestamp()) / 3600 >= SAME_ARRIVAL_H:
+        return True
+    if objective == "safest" and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
+        return True
+    return planned.cost_usd - better.cost_usd >= MIN_SAVING_USD
+
+
+def why(planned: Route, better: Route) -> tuple[str, dict]:
+    """Why the later departure is better (:attr:`~cargorisk.routing.plan.Advice.why`)."""
     if planned.closed_min >= 30 and planned.opens_at is not None:
-        return (
-            f"{planned.crossing} is closed when the truck would get there and opens {clock(planned.opens_at)}"
-        )
-    if planned.wait_min - better.wait_min >= 15:
-        return (
-            f"the expected wait at {better.crossing} drops from {planned.wait_min:.0f} to "
-            f"{better.wait_min:.0f} min"
-        )
-    return f"{planned.total_h - better.total_h:.1f} h less on the road (breaks, rests and waits fall better)"
+        return "closed", {"crossing": planned.crossing, "opens": planned.opens_at}
+    if better.crossing == planned.crossing and planned.wait_min - better.wait_min >= 15:
+        return "wait", {"crossing": better.crossing, "before": planned.wait_min, "after": better.wait_min}
+    shorter = planned.total_h - better.total_h
+    if shorter < SAME_ARRIVAL_H and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
+        return "risk", {}
+    return "hours", {"hours": shorter}

@@ -98,11 +98,13 @@ def advise(
     window_h: float,
 ) -> object:
     """Departure advice for the recommended choice (see :mod:`~cargorisk.routing.departure`);
-    none when no path of the plan crosses the border: then nothing in its prices depends on
-    the hour, so no later departure can arrive earlier or cost less."""
+    none when no path of the plan crosses the border: with no crossing to wait for, a later
+    start arrives as much later (its theft risk depends on the hour, its schedule does not), so
+    no later departure arrives as early."""
     if all(p.bridge is None for p in decision.paths):
         return None
-    return sweep(chooser(router, decision, objective, ratio, budget), decision.choice.recommended, window_h)
+    choose_at = chooser(router, decision, objective, ratio, budget)
+    return sweep(choose_at, decision.choice.recommended, window_h, objective=objective)
 
 
 def chooser(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,10 +31,27 @@ if TYPE_CHECKING:
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
 # how an arrival counted as the same is said, to the minute (English; the map's words translate it)
+SAME_RISK = 0.01  # theft probabilities within this share of each other count as the same
 SAME_ARRIVAL_WORDS = {
     "same_time": "at the same time",
     "min_later": "{minutes:.0f} min later",
     "min_earlier": "{minutes:.0f} min earlier",
+}
+# the departure advice's words (Spanish: cargorisk.viz.words), one template for every part
+ADVICE_WORDS = {
+    "advice": "leave {when} instead: arrive {change}{arrival}, {money}{extra}; {reason}",
+    "earlier": "{hours:.1f} h earlier",
+    "later": "{hours:.1f} h later",
+    **SAME_ARRIVAL_WORDS,
+    "cheaper": "USD {usd:,.0f} cheaper",
+    "dearer": "USD {usd:,.0f} dearer",
+    "same_cost": "at the same cost",
+    "theft_change": "theft risk {change:+.0%}",
+    "other_crossing": "through {crossing} instead of {planned}",
+    "why_closed": "{crossing} is closed when the truck would get there and opens {opens}",
+    "why_wait": "the expected wait at {crossing} drops from {before:.0f} to {after:.0f} min",
+    "why_hours": "{hours:.1f} h less on the road (breaks, rests and waits fall better)",
+    "why_risk": "its hours on the road and parked fall where theft is rarer",
 }
 PORT_WORK = ("yard", "customs", "inspection")  # a transfer crossing's time at the border
 
@@ -258,26 +276,31 @@ def compare(route: Route, fastest: Route) -> str:
 
 @dataclass(frozen=True)
 class Advice:
-    """A better departure for the recommended choice: leave at ``depart`` instead."""
+    """A better departure for the recommended choice: leave at ``depart`` instead.
+
+    ``why``: the reason, as a key of :data:`ADVICE_WORDS` (``closed``, ``wait``, ``hours``) and
+    its values, said in each language; ``theft_change``: the advised route's theft probability
+    over the plan's, less 1; ``planned_crossing``: the plan's crossing when the advised route
+    crosses elsewhere (else None)."""
 
     depart: datetime
     route: Route
     arrive_earlier_h: float
     saving_usd: float
-    reason: str
+    why: tuple[str, dict]
+    theft_change: float = 0.0
+    planned_crossing: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """Why the later departure is better, in English."""
+        return reason_words(self.why, ADVICE_WORDS, clock)
 
     def sentence(self) -> str:
-        """'leave Mon 04:00 CST instead: arrive 3.2 h earlier (Tue 09:10 CDT), USD 180 cheaper;
-        ...' (each time in the zone of its place)."""
-        if abs(self.arrive_earlier_h) < SAME_ARRIVAL_H:
-            when = same_arrival(self.arrive_earlier_h, SAME_ARRIVAL_WORDS)
-        else:
-            when = f"{abs(self.arrive_earlier_h):.1f} h {'earlier' if self.arrive_earlier_h > 0 else 'later'}"
-        arrival = f" ({clock(self.route.eta_local)})" if self.route.arrival else ""
-        return (
-            f"leave {clock(self.depart)} instead: arrive {when}{arrival}, "
-            f"USD {self.saving_usd:,.0f} cheaper; {self.reason}"
-        )
+        """'leave Mon 04:00 CST instead: arrive 3.2 h earlier (Tue 09:10 CDT), USD 180 cheaper,
+        theft risk +12%, through Colombia instead of World Trade Bridge; ...' (each time in the
+        zone of its place; the risk and the crossing only when they change)."""
+        return advice_text(self, ADVICE_WORDS, clock)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (``arrival`` in UTC, ``eta_local`` in the destination's zone)."""
@@ -286,11 +309,44 @@ class Advice:
             "arrival": iso(self.route.arrival),
             "eta_local": iso(self.route.eta_local),
             "crossing": self.route.crossing,
+            "planned_crossing": self.planned_crossing,
             "arrive_earlier_h": round(self.arrive_earlier_h, 2),
             "saving_usd": round(self.saving_usd, 2),
+            "theft_change": round(self.theft_change, 4),
             "reason": self.reason,
             "advice": self.sentence(),
         }
+
+
+def advice_text(advice: Advice, words: dict, when: Callable[[datetime], str]) -> str:
+    """The advice in ``words`` (:data:`ADVICE_WORDS` or another language's), times written by
+    ``when``."""
+    hours = advice.arrive_earlier_h
+    if abs(hours) < SAME_ARRIVAL_H:
+        change = same_arrival(hours, words)
+    else:
+        change = str(words["earlier" if hours > 0 else "later"]).format(hours=abs(hours))
+    arrival = f" ({when(advice.route.eta_local)})" if advice.route.arrival else ""
+    usd = advice.saving_usd
+    money = str(words["same_cost"] if abs(usd) < 1 else words["cheaper" if usd > 0 else "dearer"])
+    money = money.format(usd=abs(usd))
+    extra = ""
+    if abs(advice.theft_change) >= SAME_RISK:
+        extra += ", " + str(words["theft_change"]).format(change=advice.theft_change)
+    if advice.planned_crossing:
+        crossing = str(words["other_crossing"])
+        extra += ", " + crossing.format(crossing=advice.route.crossing, planned=advice.planned_crossing)
+    return str(words["advice"]).format(
+        when=when(advice.depart), change=change, arrival=arrival, money=money, extra=extra,
+        reason=reason_words(advice.why, words, when),
+    )  # fmt: skip
+
+
+def reason_words(why: tuple[str, dict], words: dict, when: Callable[[datetime], str]) -> str:
+    """A reason (:attr:`Advice.why`) in ``words``, its times written by ``when``."""
+    key, values = why
+    shown = {k: when(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    return str(words[f"why_{key}"]).format(**shown)
 
 
 @dataclass

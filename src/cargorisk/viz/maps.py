@@ -20,7 +20,7 @@ from cargorisk._io import atomic_path
 from cargorisk.errors import InputError
 from cargorisk.network.timezones import abbreviation
 from cargorisk.risk.calibration import one_in
-from cargorisk.routing.plan import SAME_ARRIVAL_H, Route, RoutePlan, same_arrival
+from cargorisk.routing.plan import Route, RoutePlan, advice_text
 from cargorisk.viz.assets import inline_assets
 from cargorisk.viz.roads import (
     ALT_COLOUR,
@@ -214,18 +214,12 @@ NARROW_STYLE = (
 
 
 def advice_words(plan: RoutePlan, w: dict) -> str:
-    """The departure advice in the map's language (the plan's own sentence in English)."""
+    """The departure advice in the map's language (:func:`~cargorisk.routing.plan.advice_text`),
+    each time with its zone's abbreviation."""
     advice = plan.advice
-    if w is EN or advice is None:
-        return advice.sentence() if advice else ""
-    change = (
-        str(w["earlier"]).format(hours=advice.arrive_earlier_h)
-        if advice.arrive_earlier_h >= SAME_ARRIVAL_H
-        else same_arrival(advice.arrive_earlier_h, w)
-    )
-    return str(w["advice"]).format(
-        when=weekday_time(advice.depart, w), change=change, saving=advice.saving_usd
-    )
+    if advice is None:
+        return ""
+    return advice_text(advice, w, lambda when: f"{weekday_time(when, w)} {abbreviation(when)}")
 
 
 def interval_words(route: Route) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cargorisk.errors import InputError
 from cargorisk.risk.calibration import one_in
-from cargorisk.routing.plan import SAME_ARRIVAL_WORDS
+from cargorisk.routing.plan import ADVICE_WORDS
 
 LANGUAGES = ("en", "es")
 WORDS: dict[str, dict[str, object]] = {
@@ -38,9 +38,7 @@ WORDS: dict[str, dict[str, object]] = {
             "cost",
             "crossing",
         ),
-        "advice": "leave {when} instead: arrive {change}, USD {saving:,.0f} cheaper",
-        "earlier": "{hours:.1f} h earlier",
-        **SAME_ARRIVAL_WORDS,
+        **ADVICE_WORDS,
         "no_crossing": "no crossing",
         "via": "via",
         "theft": "theft",
@@ -50,6 +48,7 @@ WORDS: dict[str, dict[str, object]] = {
             "fastest": "fastest",
             "safest": "safest",
             "alternative": "alternative",
+            "fallback crossing": "fallback crossing",
         },
         "one_in": "1 in ",
         "never": "never",
@@ -83,11 +82,21 @@ WORDS: dict[str, dict[str, object]] = {
             "costo",
             "cruce",
         ),
-        "advice": "salga {when}: llega {change}, USD {saving:,.0f} más barato",
+        "advice": "salga {when}: llega {change}{arrival}, {money}{extra}; {reason}",
         "earlier": "{hours:.1f} h antes",
+        "later": "{hours:.1f} h más tarde",
         "same_time": "a la misma hora",
         "min_later": "{minutes:.0f} min más tarde",
         "min_earlier": "{minutes:.0f} min antes",
+        "cheaper": "USD {usd:,.0f} más barato",
+        "dearer": "USD {usd:,.0f} más caro",
+        "same_cost": "al mismo costo",
+        "theft_change": "riesgo de robo {change:+.0%}",
+        "other_crossing": "por {crossing} en lugar de {planned}",
+        "why_closed": "{crossing} está cerrado cuando llegaría el camión y abre {opens}",
+        "why_wait": "la espera esperada en {crossing} baja de {before:.0f} a {after:.0f} min",
+        "why_hours": "{hours:.1f} h menos en camino (pausas, descansos y esperas caen mejor)",
+        "why_risk": "sus horas en camino y estacionado caen donde el robo es menos frecuente",
         "no_crossing": "sin cruce",
         "via": "por",
         "theft": "robo",
@@ -97,6 +106,7 @@ WORDS: dict[str, dict[str, object]] = {
             "fastest": "más rápida",
             "safest": "más segura",
             "alternative": "alternativa",
+            "fallback crossing": "cruce alterno",
         },
         "one_in": "1 de cada ",
         "never": "nunca",

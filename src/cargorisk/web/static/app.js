@@ -26,10 +26,12 @@ const TEXT = {
     cost_less: (s) => `costs USD ${s} less in total`, cost_more: (s) => `costs USD ${s} more in total`,
     cost_same: "costs the same in total",
     via: (c) => ` via ${c}`,
-    advice_both: (t, h, s) => `Leaving at ${t} arrives ${h} earlier and saves USD ${s}.`,
-    advice_time: (t, h) => `Leaving at ${t} arrives ${h} earlier.`,
-    advice_cost: (t, s) => `Leaving at ${t} arrives at the same time and saves USD ${s}.`,
-    advice_minutes: (t, m, s) => `Leaving at ${t} arrives ${m} and saves USD ${s}.`,
+    advice: (t, parts) => `Leaving at ${t} ${parts}.`, and: "and",
+    arrives_earlier: (h) => `arrives ${h} earlier`, arrives_later: (h) => `arrives ${h} later`,
+    arrives_same: "arrives at the same time", arrives: (m) => `arrives ${m}`,
+    saves: (s) => `saves USD ${s}`, costs_more: (s) => `costs USD ${s} more`,
+    advice_risk: (p) => `theft risk ${p}`,
+    advice_crossing: (c, p) => `crosses at ${c} instead of ${p}`,
     minutes_later: (m) => `${m} min later`, minutes_earlier: (m) => `${m} min earlier`,
     errors: {
       place_not_found: "Unknown place", ambiguous_place: "Several places have that name",
@@ -43,7 +45,12 @@ const TEXT = {
     notes: [[/^only crossings with little truck traffic give a route \(flagged \*\)$/, () => "only crossings with little truck traffic give a route (flagged *)"]],
     heading: (a, b) => `${a} → ${b}`,
     depart_at: "Departure", arrive_at: "Arrival", border: "Border crossing", cargo: "Cargo",
-    break: "break", rest: "rest", change: "driver change", near: "near",
+    near: "near",
+    stop_kinds: {
+      break: "break", rest: "rest", restart: "34-hour restart", "driver change": "driver change",
+      closed: "crossing closed", yard: "yard", customs: "customs", inspection: "inspection",
+    },
+    "fallback crossing": "fallback crossing",
     expected_wait: (m) => `expected wait ${m} min`,
   },
   es: {
@@ -69,10 +76,12 @@ const TEXT = {
     cost_less: (s) => `cuesta USD ${s} menos en total`, cost_more: (s) => `cuesta USD ${s} más en total`,
     cost_same: "cuesta lo mismo en total",
     via: (c) => ` por ${c}`,
-    advice_both: (t, h, s) => `Salir a las ${t} llega ${h} antes y ahorra USD ${s}.`,
-    advice_time: (t, h) => `Salir a las ${t} llega ${h} antes.`,
-    advice_cost: (t, s) => `Salir a las ${t} llega a la misma hora y ahorra USD ${s}.`,
-    advice_minutes: (t, m, s) => `Salir a las ${t} llega ${m} y ahorra USD ${s}.`,
+    advice: (t, parts) => `Salir a las ${t} ${parts}.`, and: "y",
+    arrives_earlier: (h) => `llega ${h} antes`, arrives_later: (h) => `llega ${h} más tarde`,
+    arrives_same: "llega a la misma hora", arrives: (m) => `llega ${m}`,
+    saves: (s) => `ahorra USD ${s}`, costs_more: (s) => `cuesta USD ${s} más`,
+    advice_risk: (p) => `riesgo de robo ${p}`,
+    advice_crossing: (c, p) => `cruza por ${c} en lugar de ${p}`,
     minutes_later: (m) => `${m} min más tarde`, minutes_earlier: (m) => `${m} min antes`,
     errors: {
       place_not_found: "Lugar desconocido", ambiguous_place: "Varios lugares tienen ese nombre",
@@ -86,7 +95,12 @@ const TEXT = {
     notes: [[/^only crossings with little truck traffic give a route \(flagged \*\)$/, () => "solo los cruces con poco tráfico de camiones dan una ruta (marcados *)"]],
     heading: (a, b) => `${a} → ${b}`,
     depart_at: "Salida", arrive_at: "Llegada", border: "Cruce fronterizo", cargo: "Carga",
-    break: "pausa", rest: "descanso", change: "cambio de operador", near: "cerca de",
+    near: "cerca de",
+    stop_kinds: {
+      break: "pausa", rest: "descanso", restart: "reinicio de 34 horas", "driver change": "cambio de operador",
+      closed: "cruce cerrado", yard: "patio", customs: "aduana", inspection: "inspección",
+    },
+    "fallback crossing": "cruce alterno",
     expected_wait: (m) => `espera esperada ${m} min`,
   },
 };
@@ -326,18 +340,21 @@ function tradeoff(plan) {
 
 function adviceText(advice) {
   if (!advice) return "";
-  const when = localTime(advice.depart);
-  const earlier = advice.arrive_earlier_h >= SAME_ARRIVAL_H;
-  const hours = hoursText(advice.arrive_earlier_h);
+  const h = advice.arrive_earlier_h;
+  // within a quarter hour the planner counts the same arrival: said to the minute
+  const minutes = Math.round(h * 60);
+  const arrive = h >= SAME_ARRIVAL_H ? t("arrives_earlier")(hoursText(h))
+    : h <= -SAME_ARRIVAL_H ? t("arrives_later")(hoursText(-h))
+    : minutes === 0 ? t("arrives_same")
+    : t("arrives")(minutes < 0 ? t("minutes_later")(-minutes) : t("minutes_earlier")(minutes));
   const saving = Math.round(advice.saving_usd);
-  if (earlier && saving >= 1) return t("advice_both")(when, hours, number(saving));
-  if (earlier) return t("advice_time")(when, hours);
-  if (saving < 1) return "";
-  // the same arrival as the planner counts it (within a quarter hour), said to the minute
-  const minutes = Math.round(advice.arrive_earlier_h * 60);
-  if (minutes === 0) return t("advice_cost")(when, number(saving));
-  const shift = minutes < 0 ? t("minutes_later")(-minutes) : t("minutes_earlier")(minutes);
-  return t("advice_minutes")(when, shift, number(saving));
+  const money = saving >= 1 ? t("saves")(number(saving)) : saving <= -1 ? t("costs_more")(number(-saving)) : "";
+  const extra = [];
+  const change = advice.theft_change || 0;
+  if (Math.abs(change) >= 0.01) extra.push(t("advice_risk")(`${change > 0 ? "+" : "−"}${Math.round(Math.abs(change) * 100)}%`));
+  if (advice.planned_crossing) extra.push(t("advice_crossing")(advice.crossing, advice.planned_crossing));
+  const parts = [money ? `${arrive} ${t("and")} ${money}` : arrive, ...extra].join("; ");
+  return t("advice")(localTime(advice.depart), parts);
 }
 
 function noteText(note) {
@@ -400,7 +417,7 @@ function showSheet(plan) {
   ];
   $("sheet-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
   $("sheet-stops").replaceChildren(...rec.stops.map((s) => el(
-    "li", `${localTime(s.starts)}: ${t(s.kind) || s.kind} ${number(s.hours, 1)} h, ${s.road}, ${s.place.replace(/^near /, `${t("near")} `)}`,
+    "li", `${localTime(s.starts)}: ${t("stop_kinds")[s.kind] || s.kind} ${number(s.hours, 1)} h, ${s.road}, ${s.place.replace(/^near /, `${t("near")} `)}`,
   )));
   $("sheet-risk").replaceChildren(...(rec.riskiest || []).map((s) => el(
     "li", `${s.from} – ${s.to} (${s.ref}, ${s.state}): ${riskWordsFor(s.theft_prob)}`,
