@@ -171,6 +171,9 @@ def test_spanish_from_the_address_with_the_map_fitted_and_one_plan_per_click(
     assert "Ports of entry" not in srcdoc and "loaded trips" not in srcdoc
     stops = driver.find_element(By.ID, "sheet-stops").get_attribute("textContent")
     assert "near " not in stops
+    for english in ("driver change", "fallback crossing", "restart", "closed", "customs", "yard"):
+        assert english not in stops and english not in table, english
+    assert "fallback crossing" not in srcdoc  # the map's own route labels (its scripts have other words)
     south, west, north, east = in_map(
         driver, "const b = map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()];"
     )
