@@ -101,6 +101,14 @@ def test_route_as_geojson(client: TestClient) -> None:
     assert [f["properties"]["km"] for f in got["features"]] == [
         f["properties"]["km"] for f in collection["features"]
     ]
+    # every route once, each with its own figures and line, fallbacks too (labels repeat)
+    body = client.post("/v1/route", json=MTY_DALLAS).json()
+    shown = [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
+    kms = [f["properties"]["km"] for f in collection["features"]]
+    assert len(set(kms)) == len(kms) and set(kms) <= {r["km"] for r in shown}
+    assert {r["km"] for r in body["alternatives"]} <= set(kms)
+    assert len({f["properties"]["label"] for f in collection["features"]}) < len(kms)  # a label twice
+    assert all(f["geometry"]["coordinates"] for f in collection["features"])
 
 
 def test_map_html_png_and_query_requests(client: TestClient) -> None:

@@ -227,15 +227,16 @@ def plan_of(request: Request, req: RouteRequest) -> object:
 
 def features(plan: object, body: dict) -> dict:
     """The plan's routes as a GeoJSON FeatureCollection (properties: each route's figures)."""
-    figures = {
-        r["label"]: r for r in [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
-    }
+    # each route's figures by the route itself: labels repeat ('fallback crossing')
+    shown = [plan.recommended, plan.fastest, plan.safest, *plan.alternatives]  # type: ignore[attr-defined]
+    said = [body["recommended"], body["fastest"], body["safest"], *body["alternatives"]]
+    figures = {id(route): doc for route, doc in zip(shown, said, strict=True)}
     hidden = ("nodes", "segments", "geometry")
     items = [
         {
             "type": "Feature",
-            "geometry": figures[route.label]["geometry"],
-            "properties": {k: v for k, v in figures[route.label].items() if k not in hidden},
+            "geometry": figures[id(route)]["geometry"],
+            "properties": {k: v for k, v in figures[id(route)].items() if k not in hidden},
         }
         for route in plan.routes()  # type: ignore[attr-defined]
     ]
