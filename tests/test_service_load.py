@@ -205,3 +205,29 @@ def test_a_lane_job_starts_a_slice_once_the_worker_is_quiet(tmp_path: Path) -> N
     assert QUIET_S * 0.9 <= waited() < YIELD_S / 2
     foreground.idle.clear()  # a request is under way
     assert waited() >= YIELD_S * 0.9
+
+
+def test_a_finished_lane_job_expires_when_asked_for(tmp_path: Path) -> None:
+    """An audit found a job served past its ``expires`` on an idle server (old jobs were only
+    swept when the next book came). A finished job is kept ``ttl_s`` after it finished: its
+    status says until when, and once that has passed it is not found and its files are gone."""
+    import threading  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    import pandas as pd  # noqa: PLC0415
+
+    from cargorisk.service.jobs import JobNotFound, Jobs  # noqa: PLC0415
+
+    foreground = SimpleNamespace(idle=threading.Event(), idle_since=0.0)
+    foreground.idle.set()
+    jobs = Jobs(tmp_path, lambda book: book.assign(status="ok"), foreground, max_jobs=2, ttl_s=1.0)
+    job = jobs.submit(pd.DataFrame({"lane_id": ["a"], "origin": ["x"], "destination": ["y"]}))["job"]
+    deadline = time.monotonic() + 20
+    while jobs.status(job)["status"] != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    done = jobs.status(job)
+    assert done["status"] == "done" and jobs.result(job).exists()
+    time.sleep(max(0.0, (pd.Timestamp(done["expires"]) - pd.Timestamp.now(tz="UTC")).total_seconds()) + 1.1)
+    with pytest.raises(JobNotFound, match="expired"):
+        jobs.status(job)
+    assert not list(tmp_path.glob(f"{job}.*"))

@@ -106,6 +106,11 @@ class Jobs:
             raise JobNotFound(msg) from None
         if status["status"] in ("queued", "running") and self.path(job, "cancel").exists():
             status["status"] = "cancelled"
+        elif status["status"] not in ("queued", "running") and past(status["expires"]):
+            self.expire()  # an idle server's old jobs go when asked for, not at the next book only
+            kept = f"finished jobs are kept {self.ttl_s / 3600:g} h"
+            msg = f"lane job {job} expired at {status['expires']} ({kept}); send the book again"
+            raise JobNotFound(msg)
         return status
 
     def result(self, job: str) -> Path:
@@ -206,10 +211,16 @@ class Jobs:
     def finish(self, job: str, state: str, message: str | None = None) -> None:
         """Mark a job finished (done or failed)."""
         status = self.status(job)
-        status.update(status=state, error=message)
+        expires = datetime.now(UTC) + timedelta(seconds=self.ttl_s)  # kept that long after it finished
+        status.update(status=state, error=message, expires=expires.isoformat(timespec="seconds"))
         if state == "done":
             status["result"] = f"/v1/lanes/{job}/result"
         self.write(status)
+
+
+def past(when: str) -> bool:
+    """Whether an ISO time with its offset (a job's ``expires``) has passed."""
+    return datetime.fromisoformat(when) <= datetime.now(UTC)
 
 
 class JobNotFound(InputError):
