@@ -194,6 +194,10 @@ def test_lanes_scores_a_book_with_per_row_errors_and_safe_csv(client: TestClient
     assert too_many.status_code == 413 and "score-lanes" in too_many.json()["error"]
     headless = client.post("/v1/lanes", files={"file": ("x.csv", "a,b\n1,2\n", "text/csv")})
     assert headless.status_code == 400 and "lacks columns" in headless.json()["error"]
+    # a header and no rows: no lanes to score, not a missing column (an audit found the 400)
+    nothing = client.post("/v1/lanes", files={"file": ("x.csv", "lane_id,origin,destination\n", "text/csv")})
+    assert nothing.status_code == 200 and nothing.text.startswith("lane_id,origin,destination,status,")
+    assert pd.read_csv(io.StringIO(nothing.text)).empty
     # as spreadsheets save books: a broken header line was a 500; Excel's "CSV UTF-8" (a byte
     # order mark) lacked lane_id; Windows-1252 garbled every accented place
     broken = client.post(

@@ -362,8 +362,10 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         try:
             handle = pq.ParquetFile(path)
             check_header(handle.schema_arrow.names, str(path))
-            for batch in handle.iter_batches(batch_size=chunk_size):
-                frame = batch.to_pandas()
+            batches = (b.to_pandas() for b in handle.iter_batches(batch_size=chunk_size))
+            if handle.metadata.num_rows == 0:  # no rows: one empty chunk with the columns
+                batches = iter([handle.schema_arrow.empty_table().to_pandas()])
+            for frame in batches:
                 yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
         except (pa.ArrowException, OSError) as exc:  # corrupt or truncated
             msg = f"lane file {path} is not a readable Parquet file ({str(exc).splitlines()[0][:120]})"
@@ -400,8 +402,10 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         check_header(header, str(path))
         rows: list[list[str]] = []
         errors: list[str] = []
+        empty = True  # a header and no rows: one empty chunk, so the output has the header too
         try:
             for read in reader:
+                empty = False
                 undecoded = not_utf8(read, reader.line_num)
                 # echoed with the replacement character, the row kept as an error
                 row = [decoded(f) for f in read] if undecoded else read
@@ -413,7 +417,7 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         except csv.Error as exc:
             msg = f"lane file {path} is not a readable CSV at line {reader.line_num} ({exc}); fix that line"
             raise InputError(msg) from None
-        if rows:
+        if rows or empty:
             yield text_frame(rows, header, errors)
 
 

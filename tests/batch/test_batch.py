@@ -68,6 +68,18 @@ def test_missing_column_is_one_line_before_any_work(tmp_path: Path, trained: Set
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_header_without_rows_scores_to_a_header(tmp_path: Path, trained: Settings) -> None:
+    """A book with its header and no lanes (CSV or Parquet) is 0 lanes scored, written as the
+    output's header (it was a 0-byte file), not an error."""
+    for path in (tmp_path / "lanes.csv", tmp_path / "lanes.parquet"):
+        empty = pd.DataFrame({c: pd.Series([], dtype=str) for c in ("lane_id", "origin", "destination")})
+        empty.to_csv(path, index=False) if path.suffix == ".csv" else empty.to_parquet(path)
+        counts = score_file(path, tmp_path / "out.csv", settings=trained)
+        assert counts == {"rows": 0, "ok": 0, "failed": 0}
+        written = pd.read_csv(tmp_path / "out.csv")
+        assert written.empty and {"lane_id", "status", "theft_prob", "cost_usd"} <= set(written.columns)
+
+
 def test_unterminated_quote_is_one_line(tmp_path: Path, trained: Settings) -> None:
     path = tmp_path / "lanes.csv"
     path.write_bytes(b'lane_id,origin,destination\n"')  # found by the lane-file fuzz test
