@@ -173,7 +173,9 @@ def test_one_requests_own_searches_do_not_push_out_the_shared_ones(router: Route
     monkeypatch.setattr(PathFinder, "fresh_search", lambda *a, **k: runs.append(1) or fresh_search(*a, **k))
     own.plan("Monterrey, NL", "Dallas, TX", cargo_value=777_700)
     assert set(own.finder.trees.keys()) == kept  # every shared search found, none added
-    assert 2 <= len(runs) <= 8  # its own two, and two per alternatives' round at most
+    # its own two, two per alternatives' round at most, and its own two again for the fallback
+    # crossings' best routes when the alternatives' searches pushed them out of a cache of 8
+    assert 2 <= len(runs) <= 10
 
 
 def test_paths_sharing_a_leg_to_the_crossing_price_as_if_summarised_alone(router: Router) -> None:

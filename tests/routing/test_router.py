@@ -595,3 +595,31 @@ def test_departure_advice_ranks_by_the_plans_objective_and_says_what_changes(
     if advice.route.crossing != planned.crossing:
         assert advice.planned_crossing == planned.crossing
         assert f"through {advice.route.crossing} instead of {planned.crossing}" in advice.sentence()
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "depart", "objective"),
+    [
+        ("Querétaro", "Detroit, MI", "2027-01-01T00:30", "safest"),
+        ("Aguascalientes", "Laredo, TX", "2026-03-07T23:00", "balanced"),
+    ],
+)
+def test_a_fallback_crossing_is_its_best_way_across(
+    router: Router, origin: str, destination: str, depart: str, objective: str
+) -> None:
+    """An audit found a World Trade Bridge fallback of 4,144 km and 95.7 h (by Michoacán and
+    Zacatecas, 0.1% safer) where planning via that bridge gives 3,531 km and 84.2 h. Every other
+    crossing a plan shows is now no worse than the plan made through it alone."""
+    plan = router.plan(origin, destination, depart=depart, cargo_value=500_000, objective=objective)
+    key = choice.KEYS[objective]
+    others: dict[str, Route] = {}
+    for route in sorted(plan.routes(), key=key, reverse=True):  # the best shown through each
+        others[route.crossing] = route
+    others.pop(plan.recommended.crossing)
+    assert others
+    for crossing, shown in others.items():
+        alone = router.plan(
+            origin, destination, depart=depart, cargo_value=500_000, objective=objective, via_port=crossing,
+            alternatives=0, depart_window_h=0,
+        ).recommended  # fmt: skip
+        assert not choice.outclassed(shown, [alone]), (crossing, shown.km, alone.km)

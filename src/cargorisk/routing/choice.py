@@ -110,15 +110,17 @@ def alternatives(
     fastest and safest are shown as they are, to say what the budget costs). An extra candidate must be
     within the bound and no better by the objective than the recommended route (which the
     route pool, shared with lane scoring, decides). A route that a route ``shown`` beats on
-    time, risk and cost together is passed over unless it is the first through a crossing no
-    route shown or picked takes; it leaves again when a route not beaten takes that crossing.
+    time, risk and cost together is passed over unless it is the first (the best) through a
+    crossing no route shown or picked takes, whatever it shares with them; it leaves again when
+    a route not beaten takes that crossing.
     So every beaten route picked is the one route of its crossing (a fallback crossing:
     :func:`~cargorisk.routing.compose.label_fallbacks`)."""
     key = KEYS[objective]
     admitted = [r for r in extra if choice.admits(r) and key(r) >= key(choice.recommended)]
     crossings = {r.crossing for r in shown}
     picked: list[Route] = []
-    for route in sorted([*choice.within, *admitted], key=key):
+    candidates = sorted([*choice.within, *admitted], key=key)
+    for route in candidates:
         if len(picked) >= n:
             break
         if budget is not None and route.theft_prob > budget:
@@ -126,7 +128,14 @@ def alternatives(
         beaten = dominated(route, shown)
         if beaten and route.crossing in crossings:  # no use, not even as a fallback
             continue
-        if all(overlap(route, other) < OVERLAP_LIMIT for other in [*shown, *picked]):
+        if beaten and outclassed(route, [c for c in candidates if c.crossing == route.crossing]):
+            continue  # another route through this crossing is better: that one is its fallback
+        # the first route through a crossing no route shown or picked takes is another option
+        # however much of its way it shares with them (the roads to neighbouring bridges are
+        # mostly the same); other routes must differ in 30% of their km
+        if route.crossing not in crossings or all(
+            overlap(route, other) < OVERLAP_LIMIT for other in [*shown, *picked]
+        ):
             if not beaten:  # a fallback through this crossing is no longer needed: its slot is free
                 picked = [p for p in picked if p.crossing != route.crossing or not dominated(p, shown)]
             picked.append(route)
@@ -147,6 +156,13 @@ def dominated(route: Route, others: list[Route]) -> bool:
         and other.cost_usd <= route.cost_usd + SAME_USD
         for other in others
     )
+
+
+def outclassed(route: Route, others: list[Route]) -> bool:
+    """Whether a route of ``others`` beats ``route`` (:func:`dominated`) and is not beaten by it
+    in turn (two routes within a dispatcher's margins of each other beat each other: then
+    neither is outclassed, and the objective's order decides)."""
+    return any(dominated(route, [o]) and not dominated(o, [route]) for o in others if o is not route)
 
 
 def non_dominated(routes: list[Route]) -> list[Route]:

@@ -4,7 +4,9 @@ reading, the Pareto front, departure advice, each route's details and the check 
 - An alternative that the recommended, fastest or safest route beats on time, theft risk and
   cost together is left out, unless it is the plan's only route through its crossing: then it
   stays, labelled "fallback crossing" (a dispatcher may need a second crossing when the first
-  one closes).
+  one closes), as the best route through that crossing: the least-cost route through it is
+  searched for and priced too, and a route that another through the same crossing beats is
+  never the fallback.
 - The Pareto front (asked for with ``pareto``) is the non-dominated set, in total hours and
   theft probability, of the front search's routes and the routes shown: the recommended route is
   on it unless another route is both at least as fast and at least as safe.
@@ -44,12 +46,15 @@ def compose(router: Router, decision: Decision, shown: Shown) -> RoutePlan:
     chosen = decision.choice
     main = [chosen.recommended, chosen.fastest, chosen.safest]
     extra = extras.detours(router, decision) if shown.alternatives else []
-    alts = label_fallbacks(
-        choice.alternatives(
-            chosen, shown.alternatives, router.overlap, main, extra, shown.objective, shown.budget
-        ),
-        main,
+    pick = lambda extra: choice.alternatives(  # noqa: E731
+        chosen, shown.alternatives, router.overlap, main, extra, shown.objective, shown.budget
     )
+    alts = pick(extra)
+    fallbacks = {r.crossing for r in alts if choice.dominated(r, main)}
+    if fallbacks:  # each fallback crossing's best way across, when the pool reached it by a detour
+        more = extras.through_crossings(router, decision, fallbacks)
+        alts = pick([*extra, *more]) if more else alts
+    alts = label_fallbacks(alts, main)
     front = choice.non_dominated([*main, *extras.pareto(router, decision)]) if shown.pareto else []
     advice = extras.advise(
         router, decision, shown.objective, shown.ratio, budget=shown.budget, window_h=shown.window_h

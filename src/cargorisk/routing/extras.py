@@ -65,6 +65,26 @@ def detours(router: Router, decision: Decision) -> list[Route]:
     return out
 
 
+def through_crossings(router: Router, decision: Decision, crossings: set[str]) -> list[Route]:
+    """The least-cost route (at the request's cargo value) through each of ``crossings``, priced,
+    when the pool does not hold it already: a fallback crossing's figures are then its best way
+    across, not those of whichever search profile reached it by a detour. The searches are the
+    pool's own (the roads' mask is the same; only the crossing kept differs)."""
+    a, b, keep, finder = decision.a, decision.b, decision.keep, router.finder
+    key = mask_key(keep & ~router.is_crossing)
+    known = {tuple(r.ids) for r in decision.choice.within}
+    out = []
+    for bridge in sorted(crossings):
+        only = keep & (~router.is_crossing | (router.bridge == bridge))
+        for parts in finder.profile_paths(
+            "balanced", decision.cargo, a.node, b.node, only, key, decision.depart, decision.team
+        ):
+            summary = finder.summary(joined_parts(parts))
+            if tuple(summary.id_list) not in known:
+                out.append(router.price(summary, decision.depart, decision.cargo, decision.team))
+    return out
+
+
 def pareto(router: Router, decision: Decision) -> list[Route]:
     """The exact front of (time, theft probability) within the plan's bound: label setting
     over driving time plus each crossing's typical time in line (a crossing closed at the
