@@ -181,3 +181,24 @@ def test_plans_worth_reading(router: Router, origin: str, destination: str, depa
         else:
             assert alt.label.startswith("alternative ")
     assert json.loads(plan.to_json())["pareto"][0].keys() >= {"total_h", "theft_prob", "cost_usd", "label"}
+
+
+def test_the_border_line_of_the_schedule_comes_after_a_rest_taken_on_arrival(router: Router) -> None:
+    """Tapachula -> Chicago reaches Pharr on Sunday 09:41 CDT with a 10 h rest due; the crossing
+    is closed when the rest ends. The schedule said 'Sun 09:41 CDT border: ... closed: waits
+    10.3 h' (an audit read it as closed at 09:41, when it is open); the border line is now at the
+    time the truck joins it, after the rest, and the times add up to the opening."""
+    plan = router.plan("Tapachula", "Chicago, IL", depart="2026-03-06T20:00")
+    route = plan.recommended
+    schedule = plan.summary()[plan.summary().index("schedule of the recommended route") :].splitlines()
+    border = next(i for i, line in enumerate(schedule) if "border: arrive" in line)
+    joins = next(a for a in route.schedule if a.kind in ("closed", "line"))
+    rested = [a for a in route.schedule if a.kind == "rest" and a.end_s <= joins.start_s + 1]
+    assert rested and rested[-1].end_s == pytest.approx(joins.start_s)  # a rest, then the border
+    assert "rest 10.0 h" in schedule[border - 1]
+    when = route.port_arrival_local + timedelta(seconds=joins.start_s - route.port_s)
+    assert schedule[border].startswith(f"  {clock(when)}")
+    if route.opens_at is not None:
+        assert when + timedelta(minutes=route.closed_min) == pytest.approx(
+            route.opens_at, abs=timedelta(minutes=1)
+        )

@@ -4,6 +4,7 @@ risk, and the recommended route's schedule with each time in the zone of the pla
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from cargorisk.network.timezones import abbreviation, clock, zone_key
@@ -143,7 +144,11 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
             text += f"; parked risk {usd(stop['theft_prob'] * route.cargo_value)}"
         items.append((stop["start_h"] * HOUR, stop["clock"], text))
     if route.crossing is not None and route.port_s is not None:
-        items.append((route.port_s, clock(route.port_arrival_local), border_sentence(route)))
+        # when the truck joins the line (or waits for the opening): after a rest taken on arrival
+        joins = next((a.start_s for a in route.schedule if a.kind in AT_THE_BORDER), route.port_s)
+        local = route.port_arrival_local
+        when = local + timedelta(seconds=joins - route.port_s) if local is not None else None
+        items.append((joins, clock(when), border_sentence(route)))
     if timed:
         items.append((route.total_h * HOUR, clock(route.eta_local), f"arrive {destination}"))
     items.sort(key=lambda item: item[0])
