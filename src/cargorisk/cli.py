@@ -617,7 +617,10 @@ def border_context(settings: Settings) -> tuple:
     type=click.Choice(["northbound", "southbound", "mx_export"]),
     default="northbound",
     show_default=True,
-    help="Whose hours: CBP (northbound), Mexican customs import (southbound) or export (mx_export).",
+    help=(
+        "Whose hours: a northbound truck's (CBP's within the Mexican export customs', as plans use "
+        "them), Mexican customs import (southbound) or export alone (mx_export)."
+    ),
 )
 @click.pass_obj
 def border_ports(settings: Settings, direction: str) -> None:
@@ -638,7 +641,10 @@ def border_ports(settings: Settings, direction: str) -> None:
         )
         wait = f"{est.mean_min:.0f} min" if est.is_open else "closed"
         growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
-        spans = model.hours_.spans(row.crossing, direction)
+        # the hours plans use: northbound, CBP's within the Mexican export customs'
+        spans = {
+            k: model.hours_.regular(row.crossing, k, direction) for k in ("weekday", "saturday", "sunday")
+        }
         days = [
             spans[k].label() + ("*" if spans[k].assumed else "") for k in ("weekday", "saturday", "sunday")
         ]

@@ -299,7 +299,13 @@ def test_border_cli(
     out = capsys.readouterr().out
     assert "World Trade Bridge" in out and "wait observed" in out and len(out.splitlines()) == 50
     wtb = next(line for line in out.splitlines() if "World Trade Bridge" in line)
-    assert "07:00-24:00  08:00-16:00  10:00-14:00" in wtb
+    # the hours a northbound truck crosses, as plans use them: CBP's within the Mexican export
+    # customs' (the Saturday 08:00-16:00 it listed was CBP's alone; a plan at 15:30 found it closed)
+    assert "07:00-23:00  08:00-15:00  10:00-14:00" in wtb
+    assert main([*data, "border", "waits", "--port", "World Trade Bridge", "--at", "2026-03-07T15:30"]) == 0
+    assert "closed" in capsys.readouterr().out
+    assert main([*data, "border", "ports", "--direction", "mx_export"]) == 0  # an authority's own
+    assert "World Trade Bridge" in capsys.readouterr().out
     assert (
         main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00-06:00", "--json"]) == 0
     )
