@@ -513,3 +513,45 @@ def test_service_limits_from_the_environment() -> None:
         ServiceOptions.from_env({"CARGORISK_QUEUE": "many"})
     with pytest.raises(InputError, match="CARGORISK_DEADLINE_S='-1'"):
         ServiceOptions.from_env({"CARGORISK_DEADLINE_S": "-1"})
+
+
+def test_the_deadline_stops_lane_books_and_matrices_between_their_parts(
+    trained: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An audit found a 504 after the deadline while every lane of the book was still scored
+    (and thrown away): only the maps looked at the deadline. A book now stops between its
+    slices of lanes, and a matrix between its origins."""
+    import cargorisk.service.lanes as lanes_module  # noqa: PLC0415
+
+    app = local(create_app(trained, options=ServiceOptions(deadline_s=0.3)))
+    scored = []
+    score = lanes_module.score_book
+
+    def slow(router: object, book: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(0.2)  # a slice of cold lanes
+        scored.append(len(book))
+        return score(router, book)
+
+    monkeypatch.setattr(lanes_module, "score_book", slow)
+    rows = "".join(f"L{i},Saltillo,Monterrey\n" for i in range(80))
+    book = client_post_lanes(app, "lane_id,origin,destination\n" + rows)
+    assert book.status_code == 504 and book.json()["code"] == "deadline"
+    assert sum(scored) < 80  # stopped: not every slice was scored
+    # a matrix asks before each origin's row (the service's hook raises once cancelled)
+    from cargorisk.service.errors import ClientGone  # noqa: PLC0415
+
+    asked = []
+
+    def stop() -> None:
+        asked.append(1)
+        if len(asked) == 2:
+            raise ClientGone("cancelled")
+
+    with pytest.raises(ClientGone):
+        app.app.state.router.matrix(["Monterrey, NL", "Saltillo", "Puebla"], ["Dallas, TX"], stop=stop)
+    assert len(asked) == 2  # the third origin's row was never searched
+
+
+def client_post_lanes(app: TestClient, text: str) -> httpx.Response:
+    """POST a lane book as a CSV upload."""
+    return app.post("/v1/lanes", files={"file": ("lanes.csv", text, "text/csv")})

@@ -18,7 +18,7 @@ destination's) form a (crossings x destinations) array whose least entry per col
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,7 +89,7 @@ class Matrix:
         return pd.DataFrame(rows)
 
 
-def route_matrix(
+def route_matrix(  # noqa: PLR0913  (the request's options, keyword-only)
     router: object,
     origins: Sequence[str | tuple],
     destinations: Sequence[str | tuple],
@@ -99,8 +99,10 @@ def route_matrix(
     cargo_type: str | None = None,
     objective: str = "balanced",
     team: bool = False,
+    stop: Callable[[], None] | None = None,
 ) -> Matrix:
-    """The matrix of ``router`` (see the module docstring and :meth:`Router.matrix`).
+    """The matrix of ``router`` (see the module docstring and :meth:`Router.matrix`); ``stop``
+    is called before each origin's row and may raise to stop the work (a service's deadline).
 
     Raises
     ------
@@ -123,7 +125,11 @@ def route_matrix(
     r = router.for_cargo(kind)  # type: ignore[attr-defined]
     search = Searches(r, objective, cargo)
     nodes = [b.node for b in targets]
-    routes = [search.row(a, nodes, when, team) for a, (when, *_) in zip(sources, requests, strict=True)]
+    routes = []
+    for a, (when, *_) in zip(sources, requests, strict=True):
+        if stop is not None:
+            stop()
+        routes.append(search.row(a, nodes, when, team))
     return Matrix(
         [r.place_name(a) for a in sources], [r.place_name(b) for b in targets], objective, cargo, kind,
         [when for when, *_ in requests], routes,

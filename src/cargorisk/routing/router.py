@@ -332,7 +332,7 @@ class Router:
         )  # fmt: skip
         return compose(r, decision, Shown(objective, ratio, max_theft_prob, alternatives, pareto, window))
 
-    def matrix(
+    def matrix(  # noqa: PLR0913  (the request's options, keyword-only)
         self,
         origins: Sequence[str | tuple],
         destinations: Sequence[str | tuple],
@@ -343,14 +343,16 @@ class Router:
         objective: str = "balanced",
         team: bool = False,
         crossing_mode: str | None = None,
+        stop: Callable[[], None] | None = None,
     ) -> Matrix:
         """Every origin to every destination from one search per origin (and per destination,
         backwards, across the border): km, hours, crossing, theft probability, expected loss
         and cost of each pair's route, crossing in ``crossing_mode`` (:meth:`with_crossing`);
-        :mod:`~cargorisk.routing.matrix` says which route."""
+        :mod:`~cargorisk.routing.matrix` says which route. ``stop`` is called before each
+        origin's row and may raise to stop the work (a service's deadline)."""
         return route_matrix(
             self.with_crossing(crossing_mode), origins, destinations, depart=depart, cargo_value=cargo_value,
-            cargo_type=cargo_type, objective=objective, team=team,
+            cargo_type=cargo_type, objective=objective, team=team, stop=stop,
         )  # fmt: skip
 
     def place_name(self, place: Place) -> str:

@@ -345,11 +345,11 @@ async def matrix(req: MatrixRequest, request: Request) -> Response:
     """Every origin to every destination: km, driving and total hours, crossing, theft
     probability, expected loss and cost of each pair's route (see ``Router.matrix``)."""
 
-    def work(_: threading.Event) -> Response:
+    def work(cancel: threading.Event) -> Response:
         found = router_of(request).matrix(
             req.origins, req.destinations, depart=req.depart, cargo_value=req.cargo_value,
             cargo_type=req.cargo_type, objective=req.objective, team=req.team,
-            crossing_mode=req.crossing_mode,
+            crossing_mode=req.crossing_mode, stop=lambda: check(cancel),
         )  # fmt: skip
         return FastJSON(found.to_dict())
 

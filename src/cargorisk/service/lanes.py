@@ -19,7 +19,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from cargorisk.api_models import ERRORS, JobOut
 from cargorisk.errors import CargoRiskError, InputError
-from cargorisk.service.jobs import to_csv
+from cargorisk.service.jobs import SLICE, to_csv
+from cargorisk.service.limits import check
 
 MAX_LANES = 2_000  # rows per /v1/lanes request; larger books are for `score-lanes` or Dask
 
@@ -56,8 +57,12 @@ async def lanes(
         location = f"/v1/lanes/{status['job']}"
         return JSONResponse(status, status_code=202, headers={"Location": location})
 
-    def work(_: threading.Event) -> Response:
-        return Response(to_csv(score_book(state.router, book)), media_type="text/csv")
+    def work(cancel: threading.Event) -> Response:
+        parts = []  # a few lanes at a time: a hang-up or the deadline stops the book between them
+        for start in range(0, max(len(book), 1), SLICE):
+            check(cancel)
+            parts.append(score_book(state.router, book.iloc[start : start + SLICE]))
+        return Response(to_csv(pd.concat(parts, ignore_index=True)), media_type="text/csv")
 
     return await state.gate.run(request, work)
 
