@@ -378,6 +378,25 @@ def test_cors_only_for_configured_origins(trained: Settings) -> None:
     other = app.get("/v1/ports", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
     assert "access-control-allow-origin" not in client_headers(trained)
+    # a refused preflight in the API's error format (it was text/plain "Disallowed CORS origin")
+    refused = app.options(
+        "/v1/route", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "cors"
+    assert "Disallowed CORS origin" in refused.json()["error"]
+    # a post from a page of another site is refused (a form post needs no preflight and no key)
+    book = "lane_id,origin,destination\nA,Saltillo,Monterrey\n"
+    posted = app.post(
+        "/v1/lanes", files={"file": ("l.csv", book, "text/csv")}, headers={"Origin": "https://evil.example"}
+    )
+    assert posted.status_code == 403 and posted.json()["code"] == "cross_site"
+    for origin in ("https://tms.example", "http://127.0.0.1:8000", "http://localhost:5173"):
+        ok = app.post("/v1/lanes", files={"file": ("l.csv", book, "text/csv")}, headers={"Origin": origin})
+        assert ok.status_code == 200, origin
+    same = local(create_app(trained)).post(
+        "/v1/lanes", files={"file": ("l.csv", book, "text/csv")}, headers={"Origin": "http://evil.example"}
+    )
+    assert same.status_code == 403 and same.json()["code"] == "cross_site"
 
 
 def client_headers(trained: Settings) -> dict:

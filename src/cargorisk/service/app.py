@@ -111,13 +111,27 @@ def add_middleware(app: FastAPI, options: ServiceOptions, api_key: str | None) -
     """Outermost first: access log and headers, CORS, the guard, body limits, gzip."""
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, options=options)
-    app.add_middleware(Guard, api_key=api_key)
+    app.add_middleware(Guard, api_key=api_key, origins=tuple(options.cors_origins))
     if options.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(options.cors_origins), allow_methods=["GET", "POST", "DELETE"],
+            JsonCORS, allow_origins=list(options.cors_origins), allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Content-Type", "X-API-Key"], expose_headers=["X-Request-Id", "Retry-After"],
         )  # fmt: skip
     app.add_middleware(Access, state=app.state)
+
+
+class JsonCORS(CORSMiddleware):
+    """Starlette's CORS middleware with its refusals of a preflight in the API's error format
+    (``{"error", "code": "cors"}``), not plain text."""
+
+    def preflight_response(self, request_headers: object) -> Response:
+        """The preflight's answer; a refusal as the API's JSON error, its headers kept."""
+        answer = super().preflight_response(request_headers)
+        if answer.status_code != 400:
+            return answer
+        kept = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-control")}
+        reason = answer.body.decode()
+        return error(400, f"InputError: {reason}: allowed origins are CARGORISK_CORS_ORIGINS", "cors", kept)
 
 
 def load_router_or_stop(settings: Settings, year: int) -> object:

@@ -6,6 +6,10 @@
   elsewhere cannot reach it through DNS rebinding).
 - With a key, ``/v1/...`` and ``/metrics`` need it in the ``X-API-Key`` header (compared in
   constant time); ``/healthz``, ``/readyz``, the page and the docs do not.
+- A request that changes something (POST, DELETE) sent by a web page of another site (its
+  ``Origin`` neither this machine nor one of ``CARGORISK_CORS_ORIGINS``) gets a 403: a page
+  elsewhere cannot make a browser post lane books to a server on this machine (a form post
+  needs no CORS preflight and carries no key, so without this it would be taken).
 """
 
 from __future__ import annotations
@@ -52,9 +56,10 @@ def check_host(host: str, api_key: str | None) -> None:
 class Guard:
     """ASGI middleware enforcing the rules of the module docstring."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.key = api_key.encode() if api_key else None
+        self.origins = {o.rstrip("/").lower() for o in origins}  # the CORS origins allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -67,6 +72,13 @@ class Guard:
     def refusal(self, scope: Scope) -> object | None:
         """The 401/403 answer for a request that may not pass, else None."""
         headers = dict(scope["headers"])
+        origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+        if scope["method"] in ("POST", "DELETE") and origin and not self.same_site(origin, headers):
+            msg = (
+                f"a page of another site ({origin[:80]}) may not send requests here; "
+                "add its origin to CARGORISK_CORS_ORIGINS"
+            )
+            return error(403, f"InputError: {msg}", "cross_site")
         if self.key is None:
             client = (scope.get("client") or ("", 0))[0]
             host = host_of(headers.get(b"host", b"").decode("latin-1"))
@@ -80,3 +92,12 @@ class Guard:
                 msg = f"send the API key in the X-API-Key header ({API_KEY_ENV})"
                 return error(401, f"InputError: {msg}", "unauthorized")
         return None
+
+    def same_site(self, origin: str, headers: dict) -> bool:
+        """Whether a request's ``Origin`` is this server's own, this machine or an allowed CORS
+        origin."""
+        if origin in self.origins:
+            return True
+        host = host_of(origin.partition("://")[2])
+        sent_to = headers.get(b"host", b"").decode("latin-1").lower()
+        return is_loopback(host) or origin.partition("://")[2] == sent_to
