@@ -226,3 +226,19 @@ def test_an_unnamed_node_is_near_a_place_of_its_own_country(national_gazetteer: 
     near = [(n, label.removeprefix("near ")) for n, label in near if label.startswith("near ")]
     assert len(near) > 50
     assert all(country_of[name] == g.nodes[n]["country"] for n, name in near)
+
+
+def test_autocomplete_and_suggestions_read_names_as_tms_exports_write_them(
+    national_gazetteer: Gazetteer,
+) -> None:
+    """An audit found `/v1/places?q=Monterrey, NL` empty though the route resolves it, and
+    'Calexico' not found with no suggestion: autocomplete keeps the state, country and postal
+    code a TMS adds, and a name no place is spelled like suggests the places that hold it."""
+    g = national_gazetteer
+    assert [p["label"] for p in g.suggest("Monterrey, NL")] == ["Monterrey, Nuevo León"]
+    assert g.suggest("Laredo TX 78045")[0]["label"] == "Laredo, Texas"
+    assert g.suggest("Tlaquepaque, Jal.")[0]["label"] == "San Pedro Tlaquepaque, Jalisco"
+    assert [p["label"] for p in g.suggest("Guadalupe, Zac")] == ["Guadalupe, Zacatecas"]
+    assert len(g.suggest("Guadalupe")) > 1  # without a state, every one
+    with pytest.raises(PlaceNotFound, match="did you mean 'Calexico East POE, California'"):
+        g.resolve("Calexico")

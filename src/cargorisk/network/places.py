@@ -392,7 +392,25 @@ class Gazetteer:
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         """Places for an autocomplete: names equal to, starting with, or containing ``text``
         (accents and case ignored), in that order; within each, cities on the road network
-        before named places and municipalities, then the shortest name."""
+        before named places and municipalities, then the shortest name. What TMS exports add
+        after a name (a state, a country, a postal code: 'Monterrey, NL, Mexico') keeps the
+        places it names."""
+        name, country = split_country(POSTAL_CODE.sub("", text))
+        name, qualifier = split_state(POSTAL_CODE.sub("", name))
+        if normalise(name) and normalise(name) != normalise(text):
+            found = self.suggest_names(name, limit * 4)
+            kept = [p for p in found if self.qualified(p, qualifier, country)][:limit]
+            if kept:
+                return kept
+        return self.suggest_names(text, limit)
+
+    def qualified(self, place: dict, qualifier: str, country: str) -> bool:
+        """Whether a suggestion is in the state ``qualifier`` and ``country`` (either may be '')."""
+        state_ok = not qualifier.strip() or normalise(qualifier) in state_keys(place["state"])
+        return state_ok and (not country or place["country"] == country)
+
+    def suggest_names(self, text: str, limit: int) -> list[dict]:
+        """:meth:`suggest` of ``text`` as a name alone."""
         key = normalise(text)
         if not key:
             return []
@@ -418,8 +436,12 @@ class Gazetteer:
         return cand.country or (self.nodes[cand.node].get("country", "") if cand.node is not None else "MX")
 
     def not_found_message(self, text: str) -> str:
+        """'... is not a known place; did you mean ...?': names spelled alike, else names that
+        hold it ('Calexico': 'Calexico East POE, California')."""
         close = difflib.get_close_matches(normalise(text.partition(",")[0]), self.index, n=3, cutoff=0.75)
         labels = sorted({c.label for k in close for c in self.index[k]})[:3]
+        if not labels:
+            labels = [p["label"] for p in self.suggest(text, 3)]
         hint = (
             f"did you mean {' or '.join(repr(x) for x in labels)}?"
             if labels
