@@ -569,6 +569,22 @@ def test_the_deadline_stops_lane_books_and_matrices_between_their_parts(
     with pytest.raises(ClientGone):
         app.app.state.router.matrix(["Monterrey, NL", "Saltillo", "Puebla"], ["Dallas, TX"], stop=stop)
     assert len(asked) == 2  # the third origin's row was never searched
+    # and the service's matrix asks it: a slow matrix stops at the deadline, between origins
+    import cargorisk.routing.matrix as matrix_module  # noqa: PLC0415
+
+    rows = []
+    row = matrix_module.Searches.row
+
+    def slow_row(self: object, *args: object) -> object:
+        time.sleep(0.2)
+        rows.append(1)
+        return row(self, *args)
+
+    monkeypatch.setattr(matrix_module.Searches, "row", slow_row)
+    origins = ["Monterrey, NL", "Saltillo", "Puebla", "Toluca", "Tijuana", "Querétaro"]
+    stopped = app.post("/v1/matrix", json={"origins": origins, "destinations": ["Dallas, TX"]})
+    assert stopped.status_code == 504 and stopped.json()["code"] == "deadline"
+    assert len(rows) < len(origins)
 
 
 def client_post_lanes(app: TestClient, text: str) -> httpx.Response:

@@ -560,7 +560,7 @@ class PortHours:
         export customs too, so CBP's ``own`` hours are cut to ``export()``'s where a Mexican
         source states those (:func:`both_open`; a row of both countries' authorities states the
         crossing's hours, not the export customs', and holds for CBP's side as well). Each
-        authority's own stay in :meth:`spans` (`border ports`)."""
+        authority's own stay in :meth:`spans` (`border ports --direction mx_export`)."""
         if direction != "northbound":
             return own
         found = export()

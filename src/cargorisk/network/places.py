@@ -395,14 +395,15 @@ class Gazetteer:
         before named places and municipalities, then the shortest name. What TMS exports add
         after a name (a state, a country, a postal code: 'Monterrey, NL, Mexico') keeps the
         places it names."""
+        whole = self.suggest_names(text, limit)  # a name ending in a state's ('Dolores Hidalgo')
+        if whole:
+            return whole
         name, country = split_country(POSTAL_CODE.sub("", text))
         name, qualifier = split_state(POSTAL_CODE.sub("", name))
-        if normalise(name) and normalise(name) != normalise(text):
-            found = self.suggest_names(name, limit * 4)
-            kept = [p for p in found if self.qualified(p, qualifier, country)][:limit]
-            if kept:
-                return kept
-        return self.suggest_names(text, limit)
+        if not normalise(name) or normalise(name) == normalise(text):
+            return []
+        found = self.suggest_names(name, limit * 4)
+        return [p for p in found if self.qualified(p, qualifier, country)][:limit]
 
     def qualified(self, place: dict, qualifier: str, country: str) -> bool:
         """Whether a suggestion is in the state ``qualifier`` and ``country`` (either may be '')."""
@@ -620,9 +621,9 @@ def municipality_gazetteer(
     table = names.join(centres, on="cvegeo", how="inner")
     table["population"] = 0.0
     if municipal is not None:
-        known = municipal.dropna(subset=["population"]).sort_values("year")
-        latest = known.groupby("cvegeo")["population"].last()
-        table["population"] = table["cvegeo"].map(latest).fillna(0.0).astype(float)
+        from cargorisk.sources.sesnsp import latest_population  # noqa: PLC0415
+
+        table["population"] = table["cvegeo"].map(latest_population(municipal)).fillna(0.0).astype(float)
     return table[["cvegeo", "municipality", "state", "lon", "lat", "population"]].reset_index(drop=True)
 
 

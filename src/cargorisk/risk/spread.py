@@ -55,6 +55,7 @@ from scipy.spatial import cKDTree
 from cargorisk._io import write_bytes_atomic
 from cargorisk.errors import InputError, ModelFileError
 from cargorisk.risk.card import SpreadFile, read_model_json
+from cargorisk.sources.sesnsp import latest_population
 
 SPREAD_FILE = "theft_spread.json"
 STRETCH_FEATURES = ["free_road", "trunk", "minor_road", "log_junctions_10km", "log_metro_km", "log_trucks"]
@@ -79,9 +80,7 @@ def metro_points(municipal: pd.DataFrame, centroids: pd.DataFrame) -> np.ndarray
     """Metric coordinates (EPSG:6372, m) of the metro cores: municipalities whose latest
     population is at least :data:`METRO_POPULATION` (``municipal``: ``sesnsp_municipal_year``;
     ``centroids``: ``mx_municipalities`` with ``cvegeo``, ``lon``, ``lat``)."""
-    latest = (
-        municipal.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
-    )
+    latest = latest_population(municipal)
     cores = centroids[centroids["cvegeo"].isin(latest[latest >= METRO_POPULATION].index)]
     if cores.empty:
         msg = "no municipal population in the municipal table; build sesnsp_municipal_datacivica"

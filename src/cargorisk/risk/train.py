@@ -73,7 +73,7 @@ from cargorisk.risk.spread_backtest import backtest_spread, select_variant, stre
 from cargorisk.risk.traffic import DECAYS_H, FLOOR_QUANTILES, apply_floor, edge_traffic, municipal_zones
 from cargorisk.sources import load_table
 from cargorisk.sources.build import BUILD_LOG
-from cargorisk.sources.sesnsp import municipal_year_from_official, read_official_monthly
+from cargorisk.sources.sesnsp import latest_population, municipal_year_from_official, read_official_monthly
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "theft_risk"
@@ -396,10 +396,7 @@ def municipal_counts(settings: Settings, municipal_file: Path | None) -> tuple[p
     counts = municipal_year_from_official(read_official_monthly(Path(municipal_file)))
     try:
         built = load_table("sesnsp_municipal_year", settings.processed_dir)
-        latest = (
-            built.dropna(subset=["population"]).sort_values("year").groupby("cvegeo")["population"].last()
-        )
-        counts["population"] = counts["cvegeo"].map(latest)
+        counts["population"] = counts["cvegeo"].map(latest_population(built))
     except DataSourceError:
         log.warning("no municipal population: metro areas need the built sesnsp_municipal_year")
     return counts, f"official file {Path(municipal_file).name}"

@@ -119,17 +119,20 @@ def alternatives(
     admitted = [r for r in extra if choice.admits(r) and key(r) >= key(choice.recommended)]
     crossings = {r.crossing for r in shown}
     picked: list[Route] = []
-    candidates = sorted([*choice.within, *admitted], key=key)
-    for route in candidates:
+    candidates = [
+        r for r in sorted([*choice.within, *admitted], key=key) if budget is None or r.theft_prob <= budget
+    ]
+    for candidate in candidates:
         if len(picked) >= n:
             break
-        if budget is not None and route.theft_prob > budget:
-            continue
-        beaten = dominated(route, shown)
+        route, beaten = candidate, dominated(candidate, shown)
         if beaten and route.crossing in crossings:  # no use, not even as a fallback
             continue
-        if beaten and outclassed(route, [c for c in candidates if c.crossing == route.crossing]):
-            continue  # another route through this crossing is better: that one is its fallback
+        if beaten:  # a better route through this crossing takes its place (and its slot)
+            route = best_through(route, [c for c in candidates if c.crossing == route.crossing], key)
+            beaten = dominated(route, shown)
+        if any(route is p for p in picked):
+            continue
         # the first route through a crossing no route shown or picked takes is another option
         # however much of its way it shares with them (the roads to neighbouring bridges are
         # mostly the same); other routes must differ in 30% of their km
@@ -156,6 +159,18 @@ def dominated(route: Route, others: list[Route]) -> bool:
         and other.cost_usd <= route.cost_usd + SAME_USD
         for other in others
     )
+
+
+def best_through(route: Route, same: list[Route], key: Callable[[Route], tuple]) -> Route:
+    """``route``, or the route of ``same`` (through its crossing) that outclasses it
+    (:func:`outclassed`), best by ``key``, and so on while one outclasses that (a few steps at
+    most: each is better by a margin)."""
+    for _ in range(len(same)):
+        better = [o for o in same if o is not route and dominated(route, [o]) and not dominated(o, [route])]
+        if not better:
+            break
+        route = min(better, key=key)
+    return route
 
 
 def outclassed(route: Route, others: list[Route]) -> bool:

@@ -230,7 +230,7 @@ def why(planned: Route, better: Route) -> tuple[str, dict]:
         return "closed", {"crossing": planned.crossing, "opens": planned.opens_at}
     if better.crossing == planned.crossing and planned.wait_min - better.wait_min >= 15:
         return "wait", {"crossing": better.crossing, "before": planned.wait_min, "after": better.wait_min}
-    shorter = planned.total_h - better.total_h
-    if shorter < SAME_ARRIVAL_H and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
+    earlier = (planned.arrival.timestamp() - better.arrival.timestamp()) / 3600
+    if earlier < SAME_ARRIVAL_H and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
         return "risk", {}
-    return "hours", {"hours": shorter}
+    return "hours", {"hours": planned.total_h - better.total_h}

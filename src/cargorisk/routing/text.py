@@ -4,7 +4,7 @@ risk, and the recommended route's schedule with each time in the zone of the pla
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
 from cargorisk.network.timezones import abbreviation, clock, zone_key
@@ -147,7 +147,9 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
         # when the truck joins the line (or waits for the opening): after a rest taken on arrival
         joins = next((a.start_s for a in route.schedule if a.kind in AT_THE_BORDER), route.port_s)
         local = route.port_arrival_local
-        when = local + timedelta(seconds=joins - route.port_s) if local is not None else None
+        when = None  # in UTC, then the port's zone: a rest across a clock change stays right
+        if local is not None:
+            when = (local.astimezone(UTC) + timedelta(seconds=joins - route.port_s)).astimezone(local.tzinfo)
         items.append((joins, clock(when), border_sentence(route)))
     if timed:
         items.append((route.total_h * HOUR, clock(route.eta_local), f"arrive {destination}"))

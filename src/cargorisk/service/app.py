@@ -131,7 +131,9 @@ class JsonCORS(CORSMiddleware):
             return answer
         kept = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-control")}
         reason = answer.body.decode()
-        return error(400, f"InputError: {reason}: allowed origins are CARGORISK_CORS_ORIGINS", "cors", kept)
+        if "origin" in reason:
+            reason += ": allowed origins are CARGORISK_CORS_ORIGINS"
+        return error(400, f"InputError: {reason}", "cors", kept)
 
 
 def load_router_or_stop(settings: Settings, year: int) -> object:

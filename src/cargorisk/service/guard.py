@@ -96,8 +96,10 @@ class Guard:
     def same_site(self, origin: str, headers: dict) -> bool:
         """Whether a request's ``Origin`` is this server's own, this machine or an allowed CORS
         origin."""
-        if origin in self.origins:
+        if origin in self.origins or "*" in self.origins:
             return True
-        host = host_of(origin.partition("://")[2])
-        sent_to = headers.get(b"host", b"").decode("latin-1").lower()
-        return is_loopback(host) or origin.partition("://")[2] == sent_to
+        own = origin.partition("://")[2]
+        # the Host it was sent to, or the one a proxy that rewrites Host passes on (a page
+        # elsewhere cannot set that header on a form post; fetch would need a preflight)
+        sent_to = {headers.get(h, b"").decode("latin-1").lower() for h in (b"host", b"x-forwarded-host")}
+        return is_loopback(host_of(own)) or own in sent_to

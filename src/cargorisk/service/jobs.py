@@ -106,7 +106,7 @@ class Jobs:
             raise JobNotFound(msg) from None
         if status["status"] in ("queued", "running") and self.path(job, "cancel").exists():
             status["status"] = "cancelled"
-        elif status["status"] not in ("queued", "running") and past(status["expires"]):
+        if status["status"] not in ("queued", "running") and past(status["expires"]):
             self.expire()  # an idle server's old jobs go when asked for, not at the next book only
             kept = f"finished jobs are kept {self.ttl_s / 3600:g} h"
             msg = f"lane job {job} expired at {status['expires']} ({kept}); send the book again"

@@ -275,6 +275,13 @@ def read_municipal_datacivica(path: Path) -> pd.DataFrame:
     return out.sort_values(["year", "cvegeo"]).reset_index(drop=True)
 
 
+def latest_population(municipal: pd.DataFrame) -> pd.Series:
+    """Each municipality's latest known population (by ``cvegeo``) in a ``sesnsp_municipal_year``
+    table (years without one left out)."""
+    known = municipal.dropna(subset=["population"]).sort_values("year")
+    return known.groupby("cvegeo")["population"].last()
+
+
 def municipal_year_from_official(monthly: pd.DataFrame) -> pd.DataFrame:
     """``sesnsp_municipal_year`` from an official municipal file read by
     :func:`read_official_monthly` (``IDM_NM_*.csv``): carrier robbery summed over modalities and
