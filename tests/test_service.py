@@ -306,6 +306,21 @@ def test_unknown_fields_are_refused_by_name(client: TestClient) -> None:
         "/v1/matrix", json={"origins": ["Saltillo"], "destinations": ["Laredo, TX"], "depar": "x"}
     )
     assert matrix.status_code == 422 and "did you mean 'depart'?" in matrix.json()["error"]
+    # the look-ups too (an audit found their unknown parameters ignored)
+    places = client.get("/v1/places", params={"q": "Monterr", "limt": "3"})
+    assert places.status_code == 422 and "'limt' (did you mean 'limit'?)" in places.json()["error"]
+    waits = client.get("/v1/border/waits", params={"port": "Laredo", "at": "2026-03-02T08:00", "foo": "1"})
+    assert waits.status_code == 422 and waits.json()["code"] == "unknown_field"
+    assert client.get("/v1/places", params={"q": "Monterr", "limit": "3"}).status_code == 200
+    assert (
+        client.get("/v1/border/waits", params={"port": "Laredo", "at": "2026-03-02T08:00"}).status_code == 200
+    )
+
+
+def test_monitors_probe_with_head_and_host_names_ignore_case(client: TestClient) -> None:
+    """HEAD /healthz (how many monitors probe) was a 405; 'Host: LOCALHOST:8123' a 403."""
+    assert client.head("/healthz").status_code == 200
+    assert client.get("/healthz", headers={"Host": "LOCALHOST:8123"}).status_code == 200
 
 
 JSON = {"Content-Type": "application/json"}

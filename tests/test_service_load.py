@@ -231,3 +231,28 @@ def test_a_finished_lane_job_expires_when_asked_for(tmp_path: Path) -> None:
     with pytest.raises(JobNotFound, match="expired"):
         jobs.status(job)
     assert not list(tmp_path.glob(f"{job}.*"))
+
+
+def test_the_job_limit_counts_running_jobs_too(tmp_path: Path) -> None:
+    """With max_jobs 1, a second book was queued behind the running one; the limit counts
+    queued and running books, so it is a 503 (Overloaded)."""
+    import threading  # noqa: PLC0415
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    import pandas as pd  # noqa: PLC0415
+
+    from cargorisk.service.errors import Overloaded  # noqa: PLC0415
+    from cargorisk.service.jobs import Jobs  # noqa: PLC0415
+
+    release = threading.Event()
+    foreground = SimpleNamespace(idle=threading.Event(), idle_since=0.0)
+    foreground.idle.set()
+    jobs = Jobs(tmp_path, lambda book: release.wait(10) and book, foreground, max_jobs=1, ttl_s=60)
+    book = pd.DataFrame({"lane_id": ["a"], "origin": ["x"], "destination": ["y"]})
+    first = jobs.submit(book)["job"]
+    deadline = time.monotonic() + 10
+    while jobs.status(first)["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with pytest.raises(Overloaded, match="queued or running"):
+        jobs.submit(book)
+    release.set()

@@ -357,6 +357,20 @@ class MapQuery(RouteRequest):
     summary: bool = Field(True, description="the summary box (a page with its own table leaves it out)")
 
 
+class PlacesQuery(Request):
+    """An autocomplete request (``GET /v1/places``)."""
+
+    q: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Monterr"])
+    limit: int = Field(8, ge=1, le=25)
+
+
+class WaitsQuery(Request):
+    """A border-wait request (``GET /v1/border/waits``)."""
+
+    port: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Laredo"])
+    at: str = Field(min_length=1, max_length=40, examples=["2026-03-02T08:00-06:00"])
+
+
 class MatrixRequest(Trip):
     """A matrix request: every origin to every destination (``cargorisk matrix``)."""
 

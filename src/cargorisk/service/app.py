@@ -32,7 +32,6 @@ from cargorisk import __version__
 from cargorisk._heap import long_running
 from cargorisk.api_models import (
     ERRORS,
-    MAX_TEXT,
     AliveOut,
     CargoTypeOut,
     HealthOut,
@@ -40,10 +39,12 @@ from cargorisk.api_models import (
     MatrixOut,
     MatrixRequest,
     PlaceOut,
+    PlacesQuery,
     PlanOut,
     PortOut,
     RouteRequest,
     WaitOut,
+    WaitsQuery,
 )
 from cargorisk.config import Settings
 from cargorisk.errors import CargoRiskError, ModelFileError
@@ -280,7 +281,7 @@ def plan_response(plan: object, accept: str) -> Response:
 # ---- health ----
 
 
-@api.get("/healthz", response_model=AliveOut)
+@api.api_route("/healthz", methods=["GET", "HEAD"], response_model=AliveOut)
 async def healthz() -> dict:
     """Alive: the worker's event loop answers (reads nothing, computes nothing)."""
     return {"status": "ok", "version": __version__}
@@ -390,13 +391,9 @@ def attachment(name: str) -> dict[str, str]:
 
 
 @api.get("/v1/places", response_model=list[PlaceOut], responses=ERRORS)
-def places(
-    request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
-    limit: Annotated[int, Query(ge=1, le=25)] = 8,
-) -> list:
+def places(request: Request, req: Annotated[PlacesQuery, Query()]) -> list:
     """Places whose name equals, starts with or contains ``q``, best first."""
-    return request.app.state.router.gazetteer.suggest(q, limit)
+    return request.app.state.router.gazetteer.suggest(req.q, req.limit)
 
 
 @api.get("/v1/ports", response_model=list[PortOut])
@@ -408,17 +405,13 @@ def ports(request: Request) -> list:
 
 
 @api.get("/v1/border/waits", response_model=WaitOut, responses=ERRORS)
-def border_waits(
-    request: Request,
-    port: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
-    at: Annotated[str, Query(min_length=1, max_length=40)],
-) -> dict:
+def border_waits(request: Request, req: Annotated[WaitsQuery, Query()]) -> dict:
     """Expected commercial wait at a crossing for an arrival time (ISO 8601 with offset)."""
     from cargorisk.border import arrival_time, crossings_named  # noqa: PLC0415
 
     router = request.app.state.router
-    row = crossings_named(port, router.crossings).iloc[0]
-    at_port = arrival_time(at, row["time_zone"])
+    row = crossings_named(req.port, router.crossings).iloc[0]
+    at_port = arrival_time(req.at, row["time_zone"])
     estimate = router.wait_model.predict_wait(row["crossing"], at_port, row["time_zone"])
     return estimate.as_record(row["port_code"])
 

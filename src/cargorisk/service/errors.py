@@ -128,6 +128,10 @@ def known_fields(path: str) -> list[str]:
         model = api_models.MatrixRequest
     elif path.startswith("/v1/route/map"):
         model = api_models.MapQuery
+    elif path.startswith("/v1/places"):
+        model = api_models.PlacesQuery
+    elif path.startswith("/v1/border/waits"):
+        model = api_models.WaitsQuery
     return list(model.model_fields)
 
 

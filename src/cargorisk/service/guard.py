@@ -29,7 +29,7 @@ KEYED = ("/v1/", "/metrics")
 
 def is_loopback(host: str) -> bool:
     """Whether a host name or address (IPv6 in brackets or not) is this machine."""
-    host = host.strip("[]")
+    host = host.strip("[]").lower()  # host names are not case-sensitive (LOCALHOST)
     if host in LOOPBACK_NAMES:
         return True
     try:

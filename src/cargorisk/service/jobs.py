@@ -82,9 +82,12 @@ class Jobs:
             "expires": (now + timedelta(seconds=self.ttl_s)).isoformat(timespec="seconds"),
             "result": None, "error": None,
         }  # fmt: skip
-        self.write(status)  # before the runner can take the job: it reads this record first
-        with self.lock:
+        with self.lock:  # queued or running: at most max_jobs (a running job left the queue)
+            if self.depth >= self.pending.maxsize:
+                msg = f"{self.pending.maxsize} lane books are queued or running here; retry in a minute"
+                raise Overloaded(msg, retry_after=60)
             self.depth += 1
+        self.write(status)  # before the runner can take the job: it reads this record first
         try:
             self.pending.put_nowait((job, book))
         except queue.Full:
