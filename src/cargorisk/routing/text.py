@@ -124,7 +124,7 @@ def risk_sentence(route: Route) -> str:
         text += f" (90%: {one_in(high)} to {one_in(low)})"
         loss += f" (90%: {low * route.cargo_value:,.0f}-{high * route.cargo_value:,.0f})"
     if route.parked_theft_prob > 0:
-        loss += f", of which USD {route.parked_loss_usd:,.0f} while parked"
+        loss += f", of which {usd(route.parked_loss_usd)} while parked"
     return f"{text}; {loss}"
 
 
@@ -136,9 +136,10 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
     for stop in route.stop_places:
         if stop["kind"] in AT_THE_BORDER:
             continue
+        where = stop["place"] if stop["place"] == stop["road"] else f"{stop['road']}, {stop['place']}"
         text = (
             f"{stop['kind']} {hours(stop['hours'])} h after {stop['driving_h']:.1f} h of driving: "
-            f"{stop['road']}, {stop['place']} ({stop['rule']})"
+            f"{where} ({stop['rule']})"
         )
         if stop.get("theft_prob", 0.0) > 0 and route.cargo_value > 0:
             text += f"; parked risk {usd(stop['theft_prob'] * route.cargo_value)}"
