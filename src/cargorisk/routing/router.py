@@ -511,9 +511,20 @@ class Router:
         team: bool,
     ) -> NoRouteError:
         """A NoRouteError naming the constraint whose removal makes a route possible."""
-        for name, _ in constraints:
+        engine = self.engine
+        for name, mask in constraints:
             keep = self.keep_mask([m for other, m in constraints if other != name])
             if self.finder.pool(a.node, b.node, keep, cargo, depart, team):
+                # an end inside what the constraint avoids: no road leaves (or reaches) it
+                ends = [
+                    (which, place)
+                    for which, place, side in (("origin", a, engine.tail), ("destination", b, engine.head))
+                    if not mask[side == engine.index[place.node]].any()
+                ]
+                if ends:
+                    which, place = ends[0]
+                    msg = f"the {which} {place.name} is inside what {name} avoids; take it out of that"
+                    return NoRouteError(msg)
                 return NoRouteError(f"no route from {a.name} to {b.name} with {name}; relax that constraint")
         return NoRouteError(f"no road connects {a.name} and {b.name} on this network")
 
