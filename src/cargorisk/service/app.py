@@ -281,10 +281,16 @@ def plan_response(plan: object, accept: str) -> Response:
 # ---- health ----
 
 
-@api.api_route("/healthz", methods=["GET", "HEAD"], response_model=AliveOut)
+@api.get("/healthz", response_model=AliveOut)
 async def healthz() -> dict:
     """Alive: the worker's event loop answers (reads nothing, computes nothing)."""
     return {"status": "ok", "version": __version__}
+
+
+@api.head("/healthz", include_in_schema=False)
+async def healthz_head() -> Response:
+    """Alive, for monitors that probe with HEAD (no body)."""
+    return Response(media_type="application/json")
 
 
 @api.get("/readyz", response_model=HealthOut, responses={503: ERRORS[503]})
