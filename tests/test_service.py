@@ -412,6 +412,15 @@ def test_cors_only_for_configured_origins(trained: Settings) -> None:
         "/v1/lanes", files={"file": ("l.csv", book, "text/csv")}, headers={"Origin": "http://evil.example"}
     )
     assert same.status_code == 403 and same.json()["code"] == "cross_site"
+    # an <img> of a map from another site (no Origin; the browser marks it cross-site) is refused;
+    # a click on a link to it (a navigation) and a client that is not a browser are not
+    query = "/v1/route/map.png?origin=Saltillo&destination=Monterrey"
+    img = app.get(query, headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"})
+    assert img.status_code == 403 and img.json()["code"] == "cross_site"
+    fetched = app.get("/v1/ports", headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://tms.example"})
+    assert fetched.status_code == 200  # an allowed origin's fetch
+    link = app.get("/v1/ports", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+    assert link.status_code == 200 and app.get("/v1/ports").status_code == 200
 
 
 def client_headers(trained: Settings) -> dict:

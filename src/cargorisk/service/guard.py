@@ -9,7 +9,9 @@
 - A request that changes something (POST, DELETE) sent by a web page of another site (its
   ``Origin`` neither this machine nor one of ``CARGORISK_CORS_ORIGINS``) gets a 403: a page
   elsewhere cannot make a browser post lane books to a server on this machine (a form post
-  needs no CORS preflight and carries no key, so without this it would be taken).
+  needs no CORS preflight and carries no key, so without this it would be taken); nor may it
+  make the browser fetch a plan or a map (``Sec-Fetch-Site: cross-site`` without an allowed
+  ``Origin``, e.g. an ``<img>`` of ``map.png``).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class Guard:
         """The 401/403 answer for a request that may not pass, else None."""
         headers = dict(scope["headers"])
         origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
-        if scope["method"] in ("POST", "DELETE") and origin and not self.same_site(origin, headers):
+        if self.from_another_site(scope, origin, headers):
             msg = (
                 f"a page of another site ({origin[:80]}) may not send requests here; "
                 "add its origin to CARGORISK_CORS_ORIGINS"
@@ -92,6 +94,25 @@ class Guard:
                 msg = f"send the API key in the X-API-Key header ({API_KEY_ENV})"
                 return error(401, f"InputError: {msg}", "unauthorized")
         return None
+
+    def from_another_site(self, scope: Scope, origin: str, headers: dict) -> bool:
+        """Whether a browser sent this request for a page of another site: a POST or DELETE whose
+        ``Origin`` is not :meth:`same_site`, or any API request the browser marks
+        ``Sec-Fetch-Site: cross-site`` without an allowed origin (a map PNG in another site's
+        ``<img>`` would take a slot). Clients that are not browsers send neither header."""
+        if origin and not self.same_site(origin, headers):
+            return scope["method"] in ("POST", "DELETE") or self.marked_cross_site(scope, headers)
+        return not origin and self.marked_cross_site(scope, headers)
+
+    @staticmethod
+    def marked_cross_site(scope: Scope, headers: dict) -> bool:
+        """An API request a browser marks as made for another site's page, other than a click
+        on a link (a navigation: a TMS page may link to a plan's map)."""
+        return (
+            scope["path"].startswith(KEYED)
+            and headers.get(b"sec-fetch-site", b"") == b"cross-site"
+            and headers.get(b"sec-fetch-mode", b"") != b"navigate"
+        )
 
     def same_site(self, origin: str, headers: dict) -> bool:
         """Whether a request's ``Origin`` is this server's own, this machine or an allowed CORS

@@ -42,6 +42,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
     common = {
         "host": host, "port": port, "timeout_graceful_shutdown": GRACEFUL_S,
         "log_config": log_config(quiet), "log_level": "warning" if quiet else "info",
+        "access_log": False,  # the service's own access line (id, path, status, ms): one a request
     }  # fmt: skip
     if workers <= 1:
         os.environ.pop(WORKER_DIR_ENV, None)  # alone: no siblings to share its load with
