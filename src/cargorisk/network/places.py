@@ -118,6 +118,14 @@ def state_keys(state: str) -> set[str]:
     return {normalise(state), *STATE_ABBREVIATIONS.get(state, [])}
 
 
+def in_area(state: str, country: str, qualifier: str, wanted: str) -> bool:
+    """Whether a place in ``state`` and ``country`` is in the state a ``qualifier`` names and in
+    the ``wanted`` country (either may be empty: any)."""
+    if qualifier.strip() and normalise(qualifier) not in state_keys(state):
+        return False
+    return not wanted or country == wanted
+
+
 STATE_WORDS = {k for state in STATE_ABBREVIATIONS for k in state_keys(state)}
 
 
@@ -366,10 +374,7 @@ class Gazetteer:
 
     def within(self, found: list[Candidate], qualifier: str, country: str) -> list[Candidate]:
         """The candidates of a state ``qualifier`` and of ``country`` (either may be empty)."""
-        if qualifier.strip():
-            wanted = normalise(qualifier)
-            found = [c for c in found if wanted in state_keys(c.state)]
-        return [c for c in found if self.country_of(c) == country] if country else found
+        return [c for c in found if in_area(c.state, self.country_of(c), qualifier, country)]
 
     def in_names(self, key: str) -> list[tuple[Candidate, bool]]:
         """The municipalities whose longer names hold the words of ``key`` one after the other
@@ -403,12 +408,7 @@ class Gazetteer:
         if not normalise(name) or normalise(name) == normalise(text):
             return []
         found = self.suggest_names(name, limit * 4)
-        return [p for p in found if self.qualified(p, qualifier, country)][:limit]
-
-    def qualified(self, place: dict, qualifier: str, country: str) -> bool:
-        """Whether a suggestion is in the state ``qualifier`` and ``country`` (either may be '')."""
-        state_ok = not qualifier.strip() or normalise(qualifier) in state_keys(place["state"])
-        return state_ok and (not country or place["country"] == country)
+        return [p for p in found if in_area(p["state"], p["country"], qualifier, country)][:limit]
 
     def suggest_names(self, text: str, limit: int) -> list[dict]:
         """:meth:`suggest` of ``text`` as a name alone."""
@@ -585,10 +585,7 @@ def short_name_matches(exact: list[Candidate], longer: list[tuple[Candidate, boo
     people = lambda c: c.population  # noqa: E731
     if exact:
         top = max(map(people, exact))
-        bigger = [
-            c for c, starts in longer
-            if c.source == "municipality" and c.population > (top if starts else DOMINANT * top)
-        ]  # fmt: skip
+        bigger = [c for c, starts in longer if c.population > (top if starts else DOMINANT * top)]
         return sorted(exact + bigger, key=people, reverse=True)
     ranked = sorted((c for c, _ in longer), key=people, reverse=True)
     if len(ranked) > 1 and ranked[0].population >= DOMINANT * ranked[1].population > 0:

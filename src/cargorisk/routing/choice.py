@@ -166,7 +166,7 @@ def best_through(route: Route, same: list[Route], key: Callable[[Route], tuple])
     (:func:`outclassed`), best by ``key``, and so on while one outclasses that (a few steps at
     most: each is better by a margin)."""
     for _ in range(len(same)):
-        better = [o for o in same if o is not route and dominated(route, [o]) and not dominated(o, [route])]
+        better = [o for o in same if outclasses(o, route)]
         if not better:
             break
         route = min(better, key=key)
@@ -177,7 +177,12 @@ def outclassed(route: Route, others: list[Route]) -> bool:
     """Whether a route of ``others`` beats ``route`` (:func:`dominated`) and is not beaten by it
     in turn (two routes within a dispatcher's margins of each other beat each other: then
     neither is outclassed, and the objective's order decides)."""
-    return any(dominated(route, [o]) and not dominated(o, [route]) for o in others if o is not route)
+    return any(outclasses(o, route) for o in others)
+
+
+def outclasses(other: Route, route: Route) -> bool:
+    """Whether ``other`` beats ``route`` (:func:`dominated`) and is not beaten by it in turn."""
+    return other is not route and dominated(route, [other]) and not dominated(other, [route])
 
 
 def non_dominated(routes: list[Route]) -> list[Route]:

@@ -195,7 +195,7 @@ def sweep(
             best, best_key = route, key
     if best is None or not worth_it(planned, best, objective):
         return None
-    earlier = (planned.arrival.timestamp() - best.arrival.timestamp()) / 3600
+    earlier = hours_earlier(planned, best)
     change = best.theft_prob / planned.theft_prob - 1 if planned.theft_prob > 0 else 0.0
     other = planned.crossing if best.crossing != planned.crossing else None
     saving = planned.cost_usd - best.cost_usd
@@ -217,11 +217,20 @@ def worth_it(planned: Route, better: Route, objective: str) -> bool:
     """Whether a departure that ranks better is worth advising: it arrives a quarter hour
     earlier or more, or saves :data:`MIN_SAVING_USD`, or, for the safest, cuts the theft risk by
     :data:`~cargorisk.routing.plan.SAME_RISK` or more."""
-    if (planned.arrival.timestamp() - better.arrival.timestamp()) / 3600 >= SAME_ARRIVAL_H:
-        return True
-    if objective == "safest" and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
+    if hours_earlier(planned, better) >= SAME_ARRIVAL_H or (objective == "safest" and safer(planned, better)):
         return True
     return planned.cost_usd - better.cost_usd >= MIN_SAVING_USD
+
+
+def hours_earlier(planned: Route, better: Route) -> float:
+    """Hours ``better`` arrives before ``planned`` (negative: after)."""
+    return (planned.arrival.timestamp() - better.arrival.timestamp()) / 3600
+
+
+def safer(planned: Route, better: Route) -> bool:
+    """Whether ``better`` carries at least :data:`~cargorisk.routing.plan.SAME_RISK` less theft
+    risk than ``planned``."""
+    return better.theft_prob < planned.theft_prob * (1 - SAME_RISK)
 
 
 def why(planned: Route, better: Route) -> tuple[str, dict]:
@@ -230,7 +239,6 @@ def why(planned: Route, better: Route) -> tuple[str, dict]:
         return "closed", {"crossing": planned.crossing, "opens": planned.opens_at}
     if better.crossing == planned.crossing and planned.wait_min - better.wait_min >= 15:
         return "wait", {"crossing": better.crossing, "before": planned.wait_min, "after": better.wait_min}
-    earlier = (planned.arrival.timestamp() - better.arrival.timestamp()) / 3600
-    if earlier < SAME_ARRIVAL_H and better.theft_prob < planned.theft_prob * (1 - SAME_RISK):
+    if hours_earlier(planned, better) < SAME_ARRIVAL_H and safer(planned, better):
         return "risk", {}
     return "hours", {"hours": planned.total_h - better.total_h}

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from cargorisk.routing.exposure_pricing import Hazard
 
 SAME_ARRIVAL_H = 0.25  # arrivals this close count as the same
-# how an arrival counted as the same is said, to the minute (English; the map's words translate it)
 SAME_RISK = 0.01  # theft probabilities within this share of each other count as the same
+# how an arrival counted as the same is said, to the minute (English; the map's words translate it)
 SAME_ARRIVAL_WORDS = {
     "same_time": "at the same time",
     "min_later": "{minutes:.0f} min later",
@@ -278,7 +278,7 @@ def compare(route: Route, fastest: Route) -> str:
 class Advice:
     """A better departure for the recommended choice: leave at ``depart`` instead.
 
-    ``why``: the reason, as a key of :data:`ADVICE_WORDS` (``closed``, ``wait``, ``hours``) and
+    ``why``: the reason, as a key of :data:`ADVICE_WORDS` (``closed``, ``wait``, ``risk``, ``hours``) and
     its values, said in each language; ``theft_change``: the advised route's theft probability
     over the plan's, less 1; ``planned_crossing``: the plan's crossing when the advised route
     crosses elsewhere (else None)."""

@@ -100,9 +100,10 @@ class Guard:
         ``Origin`` is not :meth:`same_site`, or any API request the browser marks
         ``Sec-Fetch-Site: cross-site`` without an allowed origin (a map PNG in another site's
         ``<img>`` would take a slot). Clients that are not browsers send neither header."""
-        if origin and not self.same_site(origin, headers):
-            return scope["method"] in ("POST", "DELETE") or self.marked_cross_site(scope, headers)
-        return not origin and self.marked_cross_site(scope, headers)
+        if origin and self.same_site(origin, headers):
+            return False
+        changes = bool(origin) and scope["method"] in ("POST", "DELETE")
+        return changes or self.marked_cross_site(scope, headers)
 
     @staticmethod
     def marked_cross_site(scope: Scope, headers: dict) -> bool:
