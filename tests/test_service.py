@@ -324,6 +324,7 @@ def test_monitors_probe_with_head_and_host_names_ignore_case(client: TestClient)
 
 
 JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl -d sends
 
 
 @pytest.mark.parametrize(
@@ -334,8 +335,10 @@ JSON = {"Content-Type": "application/json"}
         ("put", "/v1/ports", {}, 405, "method_not_allowed"),
         ("post", "/v1/route", {"content": b'{"origin": ', "headers": JSON}, 422, "malformed_body"),
         ("post", "/v1/route", {"content": b"[1, 2]", "headers": JSON}, 422, "invalid_request"),
-        ("post", "/v1/route", {"content": b"origin=x", "headers": {"Content-Type": "text/plain"}}, 422,
-         "invalid_request"),
+        ("post", "/v1/route", {"content": b"origin=x", "headers": {"Content-Type": "text/plain"}}, 415,
+         "unsupported_media_type"),
+        ("post", "/v1/matrix", {"content": b"origins=x", "headers": FORM}, 415, "unsupported_media_type"),
+        ("post", "/v1/route", {"content": b'{"origin": "Monterrey, NL"}'}, 415, "unsupported_media_type"),
         ("get", "/v1/lanes/0123456789abcdef01234567", {}, 404, "job_not_found"),
         ("get", "/v1/lanes/..%2F..%2Fetc%2Fpasswd", {}, 404, "not_found"),
         ("get", "/v1/lanes/zz", {}, 404, "job_not_found"),

@@ -106,8 +106,21 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         at = first["loc"][-1] if first["loc"] else "?"
         why = first.get("ctx", {}).get("error", first["msg"])
         return error(422, f"InputError: the body is not valid JSON (character {at}: {why})", "malformed_body")
+    if tuple(first["loc"]) == ("body",) and first.get("type") == "model_attributes_type":
+        return not_an_object(request)
     where = ".".join(str(x) for x in first["loc"] if x not in ("body", "query"))
     return error(422, f"InputError: {where or 'request'}: {first['msg']}", "invalid_request")
+
+
+def not_an_object(request: Request) -> JSONResponse:
+    """A body that is not a JSON object: 415 when it was not sent as JSON (a form, plain text,
+    no ``Content-Type``), else 422 (a JSON list or number)."""
+    sent = request.headers.get("content-type", "")
+    if sent.split(";")[0].strip().lower() != "application/json":
+        this = f"this one is {sent[:60]!r}" if sent else "this one has none"
+        text = f"the body must be JSON sent with 'Content-Type: application/json' ({this})"
+        return error(415, f"InputError: {text}")
+    return error(422, "InputError: the body must be a JSON object of the request's fields", "invalid_request")
 
 
 def unknown_fields(names: list[str], path: str) -> str:
