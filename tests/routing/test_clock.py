@@ -188,18 +188,22 @@ def test_the_border_line_of_the_schedule_comes_after_a_rest_taken_on_arrival(rou
     """Tapachula -> Chicago reaches Pharr on Sunday 09:41 CDT with a 10 h rest due; the crossing
     is closed when the rest ends. The schedule said 'Sun 09:41 CDT border: ... closed: waits
     10.3 h' (an audit read it as closed at 09:41, when it is open); the border line is now at the
-    time the truck joins it, after the rest, and the times add up to the opening."""
+    time the truck joins it, after the rest, and the times add up to the opening. The table's
+    'at crossing' (``port_arrival``) is that time too: it showed the arrival before the rest
+    beside a wait that begins after it (Celaya -> Laredo: 'Wed 14:34' and 429 min, while the
+    truck joined at Thu 00:34)."""
     plan = router.plan("Tapachula", "Chicago, IL", depart="2026-03-06T20:00")
     route = plan.recommended
     schedule = plan.summary()[plan.summary().index("schedule of the recommended route") :].splitlines()
-    border = next(i for i, line in enumerate(schedule) if "border: arrive" in line)
+    border = next(i for i, line in enumerate(schedule) if "border: join " in line)
     joins = next(a for a in route.schedule if a.kind in ("closed", "line"))
     rested = [a for a in route.schedule if a.kind == "rest" and a.end_s <= joins.start_s + 1]
     assert rested and rested[-1].end_s == pytest.approx(joins.start_s)  # a rest, then the border
-    assert "rest 10.0 h" in schedule[border - 1]
-    when = route.port_arrival_local + timedelta(seconds=joins.start_s - route.port_s)
-    assert schedule[border].startswith(f"  {clock(when)}")
+    assert "rest 10.0 h" in schedule[border - 1] and "after the rest" in schedule[border]
+    assert route.port_s == joins.start_s
+    assert schedule[border].startswith(f"  {clock(route.port_arrival_local)}")
+    assert clock(route.port_arrival_local) in plan.summary().splitlines()[2]  # the table's 'at crossing'
     if route.opens_at is not None:
-        assert when + timedelta(minutes=route.closed_min) == pytest.approx(
+        assert route.port_arrival + timedelta(minutes=route.closed_min) == pytest.approx(
             route.opens_at, abs=timedelta(minutes=1)
         )

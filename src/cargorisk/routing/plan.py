@@ -63,8 +63,8 @@ class Route:
     ``total_h`` is door to door: driving, breaks, rests and the wait at the border.
 
     Times: ``depart`` is the departure as the request gave it (the origin's zone);
-    ``port_arrival`` (when the truck gets to the crossing, before parking or the line) and
-    ``arrival`` are UTC; ``opens_at`` (when a crossing closed at arrival opens) is in the
+    ``port_arrival`` (when the truck joins the crossing: parked until it opens or in its line,
+    after any stop the driver took on getting there) and ``arrival`` are UTC; ``opens_at`` (when a crossing closed at arrival opens) is in the
     crossing's zone. ``port_arrival_local`` and ``eta_local`` show them in the zone of the
     crossing (``port_zone``) and of the destination (``eta_zone``, IANA names).
 
@@ -108,7 +108,7 @@ class Route:
     risk_sq: float = 0.0  # sum over states of the squared risk in each (see calibration)
     theft_interval: tuple[float, float] | None = None  # 90% interval of theft_prob (details)
     cargo_value: float = 0.0
-    port_s: float | None = None  # seconds after departure when the truck gets to the crossing
+    port_s: float | None = None  # seconds after departure when the truck joins the crossing
     # the line of each edge (lon, lat), filled with the plan's details: geometry without the graph
     edge_lines: np.ndarray | PathLines | None = field(default=None, repr=False, compare=False)
     schedule: list[Activity] = field(default_factory=list, repr=False)

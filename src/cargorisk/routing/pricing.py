@@ -45,6 +45,7 @@ from cargorisk.routing.schedule import (
     earliest_arrival,
     finish,
     finish_transfer,
+    joins_at,
     starts_at_border,
 )
 
@@ -461,6 +462,7 @@ class Pricer:
                 dict(transfer.figures().fees_usd),
             )
             yard_h = sum(a.hours for a in schedule.activities if a.kind == transfer.HANDOVER)
+        port_s = joins_at(schedule.activities, port_s)
         hazard = route_hazard(
             self.r, path.exposure or path_exposure(self.r, path.ids), schedule.activities, start
         )

@@ -522,6 +522,16 @@ def finish(
     return best[1], best[2], best[3]
 
 
+def joins_at(activities: Sequence[Activity], port_s: float | None) -> float | None:
+    """Seconds after departure the truck joins the crossing it got to at ``port_s``: its first
+    wait there (parked until it opens, or the line), after any stop it took on arriving; the
+    time the wait it was given belongs to. ``port_s`` when it neither parked nor queued."""
+    if port_s is None:
+        return None
+    waits = (a.start_s for a in activities if a.kind in ("closed", "line") and a.start_s >= port_s)
+    return next(waits, port_s)
+
+
 def remembered(
     wait_at: Callable[[float], tuple[float, float, object]], memo: dict, elapsed: float
 ) -> tuple[float, float, object]:

@@ -4,14 +4,13 @@ risk, and the recommended route's schedule with each time in the zone of the pla
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
 from cargorisk.network.timezones import abbreviation, clock, zone_key
 from cargorisk.risk.calibration import one_in
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
-from cargorisk.routing.schedule import HOUR
+from cargorisk.routing.schedule import HOUR, STOPS
 from cargorisk.routing.transfer import legs
 
 if TYPE_CHECKING:
@@ -144,14 +143,8 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
         if stop.get("theft_prob", 0.0) > 0 and route.cargo_value > 0:
             text += f"; parked risk {usd(stop['theft_prob'] * route.cargo_value)}"
         items.append((stop["start_h"] * HOUR, stop["clock"], text))
-    if route.crossing is not None and route.port_s is not None:
-        # when the truck joins the line (or waits for the opening): after a rest taken on arrival
-        joins = next((a.start_s for a in route.schedule if a.kind in AT_THE_BORDER), route.port_s)
-        local = route.port_arrival_local
-        when = None  # in UTC, then the port's zone: a rest across a clock change stays right
-        if local is not None:
-            when = (local.astimezone(UTC) + timedelta(seconds=joins - route.port_s)).astimezone(local.tzinfo)
-        items.append((joins, clock(when), border_sentence(route)))
+    if route.crossing is not None and route.port_s is not None:  # when it joins the crossing
+        items.append((route.port_s, clock(route.port_arrival_local), border_sentence(route)))
     if timed:
         items.append((route.total_h * HOUR, clock(route.eta_local), f"arrive {destination}"))
     items.sort(key=lambda item: item[0])
@@ -171,14 +164,19 @@ def hours(value: float) -> str:
 
 def border_sentence(route: Route) -> str:
     """'border: arrive World Trade Bridge; closed: waits 3.0 h until it opens Mon 06:00 CST
-    (parked risk USD 40); expected line 40 min (modelled)'."""
+    (parked risk USD 40); expected line 40 min (modelled)' ('join World Trade Bridge after the
+    rest' when the driver stopped on getting there: the wait is from then)."""
     closed = ""
     if route.opens_at:
         closed = f"; closed: waits {route.closed_min / 60:.1f} h until it opens {clock(route.opens_at)}"
         parked = sum(s.get("theft_prob", 0.0) for s in route.stop_places if s["kind"] == "closed")
         if parked > 0 and route.cargo_value > 0:
             closed += f" (parked risk {usd(parked * route.cargo_value)})"
+    before = next(
+        (a.kind for a in route.schedule if a.kind in STOPS and abs(a.end_s - route.port_s) < 1), None
+    )
+    verb = f"join {route.crossing} after the {before}" if before else f"arrive {route.crossing}"
     return (
-        f"border: arrive {route.crossing}{closed}; "
+        f"border: {verb}{closed}; "
         f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"
     )
