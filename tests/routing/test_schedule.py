@@ -191,3 +191,25 @@ def test_the_rest_choices_start_where_the_base_schedule_rests(stretches: list[tu
         ]
         assert [a.end_s for a in choice.activities] == pytest.approx([a.end_s for a in fresh.activities])
         assert choice.elapsed == pytest.approx(fresh.elapsed) and choice.rest_s == pytest.approx(fresh.rest_s)
+
+
+def test_a_rest_that_leaves_less_than_a_day_of_the_70_hours_is_the_restart() -> None:
+    """Tapachula -> Seattle rested 10 h at 67.8 h of driving, drove 2 h and then took the
+    34-hour restart anyway (arriving about 10 h late). When the route's end is known and the 70
+    hours on duty left are less than a day's driving and less than the driving left, the rest
+    falling due is the restart; with less driving left than the 70 hours allow it stays a rest."""
+    legs = [(75, "US")]
+    known = Schedule()
+    known.end_s = 75 * HOUR
+    unknown = Schedule()  # the end not known: a rest, a few hours, then the restart
+    for schedule in (known, unknown):
+        schedule.drive(75 * HOUR, "US")
+        assert legal(schedule, legs) == []
+    assert [k for k, _ in kinds(unknown)].count("rest") == 6 and ("restart", 70.0) in kinds(unknown)
+    assert [k for k, _ in kinds(known)].count("rest") == 5 and ("restart", 66.0) in kinds(known)
+    # the rest saved, less a break: the 9 h after the restart need one, 4 h and 5 h did not
+    assert (unknown.elapsed - known.elapsed) / HOUR == pytest.approx(10.0 - 0.5)
+    near = Schedule()  # 66 h done, 3 h left: the 4 h the 70 allow are enough
+    near.end_s = 69 * HOUR
+    near.drive(69 * HOUR, "US")
+    assert "restart" not in [k for k, _ in kinds(near)] and legal(near, [(69, "US")]) == []

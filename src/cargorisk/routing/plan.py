@@ -64,9 +64,10 @@ class Route:
 
     Times: ``depart`` is the departure as the request gave it (the origin's zone);
     ``port_arrival`` (when the truck joins the crossing: parked until it opens or in its line,
-    after any stop the driver took on getting there) and ``arrival`` are UTC; ``opens_at`` (when a crossing closed at arrival opens) is in the
-    crossing's zone. ``port_arrival_local`` and ``eta_local`` show them in the zone of the
-    crossing (``port_zone``) and of the destination (``eta_zone``, IANA names).
+    after any stop the driver took on getting there) and ``arrival`` are UTC; ``opens_at`` (when
+    a crossing closed at arrival opens) is in the crossing's zone. ``port_arrival_local`` and
+    ``eta_local`` show them in the zone of the crossing (``port_zone``) and of the destination
+    (``eta_zone``, IANA names).
 
     ``schedule`` is every activity from departure to arrival
     (:class:`~cargorisk.routing.schedule.Activity`: kind, start and end in seconds after

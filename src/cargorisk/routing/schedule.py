@@ -260,7 +260,7 @@ class Schedule:
     """
 
     __slots__ = (
-        "activities", "driven", "drivers", "elapsed", "long_from", "marks", "mx_rests", "place",
+        "activities", "driven", "drivers", "elapsed", "end_s", "long_from", "marks", "mx_rests", "place",
         "rest_now", "rested", "shift_breaks", "team", "wheel",
     )  # fmt: skip
 
@@ -277,6 +277,7 @@ class Schedule:
         self.mx_rests = 0  # rests taken under Mexican rules
         self.rested = 0.0  # seconds of rests and restarts
         self.marks: list[Schedule] | None = None  # copies before each Mexican rest, when kept
+        self.end_s: float | None = None  # driving seconds from the start where the route ends, if known
         self.activities: list[Activity] = []
 
     def copy(self) -> Schedule:
@@ -287,7 +288,7 @@ class Schedule:
         new.elapsed, new.driven = self.elapsed, self.driven
         new.drivers = [d.copy() for d in self.drivers]
         new.wheel, new.shift_breaks, new.mx_rests = self.wheel, self.shift_breaks, self.mx_rests
-        new.rested, new.marks = self.rested, None
+        new.rested, new.marks, new.end_s = self.rested, None, self.end_s
         new.activities = list(self.activities)
         return new
 
@@ -391,6 +392,8 @@ class Schedule:
         """Stop for a ``kind`` (break, rest, restart) of ``rules``'s country, at ``where``,
         counting the off-duty time the driver already has (e.g. parked at a closed crossing);
         ``placed``: before it falls due, at the safest place within reach."""
+        if kind == "rest" and rules == "US" and self.restart_due():
+            kind = "restart"
         rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
         length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
         if kind == "rest" and rules == "MX":
@@ -406,6 +409,17 @@ class Schedule:
         if kind != "break" or self.shift_breaks == 0:
             self.shift_breaks = 1 if kind == "break" else 0
         self.pause(kind, max(length - already, 0.0), where, rule + (PLACED_NOTE if placed else ""))
+
+    def restart_due(self) -> bool:
+        """Whether a 10-hour rest falling due should be the 34-hour restart: the 70 hours on
+        duty of the driver at the wheel leave less than a day's driving (11 h) and less than the
+        driving left of the route (when :attr:`end_s` says). The restart is then needed before
+        the end anyway, and taken now it makes the rest needless (a rest, a few hours' driving and
+        then the restart arrive about 10 h later)."""
+        if self.end_s is None:
+            return False
+        cycle = US_CYCLE - self.drivers[self.wheel].duty
+        return cycle < US_DRIVE and self.end_s - self.driven > cycle + EPS
 
     def pause(self, kind: str, seconds: float, country: str, rule: str) -> None:
         """Everyone off duty for ``seconds``."""
@@ -512,6 +526,7 @@ def finish(
         if best is not None and bound > best[0][0] + 1:
             break
         schedule, port_s, waits = start.copy(), None, []
+        schedule.end_s = schedule.driven + (crossing[1] if crossing else 0.0) + sum(s for s, _ in stretches)
         if crossing is not None:
             port_s = schedule.elapsed
             waits = cross_border(schedule, wait_at, *crossing)
