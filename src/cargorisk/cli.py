@@ -636,10 +636,15 @@ def border_ports(settings: Settings, direction: str) -> None:
         f"{'Mon-Fri':<12} {'Sat':<12} {'Sun':<12}"
     )
     for row in table.itertuples(index=False):
-        est = model.predict_wait(
-            row.crossing, datetime(2026, 3, 3, 10, tzinfo=ZoneInfo(row.time_zone)), row.time_zone
-        )
+        tuesday = datetime(2026, 3, 3, 10, tzinfo=ZoneInfo(row.time_zone))
+        est = model.predict_wait(row.crossing, tuesday, row.time_zone, direction=direction)
         wait = f"{est.mean_min:.0f} min" if est.is_open else "closed"
+        source = est.source.split(";")[0]
+        if direction == "southbound" and est.is_open:  # CBP's waits are northbound: as plans price it
+            wait, source = (
+                f"{settings.southbound_wait_min:.0f} min",
+                "assumed southbound (southbound_wait_min)",
+            )
         growth = "-" if math.isnan(row.growth_12m) else f"{row.growth_12m:+.0%}"
         # the hours plans use: northbound, CBP's within the Mexican export customs'
         spans = {
@@ -653,7 +658,7 @@ def border_ports(settings: Settings, direction: str) -> None:
             f"{wait:>10}  {days[0]:<12} {days[1]:<12} {days[2]:<12}"
         )
         uncertain = "; uncertain" if row.crossing in model.uncertain_ else ""
-        say(f"      wait {est.source.split(';')[0]}{uncertain}; hours: {hours_sources(spans)}")
+        say(f"      wait {source}{uncertain}; hours: {hours_sources(spans)}")
     say("* hours assumed (no source for that day); holidays: `cargorisk border waits --at <date>`")
 
 

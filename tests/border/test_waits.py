@@ -306,6 +306,11 @@ def test_border_cli(
     assert "closed" in capsys.readouterr().out
     assert main([*data, "border", "ports", "--direction", "mx_export"]) == 0  # an authority's own
     assert "World Trade Bridge" in capsys.readouterr().out
+    # southbound: the wait plans price (CBP's waits are northbound; it showed their 88 min)
+    assert main([*data, "border", "ports", "--direction", "southbound"]) == 0
+    south = capsys.readouterr().out
+    wtb = next(line for line in south.splitlines() if "World Trade Bridge" in line)
+    assert f"{trained.southbound_wait_min:.0f} min" in wtb and "wait assumed southbound" in south
     assert (
         main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00-06:00", "--json"]) == 0
     )
