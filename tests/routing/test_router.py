@@ -58,7 +58,10 @@ def test_monterrey_dallas_crosses_at_laredo_with_published_km_and_hours(mty_dall
     assert 0 < best.wait_min < 240
     # a solo driver cannot drive 11.4 h plus an hour in line in one day: FMCSA's 11-hour limit
     assert [s.kind for s in best.stops] == ["break", "rest"] and best.rest_h == 10
-    assert best.total_h == pytest.approx(best.driving_h + best.break_h + best.rest_h + best.wait_min / 60)
+    assert best.port_h == pytest.approx(0.375)  # customs (The Packer: 20-25 min), crossing through too
+    assert best.total_h == pytest.approx(
+        best.driving_h + best.break_h + best.rest_h + best.port_h + best.wait_min / 60
+    )
     assert best.arrival == best.depart + timedelta(hours=best.total_h)
 
 

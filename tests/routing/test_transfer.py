@@ -59,13 +59,20 @@ def test_transfer_against_through_on_the_same_lane(plans: dict[str, object]) -> 
     assert through.rest_h == pytest.approx(10.0) and transfer.rest_h == 0.0
     parked = transfer.total_h - transfer.driving_h - transfer.wait_min / 60 - transfer.break_h
     assert parked == pytest.approx(f.yard_origin_h + f.yard_destination_h + f.customs_h, abs=1e-3)
-    assert transfer.total_h > through.total_h - through.rest_h + f.yard_origin_h + f.yard_destination_h
+    # both spend customs' time at the port (whoever drives the load across); the transfer's yards
+    # stand for the through driver's rest, and its short legs need no break
+    assert through.port_h == pytest.approx(f.customs_h) and transfer.port_h == pytest.approx(parked)
+    assert transfer.total_h == pytest.approx(
+        through.total_h - through.rest_h - through.break_h + f.yard_origin_h + f.yard_destination_h
+        + (transfer.wait_min - through.wait_min) / 60
+    )  # fmt: skip
     # fees in the cost; the yards' theft probability in the route's
     assert through.costs.fees_usd == 0 and transfer.costs.fees_usd == pytest.approx(f.fee_total_usd)
     # every cost but the expected loss rises by the fees at least (the loss can fall: the through
     # driver's 10 h rest in an unsecured US truck stop carries parked risk the yards do not)
+    # (less the through driver's break, at the time rate)
     assert transfer.cost_usd - transfer.expected_loss_usd > (
-        through.cost_usd - through.expected_loss_usd + f.fee_total_usd - 1
+        through.cost_usd - through.expected_loss_usd + f.fee_total_usd - 57.64 * through.break_h - 1
     )
     assert 0 < transfer.yard_theft_prob <= transfer.parked_theft_prob < transfer.theft_prob
     rest = [s for s in through.stop_places if s["kind"] == "rest"]
@@ -182,7 +189,8 @@ def test_matrix_prices_the_same_mode(router: Router) -> None:
     }
     through, transfer = cells["through"], cells["transfer"]
     money = {m: c["cost_usd"][0][0] - c["expected_loss_usd"][0][0] for m, c in cells.items()}
-    assert money["transfer"] > money["through"] + figures().fee_total_usd - 1
+    # the fees, less at most an hour at the time rate (the through driver's break)
+    assert money["transfer"] > money["through"] + figures().fee_total_usd - router.costs.time_usd_per_h
     assert transfer["theft_prob"][0][0] > 0 and through["theft_prob"][0][0] > 0
     with pytest.raises(InputError, match="crossing_mode 'drayage'"):
         router.matrix(["Monterrey, NL"], ["Dallas, TX"], crossing_mode="drayage")

@@ -6,8 +6,9 @@ in each country) and shares no code with the scheduler (:mod:`~cargorisk.routing
 the limits are written out again here from the rules, and each one is checked by looking back
 from the end of every stretch of driving, where the scheduler counts forward.
 
-Each driver's log is built from the schedule: at the wheel he is *driving*; in a driver change
-*on duty, not driving*; in every stop, parked at a closed crossing, or in the sleeper berth
+Each driver's log is built from the schedule: at the wheel he is *driving*; in a driver change,
+and at customs and the inspection at the port when he is the driver on duty there, *on duty, not
+driving*; in every stop, parked at a closed crossing, or in the sleeper berth
 while the other driver of a team drives, *off duty*. Then, at the end of each stretch he drives:
 
 In the US (49 CFR 395.3(a)-(c), property-carrying; every hour of duty counts, wherever it was
@@ -157,8 +158,10 @@ def log_of(activities: Iterable[object], driver: int) -> list[Entry]:
     for a in activities:
         if a.kind in AT_THE_WHEEL:
             status = DRIVING if a.driver == driver else OFF_DUTY  # the other rests in the berth
+        elif a.kind in ON_DUTY_NOT_DRIVING:  # a driver's own (customs), or both (a driver change)
+            status = ON_DUTY if a.driver in (0, driver) else OFF_DUTY
         else:
-            status = ON_DUTY if a.kind in ON_DUTY_NOT_DRIVING else OFF_DUTY
+            status = OFF_DUTY
         out.append(Entry(status, a.start_s, a.end_s, a.country))
     return out
 

@@ -53,7 +53,7 @@ ADVICE_WORDS = {
     "why_hours": "{hours:.1f} h less on the road (breaks, rests and waits fall better)",
     "why_risk": "its hours on the road and parked fall where theft is rarer",
 }
-PORT_WORK = ("yard", "customs", "inspection")  # a transfer crossing's time at the border
+PORT_WORK = ("yard", "customs", "inspection")  # time at the border after the line (yards: a transfer)
 
 
 @dataclass
@@ -180,7 +180,7 @@ class Route:
 
     @property
     def port_h(self) -> float:
-        """Hours of a transfer crossing's yards, customs and inspection (0 crossing through)."""
+        """Hours at the crossing after the line: customs and inspection, and a transfer's yards."""
         return sum(a.hours for a in self.schedule if a.kind in PORT_WORK)
 
     def to_dict(self, *, arrays: bool = False) -> dict:

@@ -368,6 +368,7 @@ class Pricer:
                 self.waits_for(path, start),
                 path.crossing_legs(),
                 path.after,
+                self.port_work("customs clearance"),
             )
         return self.route(path, schedule, combined(waits), port_s, start, depart, cargo, team)
 
@@ -392,15 +393,21 @@ class Pricer:
                 f"secured yard: the {carrier} hands the trailer to the {second}",
             ),
         )
-        work = [
-            ("customs", figures.customs_h * HOUR, "customs clearance of the transfer"),
-            ("inspection", figures.inspection(self.r.cargo) * HOUR, transfer.inspection_rule(self.r.cargo)),
-        ]
         legs = path.crossing_legs()
         return finish_transfer(
             path.at_first_yard(team), self.waits_for(path, start), legs, path.after, team=team, yards=yards,
-            port_work=work,
+            port_work=self.port_work("customs clearance of the transfer"),
         )  # fmt: skip
+
+    def port_work(self, customs: str) -> list[tuple[str, float, str]]:
+        """The time at the crossing after the line, the driver on duty (kind, seconds, rule):
+        customs processing and the inspection the cargo type needs (the cited figures of
+        :mod:`~cargorisk.routing.transfer`), whoever drives the load across."""
+        figures = transfer.figures()
+        return [
+            ("customs", figures.customs_h * HOUR, customs),
+            ("inspection", figures.inspection(self.r.cargo) * HOUR, transfer.inspection_rule(self.r.cargo)),
+        ]
 
     def yard_risk(self, path: PathSummary, schedule: Schedule) -> float:
         """Theft risk (``-log(1 - p)``) of the trailer parked in the yards of a transfer: each

@@ -90,12 +90,13 @@ class Activity(NamedTuple):
 
     ``kind``: 'drive', 'line' (in the border line, at the wheel), 'closed' (parked off duty
     until the crossing opens), 'break', 'rest', 'restart' (34 hours off) or 'driver change';
-    in a transfer crossing also 'yard' (the trailer parked in a yard while it changes carrier:
-    the drivers after it are others) and 'customs' and 'inspection' (the transfer driver on
-    duty, not driving);
+    'customs' and 'inspection' (at the crossing, the driver on duty, not driving); in a transfer
+    crossing also 'yard' (the trailer parked in a yard while it changes carrier: the drivers after
+    it are others);
     ``at_s``: driving seconds from the start of the route where it begins (its position);
     ``country``: where the truck is ('MX' or 'US'); ``driver``: who is at the wheel for
-    'drive' and 'line' (1 or 2; 2 only in a team), else 0; ``rule``: the rule that requires a stop.
+    'drive' and 'line', and on duty for 'customs' and 'inspection' (1 or 2; 2 only in a team),
+    else 0; ``rule``: the rule that requires a stop.
     (A named tuple: pricing makes thousands of them per plan.)
     """
 
@@ -506,10 +507,12 @@ def finish(
     wait_at: Callable[[float], tuple[float, float, object]],
     crossing: tuple[str, float, str] | None,
     stretches: Sequence[tuple[float, str]],
+    port_work: Sequence[tuple[str, float, str]] = (),
 ) -> tuple[Schedule, float | None, list[tuple[float, float, object]]]:
     """The best way on from each of ``starts`` (copied, not changed): across the border
     (``crossing``: country of the line, seconds on the crossing edge, country it enters; see
-    :func:`cross_border`) and along ``stretches``. Returns the schedule arriving first (then
+    :func:`cross_border`), then ``port_work`` on the far side ((kind, seconds, rule): customs and
+    inspection, the driver on duty) and along ``stretches``. Returns the schedule arriving first (then
     with the least rest), the seconds after departure it got to the crossing, and its waits."""
     best, bounds = None, [0.0] * len(starts)
     if len(starts) > 1:  # the most promising first; skip those that cannot arrive first
@@ -530,6 +533,8 @@ def finish(
         if crossing is not None:
             port_s = schedule.elapsed
             waits = cross_border(schedule, wait_at, *crossing)
+            for kind, seconds, rule in port_work:
+                port_duty(schedule, kind, seconds, crossing[2], rule)
         drive_all(schedule, stretches)
         key = (round(schedule.elapsed), schedule.rest_s)
         if best is None or key < best[0]:
@@ -689,7 +694,7 @@ def port_duty(schedule: Schedule, kind: str, seconds: float, country: str, rule:
     driver = schedule.drivers[schedule.wheel]
     driver.on_duty(schedule.elapsed)
     driver.work(seconds, driving=False)
-    schedule.record(kind, seconds, country, 0, rule)
+    schedule.record(kind, seconds, country, schedule.wheel + 1, rule)  # a team's other stays in the berth
 
 
 def finish_transfer(

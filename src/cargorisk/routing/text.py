@@ -135,7 +135,10 @@ def schedule_lines(route: Route, origin: str, destination: str) -> list[str]:
     for stop in route.stop_places:
         if stop["kind"] in AT_THE_BORDER:
             continue
-        where = stop["place"] if stop["place"] == stop["road"] else f"{stop['road']}, {stop['place']}"
+        # 'World Trade Bridge (Laredo)', not 'World Trade Bridge, World Trade Bridge (Laredo)'
+        where = (
+            stop["place"] if stop["place"].startswith(stop["road"]) else f"{stop['road']}, {stop['place']}"
+        )
         text = (
             f"{stop['kind']} {hours(stop['hours'])} h after {stop['driving_h']:.1f} h of driving: "
             f"{where} ({stop['rule']})"
