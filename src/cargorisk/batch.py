@@ -4,7 +4,10 @@ Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``)
 ``depart`` (ISO 8601; without an offset, the origin's local time), ``cargo_value`` (USD),
 ``cargo_type`` (see :mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced,
 fastest, safest), ``crossing_mode`` (through, transfer; empty is through, see
-:mod:`cargorisk.routing.transfer`).
+:mod:`cargorisk.routing.transfer`); their names in any case, spaces and hyphens for underscores.
+A column named like one of them but not one (``cargo_vaule``) fails the whole book before any
+work; other columns are the user's own and come through to the output (:func:`check_header`).
+CSV books are comma- or semicolon-separated, with or without Excel's ``sep=`` first line.
 Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
 the others. With a departure, ``port_arrival_local`` and ``eta_local`` are the times at the
 crossing and at the destination (ISO 8601 with the offset of their zone, named in ``port_zone``
@@ -16,10 +19,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import difflib
 import itertools
 import logging
 import math
 import os
+import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -88,19 +93,89 @@ OUTPUT_TYPES = {
 OUTPUT = list(OUTPUT_TYPES)
 
 
-def check_header(columns: list[str], source: str = "input") -> None:
-    """One-line error, before any work, when a required column is missing."""
-    repeated = sorted({str(c) for c in columns if list(columns).count(c) > 1})
+def check_header(columns: list, source: str = "input") -> list:
+    """The name each column is read by (see :func:`lane_names`), or a one-line error before any
+    work: a column given twice, one named like a lane column it is not (scored at the defaults it
+    would mis-price every lane), a required one missing."""
+    names = lane_names(columns)
+    repeated = sorted({str(c) for c, n in zip(columns, names, strict=True) if names.count(n) > 1})
     if repeated:
         msg = f"{source} has the column(s) {repeated} more than once; keep one of each"
         raise InputError(msg)
-    missing = [c for c in REQUIRED if c not in columns]
+    check_misspelt(columns, names, source)
+    missing = [c for c in REQUIRED if c not in names]
     if missing:
         msg = (
-            f"{source} lacks columns {missing}; a lane book needs {list(REQUIRED)} "
-            "(optional: depart, cargo_value, cargo_type, objective, crossing_mode)"
+            f"{source} lacks columns {missing}; its header reads {shown_header(columns)}; a lane book "
+            f"needs {list(REQUIRED)} (optional: {', '.join(LANE_COLUMNS[len(REQUIRED) :])})"
         )
         raise InputError(msg)
+    return names
+
+
+LANE_COLUMNS = tuple(dict.fromkeys((*REQUIRED, *REQUEST)))  # the columns a lane book is read by
+# other names of lane columns (the output's cargo_value_usd: a scored book scores again with the
+# value it was scored at; a TMS's departure), read as that column when the book lacks it
+ALIASES = {"cargo_value_usd": "cargo_value", "departure": "depart", "departure_time": "depart"}
+
+
+def column_key(name: object) -> str:
+    """A column name as it is matched: case, surrounding spaces, inner spaces and hyphens aside
+    ('Cargo Value ' -> 'cargo_value', 'Lane-ID' -> 'lane_id')."""
+    return re.sub(r"[\s-]+", "_", str(name).strip().lower())
+
+
+def lane_names(columns: list) -> list:
+    """The name each column is read by (see :func:`read_as`)."""
+    keys = [column_key(c) for c in columns]
+    present = set(keys) & set(LANE_COLUMNS)
+    return [read_as(c, k, present) for c, k in zip(columns, keys, strict=True)]
+
+
+def read_as(column: object, key: str, present: set[str]) -> object:
+    """The lane column ``column`` is (its ``key`` is one), or the one it is an alias of when the
+    book lacks that; else its own name (a column of the user's, passed through)."""
+    if key in LANE_COLUMNS:
+        return key
+    alias = ALIASES.get(key)
+    return alias if alias is not None and alias not in present else column
+
+
+def check_misspelt(columns: list, names: list, source: str) -> None:
+    """A one-line error naming each column that is not a lane column but is spelt like one the
+    book lacks (as the HTTP API's unknown fields); other columns are the user's own."""
+    absent = [c for c in LANE_COLUMNS if c not in names]
+    near = {
+        c: close[0]
+        for c, n in zip(columns, names, strict=True)
+        if n not in LANE_COLUMNS and c not in (READ_ERROR, "geometry")
+        and (close := difflib.get_close_matches(column_key(c), absent, n=1, cutoff=0.6))
+    }  # fmt: skip
+    if not near:
+        return
+    if len(near) == 1:
+        [(column, lane)] = near.items()
+        named = f"column {str(column)!r} is not a lane column; did you mean {lane!r}?"
+    else:
+        listed = ", ".join(f"{str(c)!r} (did you mean {n!r}?)" for c, n in near.items())
+        named = f"columns {listed} are not lane columns."
+    msg = (
+        f"{source}: {named} Correct the name, or give a column of your own a name unlike the lane "
+        f"columns ({', '.join(LANE_COLUMNS)}; case, spaces and hyphens aside)"
+    )
+    raise InputError(msg)
+
+
+def shown_header(columns: list, limit: int = 100) -> str:
+    """The header as read, quoted and cut to ``limit`` characters, with what to do when it is
+    Excel's ``sep=`` line or one column holding ';', a tab or '|' (not comma-separated)."""
+    text = ",".join(map(str, columns))
+    quoted = repr(text if len(text) <= limit else text[:limit] + "...")
+    if text.lower().startswith("sep="):
+        return f"{quoted} (Excel's 'sep=' line: the header is the line after it)"
+    if len(columns) == 1 and any(mark in text for mark in ";\t|"):
+        return f"{quoted} (read as one column: separate the columns with commas or semicolons)"
+    return quoted
 
 
 class LaneScorer:
@@ -237,11 +312,13 @@ class LaneScorer:
         }
 
     def score_frame(self, lanes: pd.DataFrame) -> gpd.GeoDataFrame:
-        """Score a DataFrame of lanes; output rows in input order."""
-        check_header(list(lanes.columns))
-        request = [c for c in (*REQUEST, READ_ERROR) if c in lanes.columns]
-        codes, uniques = pd.factorize(request_keys(lanes, request))  # same request, one score
-        first = lanes.iloc[pd.Series(np.arange(len(lanes))).groupby(codes).first().to_numpy()]
+        """Score a DataFrame of lanes (columns named as :func:`check_header` reads them); output
+        rows in input order, the input's own columns under the names they came with."""
+        names = check_header(list(lanes.columns))
+        read = lanes.set_axis(names, axis=1)
+        request = [c for c in (*REQUEST, READ_ERROR) if c in names]
+        codes, uniques = pd.factorize(request_keys(read, request))  # same request, one score
+        first = read.iloc[pd.Series(np.arange(len(read))).groupby(codes).first().to_numpy()]
         order = first.assign(_code=np.arange(len(first)))
         # lanes that share searches one after the other
         sort_keys = [c for c in ("cargo_type", "cargo_value", "origin") if c in order.columns]
@@ -254,21 +331,24 @@ class LaneScorer:
             if col not in table.columns:
                 table[col] = None
         frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
-        frame["lane_id"] = lanes["lane_id"].to_numpy()
-        frame = pd.concat([frame[["lane_id"]], passthrough(lanes), frame.drop(columns="lane_id")], axis=1)
+        frame["lane_id"] = read["lane_id"].to_numpy()
+        own = passthrough(lanes, names)
+        frame = pd.concat([frame[["lane_id"]], own, frame.drop(columns="lane_id")], axis=1)
         return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def passthrough(lanes: pd.DataFrame) -> pd.DataFrame:
+def passthrough(lanes: pd.DataFrame, names: list) -> pd.DataFrame:
     """The input's own columns, to carry into the output (so it joins back and can be fed in
-    again): all but ``lane_id`` and geometry, renamed ``input_<name>`` where an output column
-    has the name; text columns as strings (one Parquet schema for every chunk)."""
-    keep = [c for c in lanes.columns if c not in ("lane_id", "geometry", READ_ERROR)]
-    out = lanes[keep].reset_index(drop=True)
-    out.columns = [f"input_{c}" if c in OUTPUT_TYPES else c for c in keep]
-    for column, dtype in out.dtypes.items():
+    again): all but ``lane_id`` and geometry, under the names they came with, renamed
+    ``input_<name>`` where an output column has the name (case, spaces and hyphens aside); text
+    columns as strings (one Parquet schema for every chunk). ``names``: the names its columns
+    are read by (:func:`lane_names`)."""
+    keep = [i for i, name in enumerate(names) if name not in ("lane_id", "geometry", READ_ERROR)]
+    out = lanes.iloc[:, keep].reset_index(drop=True)
+    out.columns = [f"input_{c}" if column_key(c) in OUTPUT_TYPES else c for c in out.columns]
+    for i, dtype in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dtype):
-            out[column] = out[column].map(text_cell).astype("string")
+            out.isetitem(i, out.iloc[:, i].map(text_cell).astype("string"))
     return out
 
 
@@ -349,8 +429,8 @@ def score_lanes(
 
 def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     """Lanes from CSV (UTF-8, a byte order mark allowed; a row with bytes that are not UTF-8 is
-    an error row saying so), Parquet or GeoParquet, in chunks; the header is checked before any
-    row is read."""
+    an error row saying so; see :func:`separator`), Parquet or GeoParquet, in chunks; the header
+    is checked before any row is read."""
     path = Path(path)
     if not path.is_file():
         msg = f"lane file {path} does not exist"
@@ -386,8 +466,12 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     # Excel's "CSV UTF-8" opens with a byte order mark; bytes that are not UTF-8 are kept apart
     # (surrogates) so that their rows are reported, not garbled into unknown places
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle, strict=True)  # a quote left open is an error, not a swallowed file
+        delimiter, preamble = separator(handle.readline())
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)  # a quote left open is an error
         try:
+            if preamble:
+                next(reader)  # line numbers stay the file's
             header = next(reader, None)
         except csv.Error as exc:
             msg = (
@@ -419,6 +503,20 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             raise InputError(msg) from None
         if rows or empty:
             yield text_frame(rows, header, errors)
+
+
+SEP_LINE = re.compile(r"sep=([,;\t|])", re.IGNORECASE)  # Excel's first line naming the separator
+
+
+def separator(first_line: str) -> tuple[str, bool]:
+    """The field separator of a CSV book from its first line, and whether that line is Excel's
+    ``sep=;`` line (skipped): ',' unless the line holds more ';' than ',' (Excel saves "CSV" with
+    ';' where the decimal mark is a comma, as in Spanish; a decimal-comma amount such as
+    '250000,50' is then a row error, never read as another number)."""
+    named = SEP_LINE.fullmatch(first_line.rstrip("\r\n"))
+    if named:
+        return named.group(1), True
+    return (";" if first_line.count(";") > first_line.count(",") else ","), False
 
 
 def not_utf8(row: list[str], line: int) -> str:
@@ -502,24 +600,36 @@ class OutputWriter:
 
 
 # CSV precision per output column (full precision stays in Parquet): cents, 0.01 km and hours,
-# 0.1 min; probabilities and percentages to 4 significant figures
-DECIMALS = {"km": 2, "_h": 2, "_usd": 2, "_min": 1}
+# 0.1 min; probabilities and percentages to 4 significant figures; counts as whole numbers. Each
+# column is written one way whatever the other rows (a book with an error row once printed
+# one_in_trips 9994.0 where a book of good rows printed 9994)
+DECIMALS = {"km": 2, "_h": 2, "_usd": 2, "_min": 1, "_trips": 0}
 SIGNIFICANT = ("theft_prob", "pct")
+NUMBERS = tuple(col for col, kind in OUTPUT_TYPES.items() if kind == "float64")
 
 
 def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """The scored columns rounded for CSV (the input's own columns untouched)."""
+    """The scored number columns as CSV writes them (see :func:`csv_numbers`; the input's own
+    columns untouched)."""
     out = frame.copy()
-    for col, kind in OUTPUT_TYPES.items():
-        if col not in out.columns or kind != "float64":
-            continue
-        values = pd.to_numeric(out[col], errors="coerce")
-        if any(key in col for key in SIGNIFICANT):
-            out[col] = values.map(lambda v: float(f"{v:.4g}") if pd.notna(v) else v)
-        else:
-            digits = next((d for suffix, d in DECIMALS.items() if col.endswith(suffix)), None)
-            out[col] = values.round(digits) if digits is not None else values
+    for col in NUMBERS:
+        if col in out.columns:
+            out[col] = csv_numbers(col, pd.to_numeric(out[col], errors="coerce").astype("float64"))
     return out
+
+
+def csv_numbers(col: str, values: pd.Series) -> pd.Series:
+    """The figures of the scored column ``col`` as CSV writes them, each the same whatever the
+    other rows: probabilities and percentages to 4 significant figures (numbers), the rest as
+    text with the column's fixed decimals (:data:`DECIMALS`: '0.00' USD, '9994' trips); never
+    '-0'; empty where there is no figure."""
+    if any(key in col for key in SIGNIFICANT):
+        return values.map("{:.4g}".format).astype("float64") + 0.0
+    digits = next((d for suffix, d in DECIMALS.items() if col.endswith(suffix)), None)
+    if digits is None:
+        return values + 0.0
+    text = (values.round(digits) + 0.0).map(f"{{:.{digits}f}}".format)
+    return text.where(values.notna(), None)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
@@ -527,9 +637,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run a
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that start like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with
-    an apostrophe, as OWASP advises for CSV injection; numbers are left alone."""
+    an apostrophe, as OWASP advises for CSV injection; numbers are left alone, and so are the
+    scored figures :func:`rounded` wrote as text ('-1.25': a number)."""
     out = frame.copy()
     for col in out.columns:
+        if col in NUMBERS:
+            continue
         if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(
                 lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
@@ -669,7 +782,8 @@ def split_by_origin(chunk: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     are shared), of nearly equal numbers of lanes: origins from the busiest down, each to
     the partition with the fewest lanes so far. Every row is in one (a missing origin too:
     its row is scored to its error)."""
-    codes, names = pd.factorize(chunk["origin"].astype(str), use_na_sentinel=False)
+    origin = chunk.columns[lane_names(list(chunk.columns)).index("origin")]
+    codes, names = pd.factorize(chunk[origin].astype(str), use_na_sentinel=False)
     sizes = np.bincount(codes, minlength=len(names))
     loads, partition = [0] * max(parts, 1), np.zeros(len(names), dtype=np.int64)
     for i in sorted(range(len(names)), key=lambda i: (-int(sizes[i]), str(names[i]))):

@@ -150,7 +150,7 @@ def check_cargo_value(value: float | str) -> float:
     if not (np.isfinite(number) and 0 <= number <= MAX_CARGO_USD):
         msg = f"cargo value {shown(value)} must be an amount of USD from 0 to {MAX_CARGO_USD:,.0f}"
         raise InputError(msg)
-    return number
+    return number + 0.0  # -0 is 0
 
 
 def usd_text(text: str) -> str:

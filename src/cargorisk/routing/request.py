@@ -10,7 +10,9 @@ origin's zone.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
+
+import numpy as np
 
 from cargorisk.errors import InputError
 from cargorisk.network.timezones import check_exists, local_time
@@ -39,6 +41,19 @@ def check_objective(objective: object) -> str:
     return name
 
 
+def plain_time(value: object) -> object:
+    """A departure given as a value, as its text would be read: a pandas or NumPy timestamp (a
+    Parquet column) as a plain datetime, so that a local time the clocks skip is refused (a
+    Timestamp's ``replace(tzinfo=)`` moves it silently), and a date as its midnight."""
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[us]").item()  # naive, as NumPy has no zones
+    if hasattr(value, "to_pydatetime"):  # pandas (not imported here: start-up time)
+        return value.to_pydatetime(warn=False)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    return value
+
+
 def read_departure(depart: datetime | str | None, zone: tzinfo | None = None) -> datetime | None:
     """A timezone-aware departure (see the module docstring) from an origin in ``zone``, or None.
 
@@ -52,7 +67,7 @@ def read_departure(depart: datetime | str | None, zone: tzinfo | None = None) ->
         return None
     from cargorisk.border.waits import check_time, parse_time  # noqa: PLC0415  (start-up: scipy)
 
-    when = parse_time(depart) if isinstance(depart, str) else depart
+    when = parse_time(depart) if isinstance(depart, str) else plain_time(depart)
     if not isinstance(when, datetime):
         msg = f"departure {str(depart)!r} is not a time; use ISO 8601, e.g. 2026-03-02T06:00-06:00"
         raise InputError(msg)
