@@ -209,3 +209,24 @@ def test_the_border_line_of_the_schedule_comes_after_a_rest_taken_on_arrival(rou
         assert route.port_arrival + timedelta(minutes=route.closed_min) == pytest.approx(
             route.opens_at, abs=timedelta(minutes=1)
         )
+
+
+def test_a_crossing_closing_soon_after_the_truck_joins_it_is_said(router: Router) -> None:
+    """Puebla -> Laredo (fastest, pharma) joins Pharr at 23:42 CDT, 18 min before it closes at
+    midnight: a truck a quarter of an hour late waits for the morning, and the plan said nothing."""
+    plan = router.plan(
+        "Puebla", "Laredo, TX", depart="2026-06-17T21:00", cargo_type="pharma", cargo_value=3e6,
+        objective="fastest", depart_window_h=0,
+    )  # fmt: skip
+    route = plan.recommended
+    assert route.closing is not None and 0 < route.closing["margin_min"] <= 60
+    c = route.closing
+    assert c["closes"] - route.port_arrival_local == timedelta(minutes=c["margin_min"])
+    assert c["reopens"] > c["closes"] and clock(c["reopens"]).endswith("CDT")
+    border = next(line for line in plan.summary().splitlines() if "border: " in line)
+    assert f"at {clock(c['closes'])}: arriving later, the truck waits until {clock(c['reopens'])}" in border
+    doc = json.loads(plan.to_json())["recommended"]["crossing_closes"]
+    assert doc["closes"] == c["closes"].isoformat() and doc["margin_min"] == round(c["margin_min"], 1)
+    # most crossings are joined hours before they close: nothing to say
+    calm = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00").recommended
+    assert calm.closing is None and "closes" not in router.plan("Monterrey, NL", "Dallas, TX").summary()

@@ -6,6 +6,7 @@ Filled only for the routes a plan returns (searching and the departure sweep ski
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -16,6 +17,8 @@ from cargorisk.routing.edge_lines import PathLines
 from cargorisk.routing.exposure_pricing import stop_hazard
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.schedule import DRIVING, HOUR
+
+CLOSE_MARGIN_H = 1.0  # a crossing closing this soon after the truck joins it is said (a late arrival)
 
 
 def describe(router: object, route: Route, *, full: bool = True) -> None:
@@ -39,6 +42,28 @@ def describe(router: object, route: Route, *, full: bool = True) -> None:
     if full:
         route.runs = found
         route.stop_places = stop_places(router, route, ids)
+        route.closing = closing(router, route)
+
+
+def closing(router: object, route: Route) -> dict | None:
+    """When the crossing closes within :data:`CLOSE_MARGIN_H` after the truck joins it, and when
+    it opens again: ``{"closes": ..., "margin_min": ..., "reopens": ...}`` (local times), for
+    a dispatcher to know that arriving that much later costs the night; None otherwise."""
+    joins, model = route.port_arrival_local, router.wait_model
+    if joins is None or model is None or route.crossing is None:
+        return None
+    midnight = joins.replace(hour=0, minute=0, second=0, microsecond=0)
+    minute = (joins.replace(tzinfo=None) - midnight.replace(tzinfo=None)).total_seconds() / 60  # wall clock
+    span = model.hours(route.crossing, joins.date(), route.direction or "northbound", router.live)
+    end = next((b for a, b in span.intervals if a <= minute < b), None)
+    if end is None or end - minute > CLOSE_MARGIN_H * 60:
+        return None
+    closes = (midnight + timedelta(minutes=end)).astimezone(UTC).astimezone(joins.tzinfo)
+    later = router.pricer.first_opening(route.crossing, route.direction == "southbound", closes, router.live)
+    if later.opens_at is None:  # open on (a 24-hour crossing past midnight)
+        return None
+    margin = (closes - joins).total_seconds() / 60
+    return {"closes": closes, "margin_min": margin, "reopens": later.opens_at}
 
 
 def runs(router: object, ids: np.ndarray, hazard: np.ndarray | None = None) -> dict[str, np.ndarray]:

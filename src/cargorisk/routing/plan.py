@@ -99,6 +99,8 @@ class Route:
     total_h: float = 0.0
     costs: CostBreakdown | None = None
     stop_places: list[dict] = field(default_factory=list)
+    # the crossing closes soon after the truck joins it: closes, margin_min, reopens (local; details)
+    closing: dict | None = None
     wait_source: str = ""
     closed_min: float = 0.0
     direction: str | None = None
@@ -199,6 +201,7 @@ class Route:
             "wait_p90_min": round(self.wait_p90_min, 1),
             "closed_min": round(self.closed_min, 1),
             "crossing_opens": self.opens_at.isoformat() if self.opens_at else None,
+            "crossing_closes": closing_dict(self.closing),
             "wait_source": self.wait_source,
             "total_h": round(self.total_h, 2),
             "port_code": self.port_code,
@@ -257,6 +260,18 @@ class Route:
         }
 
 
+def closing_dict(closing: dict | None) -> dict | None:
+    """:attr:`Route.closing` as JSON: the closing and the reopening as ISO 8601 with the
+    crossing's offset, the minutes between the truck joining it and its closing."""
+    if closing is None:
+        return None
+    return {
+        "closes": closing["closes"].isoformat(),
+        "margin_min": round(closing["margin_min"], 1),
+        "reopens": closing["reopens"].isoformat(),
+    }
+
+
 def same_arrival(earlier_h: float, words: dict) -> str:
     """An arrival the planner counts as the same as another (within :data:`SAME_ARRIVAL_H`),
     said to the minute: 'at the same time', '6 min later' (``earlier_h`` < 0), '6 min earlier'."""
@@ -271,8 +286,10 @@ def compare(route: Route, fastest: Route) -> str:
     if route is fastest or route.nodes == fastest.nodes:
         return "fastest route"
     minutes = round((route.total_h - fastest.total_h) * 60)  # an int: never "-0"
-    risk = round((route.theft_prob / fastest.theft_prob - 1) * 100) if fastest.theft_prob > 0 else 0
-    return f"{minutes:+d} min, {risk:+d}% theft risk vs fastest"
+    change = (route.theft_prob / fastest.theft_prob - 1) * 100 if fastest.theft_prob > 0 else 0.0
+    # a tenth of a percent when it rounds to 0: a 'safest' route 0.3% safer said '+0%'
+    risk = f"{change:+.1f}" if round(change) == 0 and round(change, 1) != 0 else f"{round(change):+d}"
+    return f"{minutes:+d} min, {risk}% theft risk vs fastest"
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,14 @@ def border_sentence(route: Route) -> str:
         (a.kind for a in route.schedule if a.kind in STOPS and abs(a.end_s - route.port_s) < 1), None
     )
     verb = f"join {route.crossing} after the {before}" if before else f"arrive {route.crossing}"
+    late = ""
+    if route.closing is not None:
+        c = route.closing
+        late = (
+            f"; it closes {c['margin_min']:.0f} min after, at {clock(c['closes'])}: arriving later, "
+            f"the truck waits until {clock(c['reopens'])}"
+        )
     return (
         f"border: {verb}{closed}; "
-        f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source})"
+        f"expected line {route.wait_min - route.closed_min:.0f} min ({route.wait_source}){late}"
     )

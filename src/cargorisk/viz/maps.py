@@ -156,6 +156,10 @@ def add_ports(
             when = f"{weekday_time(route.port_arrival_local, w)} {abbreviation(route.port_arrival_local)}"
             arrive = str(w["arrive"]).format(when=when, wait=route.wait_min, p90=route.wait_p90_min)
             lines.append(f"<b>{esc(route_label(route.label, w))}</b>: {arrive}")
+            if route.closing is not None:  # a late arrival costs the night
+                c = route.closing
+                at = {k: f"{weekday_time(c[k], w)} {abbreviation(c[k])}" for k in ("closes", "reopens")}
+                lines.append(str(w["closes"]).format(margin=c["margin_min"], **at))
         colour = "#1f5fd6" if route is not None else "#555555"
         x, y = network.xy[network.head[edge]]
         folium.CircleMarker(

@@ -25,6 +25,7 @@ WORDS: dict[str, dict[str, object]] = {
         "closed": "closed",
         "port": "port",
         "arrive": "arrive {when}, expected wait {wait:.0f} min (p90 {p90:.0f})",
+        "closes": "closes {closes}, {margin:.0f} min after: arriving later, it waits until {reopens}",
         "weekdays": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
         "cargo": "cargo",
         "columns": (
@@ -69,6 +70,7 @@ WORDS: dict[str, dict[str, object]] = {
         "closed": "cerrado",
         "port": "puerto",
         "arrive": "llegada {when}, espera esperada {wait:.0f} min (p90 {p90:.0f})",
+        "closes": "cierra {closes}, {margin:.0f} min después: si llega más tarde, espera hasta {reopens}",
         "weekdays": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
         "cargo": "carga",
         "columns": (
