@@ -13,8 +13,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cargorisk.config import MAX_DEPARTURE_WINDOW_H
+
 MAX_TEXT = 200  # characters in a place or port name
 MAX_MATRIX = 100  # origins (and destinations) in one matrix request
+# what the numbers of the requests count, as a 422 names them ('cargo_value -5 must be 0 to
+# 10,000,000,000 (USD)')
+UNITS = {
+    "cargo_value": "USD",
+    "max_theft_prob": "a probability",
+    "max_time_ratio": "times the fastest route's hours",
+    "depart_window_h": "hours after the departure",
+    "alternatives": "routes",
+    "limit": "places",
+}
 
 
 class Strict(BaseModel):
@@ -105,6 +117,14 @@ class SegmentOut(Strict):
     last: int
 
 
+class ClosingOut(Strict):
+    """The crossing closes soon (within an hour) after the truck joins its line."""
+
+    closes: str = Field(description="when the crossing closes (ISO 8601 with the crossing's offset)")
+    margin_min: float = Field(description="minutes between the truck joining the line and the closing")
+    reopens: str = Field(description="when it opens again: a later truck waits until then (ISO 8601)")
+
+
 class RouteOut(Strict):
     """One route of a plan (the fields of ``cargorisk route --json``)."""
 
@@ -120,6 +140,9 @@ class RouteOut(Strict):
     wait_p90_min: float
     closed_min: float
     crossing_opens: str | None
+    crossing_closes: ClosingOut | None = Field(
+        None, description="set when the crossing closes within an hour after the truck joins it"
+    )
     wait_source: str | None
     total_h: float
     port_code: str | None
@@ -216,7 +239,8 @@ class ErrorOut(Strict):
     code: str = Field(
         description="machine code: the error class in snake case (place_not_found, input_error, "
         "no_route_error, ...) or the HTTP condition (not_found, method_not_allowed, unknown_field, "
-        "invalid_request, too_large, unauthorized, forbidden, overloaded, deadline, internal)",
+        "invalid_request, too_large, unsupported_media_type, unauthorized, forbidden, cross_site, cors, "
+        "overloaded, deadline, internal)",
         examples=["place_not_found"],
     )
 
@@ -307,7 +331,7 @@ class Trip(Request):
     crossing mode."""
 
     depart: str | None = Field(None, max_length=40, examples=["2026-03-02T06:00-06:00"])
-    cargo_value: float | None = Field(None, ge=0, le=1e10, examples=[250_000])
+    cargo_value: float | None = Field(None, ge=0, le=1e10, allow_inf_nan=False, examples=[250_000])
     cargo_type: str = Field("general", max_length=40, examples=["food_beverage"])
     objective: Literal["balanced", "fastest", "safest"] = "balanced"
     team: bool = False
@@ -344,16 +368,32 @@ class RouteRequest(Trip):
     )
     avoid_ports: list[Annotated[str, Field(max_length=MAX_TEXT)]] = Field(default_factory=list, max_length=30)
     via_port: str | None = Field(None, max_length=MAX_TEXT)
-    max_theft_prob: float | None = Field(None, gt=0, le=1)
+    max_theft_prob: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     alternatives: int = Field(3, ge=0, le=5)
-    max_time_ratio: float | None = Field(None, ge=1, le=5)
+    max_time_ratio: float | None = Field(None, ge=1, le=5, allow_inf_nan=False)
+    depart_window_h: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_DEPARTURE_WINDOW_H,
+        allow_inf_nan=False,
+        description="hours after the departure searched for a better one (0: no departure advice; "
+        "default: the server's departure_window_h, 24)",
+        examples=[12],
+    )
+    pareto: bool = Field(False, description="add the exact time / theft-risk front (slower on long lanes)")
 
 
-class MapQuery(RouteRequest):
-    """A map request: the route request, the language of the map's words and whether to save it."""
+class PngQuery(RouteRequest):
+    """A static map request (``map.png``): the route request, the language of the legend and
+    whether the browser should save it."""
 
     lang: Literal["en", "es"] = "en"
-    download: bool = False
+    download: bool = Field(False, description="answer as an attachment (route.png) a browser saves")
+
+
+class MapQuery(PngQuery):
+    """A map request (``map.html``): as :class:`PngQuery`, and whether to draw the summary box."""
+
     summary: bool = Field(True, description="the summary box (a page with its own table leaves it out)")
 
 
@@ -416,6 +456,10 @@ class JobOut(Strict):
     scored: int
     failed: int = Field(0, description="rows scored so far whose status is error (each says why in the CSV)")
     created: str
-    expires: str
+    expires: str = Field(
+        description="when the job is forgotten (404): its last change plus the time jobs are kept"
+    )
     result: str | None = Field(None, description="where the scored CSV is, once done")
-    error: str | None = None
+    error: str | None = Field(
+        None, description="why it failed, e.g. 'the server stopped before it finished; post the book again'"
+    )

@@ -236,6 +236,7 @@ class Gazetteer:
         self.index: dict[str, list[Candidate]] = {}
         self.words: dict[str, set[str]] = {}  # each word of a name: the names it is in
         self.municipality_names: dict[str, str] = {}
+        self.plannable_labels: dict[str, Candidate | None] = {}  # what autocomplete offers (cached)
         for node in self.ids:
             self.add_node(node)
         if municipalities is not None:
@@ -342,7 +343,7 @@ class Gazetteer:
         if country and name.strip(" ,") and (not found or all(c.state == COUNTRY_STATE for c in found)):
             found = dedupe(found + self.candidates(name, country))
         on_network = [c for c in found if c.source in ("node", "place")]
-        return on_network if len(on_network) == 1 else found
+        return labelled(on_network if len(on_network) == 1 else found, text)
 
     def candidates(self, text: str, country: str = "") -> list[Candidate]:
         """The places a name may be, that may carry its state, in ``country`` when given: the
@@ -399,7 +400,8 @@ class Gazetteer:
         (accents and case ignored), in that order; within each, cities on the road network
         before named places and municipalities, then the shortest name. What TMS exports add
         after a name (a state, a country, a postal code: 'Monterrey, NL, Mexico') keeps the
-        places it names."""
+        places it names. Only places a plan can start from are offered, each by a label that
+        resolves to it (:meth:`plannable`)."""
         whole = self.suggest_names(text, limit)  # a name ending in a state's ('Dolores Hidalgo')
         if whole:
             return whole
@@ -422,8 +424,9 @@ class Gazetteer:
                 kind = 0 if name == key else 1 if name.startswith(key) else 2
                 ranked += [((kind, source_rank.get(c.source, 2), len(c.label), c.label), c) for c in found]
         out, seen = [], set()
-        for _, c in sorted(ranked, key=lambda item: item[0]):
-            if c.label not in seen:
+        for _, found in sorted(ranked, key=lambda item: item[0]):
+            c = self.plannable(found)
+            if c is not None and c.label not in seen:
                 seen.add(c.label)
                 out.append(
                     {"label": c.label, "name": c.name, "state": c.state, "country": self.country_of(c)}
@@ -431,6 +434,21 @@ class Gazetteer:
             if len(out) == limit:
                 break
         return out
+
+    def plannable(self, cand: Candidate) -> Candidate | None:
+        """The place a suggestion of ``cand`` plans from: the one its label resolves to (a
+        municipality's label may name the network city it is: 'Acuña, Coahuila' is Ciudad
+        Acuña); None when the label is ambiguous or the place is farther than ``max_snap_km``
+        from the network (not offered: planning would refuse it). Kept by label."""
+        if cand.label not in self.plannable_labels:
+            found = self.lookup(cand.label)
+            reached = len(found) == 1 and self.reaches(found[0])
+            self.plannable_labels[cand.label] = found[0] if reached else None
+        return self.plannable_labels[cand.label]
+
+    def reaches(self, cand: Candidate) -> bool:
+        """Whether a candidate is a node, or within ``max_snap_km`` of one (:meth:`place_of`)."""
+        return cand.node is not None or self.nearest(cand.lon, cand.lat, cand.country)[1] <= self.max_snap_km
 
     def country_of(self, cand: Candidate) -> str:
         """'MX' or 'US': a candidate's own, else its node's (a municipality is Mexican)."""
@@ -559,6 +577,28 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def labelled(found: list[Candidate], text: str) -> list[Candidate]:
+    """Of several candidates, the one whose label is ``text`` (accents and case ignored), when
+    one is: a label autocomplete offers names its place alone ('Guadalupe, Chihuahua' is not
+    also Guadalupe y Calvo, whose longer name starts with it); else all of them. Not when a more
+    populous one is called so for short (:func:`shortened`): 'Atizapán, México' stays Atizapán
+    or Atizapán de Zaragoza (about 500,000 people), never the small one silently."""
+    key = normalise(text)
+    same = [c for c in found if normalise(c.label) == key]
+    if len(found) < 2 or len(same) != 1:
+        return found
+    called = [c for c in found if c.population > same[0].population and shortened(same[0].name, c.name)]
+    return found if called else same
+
+
+def shortened(short: str, name: str) -> bool:
+    """Whether ``name`` is said ``short`` for short: it starts with it and goes on with an
+    honorific's 'de' ('Atizapán de Zaragoza'), not with 'y' ('Guadalupe y Calvo' is a name of
+    its own)."""
+    short, name = normalise(short), normalise(name)
+    return name.startswith(short + " ") and name[len(short) :].split()[0] in ("de", "del")
 
 
 DOMINANT = 10.0  # a name held by several municipalities means the one this many times as populous

@@ -41,6 +41,7 @@ from cargorisk.api_models import (
     PlaceOut,
     PlacesQuery,
     PlanOut,
+    PngQuery,
     PortOut,
     RouteRequest,
     WaitOut,
@@ -52,7 +53,7 @@ from cargorisk.routing.router import Router, input_stamp
 from cargorisk.service.access import Access
 from cargorisk.service.balance import Depths
 from cargorisk.service.errors import add_error_handlers, error
-from cargorisk.service.guard import API_KEY_ENV, Guard
+from cargorisk.service.guard import API_KEY_ENV, Guard, document_key
 from cargorisk.service.jobs import Jobs
 from cargorisk.service.lanes import lanes_api, score_book
 from cargorisk.service.limits import BodyLimit, Gate, ServiceOptions, check
@@ -104,7 +105,9 @@ def create_app(
     for router in (api, lanes_api, metrics_api):
         app.include_router(router)
     add_page(app)
-    add_middleware(app, options, os.environ.get(API_KEY_ENV))
+    key = os.environ.get(API_KEY_ENV)
+    add_middleware(app, options, key)
+    document_key(app, required=bool(key))
     return app
 
 
@@ -113,17 +116,19 @@ def add_middleware(app: FastAPI, options: ServiceOptions, api_key: str | None) -
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, options=options)
     app.add_middleware(Guard, api_key=api_key, origins=tuple(options.cors_origins))
-    if options.cors_origins:
-        app.add_middleware(
-            JsonCORS, allow_origins=list(options.cors_origins), allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "X-API-Key"], expose_headers=["X-Request-Id", "Retry-After"],
-        )  # fmt: skip
+    origins = list(options.cors_origins)  # none: every preflight is refused, in the API's format
+    app.add_middleware(
+        JsonCORS, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Content-Type", "X-API-Key"],
+        expose_headers=["X-Request-Id", "Retry-After"] if origins else [],
+    )  # fmt: skip
     app.add_middleware(Access, state=app.state)
 
 
 class JsonCORS(CORSMiddleware):
     """Starlette's CORS middleware with its refusals of a preflight in the API's error format
-    (``{"error", "code": "cors"}``), not plain text."""
+    (``{"error", "code": "cors"}``), not plain text; without allowed origins it refuses every
+    preflight (the router would answer 405)."""
 
     def preflight_response(self, request_headers: object) -> Response:
         """The preflight's answer; a refusal as the API's JSON error, its headers kept."""
@@ -131,10 +136,16 @@ class JsonCORS(CORSMiddleware):
         if answer.status_code != 400:
             return answer
         kept = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-control")}
-        reason = answer.body.decode()
-        if "origin" in reason:
-            reason += ": allowed origins are CARGORISK_CORS_ORIGINS"
-        return error(400, f"InputError: {reason}", "cors", kept)
+        return error(400, f"InputError: {self.refusal(answer.body.decode())}", "cors", kept)
+
+    def refusal(self, reason: str) -> str:
+        """Why a preflight is refused ('Disallowed CORS origin, method'), with what to do."""
+        if not self.allow_origins:
+            return (
+                "this server allows no cross-origin calls; set CARGORISK_CORS_ORIGINS to the "
+                "origins of the pages that call it (comma-separated)"
+            )
+        return reason + (": allowed origins are CARGORISK_CORS_ORIGINS" if "origin" in reason else "")
 
 
 def load_router_or_stop(settings: Settings, year: int) -> object:
@@ -238,7 +249,7 @@ def plan_of(request: Request, req: RouteRequest) -> object:
         cargo_type=req.cargo_type, objective=req.objective, avoid_states=req.avoid_states,
         avoid_ports=req.avoid_ports, via_port=req.via_port, max_theft_prob=req.max_theft_prob,
         alternatives=req.alternatives, team=req.team, max_time_ratio=req.max_time_ratio,
-        crossing_mode=req.crossing_mode,
+        depart_window_h=req.depart_window_h, pareto=req.pareto, crossing_mode=req.crossing_mode,
     ))  # fmt: skip
 
 
@@ -345,8 +356,9 @@ async def route_map_html(request: Request, req: Annotated[MapQuery, Query()]) ->
 @api.get(
     "/v1/route/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}, **ERRORS}
 )
-async def route_map_png(request: Request, req: Annotated[MapQuery, Query()]) -> Response:
-    """The plan's static map (as ``route --png``)."""
+async def route_map_png(request: Request, req: Annotated[PngQuery, Query()]) -> Response:
+    """The plan's static map (as ``route --png``); ``lang=es`` writes its legend in Spanish,
+    ``download=true`` makes a browser save it."""
     from cargorisk.viz import route_png  # noqa: PLC0415
 
     state = request.app.state
@@ -358,7 +370,9 @@ async def route_map_png(request: Request, req: Annotated[MapQuery, Query()]) -> 
             target = Path(folder) / "route.png"
             path = route_png(plan, state.router, target, states=state.states, lang=req.lang)
             data = path.read_bytes()
-        return Response(data, media_type="image/png", headers=attachment("route.png"))
+        return Response(
+            data, media_type="image/png", headers=attachment("route.png") if req.download else None
+        )
 
     return await compute(request, work)
 

@@ -9,12 +9,16 @@ the codes of :data:`HTTP_CODES`. A server error never shows a traceback or a fil
 from __future__ import annotations
 
 import difflib
+import json
 import logging
+import math
 import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from starlette.exceptions import HTTPException
 
 from cargorisk import api_models
@@ -35,6 +39,12 @@ HTTP_CODES = {
     503: "overloaded",
     504: "deadline",
 }
+# pydantic's errors about a number: the message says what the number must be
+NUMBER_ERRORS = {
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number",
+    "float_type", "float_parsing", "int_type", "int_parsing", "int_from_float",
+}  # fmt: skip
+BOUND_WORDS = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
 
 
 class Overloaded(CargoRiskError):
@@ -96,7 +106,7 @@ async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 in one line: every unknown field named (with the nearest known one), else the first
-    problem."""
+    problem, naming the field and the value sent (:func:`value_problem`)."""
     problems = exc.errors()
     unknown = [str(p["loc"][-1])[:60] for p in problems if p.get("type") == "extra_forbidden"]
     if unknown:
@@ -108,8 +118,68 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         return error(422, f"InputError: the body is not valid JSON (character {at}: {why})", "malformed_body")
     if tuple(first["loc"]) == ("body",) and first.get("type") == "model_attributes_type":
         return not_an_object(request)
-    where = ".".join(str(x) for x in first["loc"] if x not in ("body", "query"))
-    return error(422, f"InputError: {where or 'request'}: {first['msg']}", "invalid_request")
+    text = value_problem(first, request_model(request.url.path))
+    return error(422, f"InputError: {text}", "invalid_request")
+
+
+def value_problem(problem: dict, model: type[BaseModel]) -> str:
+    """A pydantic problem with a field as one sentence naming the field and the value sent:
+    'cargo_value -5 is out of range (USD, 0 to 10,000,000,000)', 'cargo_value NaN is not a
+    finite number (USD, 0 to 10,000,000,000)', "objective 'cheapest': input should be
+    'balanced', 'fastest' or 'safest'", 'origin is required'."""
+    loc = [x for x in problem["loc"] if x not in ("body", "query")]
+    where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".") or "request"
+    if problem["type"] == "missing":
+        return f"{where} is required"
+    sent = shown(problem.get("input"), quoted=problem["loc"][:1] != ("query",))
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    span = number_span(field) if field is not None else ""
+    if span and problem["type"] in NUMBER_ERRORS:
+        unit = api_models.UNITS.get(str(loc[0]))
+        return f"{where} {sent} {number_problem(problem)} ({', '.join(filter(None, [unit, span]))})"
+    why = str(problem["msg"]).removeprefix("Value error, ")
+    return f"{where} {sent}: {why[:1].lower()}{why[1:]}"
+
+
+def number_problem(problem: dict) -> str:
+    """What is wrong with a number sent: not a number, not finite, not whole, or out of range."""
+    value = problem.get("input")
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
+    except (TypeError, ValueError):
+        return "is not a number"
+    if math.isnan(number) or (math.isinf(number) and not isinstance(value, int)):
+        return "is not a finite number"
+    return "is not a whole number" if problem["type"] == "int_from_float" else "is out of range"
+
+
+def number_span(field: FieldInfo) -> str:
+    """The numbers a model's field takes, from its bounds: '0 to 10,000,000,000', 'above 0 and at
+    most 1', 'at least 1'; '' for a field without bounds."""
+    bound = {k: getattr(m, k) for m in field.metadata for k in BOUND_WORDS if hasattr(m, k)}
+    if "ge" in bound and "le" in bound:
+        return f"{number_text(bound['ge'])} to {number_text(bound['le'])}"
+    return " and ".join(f"{BOUND_WORDS[k]} {number_text(v)}" for k, v in bound.items())
+
+
+def number_text(value: float) -> str:
+    """A bound as people write it: 10,000,000,000, 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def shown(value: object, *, quoted: bool = True) -> str:
+    """A value sent, as a message quotes it: a string in quotes (as typed, for a query
+    parameter), anything else as JSON (true, null, NaN); shortened beyond 40 characters."""
+    if isinstance(value, str):
+        text = repr(value[:40]) if quoted else value[:40]
+        return text + (f"… ({len(value):,} characters)" if len(value) > 40 else "")
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:  # an integer too long to write
+        text = f"{str(value)[:20]}…"
+    return text if len(text) <= 40 else f"{text[:40]}…"
 
 
 def not_an_object(request: Request) -> JSONResponse:
@@ -136,16 +206,19 @@ def unknown_fields(names: list[str], path: str) -> str:
 
 def known_fields(path: str) -> list[str]:
     """The fields of the request model of an endpoint."""
-    model = api_models.RouteRequest
-    if path.startswith("/v1/matrix"):
-        model = api_models.MatrixRequest
-    elif path.startswith("/v1/route/map"):
-        model = api_models.MapQuery
-    elif path.startswith("/v1/places"):
-        model = api_models.PlacesQuery
-    elif path.startswith("/v1/border/waits"):
-        model = api_models.WaitsQuery
-    return list(model.model_fields)
+    return list(request_model(path).model_fields)
+
+
+def request_model(path: str) -> type[BaseModel]:
+    """The request model of an endpoint (a route request's unless another one's)."""
+    models = {
+        "/v1/matrix": api_models.MatrixRequest,
+        "/v1/route/map.png": api_models.PngQuery,
+        "/v1/route/map": api_models.MapQuery,
+        "/v1/places": api_models.PlacesQuery,
+        "/v1/border/waits": api_models.WaitsQuery,
+    }
+    return next((model for start, model in models.items() if path.startswith(start)), api_models.RouteRequest)
 
 
 async def server_error(_: Request, exc: Exception) -> JSONResponse:

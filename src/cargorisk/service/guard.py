@@ -7,26 +7,36 @@
 - With a key, ``/v1/...`` and ``/metrics`` need it in the ``X-API-Key`` header (compared in
   constant time); ``/healthz``, ``/readyz``, the page and the docs do not.
 - A request that changes something (POST, DELETE) sent by a web page of another site (its
-  ``Origin`` neither this machine nor one of ``CARGORISK_CORS_ORIGINS``) gets a 403: a page
+  ``Origin`` neither this machine nor one of ``CARGORISK_CORS_ORIGINS``; an opaque ``Origin``,
+  ``null`` from a local file or a sandboxed frame, is another site's too) gets a 403: a page
   elsewhere cannot make a browser post lane books to a server on this machine (a form post
   needs no CORS preflight and carries no key, so without this it would be taken); nor may it
   make the browser fetch a plan or a map (``Sec-Fetch-Site: cross-site`` without an allowed
   ``Origin``, e.g. an ``<img>`` of ``map.png``).
+
+The OpenAPI document describes the key (:func:`document_key`) so generated clients and the
+docs' *Authorize* button can send it; the guard alone checks it.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cargorisk.errors import InputError
 from cargorisk.service.errors import error
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 API_KEY_ENV = "CARGORISK_API_KEY"
 LOOPBACK_NAMES = ("localhost",)
 KEYED = ("/v1/", "/metrics")
+KEY_SCHEME = "APIKey"  # the security scheme's name in the OpenAPI document
 
 
 def is_loopback(host: str) -> bool:
@@ -55,6 +65,36 @@ def check_host(host: str, api_key: str | None) -> None:
         raise InputError(msg)
 
 
+def document_key(app: FastAPI, required: bool) -> None:
+    """Describe the ``X-API-Key`` header in ``app``'s OpenAPI document: a security scheme that
+    every ``/v1/`` operation names, needed when the server has a key (``required``), optional
+    otherwise. Documentation only: :class:`Guard` checks the key."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        first = app.openapi_schema is None
+        schema = make()  # made once and kept by FastAPI
+        if first:
+            add_key_scheme(schema, required)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def add_key_scheme(schema: dict, required: bool) -> None:
+    """The key's security scheme and each keyed operation's requirement, in an OpenAPI document."""
+    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[KEY_SCHEME] = {
+        "type": "apiKey", "in": "header", "name": "X-API-Key",
+        "description": f"the server's {API_KEY_ENV}; needed on /v1/... and /metrics when the server has one",
+    }  # fmt: skip
+    need = [{KEY_SCHEME: []}] if required else [{KEY_SCHEME: []}, {}]  # {}: no key at all
+    for path, operations in schema.get("paths", {}).items():
+        if path.startswith(KEYED):
+            for operation in operations.values():
+                operation["security"] = need
+
+
 class Guard:
     """ASGI middleware enforcing the rules of the module docstring."""
 
@@ -76,11 +116,7 @@ class Guard:
         headers = dict(scope["headers"])
         origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
         if self.from_another_site(scope, origin, headers):
-            msg = (
-                f"a page of another site ({origin[:80]}) may not send requests here; "
-                "add its origin to CARGORISK_CORS_ORIGINS"
-            )
-            return error(403, f"InputError: {msg}", "cross_site")
+            return error(403, f"InputError: {cross_site_message(origin)}", "cross_site")
         if self.key is None:
             client = (scope.get("client") or ("", 0))[0]
             host = host_of(headers.get(b"host", b"").decode("latin-1"))
@@ -120,8 +156,36 @@ class Guard:
         origin."""
         if origin in self.origins or "*" in self.origins:
             return True
-        own = origin.partition("://")[2]
+        own = web_host(origin)
+        if not own:  # opaque ('null') or without a host ('file://'): no site to compare
+            return False
         # the Host it was sent to, or the one a proxy that rewrites Host passes on (a page
         # elsewhere cannot set that header on a form post; fetch would need a preflight)
         sent_to = {headers.get(h, b"").decode("latin-1").lower() for h in (b"host", b"x-forwarded-host")}
         return is_loopback(host_of(own)) or own in sent_to
+
+
+def web_host(origin: str) -> str:
+    """The ``host[:port]`` of an ``http``/``https`` origin; '' for an opaque origin (``null``,
+    which browsers send for local files, sandboxed frames and some redirects) or one without a
+    host (``file://``)."""
+    parts = urlsplit(origin)
+    return parts.netloc if parts.scheme in ("http", "https") else ""
+
+
+def cross_site_message(origin: str) -> str:
+    """Why a request from another site's page is refused, naming its ``Origin`` when it sent one."""
+    if not origin:
+        return (
+            "a page of another site may not use this API (the browser marked the request cross-site); "
+            "only pages of the origins in CARGORISK_CORS_ORIGINS may"
+        )
+    if not web_host(origin):
+        return (
+            f"a page without a web origin (Origin: {origin[:80]}, as from a local file or a sandboxed "
+            "frame) may not send requests here"
+        )
+    return (
+        f"a page of another site ({origin[:80]}) may not send requests here; "
+        "add its origin to CARGORISK_CORS_ORIGINS"
+    )

@@ -7,15 +7,22 @@ a few lanes at a time, and lets route requests go first: a slice starts once thi
 computed no request for :data:`QUIET_S` (a client sending requests one after another leaves
 gaps of a millisecond or two, which a slice would otherwise fill and then slow the next request
 by sharing the interpreter lock), or after :data:`YIELD_S` at most, so a stream of requests
-cannot starve it. Jobs queued or running per worker are bounded (503 beyond); results expire.
+cannot starve it. Jobs queued or running per worker are bounded (503 beyond); a cancelled job
+stops counting at once. A job's record names the process scoring it (host, process id and
+start time), so a job whose server stopped before it finished is ``failed`` (the books queued
+or running in a process end with it) while one scored by a live sibling worker is not. Every
+record expires :attr:`Jobs.ttl_s` after its last change (a running job's changes at every slice).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cargorisk._io import write_bytes_atomic
+from cargorisk._io import process_alive, write_bytes_atomic
 from cargorisk.errors import InputError
 from cargorisk.service.errors import Overloaded
 
@@ -33,6 +40,8 @@ SLICE = 8  # lanes scored between two looks at the foreground
 YIELD_S = 1.0  # longest a slice waits for the foreground
 QUIET_S = 0.05  # a slice starts once the worker has computed no request for this long
 JOB_ID = 24  # hex characters of a job id (96 random bits)
+ACTIVE = ("queued", "running")
+RUNNER_GONE = "the server stopped before it finished; post the book again"
 
 
 class Jobs:
@@ -48,7 +57,7 @@ class Jobs:
         The worker's requests: ``idle``, an event set while it computes none, and
         ``idle_since``, the monotonic time it last became idle (the service's ``Gate``).
     max_jobs, ttl_s
-        Jobs queued or running here; seconds a finished job is kept.
+        Jobs queued or running here; seconds a job is kept after its last change.
     """
 
     def __init__(
@@ -63,11 +72,28 @@ class Jobs:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.score, self.foreground = score, foreground
-        self.ttl_s = ttl_s
-        self.pending: queue.Queue[tuple[str, pd.DataFrame]] = queue.Queue(max_jobs)
-        self.depth = 0
+        self.ttl_s, self.max_jobs = ttl_s, max_jobs
+        self.pending: queue.Queue[str] = queue.Queue()  # job ids, in order (cancelled ones too)
+        self.books: dict[str, pd.DataFrame] = {}  # the books queued here, by job
+        self.current: str | None = None  # the job being scored here
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+
+    @property
+    def depth(self) -> int:
+        """Jobs queued or running here, but not cancelled (by any worker: their books go now)."""
+        with self.lock:
+            return self.count()
+
+    def count(self) -> int:
+        """:attr:`depth`, with the lock held; drops the books of cancelled queued jobs."""
+        for job in [j for j in self.books if self.cancelled(j)]:
+            del self.books[job]
+        return len(self.books) + (self.current is not None and not self.cancelled(self.current))
+
+    def cancelled(self, job: str) -> bool:
+        """Whether a job was cancelled (its marker file, written by whichever worker was asked)."""
+        return self.path(job, "cancel").exists()
 
     # ---- the API's side ----
 
@@ -78,35 +104,41 @@ class Jobs:
         now = datetime.now(UTC)
         status = {
             "job": job, "status": "queued", "rows": len(book), "scored": 0, "failed": 0,
-            "created": now.isoformat(timespec="seconds"),
-            "expires": (now + timedelta(seconds=self.ttl_s)).isoformat(timespec="seconds"),
-            "result": None, "error": None,
+            "created": now.isoformat(timespec="seconds"), "expires": None,
+            "result": None, "error": None, "runner": runner(),  # this process scores it
         }  # fmt: skip
-        with self.lock:  # queued or running: at most max_jobs (a running job left the queue)
-            if self.depth >= self.pending.maxsize:
-                msg = f"{self.pending.maxsize} lane books are queued or running here; retry in a minute"
+        with self.lock:  # queued or running: at most max_jobs
+            if self.count() >= self.max_jobs:
+                msg = f"{self.max_jobs} lane books are queued or running here; retry in a minute"
                 raise Overloaded(msg, retry_after=60)
-            self.depth += 1
+            self.books[job] = book
         self.write(status)  # before the runner can take the job: it reads this record first
-        self.pending.put_nowait((job, book))  # room: the queued are fewer than the depth counted
+        self.pending.put(job)
         self.start()
-        return status
+        return public(status)
 
     def status(self, job: str) -> dict:
-        """A job's status record (raises InputError for an unknown or expired job)."""
-        path = self.path(job, "json")
+        """A job's status as the API shows it (raises JobNotFound for an unknown or expired job)."""
+        return public(self.record(job))
+
+    def record(self, job: str) -> dict:
+        """A job's record: cancelled once marked so, failed once its runner has gone (see the
+        module docstring); JobNotFound for an unknown job or one past its ``expires``."""
         try:
-            status = json.loads(path.read_text())
+            status = json.loads(self.path(job, "json").read_text())
         except (OSError, ValueError):
-            msg = f"no lane job {job[:40]!r} (finished jobs are kept {self.ttl_s / 3600:g} h)"
+            msg = f"no lane job {job[:40]!r} (finished jobs are kept {duration(self.ttl_s)})"
             raise JobNotFound(msg) from None
-        if status["status"] in ("queued", "running") and self.path(job, "cancel").exists():
-            status["status"] = "cancelled"
-        if status["status"] not in ("queued", "running") and past(status["expires"]):
+        if past(status["expires"]):
             self.expire()  # an idle server's old jobs go when asked for, not at the next book only
-            kept = f"finished jobs are kept {self.ttl_s / 3600:g} h"
+            kept = f"finished jobs are kept {duration(self.ttl_s)}"
             msg = f"lane job {job} expired at {status['expires']} ({kept}); send the book again"
             raise JobNotFound(msg)
+        if status["status"] in ACTIVE and self.cancelled(job):
+            status["status"] = "cancelled"
+        elif status["status"] in ACTIVE and runner_gone(status.get("runner")):
+            status.update(status="failed", error=RUNNER_GONE)
+            self.write(status)
         return status
 
     def result(self, job: str) -> Path:
@@ -124,10 +156,13 @@ class Jobs:
         return self.path(job, "csv")
 
     def cancel(self, job: str) -> dict:
-        """Stop a queued or running job (its slices stop at the next one)."""
+        """Stop a queued or running job (a queued book is dropped now, a running one stops at its
+        next slice; either stops counting against the limit at once)."""
         status = self.status(job)
-        if status["status"] in ("queued", "running"):
+        if status["status"] in ACTIVE:
             write_bytes_atomic(self.path(job, "cancel"), b"")  # a marker: the status is the runner's
+            with self.lock:
+                self.books.pop(job, None)  # queued here (another worker's goes at its next count)
             status["status"] = "cancelled"
         return status
 
@@ -139,7 +174,9 @@ class Jobs:
         return self.folder / f"{job}.{suffix}"
 
     def write(self, status: dict) -> None:
-        """Write a status record atomically."""
+        """Write a status record atomically, kept :attr:`ttl_s` from now (its ``expires`` set)."""
+        expires = datetime.now(UTC) + timedelta(seconds=self.ttl_s)
+        status["expires"] = expires.isoformat(timespec="seconds")
         write_bytes_atomic(self.path(status["job"], "json"), json.dumps(status).encode())
 
     def expire(self) -> None:
@@ -162,21 +199,29 @@ class Jobs:
                 self.thread.start()
 
     def run(self) -> None:
-        """Score queued books one after the other."""
+        """Score queued books one after the other (those cancelled meanwhile are gone)."""
         while True:
-            job, book = self.pending.get()
+            job = self.pending.get()
+            with self.lock:
+                book = self.books.pop(job, None)
+                self.current = None if book is None else job
+            if book is None:
+                continue
             try:
                 self.run_one(job, book)
+            except JobNotFound:
+                log.warning("lane job %s expired before it was scored", job)
             except Exception as exc:  # a bug: the job says so, the thread goes on
                 log.exception("lane job %s failed", job)
-                self.finish(job, "failed", f"InternalError: {type(exc).__name__}")
+                with contextlib.suppress(JobNotFound):
+                    self.finish(job, "failed", f"InternalError: {type(exc).__name__}")
             finally:
                 with self.lock:
-                    self.depth -= 1
+                    self.current = None
 
     def run_one(self, job: str, book: pd.DataFrame) -> None:
         """Score one book a slice at a time, yielding to requests; write the CSV at the end."""
-        status = self.status(job)
+        status = self.record(job)
         if status["status"] == "cancelled":
             return
         status["status"] = "running"
@@ -184,7 +229,7 @@ class Jobs:
         parts = []
         for start in range(0, len(book), SLICE):
             self.wait_for_quiet()  # requests first
-            if self.path(job, "cancel").exists():
+            if self.cancelled(job):
                 return
             parts.append(self.score(book.iloc[start : start + SLICE]))
             status["scored"] = min(start + SLICE, len(book))
@@ -205,10 +250,9 @@ class Jobs:
             time.sleep(min(QUIET_S - calm, max(0.0, end - time.monotonic())))
 
     def finish(self, job: str, state: str, message: str | None = None) -> None:
-        """Mark a job finished (done or failed)."""
-        status = self.status(job)
-        expires = datetime.now(UTC) + timedelta(seconds=self.ttl_s)  # kept that long after it finished
-        status.update(status=state, error=message, expires=expires.isoformat(timespec="seconds"))
+        """Mark a job finished (done or failed); it is kept :attr:`ttl_s` from now."""
+        status = self.record(job)
+        status.update(status=state, error=message)
         if state == "done":
             status["result"] = f"/v1/lanes/{job}/result"
         self.write(status)
@@ -217,6 +261,50 @@ class Jobs:
 def past(when: str) -> bool:
     """Whether an ISO time with its offset (a job's ``expires``) has passed."""
     return datetime.fromisoformat(when) <= datetime.now(UTC)
+
+
+def public(status: dict) -> dict:
+    """A job's record as the API shows it (without the process that scores it)."""
+    return {k: v for k, v in status.items() if k != "runner"}
+
+
+def duration(seconds: float) -> str:
+    """A length of time as people read it: '45 s', '90 s', '5 min', '1 h', '2.5 h'."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60, 1):g} min"
+    return f"{round(seconds / 3600, 1):g} h"
+
+
+HOST = socket.gethostname()
+
+
+def runner() -> dict:
+    """This process as a job's record names it: host, process id and start time."""
+    return {"host": HOST, "pid": os.getpid(), "started": process_start(os.getpid())}
+
+
+def runner_gone(named: dict | None) -> bool:
+    """Whether the process a record names has stopped: no process has its id now, or another
+    one does (started at another time). A runner on another host, or a record without one,
+    cannot be checked: such a job only expires."""
+    if not named or named.get("host") != HOST:
+        return False
+    return process_start(int(named["pid"])) != named.get("started")
+
+
+def process_start(pid: int) -> str | None:
+    """When a live process started, as the system says it (Linux: clock ticks after boot, from
+    ``/proc``; '' where the system does not say, so the id alone is checked); None when no
+    process has this id, or only an exited one not yet reaped."""
+    if not process_alive(pid):
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return ""
+    return None if fields[0] == "Z" else fields[19]  # the state, then field 22: starttime
 
 
 class JobNotFound(InputError):

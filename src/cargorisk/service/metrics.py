@@ -23,6 +23,9 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prom_multiprocess
 
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+# label values are bounded: these methods or "other" (`curl -X FOOBAR` would add a series a
+# request), and the endpoint is the route's template ("/v1/lanes/{job}"), "/static" or "other"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
 class Metrics:
@@ -49,8 +52,8 @@ class Metrics:
         self.cache_entries = Gauge("cargorisk_cache_entries", "Route cache entries", ["cache"], **gauge)
 
     def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
-        """One answered request."""
-        self.requests.labels(method, endpoint, str(status)).inc()
+        """One answered request (a method outside :data:`METHODS` counted as "other")."""
+        self.requests.labels(method if method in METHODS else "other", endpoint, str(status)).inc()
         self.latency.labels(endpoint).observe(seconds)
 
     def update(self, app_state: object) -> None:
