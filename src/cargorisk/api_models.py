@@ -151,7 +151,9 @@ class RouteOut(Strict):
     low_traffic_port: bool
     team: bool
     depart: str | None
-    port_arrival: str | None = Field(description="UTC time the truck gets to the crossing")
+    port_arrival: str | None = Field(
+        description="UTC time the truck joins the crossing (parked until it opens or in line), after any stop"
+    )
     port_arrival_local: str | None = Field(
         description="the same in the crossing's zone (ISO 8601 with offset)"
     )

@@ -120,7 +120,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        # a lane book is an upload however it is sent (not as multipart, the endpoint says 415)
+        multipart = (
+            headers.get(b"content-type", b"").startswith(b"multipart/") or scope["path"] == "/v1/lanes"
+        )
         limit = self.options.max_multipart_bytes if multipart else self.options.max_json_bytes
         declared = headers.get(b"content-length", b"").decode("latin-1")
         if declared.isdigit() and int(declared) > limit:
