@@ -136,7 +136,7 @@ def test_route_takes_the_pareto_front_and_the_departure_window(client: TestClien
         pareto=True, depart_window_h=6,
     ).to_dict()  # fmt: skip
     assert body["pareto"] and body["pareto"] == plan["pareto"] and body["advice"] == plan["advice"]
-    assert client.post("/v1/route", json={**LANE, "cargo_value": 250_000})
+    assert client.post("/v1/route", json={**LANE, "cargo_value": 250_000}).status_code == 200
     assert not client.post("/v1/route", json=LANE).json()["pareto"]  # asked for only
     assert client.post("/v1/route", json={**LANE, "depart_window_h": 0}).json()["advice"] is None
     week = client.post("/v1/route", json={**LANE, "depart_window_h": 169})

@@ -113,6 +113,10 @@ def check_header(columns: list, source: str = "input") -> list:
     return names
 
 
+# how alike a column's name and a lane column's must be to be taken for a typo of it (difflib's
+# ratio): 'cargo_vaule' 0.91, 'departur' 0.86 are; a TMS's own 'cargo_weight', 'crossing', 'dept'
+# or 'departure_date' (0.6 to 0.8) are not
+TYPO = 0.85
 LANE_COLUMNS = tuple(dict.fromkeys((*REQUIRED, *REQUEST)))  # the columns a lane book is read by
 # other names of lane columns (the output's cargo_value_usd: a scored book scores again with the
 # value it was scored at; a TMS's departure), read as that column when the book lacks it
@@ -149,7 +153,7 @@ def check_misspelt(columns: list, names: list, source: str) -> None:
         c: close[0]
         for c, n in zip(columns, names, strict=True)
         if n not in LANE_COLUMNS and c not in (READ_ERROR, "geometry")
-        and (close := difflib.get_close_matches(column_key(c), absent, n=1, cutoff=0.6))
+        and (close := difflib.get_close_matches(column_key(c), absent, n=1, cutoff=TYPO))
     }  # fmt: skip
     if not near:
         return

@@ -15,7 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 
 import cargorisk
-from cargorisk.batch import LaneScorer, read_chunks, rounded, score_file, split_by_origin, to_safe_csv
+from cargorisk.batch import (
+    LaneScorer,
+    check_header,
+    read_chunks,
+    rounded,
+    score_file,
+    split_by_origin,
+    to_safe_csv,
+)
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing import Router
@@ -80,6 +88,16 @@ def test_own_columns_pass_and_a_scored_book_scores_again(router: Router) -> None
     out = cargorisk.score_lanes(lanes, router)
     assert out.loc[0, "status"] == "ok" and out.loc[0, "cargo_value_usd"] == 5_000_000
     assert {"origin_state", "load_id", "input_cargo_value_usd"} <= set(out.columns)
+    # a TMS export's own columns, not typos of the lane columns it lacks (a review found these
+    # failed whole books at difflib's default closeness)
+    own = ["cargo_weight", "carrier_type", "trailer_type", "load_type", "cargo_class", "cargo_desc",
+           "crossing", "crossing_port", "dept", "depot", "departure_date"]  # fmt: skip
+    assert check_header(["lane_id", "origin", "destination", *own]) == [
+        "lane_id",
+        "origin",
+        "destination",
+        *own,
+    ]
 
 
 def test_excel_separators_are_read_and_header_errors_show_the_header(router: Router, tmp_path: Path) -> None:

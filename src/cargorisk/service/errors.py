@@ -152,7 +152,9 @@ def number_problem(problem: dict) -> str:
         return "is not a number"
     if math.isnan(number) or (math.isinf(number) and not isinstance(value, int)):
         return "is not a finite number"
-    return "is not a whole number" if problem["type"] == "int_from_float" else "is out of range"
+    if problem["type"] in ("int_from_float", "int_parsing") or (problem["type"] == "int_type" and number % 1):
+        return "is not a whole number"  # '2.5' in a query: a number, not a whole one
+    return "is out of range"
 
 
 def number_span(field: FieldInfo) -> str:
@@ -185,12 +187,33 @@ def shown(value: object, *, quoted: bool = True) -> str:
 def not_an_object(request: Request) -> JSONResponse:
     """A body that is not a JSON object: 415 when it was not sent as JSON (a form, plain text,
     no ``Content-Type``), else 422 (a JSON list or number)."""
-    sent = request.headers.get("content-type", "")
-    if sent.split(";")[0].strip().lower() != "application/json":
-        this = f"this one is {sent[:60]!r}" if sent else "this one has none"
+    this = other_media_type(request.headers.get("content-type", ""), "application/json")
+    if this is not None:
         text = f"the body must be JSON sent with 'Content-Type: application/json' ({this})"
         return error(415, f"InputError: {text}")
     return error(422, "InputError: the body must be a JSON object of the request's fields", "invalid_request")
+
+
+def not_multipart(sent: str) -> str | None:
+    """Why a lane book whose ``Content-Type`` is ``sent`` is refused (415), None when it is a
+    multipart form (a raw CSV body or ``curl -d @lanes.csv`` is not: FastAPI would say only that
+    the form's ``file`` field is missing)."""
+    this = other_media_type(sent, "multipart/form-data")
+    if this is None:
+        return None
+    return (
+        "InputError: the lane book must be sent as multipart/form-data with the file in the field 'file' "
+        f"(curl -F file=@lanes.csv), not as the body ({this})"
+    )
+
+
+def other_media_type(sent: str, wanted: str) -> str | None:
+    """'this one is 'text/csv'' (or 'this one has none') when the media type of a
+    ``Content-Type`` header is not ``wanted``; None when it is."""
+    kind = sent.split(";", maxsplit=1)[0].strip()
+    if kind.lower() == wanted:
+        return None
+    return f"this one is {kind[:60]!r}" if kind else "this one has none"
 
 
 def unknown_fields(names: list[str], path: str) -> str:

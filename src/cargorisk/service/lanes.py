@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.exceptions import HTTPException
 
 from cargorisk.api_models import ERRORS, ErrorOut, JobOut
 from cargorisk.errors import CargoRiskError, InputError
@@ -37,19 +36,6 @@ def score_book(router: object, book: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(scored.drop(columns="geometry"))
 
 
-def multipart_only(request: Request) -> None:
-    """A 415 for a book not sent as a multipart form (a raw CSV body, ``curl -d @lanes.csv``):
-    FastAPI would say only that the form's ``file`` field is missing."""
-    sent = request.headers.get("content-type", "")
-    if sent.split(";")[0].strip().lower() != "multipart/form-data":
-        this = f"this one is {sent.split(';')[0][:60]!r}" if sent else "this one has none"
-        msg = (
-            "the lane book must be sent as multipart/form-data with the file in the field 'file' "
-            f"(curl -F file=@lanes.csv), not as the body ({this})"
-        )
-        raise HTTPException(415, msg)
-
-
 @lanes_api.post(
     "/v1/lanes",
     responses={
@@ -59,7 +45,6 @@ def multipart_only(request: Request) -> None:
         **ERRORS,
     },
     status_code=200,
-    dependencies=[Depends(multipart_only)],
 )
 async def lanes(
     request: Request, file: Annotated[UploadFile, File(description="CSV or Parquet")]

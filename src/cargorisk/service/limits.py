@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cargorisk.errors import InputError
 from cargorisk.service.balance import Depths
-from cargorisk.service.errors import ClientGone, Deadline, Overloaded, error
+from cargorisk.service.errors import ClientGone, Deadline, Overloaded, error, not_multipart
 
 T = TypeVar("T")
 DISCONNECT_POLL_S = 0.1
@@ -120,10 +120,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        # a lane book is an upload however it is sent (not as multipart, the endpoint says 415)
-        multipart = (
-            headers.get(b"content-type", b"").startswith(b"multipart/") or scope["path"] == "/v1/lanes"
-        )
+        sent = headers.get(b"content-type", b"").decode("latin-1")
+        if scope["path"] == "/v1/lanes" and (why := not_multipart(sent)) is not None:
+            await error(415, why, headers={"Connection": "close"})(scope, receive, send)  # body unread
+            return
+        multipart = sent.startswith("multipart/")
         limit = self.options.max_multipart_bytes if multipart else self.options.max_json_bytes
         declared = headers.get(b"content-length", b"").decode("latin-1")
         if declared.isdigit() and int(declared) > limit:
