@@ -213,3 +213,25 @@ def test_a_rest_that_leaves_less_than_a_day_of_the_70_hours_is_the_restart() -> 
     near.end_s = 69 * HOUR
     near.drive(69 * HOUR, "US")
     assert "restart" not in [k for k, _ in kinds(near)] and legal(near, [(69, "US")]) == []
+
+
+def test_a_rest_due_before_the_end_is_completed_while_parked_at_a_closed_crossing() -> None:
+    """Nogales -> Tucson with produce: parked 8.7 h at the closed crossing, the driver joined the
+    line, spent 3.9 h at customs and the inspection and rested 10 h an hour after the port (his
+    14 hours ran out). A rest due before the end is completed where he is parked (1.3 h more),
+    and the port's hours count when deciding the stop before the line."""
+    start = Schedule()
+    start.drive(0.3 * HOUR, "MX")
+    opened = 9.0 * HOUR
+    wait_at = lambda elapsed: (max(opened - elapsed, 0.0), 0.5 * HOUR, None)  # noqa: E731
+    work = [("customs", 0.375 * HOUR, "customs"), ("inspection", 3.5 * HOUR, "produce")]
+    best, _, _ = finish([start], wait_at, ("MX", 0.1 * HOUR, "US"), [(1.6 * HOUR, "US")], work)
+    rests = [a for a in best.activities if a.kind == "rest"]
+    assert len(rests) == 1 and rests[0].hours == pytest.approx(10 - 8.7)  # the closure counts
+    assert rests[0].end_s <= next(a.start_s for a in best.activities if a.kind == "line")
+    assert best.elapsed / HOUR == pytest.approx(0.3 + 8.7 + 1.3 + 0.5 + 0.1 + 3.875 + 1.6)
+    assert legal(best, [(0.3, "MX"), (0.1, "US"), (1.6, "US")]) == []
+    short = Schedule()  # the end within his hours: no rest is added
+    short.drive(0.3 * HOUR, "MX")
+    best, _, _ = finish([short], wait_at, ("MX", 0.1 * HOUR, "US"), [(0.2 * HOUR, "US")], work[:1])
+    assert not [a for a in best.activities if a.kind == "rest"]

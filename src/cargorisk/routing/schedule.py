@@ -341,16 +341,20 @@ class Schedule:
         if seconds > EPS:
             self.pause("closed", seconds, country, "")
 
-    def prepare(self, line_s: float, line_country: str, cross_s: float, cross_country: str) -> bool:
+    def prepare(
+        self, line_s: float, line_country: str, cross_s: float, cross_country: str, port_s: float = 0.0
+    ) -> bool:
         """Before joining the border line: the stop (or, in a team, the driver change) the line
-        in ``line_country`` and the crossing into ``cross_country`` need, taken on this side.
-        Returns whether the truck stopped (the wait is then looked up again)."""
+        in ``line_country``, the crossing into ``cross_country`` and ``port_s`` seconds on duty at
+        the port after it (customs, inspection) need, taken on this side. Returns whether the
+        truck stopped (the wait is then looked up again)."""
+        crossing = (line_s, line_country, cross_s, cross_country, port_s)
         for _ in range(2):  # a driver change, then maybe a stop
-            need = self.shortfall(self.wheel, line_s, line_country, cross_s, cross_country)
+            need = self.shortfall(self.wheel, *crossing)
             if need is None:
                 return False
             partner = 1 - self.wheel
-            if self.team and self.shortfall(partner, line_s, line_country, cross_s, cross_country) is None:
+            if self.team and self.shortfall(partner, *crossing) is None:
                 self.change_drivers(line_country)
                 continue
             far = self.drivers[self.wheel].needs(cross_country, self.elapsed, line_s + cross_s)
@@ -361,22 +365,41 @@ class Schedule:
     # ---- bookkeeping ----
 
     def shortfall(
-        self, index: int, line_s: float, line_country: str, cross_s: float, cross_country: str
+        self,
+        index: int,
+        line_s: float,
+        line_country: str,
+        cross_s: float,
+        cross_country: str,
+        port_s: float = 0.0,
     ) -> str | None:
         """The stop driver ``index`` needs before the line and the crossing, None if none (the
-        breaks a line too long to drive without one will need count towards the 14-hour window)."""
+        breaks a line too long to drive without one will need, and the ``port_s`` on duty at the
+        port after it, count towards the 14-hour window)."""
         driver, now = self.drivers[index], self.elapsed
         pauses = breaks_in_line(line_s, line_country)
         if driver.room(line_country, now) >= line_s + pauses and driver.room(cross_country, now) >= (
-            line_s + pauses + cross_s
+            line_s + pauses + cross_s + port_s
         ):
             return None  # most of the time: nothing (the check below builds every limit)
         needs = [
             driver.needs(line_country, now, line_s, line_s + pauses),
-            driver.needs(cross_country, now, line_s + cross_s, line_s + pauses + cross_s),
+            driver.needs(cross_country, now, line_s + cross_s, line_s + pauses + cross_s + port_s),
         ]
         needs = [n for n in needs if n is not None]
         return max(needs, key=SEVERITY.__getitem__) if needs else None
+
+    def rest_ahead(self, line_s: float, cross_s: float, country: str, port_s: float) -> bool:
+        """Whether a solo driver off duty at the border (parked while it is closed) will need a
+        rest before the end of the route (when :attr:`end_s` says) under ``country``'s rules
+        after the line, the crossing and ``port_s`` at the port: taken now, the time parked
+        counts towards it (Nogales -> Tucson with produce parked 8.7 h, then rested 10 h an hour
+        after the port; 1.3 h more at the port do)."""
+        driver = self.drivers[self.wheel]
+        if self.end_s is None or self.team or driver.off_since is None:
+            return False
+        room = driver.rest_left(country, self.elapsed) - line_s - port_s  # the window's share
+        return self.end_s - self.driven > room + EPS
 
     def relieve(self, country: str) -> None:
         """The driver at the wheel can drive no more: a stop, or in a team a driver change."""
@@ -532,7 +555,7 @@ def finish(
         schedule.end_s = schedule.driven + (crossing[1] if crossing else 0.0) + sum(s for s, _ in stretches)
         if crossing is not None:
             port_s = schedule.elapsed
-            waits = cross_border(schedule, wait_at, *crossing)
+            waits = cross_border(schedule, wait_at, *crossing, sum(seconds for _, seconds, _ in port_work))
             for kind, seconds, rule in port_work:
                 port_duty(schedule, kind, seconds, crossing[2], rule)
         drive_all(schedule, stretches)
@@ -577,7 +600,8 @@ def earliest_arrival(
     may be shorter); in the US the first rest is due by the end of the 14-hour window, if that
     comes first. A driver who may not drive the crossing itself before a rest takes it on this
     side, and the crossing opens no earlier after it than for a truck getting there when it
-    ends; later closures only add."""
+    ends; later closures only add. Parked at a closed crossing, he may complete a rest there
+    instead (:meth:`Schedule.rest_ahead`): the bound is the lesser of the two."""
     closed, line, _ = wait_at(start.elapsed)
     line_country, cross_s, country = crossing
     driver = start.drivers[start.wheel].copy()
@@ -598,13 +622,15 @@ def earliest_arrival(
     streak, most = (continuous, MX_CONTINUOUS) if country == "MX" else (since_break, US_BREAK_AFTER)
     off = least_off(cross_s + driving, left, day, rest, max(0.0, most - streak), most)
     bound = waits + max(0.0, off - before)  # the time off at the border counts towards the first stop
+    # or, parked, he completes a rest there (:meth:`Schedule.rest_ahead`): fresh days after it
+    fresh = least_off(cross_s + driving, day, day, rest, most, most)
+    topped = now + max(0.0, rest - before) + cross_s + driving + fresh if closed > 0 else math.inf
     if left + EPS >= cross_s:
-        return bound
+        return min(bound, topped)
     # he may not drive the crossing before a rest: he takes it on this side, and the crossing
     # may be closed when it ends (it opens no earlier for a later arrival); then fresh days
     rested = now + max(0.0, rest - before)
-    off = least_off(cross_s + driving, day, day, rest, most, most)
-    return max(bound, rested + wait_at(rested)[0] + cross_s + driving + off)
+    return min(max(bound, rested + wait_at(rested)[0] + cross_s + driving + fresh), topped)
 
 
 def least_off(
@@ -645,11 +671,14 @@ def cross_border(
     line_country: str,
     cross_s: float,
     cross_country: str,
+    port_s: float = 0.0,
 ) -> list[tuple[float, float, object]]:
     """Cross the border: look up the wait for the hour the truck gets there (``wait_at``:
     seconds after departure -> (seconds parked until the crossing opens, seconds in line,
-    what the wait says)), park while it is closed, take before the line the stop the line and
-    the crossing need (then look the wait up again for the later hour), queue and cross.
+    what the wait says)), park while it is closed (and, when a rest falls due before the end
+    anyway, complete it there: :meth:`Schedule.rest_ahead`), take before the line the stop the
+    line, the crossing and ``port_s`` at the port after it need (then look the wait up again
+    for the later hour), queue and cross.
 
     Returns
     -------
@@ -661,7 +690,10 @@ def cross_border(
         closed_s, line_s, info = wait_at(schedule.elapsed)
         found.append((closed_s, line_s, info))
         schedule.park(closed_s, line_country)
-        if not schedule.prepare(line_s, line_country, cross_s, cross_country):
+        if closed_s > EPS and schedule.rest_ahead(line_s, cross_s, cross_country, port_s):
+            schedule.stop("rest", line_country, cross_country)
+            continue
+        if not schedule.prepare(line_s, line_country, cross_s, cross_country, port_s):
             break
     schedule.drive(line_s, line_country, "line")
     schedule.drive(cross_s, cross_country)
