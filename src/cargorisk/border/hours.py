@@ -70,7 +70,11 @@ class Span:
 
     def is_open(self, minute: int) -> bool:
         """Whether the crossing is open at ``minute`` after midnight."""
-        return any(a <= minute < b for a, b in self.intervals)
+        return self.closes_after(minute) is not None
+
+    def closes_after(self, minute: float) -> int | None:
+        """The minute after midnight the open interval holding ``minute`` ends; None when closed."""
+        return next((b for a, b in self.intervals if a <= minute < b), None)
 
     def label(self) -> str:
         """'06:00-22:00', '24 h' or 'closed'."""

@@ -55,14 +55,16 @@ def closing(router: object, route: Route) -> dict | None:
     midnight = joins.replace(hour=0, minute=0, second=0, microsecond=0)
     minute = (joins.replace(tzinfo=None) - midnight.replace(tzinfo=None)).total_seconds() / 60  # wall clock
     span = model.hours(route.crossing, joins.date(), route.direction or "northbound", router.live)
-    end = next((b for a, b in span.intervals if a <= minute < b), None)
-    if end is None or end - minute > CLOSE_MARGIN_H * 60:
+    end = span.closes_after(minute)
+    if end is None:
         return None
     closes = (midnight + timedelta(minutes=end)).astimezone(UTC).astimezone(joins.tzinfo)
+    margin = (closes.astimezone(UTC) - joins.astimezone(UTC)).total_seconds() / 60  # hours that elapse
+    if margin > CLOSE_MARGIN_H * 60:
+        return None
     later = router.pricer.first_opening(route.crossing, route.direction == "southbound", closes, router.live)
     if later.opens_at is None:  # open on (a 24-hour crossing past midnight)
         return None
-    margin = (closes - joins).total_seconds() / 60
     return {"closes": closes, "margin_min": margin, "reopens": later.opens_at}
 
 
