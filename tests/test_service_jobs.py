@@ -19,7 +19,7 @@ import pytest
 
 from cargorisk.api_models import JobOut
 from cargorisk.service.errors import Overloaded
-from cargorisk.service.jobs import HOST, RUNNER_GONE, JobNotFound, Jobs, duration, process_start
+from cargorisk.service.jobs import HOST, RUNNER_GONE, SPACE, JobNotFound, Jobs, duration, process_start
 
 BOOK = pd.DataFrame({"lane_id": ["a"], "origin": ["x"], "destination": ["y"]})
 
@@ -81,7 +81,7 @@ def test_a_job_of_a_live_sibling_worker_is_not_failed(tmp_path: Path) -> None:
     sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         jobs = Jobs(tmp_path, lambda book: book, idle(), max_jobs=2, ttl_s=600)
-        runner = {"host": HOST, "pid": sibling.pid, "started": process_start(sibling.pid)}
+        runner = {"host": HOST, "space": SPACE, "pid": sibling.pid, "started": process_start(sibling.pid)}
         record = {
             "job": "ab" * 12,
             "status": "running",
@@ -98,6 +98,14 @@ def test_a_job_of_a_live_sibling_worker_is_not_failed(tmp_path: Path) -> None:
         elsewhere = {**record, "job": "cd" * 12, "runner": {**record["runner"], "host": "another-host"}}
         jobs.write(elsewhere)
         assert jobs.status(elsewhere["job"])["status"] == "running"  # cannot be checked: it expires
+        # a container with this host name (host networking) and ids of its own: not checkable
+        contained = {
+            **record,
+            "job": "ce" * 12,
+            "runner": {**record["runner"], "space": "pid:[1] other-boot"},
+        }
+        jobs.write(contained)
+        assert jobs.status(contained["job"])["status"] == "running"
         reused = {**record, "job": "ef" * 12, "runner": {**record["runner"], "started": "1"}}
         jobs.write(reused)
         assert jobs.status(reused["job"])["error"] == RUNNER_GONE  # its id, another process
@@ -176,5 +184,20 @@ def test_durations_read_as_people_read_them(seconds: float, said: str) -> None:
 def test_the_job_not_found_message_says_how_long_jobs_are_kept(tmp_path: Path) -> None:
     """It said 'kept 0.0166667 h' for a minute."""
     jobs = Jobs(tmp_path, lambda book: book, idle(), max_jobs=1, ttl_s=60)
-    with pytest.raises(JobNotFound, match=r"finished jobs are kept 60 s\)$"):
+    with pytest.raises(JobNotFound, match=r"jobs are kept 60 s after their last change\)$"):
         jobs.status("0123456789abcdef01234567")
+
+
+def test_a_book_queued_behind_a_long_one_does_not_expire_unscored(tmp_path: Path) -> None:
+    """A queued record was written once: behind a book scoring longer than the TTL it expired
+    and was dropped unscored. The runner moves the queued records' expiry at every slice."""
+
+    def slow(book: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(1.0)
+        return book.assign(status="ok")
+
+    jobs = Jobs(tmp_path, slow, idle(), max_jobs=2, ttl_s=3)
+    lanes = pd.DataFrame({"lane_id": range(40), "origin": "a", "destination": "b"})
+    first, second = jobs.submit(lanes)["job"], jobs.submit(lanes.head(8))["job"]
+    assert wait_for(jobs, second, "done", seconds=60)["status"] == "done"  # 5 slices of 1 s ahead
+    assert jobs.status(first)["status"] == "done"

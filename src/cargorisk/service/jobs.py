@@ -112,7 +112,12 @@ class Jobs:
                 msg = f"{self.max_jobs} lane books are queued or running here; retry in a minute"
                 raise Overloaded(msg, retry_after=60)
             self.books[job] = book
-        self.write(status)  # before the runner can take the job: it reads this record first
+        try:
+            self.write(status)  # before the runner can take the job: it reads this record first
+        except OSError:
+            with self.lock:  # a disk that refuses the record: the book does not hold a place
+                self.books.pop(job, None)
+            raise
         self.pending.put(job)
         self.start()
         return public(status)
@@ -127,11 +132,11 @@ class Jobs:
         try:
             status = json.loads(self.path(job, "json").read_text())
         except (OSError, ValueError):
-            msg = f"no lane job {job[:40]!r} (finished jobs are kept {duration(self.ttl_s)})"
+            msg = f"no lane job {job[:40]!r} (jobs are kept {duration(self.ttl_s)} after their last change)"
             raise JobNotFound(msg) from None
         if past(status["expires"]):
             self.expire()  # an idle server's old jobs go when asked for, not at the next book only
-            kept = f"finished jobs are kept {duration(self.ttl_s)}"
+            kept = f"jobs are kept {duration(self.ttl_s)} after their last change"
             msg = f"lane job {job} expired at {status['expires']} ({kept}); send the book again"
             raise JobNotFound(msg)
         if status["status"] in ACTIVE and self.cancelled(job):
@@ -163,7 +168,7 @@ class Jobs:
             write_bytes_atomic(self.path(job, "cancel"), b"")  # a marker: the status is the runner's
             with self.lock:
                 self.books.pop(job, None)  # queued here (another worker's goes at its next count)
-            status["status"] = "cancelled"
+            status = self.status(job)  # read again: one that finished meanwhile stays done
         return status
 
     def path(self, job: str, suffix: str) -> Path:
@@ -235,9 +240,23 @@ class Jobs:
             status["scored"] = min(start + SLICE, len(book))
             status["failed"] = status.get("failed", 0) + int((parts[-1].get("status") == "error").sum())
             self.write(status)
+            self.keep_queued()
         csv = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         write_bytes_atomic(self.path(job, "csv"), to_csv(csv).encode())
         self.finish(job, "done")
+
+    def keep_queued(self) -> None:
+        """Move on the expiry of the books queued behind the running one (a queued record is
+        written once: behind a book scoring longer than the TTL it expired unscored)."""
+        with self.lock:
+            queued = list(self.books)
+        for job in queued:
+            try:
+                status = json.loads(self.path(job, "json").read_text())
+            except (OSError, ValueError):
+                continue
+            if status["status"] == "queued":
+                self.write(status)
 
     def wait_for_quiet(self) -> None:
         """Wait until the worker has computed no request for :data:`QUIET_S`, at most
@@ -280,16 +299,31 @@ def duration(seconds: float) -> str:
 HOST = socket.gethostname()
 
 
+def process_space() -> str:
+    """Where this process's ids mean something: its PID namespace and the boot ('' where the
+    system does not say). Containers sharing a host name (host networking) do not share ids."""
+    try:
+        namespace = str(Path("/proc/self/ns/pid").readlink())
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+    return f"{namespace} {boot}"
+
+
+SPACE = process_space()
+
+
 def runner() -> dict:
-    """This process as a job's record names it: host, process id and start time."""
-    return {"host": HOST, "pid": os.getpid(), "started": process_start(os.getpid())}
+    """This process as a job's record names it: host, id space, process id and start time."""
+    return {"host": HOST, "space": SPACE, "pid": os.getpid(), "started": process_start(os.getpid())}
 
 
 def runner_gone(named: dict | None) -> bool:
     """Whether the process a record names has stopped: no process has its id now, or another
-    one does (started at another time). A runner on another host, or a record without one,
-    cannot be checked: such a job only expires."""
-    if not named or named.get("host") != HOST:
+    one does (started at another time). A runner on another host or in another id space (a
+    container, another boot), or a record without one, cannot be checked: such a job only
+    expires."""
+    if not named or named.get("host") != HOST or named.get("space", "") != SPACE or not SPACE:
         return False
     return process_start(int(named["pid"])) != named.get("started")
 

@@ -55,7 +55,7 @@ class ServiceOptions:
     max_jobs
         Lane jobs queued or running per worker (503 beyond).
     job_ttl_s
-        How long a finished job's result is kept.
+        How long a job is kept after its last change (a queued or running one's moves on).
     cors_origins
         Origins allowed to call the API from a browser (``CARGORISK_CORS_ORIGINS``, comma-separated).
     """
