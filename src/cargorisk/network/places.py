@@ -323,7 +323,11 @@ class Gazetteer:
         if not found:
             raise PlaceNotFound(self.not_found_message(text))
         if len(found) > 1:
-            listed = "; ".join(c.label for c in found[:8])
+            # a label that is this very text cannot be entered to mean it: its coordinates can
+            listed = "; ".join(
+                f"{c.label} ({c.lat:.4f},{c.lon:.4f})" if normalise(c.label) == normalise(text) else c.label
+                for c in found[:8]
+            )
             msg = f"{text!r} matches {len(found)} places: {listed}; add the state, e.g. {found[0].label!r}"
             raise AmbiguousPlace(msg)
         return self.place_of(found[0], text)
