@@ -660,6 +660,8 @@ def border_ports(settings: Settings, direction: str) -> None:
         uncertain = "; uncertain" if row.crossing in model.uncertain_ else ""
         say(f"      wait {source}{uncertain}; hours: {hours_sources(spans)}")
     say("* hours assumed (no source for that day); holidays: `cargorisk border waits --at <date>`")
+    if direction != "northbound":
+        say("trucks/day and growth are northbound crossings (BTS counts no southbound trucks)")
 
 
 def hours_sources(spans: dict) -> str:

@@ -311,6 +311,7 @@ def test_border_cli(
     south = capsys.readouterr().out
     wtb = next(line for line in south.splitlines() if "World Trade Bridge" in line)
     assert f"{trained.southbound_wait_min:.0f} min" in wtb and "wait assumed southbound" in south
+    assert "trucks/day and growth are northbound crossings" in south
     assert (
         main([*data, "border", "waits", "--port", "Laredo", "--at", "2026-03-02T08:00-06:00", "--json"]) == 0
     )
