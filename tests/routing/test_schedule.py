@@ -235,3 +235,22 @@ def test_a_rest_due_before_the_end_is_completed_while_parked_at_a_closed_crossin
     short.drive(0.3 * HOUR, "MX")
     best, _, _ = finish([short], wait_at, ("MX", 0.1 * HOUR, "US"), [(0.2 * HOUR, "US")], work[:1])
     assert not [a for a in best.activities if a.kind == "rest"]
+
+
+def test_half_an_hour_on_duty_not_driving_is_the_us_break() -> None:
+    """Since 2020 the US 30-minute interruption may be on duty not driving: a 3.5 h produce
+    inspection after 7 h of driving needs no break an hour later (the scheduler took one; the
+    independent checker always accepted the inspection as the break). Mexico's pause stays off duty."""
+    from cargorisk.routing.schedule import port_duty  # noqa: PLC0415
+
+    schedule = Schedule()
+    schedule.drive(7 * HOUR, "US")
+    port_duty(schedule, "inspection", 3.5 * HOUR, "US", "produce")
+    schedule.drive(3 * HOUR, "US")
+    assert "break" not in [k for k, _ in kinds(schedule)]
+    assert legal(schedule, [(7, "US"), (3, "US")]) == []
+    mexico = Schedule()
+    mexico.drive(4 * HOUR, "MX")
+    port_duty(mexico, "inspection", 3.5 * HOUR, "MX", "produce")
+    mexico.drive(2 * HOUR, "MX")
+    assert ("break", 5.0) in kinds(mexico) and legal(mexico, [(4, "MX"), (2, "MX")]) == []

@@ -235,8 +235,12 @@ class Driver:
             self.off_since = now
 
     def work(self, seconds: float, *, driving: bool) -> None:
-        """Count ``seconds`` of duty (driving or not)."""
+        """Count ``seconds`` of duty (driving or not); half an hour or more on duty not driving
+        (customs, an inspection) is the US 30-minute interruption of driving (49 CFR
+        395.3(a)(3)(ii) since 2020: on duty, off duty or in the berth), not NOM-087's pause."""
         self.duty += seconds
+        if not driving and seconds + EPS >= BREAK:
+            self.since_break = 0.0
         if driving:
             self.drive_us += seconds
             self.since_break += seconds
