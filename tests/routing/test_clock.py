@@ -230,3 +230,20 @@ def test_a_crossing_closing_soon_after_the_truck_joins_it_is_said(router: Router
     # most crossings are joined hours before they close: nothing to say
     calm = router.plan("Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00").recommended
     assert calm.closing is None and "closes" not in router.plan("Monterrey, NL", "Dallas, TX").summary()
+
+
+def test_a_rest_completed_at_a_closed_crossing_is_said_with_the_wait(router: Router) -> None:
+    """Nogales -> Tucson with produce parks 8.7 h at Mariposa and completes the driver's rest
+    there (1.3 h more): it arrived 8.5 h later, after a 10 h rest past the port. The border line
+    says the rest; its end, and the line, follow the closure."""
+    plan = router.plan(
+        "Nogales, Sonora", "Tucson, AZ", depart="2026-03-03T23:00", cargo_type="agricultural",
+        cargo_value=80_000, via_port="Nogales", depart_window_h=0,
+    )  # fmt: skip
+    route = plan.recommended
+    rests = [a for a in route.schedule if a.kind == "rest"]
+    assert len(rests) == 1 and rests[0].hours < 2 and route.total_h < 17
+    border = next(line for line in plan.summary().splitlines() if "border: " in line)
+    assert f"then the driver's rest ends ({rests[0].hours:.2f} h more) before the line" in border
+    line = next(a for a in route.schedule if a.kind == "line")
+    assert line.start_s == pytest.approx(route.port_s + route.closed_min * 60 + rests[0].hours * 3600)

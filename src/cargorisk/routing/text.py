@@ -175,6 +175,10 @@ def border_sentence(route: Route) -> str:
         parked = sum(s.get("theft_prob", 0.0) for s in route.stop_places if s["kind"] == "closed")
         if parked > 0 and route.cargo_value > 0:
             closed += f" (parked risk {usd(parked * route.cargo_value)})"
+        opened = route.port_s + route.closed_min * 60
+        then = next((a for a in route.schedule if a.kind in STOPS and abs(a.start_s - opened) < 1), None)
+        if then is not None:  # the driver's stop completed there: not in the wait, in the stops
+            closed += f", then the driver's {then.kind} ends ({hours(then.hours)} h more) before the line"
     before = next(
         (a.kind for a in route.schedule if a.kind in STOPS and abs(a.end_s - route.port_s) < 1), None
     )
