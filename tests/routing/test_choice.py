@@ -3,6 +3,8 @@ on routes made up for the case: the real plans are in test_clock and test_router
 
 from __future__ import annotations
 
+import dataclasses
+
 from cargorisk.routing import choice
 from cargorisk.routing.compose import FALLBACK, label_fallbacks
 from cargorisk.routing.plan import Route
@@ -61,3 +63,16 @@ def test_an_advantage_too_small_to_act_on_is_no_alternative() -> None:
         assert (
             pick([good], n=3) == [good] and good.label == good.label.split()[0] + " " + good.label.split()[1]
         )
+
+
+def test_vs_fastest_says_a_risk_change_under_one_percent() -> None:
+    """An audit's 'safest' row read '+0% theft risk' for a route 0.3% safer than the fastest."""
+    from cargorisk.routing.plan import compare  # noqa: PLC0415
+
+    def other(hours: float, theft: float) -> Route:  # another path than the fastest's
+        return dataclasses.replace(route("other", "A", hours, theft, 90.0), nodes=[1, 2])
+
+    fastest = route("fastest", "A", 10.0, 1e-3, 100.0)
+    assert compare(other(10.2, 0.997e-3), fastest) == "+12 min, -0.3% theft risk vs fastest"
+    assert compare(other(10.5, 1.5e-3), fastest) == "+30 min, +50% theft risk vs fastest"
+    assert compare(other(10.0, 1e-3 * (1 + 1e-5)), fastest) == "+0 min, +0% theft risk vs fastest"

@@ -80,6 +80,7 @@ def test_plan_shows_every_cost_component_and_the_schedule(mty_dallas: RoutePlan,
     assert rest["road"].startswith("I-35") and rest["place"] and "FMCSA" in rest["rule"]
     text = mty_dallas.summary()
     assert "operate" in text and "tolls" in text and "rest 10.0 h after" in text and "border: arrive" in text
+    assert "customs 0.38 h" in text and "World Trade Bridge, World Trade Bridge" not in text  # named once
     assert rec.segments["km"].sum() == pytest.approx(rec.km)
     assert rec.segments["risk_share"].sum() == pytest.approx(1.0)
     assert len(rec.riskiest) == 3 and all(r["drivers"] for r in rec.riskiest)
