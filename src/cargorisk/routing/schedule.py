@@ -542,10 +542,11 @@ def finish(
     inspection, the driver on duty) and along ``stretches``. Returns the schedule arriving first (then
     with the least rest), the seconds after departure it got to the crossing, and its waits."""
     best, bounds = None, [0.0] * len(starts)
+    driving = sum(seconds for seconds, _ in stretches)  # after the crossing
+    at_port = sum(seconds for _, seconds, _ in port_work)
     if len(starts) > 1:  # the most promising first; skip those that cannot arrive first
         looked_up: dict[float, tuple[float, float, object]] = {}
         wait_at = functools.partial(remembered, wait_at, looked_up)
-        driving = sum(seconds for seconds, _ in stretches)
         bounds, starts = zip(
             *sorted(
                 ((earliest_arrival(s, wait_at, crossing, driving), s) for s in starts), key=lambda b: b[0]
@@ -556,10 +557,10 @@ def finish(
         if best is not None and bound > best[0][0] + 1:
             break
         schedule, port_s, waits = start.copy(), None, []
-        schedule.end_s = schedule.driven + (crossing[1] if crossing else 0.0) + sum(s for s, _ in stretches)
+        schedule.end_s = schedule.driven + (crossing[1] if crossing else 0.0) + driving
         if crossing is not None:
             port_s = schedule.elapsed
-            waits = cross_border(schedule, wait_at, *crossing, sum(seconds for _, seconds, _ in port_work))
+            waits = cross_border(schedule, wait_at, *crossing, at_port)
             for kind, seconds, rule in port_work:
                 port_duty(schedule, kind, seconds, crossing[2], rule)
         drive_all(schedule, stretches)
