@@ -129,14 +129,12 @@ class Jobs:
     def record(self, job: str) -> dict:
         """A job's record: cancelled once marked so, failed once its runner has gone (see the
         module docstring); JobNotFound for an unknown job or one past its ``expires``."""
-        try:
-            status = json.loads(self.path(job, "json").read_text())
-        except (OSError, ValueError):
-            msg = f"no lane job {job[:40]!r} (jobs are kept {duration(self.ttl_s)} after their last change)"
-            raise JobNotFound(msg) from None
+        status = self.saved(job)
+        kept = f"jobs are kept {duration(self.ttl_s)} after their last change"
+        if status is None:
+            raise JobNotFound(f"no lane job {job[:40]!r} ({kept})")
         if past(status["expires"]):
             self.expire()  # an idle server's old jobs go when asked for, not at the next book only
-            kept = f"jobs are kept {duration(self.ttl_s)} after their last change"
             msg = f"lane job {job} expired at {status['expires']} ({kept}); send the book again"
             raise JobNotFound(msg)
         if status["status"] in ACTIVE and self.cancelled(job):
@@ -251,12 +249,16 @@ class Jobs:
         with self.lock:
             queued = list(self.books)
         for job in queued:
-            try:
-                status = json.loads(self.path(job, "json").read_text())
-            except (OSError, ValueError):
-                continue
-            if status["status"] == "queued":
+            status = self.saved(job)
+            if status is not None and status["status"] == "queued":
                 self.write(status)
+
+    def saved(self, job: str) -> dict | None:
+        """A job's record as written, None when there is none (unknown, expired, unreadable)."""
+        try:
+            return json.loads(self.path(job, "json").read_text())
+        except (OSError, ValueError):
+            return None
 
     def wait_for_quiet(self) -> None:
         """Wait until the worker has computed no request for :data:`QUIET_S`, at most
