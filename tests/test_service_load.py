@@ -220,7 +220,8 @@ def test_a_finished_lane_job_expires_when_asked_for(tmp_path: Path) -> None:
 
     foreground = SimpleNamespace(idle=threading.Event(), idle_since=0.0)
     foreground.idle.set()
-    jobs = Jobs(tmp_path, lambda book: book.assign(status="ok"), foreground, max_jobs=2, ttl_s=1.0)
+    # kept long enough that a loaded CI machine polls it while done (1 s expired between polls)
+    jobs = Jobs(tmp_path, lambda book: book.assign(status="ok"), foreground, max_jobs=2, ttl_s=5.0)
     job = jobs.submit(pd.DataFrame({"lane_id": ["a"], "origin": ["x"], "destination": ["y"]}))["job"]
     deadline = time.monotonic() + 20
     while jobs.status(job)["status"] != "done" and time.monotonic() < deadline:
