@@ -232,6 +232,19 @@ def test_a_crossing_closing_soon_after_the_truck_joins_it_is_said(router: Router
     assert calm.closing is None and "closes" not in router.plan("Monterrey, NL", "Dallas, TX").summary()
 
 
+def test_a_short_wait_for_the_opening_does_not_become_a_rest(router: Router) -> None:
+    """Hermosillo -> Phoenix with produce, 19 min parked until Mariposa opened: the driver rested
+    9.7 h before the line (the port's 3.9 h taken from his 11 hours of driving) and arrived
+    after 21.5 h; the hours at the port take the 14-hour window only, and the 3 h after it fit."""
+    plan = router.plan(
+        "Hermosillo, Sonora", "Phoenix, AZ", depart="2027-03-16T04:00", cargo_type="agricultural",
+        via_port="Mariposa", depart_window_h=0,
+    )  # fmt: skip
+    route = plan.recommended
+    assert 0 < route.closed_min < 30 and not [a for a in route.schedule if a.kind == "rest"]
+    assert route.total_h < 12.5
+
+
 def test_a_rest_completed_at_a_closed_crossing_is_said_with_the_wait(router: Router) -> None:
     """Nogales -> Tucson with produce parks 8.7 h at Mariposa and completes the driver's rest
     there (1.3 h more): it arrived 8.5 h later, after a 10 h rest past the port. The border line

@@ -237,6 +237,29 @@ def test_a_rest_due_before_the_end_is_completed_while_parked_at_a_closed_crossin
     assert not [a for a in best.activities if a.kind == "rest"]
 
 
+def test_hours_at_the_port_take_the_window_not_the_driving_hours() -> None:
+    """Hermosillo -> Phoenix with produce: 3.7 h of driving, 19 min parked until Mariposa
+    opened, and the driver rested 9.7 h before the line because the 3.9 h of customs and the
+    inspection were taken from his 11 hours of driving. On duty not driving takes the 14-hour
+    window only (49 CFR 395.3(a)(2), (3)): 7.3 h of driving and 10 h of window were left, the
+    3 h after the port fit."""
+    start = Schedule()
+    start.drive(3.7 * HOUR, "MX")
+    opened = 4.0 * HOUR
+    wait_at = lambda elapsed: (max(opened - elapsed, 0.0), 0.4 * HOUR, None)  # noqa: E731
+    work = [("customs", 0.375 * HOUR, "customs"), ("inspection", 3.5 * HOUR, "produce")]
+    legs = [(3.7, "MX"), (0.1, "US"), (3.0, "US")]
+    best, _, _ = finish([start], wait_at, ("MX", 0.1 * HOUR, "US"), [(3.0 * HOUR, "US")], work)
+    assert "rest" not in [k for k, _ in kinds(best)] and legal(best, legs) == []
+    assert best.elapsed / HOUR == pytest.approx(4.0 + 0.4 + 0.1 + 3.875 + 3.0)
+    late = Schedule()  # 9 h in the window already: the port's hours leave too little of it
+    late.drive(3.7 * HOUR, "MX")
+    late.park(5.0 * HOUR, "MX")
+    best, _, _ = finish([late], lambda e: (0.0, 0.4 * HOUR, None), ("MX", 0.1 * HOUR, "US"),
+                        [(3.0 * HOUR, "US")], work)  # fmt: skip
+    assert "rest" in [k for k, _ in kinds(best)] and legal(best, legs) == []
+
+
 def test_half_an_hour_on_duty_not_driving_is_the_us_break() -> None:
     """Since 2020 the US 30-minute interruption may be on duty not driving: a 3.5 h produce
     inspection after 7 h of driving needs no break an hour later (the scheduler took one; the

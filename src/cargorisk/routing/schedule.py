@@ -193,13 +193,16 @@ class Driver:
         ]
         return max(short, key=SEVERITY.__getitem__) if short else None
 
-    def rest_left(self, country: str, now: float) -> float:
-        """Driving left before a rest (not a break) is due under ``country``'s rules."""
+    def rest_left(self, country: str, now: float, working: float = 0.0) -> float:
+        """Driving left before a rest (not a break) is due under ``country``'s rules, after
+        ``working`` seconds on duty not driving (customs, an inspection): in the US they take
+        their share of the 14-hour window, not of the 11 hours of driving (49 CFR 395.3(a)(2),
+        (3)); in Mexico NOM-087 counts driving only."""
         drive_us, _, _, drive_mx, _, start = self.after_off(now)
         if country == "MX":
             return MX_DRIVE - drive_mx
         window = 0.0 if start is None else now - start
-        return min(US_DRIVE - drive_us, US_WINDOW - window)
+        return min(US_DRIVE - drive_us, US_WINDOW - window - working)
 
     def due(self, country: str, now: float) -> str:
         """The stop due when his driving under ``country``'s rules is used up (:meth:`needs`
@@ -402,7 +405,7 @@ class Schedule:
         driver = self.drivers[self.wheel]
         if self.end_s is None or self.team or driver.off_since is None:
             return False
-        room = driver.rest_left(country, self.elapsed) - line_s - port_s  # the window's share
+        room = driver.rest_left(country, self.elapsed, port_s) - line_s
         return self.end_s - self.driven > room + EPS
 
     def relieve(self, country: str) -> None:
