@@ -26,6 +26,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.routing import Router
+from cargorisk.routing.matrix import CROSSINGS
 from cargorisk.service import MAX_LANES, check_host, create_app
 from cargorisk.service.limits import ServiceOptions
 
@@ -275,7 +276,10 @@ def test_serve_fails_fast_and_shuts_down_gracefully(trained: Settings, tmp_path:
                 time.sleep(0.25)
         with ThreadPoolExecutor(1) as pool:
             slow = pool.submit(httpx.get, f"{base}/v1/route/map.png", params=MTY_DALLAS, timeout=60)
-            time.sleep(0.3)  # the request is under way
+            # the request is under way (not merely sent: a loaded machine may not have sent it yet)
+            deadline = time.monotonic() + 60
+            while not slow.done() and not running(base) and time.monotonic() < deadline:
+                time.sleep(0.01)
             server.send_signal(signal.SIGTERM)
             assert slow.result().status_code == 200
         # uvicorn finishes, then exits by the signal it got (as a shell expects: status 143)
@@ -284,6 +288,16 @@ def test_serve_fails_fast_and_shuts_down_gracefully(trained: Settings, tmp_path:
         server.kill()
     log = server.stdout.read()
     assert "no API key (loopback only)" in log and "request_id=" in log and "Finished server process" in log
+
+
+def running(base: str) -> float:
+    """Requests computing in the server (its metrics)."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    return sum(
+        float(row.split()[-1])
+        for row in text.splitlines()
+        if row.startswith("cargorisk_cpu_requests_running ")
+    )
 
 
 def test_unknown_fields_are_refused_by_name(client: TestClient) -> None:
@@ -460,7 +474,7 @@ def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, traine
     cells = got.json()
     router = Router.from_settings(trained, 2025)
     narrowed = copy.copy(router)
-    narrowed.finder = router.finder.narrowed(("balanced", None))
+    narrowed.finder = router.finder.narrowed(("balanced", None), top=CROSSINGS)
     for i, origin in enumerate(origins):
         for j, destination in enumerate(destinations):
             plan = narrowed.plan(
@@ -484,18 +498,28 @@ def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, traine
     assert missing.status_code == 404 and "Atlantis" in missing.json()["error"]
 
 
-def test_big_lane_books_become_jobs(client: TestClient) -> None:
+def test_big_lane_books_become_jobs(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above the synchronous size a book is a job: 202, its status, its CSV, the same rows as
     the synchronous answer; a job can be cancelled; errors never name a server path."""
+    import threading  # noqa: PLC0415
+
+    import cargorisk.service.app as service_app  # noqa: PLC0415
+
     places = ("Monterrey", '"Laredo, TX"')
     rows = [f"L{i},Saltillo,{places[i % 2]}\n" for i in range(150)]
     book = "lane_id,origin,destination\n" + "".join(rows)
-    # a job asked for its result too early, or after it was cancelled, says so (409, its own code)
+    # a job asked for its result too early, or after it was cancelled, says so (409, its own code);
+    # its slices wait until it was asked (scored meanwhile, it would be done on a loaded machine)
+    asked, score = threading.Event(), service_app.score_book
+    monkeypatch.setattr(
+        service_app, "score_book", lambda router, part: asked.wait(60) and score(router, part)
+    )
     bad = "lane_id,origin,destination\n" + "".join(
         r if i % 10 else f"L{i},Atlantis,Monterrey\n" for i, r in enumerate(rows)
     )
     doomed = client.post("/v1/lanes", files={"file": ("bad.csv", bad, "text/csv")}).json()["job"]
     early = client.get(f"/v1/lanes/{doomed}/result")
+    asked.set()
     assert early.status_code == 409 and early.json()["code"] == "job_not_ready"
     assert "rows scored); ask GET" in early.json()["error"]
     for _ in range(600):

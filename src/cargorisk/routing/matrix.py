@@ -5,15 +5,19 @@ Valhalla's matrix.
 Which route a cell reports, exactly: the route :meth:`Router.plan
 <cargorisk.routing.Router.plan>` recommends when its route pool holds only the objective's own
 search profile (fastest: driving time; safest: theft risk; balanced: the generalized cost at the
-cargo value) through the one best-ranked crossing (search cost plus the wait expected when the
-truck gets there, as the pool ranks crossings), priced exactly as plans are (driver's schedule,
-wait, costs, risk). A full plan also weighs the other profiles and the next four crossings, so
-it may recommend a better route for a pair; the matrix is the quick screen of a whole network
-(``PathFinder.narrowed`` gives the plan it equals, which the tests check pair by pair).
+cargo value) through the :data:`CROSSINGS` best-ranked crossings (search cost plus the wait
+expected when the truck gets there, as the pool ranks crossings), priced exactly as plans are
+(driver's schedule, wait, costs, risk). A full plan also weighs the other profiles and two more
+crossings, so it may recommend a better route for a pair; the matrix is the quick screen of a
+whole network (``PathFinder.narrowed`` gives the plan it equals, which the tests check pair by
+pair).
 
-The crossing of every pair is chosen at once per origin: the forward costs to each crossing
+The crossings of every pair are ranked at once per origin: the forward costs to each crossing
 plus its wait (both depend on the origin only) plus the backward costs from it (the
-destination's) form a (crossings x destinations) array whose least entry per column wins.
+destination's) form a (crossings x destinations) array whose least entries per column are
+priced. More than one: the ranking estimates the hour the truck gets there from the driving
+alone, and a rest on the way can bring it to a closed crossing (a weekend's Monterrey -> Dallas
+ranked Colombia first, priced with 17 h parked: 37.7 h against the plan's 23.0 h by Roma).
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import numpy as np
 import pandas as pd
 
 from cargorisk.errors import InputError
+from cargorisk.routing import choice
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.pool import Tree, mask_key
 
 MAX_PLACES = 500  # origins (or destinations) in one matrix; larger networks: several calls
+CROSSINGS = 3  # best-ranked crossings priced per pair across the border (a plan prices five)
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def route_matrix(  # noqa: PLR0913  (the request's options, keyword-only)
     ]
     _, cargo, objective, kind = requests[0]
     r = router.for_cargo(kind)  # type: ignore[attr-defined]
-    search = Searches(r, objective, cargo)
+    search = Searches(r, objective, cargo, r.options.max_time_ratio)
     nodes = [b.node for b in targets]
     routes = []
     for a, (when, *_) in zip(sources, requests, strict=True):
@@ -142,9 +148,9 @@ class Searches:
     of its pairs share them), for the mask without low-traffic crossings and, where that gives
     no route, the full one (as :meth:`Router.decide` falls back)."""
 
-    def __init__(self, router: object, objective: str, cargo: float) -> None:
+    def __init__(self, router: object, objective: str, cargo: float, ratio: float) -> None:
         self.r = router
-        self.objective = objective
+        self.objective, self.ratio = objective, ratio
         self.value = cargo if objective == "balanced" else 0.0
         self.cargo = cargo
         everything = np.ones(len(router.seconds), dtype=bool)  # type: ignore[attr-defined]
@@ -163,25 +169,27 @@ class Searches:
             missing = [j for j, b in enumerate(targets) if out[j] is None and b != a.node]
             if not missing:
                 break
-            for j, edges in self.paths(a.node, [targets[j] for j in missing], keep, depart, team).items():
-                summary = self.r.finder.summary(edges)
-                out[missing[j]] = self.r.price(summary, depart, self.cargo, team)
+            for j, paths in self.paths(a.node, [targets[j] for j in missing], keep, depart, team).items():
+                routes = [self.r.price(self.r.finder.summary(p), depart, self.cargo, team) for p in paths]
+                out[missing[j]] = choice.choose(routes, self.objective, self.ratio).recommended
         return out
 
     def paths(
         self, a: object, targets: list, keep: np.ndarray, depart: datetime | None, team: bool
-    ) -> dict[int, np.ndarray]:
-        """Edge ids of the path to each target (by position) that has one under ``keep``."""
+    ) -> dict[int, list[np.ndarray]]:
+        """Edge ids of the paths to each target (by position) that has one under ``keep``: one
+        within the country, one through each of the :data:`CROSSINGS` best-ranked crossings
+        across the border."""
         r = self.r
         forward = self.tree(a, reverse=False)
         country = r.country(a)
-        found: dict[int, np.ndarray] = {}
+        found: dict[int, list[np.ndarray]] = {}
         abroad = [j for j, b in enumerate(targets) if r.country(b) != country]
         for j, b in enumerate(targets):
             if j not in abroad:
                 edges = forward.edges(r.engine.index[b])
                 if len(edges):
-                    found[j] = edges
+                    found[j] = [edges]
         if abroad:
             far = [targets[j] for j in abroad]
             found.update(self.crossing_paths(forward, a, far, abroad, keep, depart, team))
@@ -196,8 +204,9 @@ class Searches:
         keep: np.ndarray,
         depart: datetime | None,
         team: bool,
-    ) -> dict[int, np.ndarray]:
-        """Paths across the border: each target's best-ranked crossing, chosen at once."""
+    ) -> dict[int, list[np.ndarray]]:
+        """Paths across the border: through each target's :data:`CROSSINGS` best-ranked
+        crossings, ranked at once."""
         r, finder = self.r, self.r.finder
         ids = r.crossing_ids
         w, _ = finder.weights(self.objective, self.value, self.roads, self.key)
@@ -216,12 +225,13 @@ class Searches:
         backward = np.stack([t.cost[usable] for t in trees], axis=1)  # crossings x targets
         total = (to_crossing[:, None] + backward) + waits[:, None]  # as the pool ranks them
         total[~np.isfinite(backward)] = np.inf
-        best = np.argmin(total, axis=0)
-        found = {}
-        for col, (row, tree) in enumerate(zip(best, trees, strict=True)):
-            if not np.isfinite(total[row, col]):
-                continue
-            k = int(usable[row])
-            before, after = forward.edges(forward.ends[k], keep=True), tree.edges(tree.ends[k], keep=True)
-            found[positions[col]] = np.concatenate((before, ids[k : k + 1], after))
+        ranked = np.argsort(total, axis=0, kind="stable")[:CROSSINGS]
+        found: dict[int, list[np.ndarray]] = {}
+        for col, tree in enumerate(trees):
+            for row in ranked[:, col]:
+                if not np.isfinite(total[row, col]):
+                    break
+                k = int(usable[row])
+                before, after = forward.edges(forward.ends[k], keep=True), tree.edges(tree.ends[k], keep=True)
+                found.setdefault(positions[col], []).append(np.concatenate((before, ids[k : k + 1], after)))
         return found
