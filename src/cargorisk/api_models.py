@@ -195,8 +195,12 @@ class AdviceOut(Strict):
     arrival: str | None = Field(description="UTC arrival time")
     eta_local: str | None = Field(description="the arrival in the destination's zone")
     crossing: str | None
+    planned_crossing: str | None = Field(
+        description="the plan's crossing when the advised departure crosses elsewhere, else null"
+    )
     arrive_earlier_h: float
     saving_usd: float
+    theft_change: float = Field(description="the advised route's theft probability over the plan's, less 1")
     reason: str
     advice: str
 

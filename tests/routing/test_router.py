@@ -15,7 +15,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError, NoRouteError, OffNetworkError, PlaceNotFound
 from cargorisk.routing import Route, RoutePlan, Router, choice
-from cargorisk.routing.departure import chosen_at, recommended_in_time, sweep
+from cargorisk.routing.departure import chosen_at, recommended_in_time, sweep, why
 from cargorisk.routing.extras import chooser, floor, lean_floor, parked_least
 from cargorisk.routing.pricing import CrossingPath
 from cargorisk.routing.request import read_departure
@@ -638,3 +638,25 @@ def test_a_fallback_crossing_is_its_best_way_across(
             alternatives=0, depart_window_h=0,
         ).recommended  # fmt: skip
         assert not choice.outclassed(shown, [alone]), (crossing, shown.km, alone.km)
+
+
+def test_the_advice_names_the_wait_only_when_it_is_most_of_the_gain(router: Router) -> None:
+    """An audit: "arrive 9.2 h earlier ...; the expected wait at Mariposa drops from 52 to 24
+    min" (the 9.2 h came from a rest the later start did without). The wait is the reason only
+    when it is at least half of the hours gained."""
+    from dataclasses import replace  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
+
+    planned = router.plan(
+        "Monterrey, NL", "Dallas, TX", depart="2026-03-02T06:00", alternatives=0
+    ).recommended
+    planned = replace(planned, wait_min=52.0, closed_min=0.0)
+
+    def gaining(hours: float, wait_min: float) -> object:
+        return replace(planned, wait_min=wait_min, arrival=planned.arrival - timedelta(hours=hours))
+
+    assert why(planned, gaining(9.2, 24.0))[0] == "hours"
+    assert why(planned, gaining(0.5, 24.0)) == (
+        "wait",
+        {"crossing": planned.crossing, "before": 52.0, "after": 24.0},
+    )

@@ -235,10 +235,14 @@ def safer(planned: Route, better: Route) -> bool:
 
 def why(planned: Route, better: Route) -> tuple[str, dict]:
     """Why the later departure is better (:attr:`~cargorisk.routing.plan.Advice.why`)."""
+    earlier = hours_earlier(planned, better)
     if planned.closed_min >= 30 and planned.opens_at is not None:
         return "closed", {"crossing": planned.crossing, "opens": planned.opens_at}
-    if better.crossing == planned.crossing and planned.wait_min - better.wait_min >= 15:
+    shorter_wait_h = (planned.wait_min - better.wait_min) / 60
+    # the wait is the reason only when it is most of what is gained (a rest the later start
+    # does without can gain 9 h beside 28 min less in line)
+    if better.crossing == planned.crossing and shorter_wait_h >= 0.25 and shorter_wait_h >= earlier / 2:
         return "wait", {"crossing": better.crossing, "before": planned.wait_min, "after": better.wait_min}
-    if hours_earlier(planned, better) < SAME_ARRIVAL_H and safer(planned, better):
+    if earlier < SAME_ARRIVAL_H and safer(planned, better):
         return "risk", {}
     return "hours", {"hours": planned.total_h - better.total_h}
