@@ -141,10 +141,12 @@ def serving(app: object) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(400):
-        if server.started:
-            break
+    deadline = time.monotonic() + 120  # a loaded machine may take a while; a dead server says so
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port} (thread alive: {thread.is_alive()})")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

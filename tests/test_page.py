@@ -19,6 +19,10 @@ from cargorisk.config import Settings
 from cargorisk.service import create_app
 
 HOSTILE = "<script>alert(1)</script>"
+# the page departs "tomorrow at six" by default: the routes (and whether the recommended one is
+# the fastest) change with the day the tests run, so they plan a fixed Monday instead
+DEPART = "2026-03-02T06:00"
+PIN_DEPART = "document.getElementById('depart').value = arguments[0];"
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +67,12 @@ def test_dispatcher_plans_a_route_in_the_browser(
         driver.find_element(By.ID, "lang").click()
     origin = driver.find_element(By.ID, "origin")
     origin.send_keys("Monterr")
-    pick = wait_for(
-        driver,
-        lambda d: next(
-            (li for li in d.find_elements(By.CSS_SELECTOR, "#origin-suggestions li")
-             if li.text.startswith("Monterrey, Nuevo León")),
-            None,
-        ),
-    )  # fmt: skip
-    pick.click()
+    pick_suggestion(driver, "#origin-suggestions li", "Monterrey, Nuevo León")
     assert origin.get_attribute("value") == "Monterrey, Nuevo León"
     driver.find_element(By.ID, "destination").send_keys("Dallas, TX")
     driver.find_element(By.ID, "cargo_value").clear()
     driver.find_element(By.ID, "cargo_value").send_keys("250000")
+    driver.execute_script(PIN_DEPART, DEPART)
     driver.find_element(By.ID, "submit").click()
     rows = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#routes tbody tr"), timeout=60)
     table = driver.find_element(By.ID, "routes").text
@@ -83,14 +80,13 @@ def test_dispatcher_plans_a_route_in_the_browser(
     assert len(rows) >= 2 and driver.find_element(By.ID, "tradeoff").text.startswith("The recommended route")
     wait_for(driver, lambda d: len(d.find_element(By.ID, "map").get_attribute("srcdoc") or "") > 10_000, 60)
     time.sleep(2)  # the map draws in its frame
+    wait_for(driver, map_drawn, 60)  # later on a loaded machine
     driver.switch_to.frame(driver.find_element(By.ID, "map"))
     assert driver.execute_script("return typeof L") == "object"  # Leaflet ran, served inline
     driver.switch_to.default_content()
     driver.execute_script("document.getElementById('heading').scrollIntoView()")
     shot = tmp_path / "page.png"
-    driver.save_screenshot(str(shot))
-    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3)
-    assert len(np.unique(pixels, axis=0)) > 200  # a drawn map, not a blank page
+    assert colours_shown(driver, shot, 200) > 200  # a drawn map, not a blank page
 
     driver.find_element(By.ID, "lang").click()  # Spanish
     wait_for(driver, lambda d: d.find_element(By.ID, "submit").text == "Planear ruta")
@@ -114,6 +110,40 @@ def test_dispatcher_plans_a_route_in_the_browser(
     request.node.user_properties.append(("screenshot", str(shot)))
 
 
+def pick_suggestion(driver: object, items: str, label: str) -> None:
+    """Click the suggestion starting with ``label``; again if the list was replaced meanwhile
+    (the answer to a shorter query, typed slowly on a loaded machine, may come first)."""
+    from selenium.common.exceptions import StaleElementReferenceException  # noqa: PLC0415
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+    from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
+
+    wait = WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
+    for attempt in range(5):
+        pick = wait.until(
+            lambda d: next(
+                (li for li in d.find_elements(By.CSS_SELECTOR, items) if li.text.startswith(label)), None
+            )
+        )
+        try:
+            pick.click()
+            return
+        except StaleElementReferenceException:
+            if attempt == 4:
+                raise
+
+
+def colours_shown(driver: object, shot: Path, enough: int, seconds: float = 30) -> int:
+    """The colours of a screenshot saved at ``shot``, taken again until it shows more than
+    ``enough`` or ``seconds`` have passed (a frame painted late on a loaded machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        driver.save_screenshot(str(shot))
+        found = len(np.unique(np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3), axis=0))
+        if found > enough or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
 def plan_in_page(driver: object, origin: str, destination: str, value: str = "250000") -> None:
     """Fill the form and plan; wait for the table and the map."""
     from selenium.webdriver.common.by import By  # noqa: PLC0415
@@ -123,21 +153,41 @@ def plan_in_page(driver: object, origin: str, destination: str, value: str = "25
         box = driver.find_element(By.ID, field)
         box.clear()
         box.send_keys(text)
+    driver.execute_script(PIN_DEPART, DEPART)
     driver.find_element(By.ID, "submit").click()
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#routes tbody tr"), timeout=90)
     wait_for(driver, lambda d: len(d.find_element(By.ID, "map").get_attribute("srcdoc") or "") > 10_000, 90)
     time.sleep(1.5)  # the map draws in its frame
+    wait_for(driver, map_drawn, 60)  # later on a loaded machine
+
+
+def map_drawn(driver: object) -> bool:
+    """Whether the map's frame has loaded and Leaflet has put the route's canvas and markers in it."""
+    from selenium.common.exceptions import WebDriverException  # noqa: PLC0415
+
+    found = """return typeof L === 'object' && !!document.querySelector('.leaflet-overlay-pane canvas')
+               && document.querySelectorAll('.leaflet-marker-pane > *').length >= 2"""
+    try:
+        return bool(in_frame(driver, found))
+    except WebDriverException:  # the frame is still being replaced: not yet
+        driver.switch_to.default_content()
+        return False
 
 
 def in_map(driver: object, script: str) -> object:
     """Run ``script`` in the map's frame (Leaflet's map object is ``map``)."""
+    # folium names its map map_<id>; reading other globals of a sandboxed frame throws
+    found = "const map = window[Object.keys(window).find((k) => /^map_[0-9a-f]+$/.test(k))];"
+    return in_frame(driver, found + script)
+
+
+def in_frame(driver: object, script: str) -> object:
+    """Run ``script`` in the map's frame."""
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     driver.switch_to.frame(driver.find_element(By.ID, "map"))
     try:
-        # folium names its map map_<id>; reading other globals of a sandboxed frame throws
-        found = "const map = window[Object.keys(window).find((k) => /^map_[0-9a-f]+$/.test(k))];"
-        return driver.execute_script(found + script)
+        return driver.execute_script(script)
     finally:
         driver.switch_to.default_content()
 

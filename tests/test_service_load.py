@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,12 +42,14 @@ def tight(trained: Settings, serve_app: object) -> Iterator[str]:
         yield base
 
 
-def png(base: str, i: int, timeout: float = 120, lane: dict | None = None) -> tuple[int, float, str | None]:
-    """A map.png request (a distinct plan each; ``lane``: default :data:`MAP`): status, seconds,
-    Retry-After."""
+def png(
+    base: str, i: int, timeout: float = 120, lane: dict | None = None, client: httpx.Client | None = None
+) -> tuple[int, float, str | None]:
+    """A map.png request (a distinct plan each; ``lane``: default :data:`MAP`; ``client``: one
+    made beforehand, default a new one): status, seconds, Retry-After."""
     start = time.perf_counter()
     try:
-        answer = httpx.get(
+        answer = (client or httpx).get(
             f"{base}/v1/route/map.png", params={**(lane or MAP), "cargo_value": 100_000 + i}, timeout=timeout
         )
     except httpx.TimeoutException:
@@ -56,18 +59,30 @@ def png(base: str, i: int, timeout: float = 120, lane: dict | None = None) -> tu
 
 def test_overload_is_503_at_once_and_health_answers(tight: str) -> None:
     """Ten PNG requests at once on one slot and a queue of two: the seven beyond are refused
-    at once with Retry-After; /healthz answers within half a second meanwhile."""
-    with ThreadPoolExecutor(10) as pool:
-        found = list(pool.map(lambda i: png(tight, i), range(10)))
-        health = []
-        for _ in range(5):
-            start = time.perf_counter()
-            assert httpx.get(f"{tight}/healthz", timeout=10).status_code == 200
-            health.append(time.perf_counter() - start)
+    at once with Retry-After (not after the queue wait of 20 s); /healthz answers within a
+    couple of seconds (margins for a loaded machine)."""
+    clients = [httpx.Client() for _ in range(10)]  # made first, so the ten requests leave together
+    together = threading.Barrier(10)
+
+    def burst(i: int) -> tuple[int, float, str | None]:
+        together.wait(timeout=60)
+        return png(tight, i, client=clients[i])
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            found = list(pool.map(burst, range(10)))
+            health = []
+            for _ in range(5):
+                start = time.perf_counter()
+                assert httpx.get(f"{tight}/healthz", timeout=10).status_code == 200
+                health.append(time.perf_counter() - start)
+    finally:
+        for client in clients:
+            client.close()
     refused = [f for f in found if f[0] == 503]
-    assert len(refused) >= 6 and all(seconds < 2 and retry for _, seconds, retry in refused)
+    assert len(refused) >= 6 and all(seconds < 5 and retry for _, seconds, retry in refused), found
     assert {status for status, *_ in found} <= {200, 503}
-    assert max(health) < 0.5
+    assert max(health) < 2, health
 
 
 def test_abandoned_requests_stop(tight: str) -> None:
@@ -77,22 +92,37 @@ def test_abandoned_requests_stop(tight: str) -> None:
     Dallas may be planned and drawn within the 0.3 s, and then nothing is left to abandon)."""
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda i: png(tight, 1000 + i, timeout=0.3, lane=LONG), range(6)))
-    time.sleep(1.0)
+    # the server notices the hang-ups within a poll or two; a loaded machine may take longer
+    # (a full queue would refuse the route below): wait until the queue is empty
+    deadline = time.monotonic() + 30
+    while metric(tight, "cargorisk_cpu_requests_waiting") and time.monotonic() < deadline:
+        time.sleep(0.05)
     start = time.perf_counter()
     route = httpx.post(f"{tight}/v1/route", json={**MAP, "cargo_value": 77_777}, timeout=120)
     assert route.status_code == 200 and time.perf_counter() - start < 8
-    metrics = httpx.get(f"{tight}/metrics").text
-    gone = sum(
-        float(row.split()[-1])
-        for row in metrics.splitlines()
-        if row.startswith("cargorisk_requests_total") and 'status="499"' in row
-    )
+    deadline = time.monotonic() + 30  # the one running is counted once its stage has ended
+    while (
+        gone := metric(tight, "cargorisk_requests_total", 'status="499"')
+    ) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert gone >= 2  # abandoned (the queue of two and the one running; the rest got a 503)
 
 
+def metric(base: str, name: str, label: str = "") -> float:
+    """The sum of a metric's series (those with ``label``) at /metrics."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    return sum(
+        float(row.split()[-1])
+        for row in text.splitlines()
+        if row.split("{")[0].split()[0] == name and label in row
+    )
+
+
 def test_health_answers_while_a_book_is_scored(tight: str) -> None:
+    """/healthz answers within a couple of seconds (a margin for a loaded machine) while a book
+    that takes several seconds to score is scored (it is cancelled at the end)."""
     rows = "".join(
-        f"L{i},Saltillo,{['Monterrey', 'Torreón', 'Chihuahua, Chih.'][i % 3]}\n" for i in range(300)
+        f"L{i},Saltillo,{['Monterrey', 'Torreón', 'Chihuahua, Chih.'][i % 3]}\n" for i in range(1500)
     )
     book = "lane_id,origin,destination,cargo_value\n" + "".join(
         row.replace("\n", f",{10_000 + i}\n") for i, row in enumerate(rows.splitlines(keepends=True))
@@ -105,7 +135,7 @@ def test_health_answers_while_a_book_is_scored(tight: str) -> None:
         httpx.get(f"{tight}/healthz", timeout=10)
         slowest = max(slowest, time.perf_counter() - start)
         time.sleep(0.1)
-    assert slowest < 0.5
+    assert slowest < 2
     assert httpx.delete(f"{tight}{job.headers['location']}").json()["status"] in ("cancelled", "done")
 
 
@@ -181,27 +211,66 @@ def test_workers_that_cannot_load_stop_the_server(trained: Settings, tmp_path: P
     assert "failed to start, stopping the parent process" in direct.stderr
 
 
-def test_a_lane_job_starts_a_slice_once_the_worker_is_quiet(tmp_path: Path) -> None:
+def test_a_lane_job_starts_a_slice_once_the_worker_is_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A client sending route requests one after another leaves gaps of a millisecond or two;
     a slice of a lane book started in such a gap would share the interpreter lock with the
     next request. A slice waits until the worker has been idle for QUIET_S, and at most
-    YIELD_S while it is busy (a stream of requests cannot starve the book)."""
-    import threading  # noqa: PLC0415
+    YIELD_S while it is busy (a stream of requests cannot starve the book). The waits are
+    timed on a clock of the test's own (a loaded machine stretches real ones by seconds)."""
     from types import SimpleNamespace  # noqa: PLC0415
 
+    from cargorisk.service import jobs as jobs_module  # noqa: PLC0415
     from cargorisk.service.jobs import QUIET_S, YIELD_S, Jobs  # noqa: PLC0415
 
-    foreground = SimpleNamespace(idle=threading.Event(), idle_since=0.0)
+    clock = SimpleNamespace(now=1000.0, reads=0)
+    mine = threading.get_ident()  # other threads (a server's lane jobs) keep the real clock
+
+    def monotonic() -> float:
+        if threading.get_ident() != mine:
+            return time.monotonic()
+        clock.reads += 1
+        assert clock.reads < 100_000, "wait_for_quiet spins: it does not wait on the clock it reads"
+        return clock.now
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() != mine:
+            time.sleep(seconds)
+        else:
+            clock.now += max(1e-6, seconds)  # a real sleep takes a moment (and sums round)
+
+    class Idle:
+        """threading.Event's set/clear/wait, a wait passing on the test's clock."""
+
+        def __init__(self) -> None:
+            self.flag = False
+
+        def set(self) -> None:
+            self.flag = True
+
+        def clear(self) -> None:
+            self.flag = False
+
+        def wait(self, timeout: float | None = None) -> bool:
+            if not self.flag:
+                clock.now += max(0.0, timeout or 0.0)
+            return self.flag
+
+    monkeypatch.setattr(
+        jobs_module, "time", SimpleNamespace(monotonic=monotonic, sleep=sleep, time=time.time)
+    )
+    foreground = SimpleNamespace(idle=Idle(), idle_since=0.0)
     jobs = Jobs(tmp_path, lambda book: book, foreground, max_jobs=1, ttl_s=60)
 
     def waited() -> float:
-        start = time.monotonic()
+        start = clock.now
         jobs.wait_for_quiet()
-        return time.monotonic() - start
+        return clock.now - start
 
     foreground.idle.set()
     assert waited() < QUIET_S / 2  # idle for long: at once
-    foreground.idle_since = time.monotonic()  # a request has just finished
+    foreground.idle_since = clock.now  # a request has just finished
     assert QUIET_S * 0.9 <= waited() < YIELD_S / 2
     foreground.idle.clear()  # a request is under way
     assert waited() >= YIELD_S * 0.9
