@@ -245,6 +245,18 @@ def test_a_short_wait_for_the_opening_does_not_become_a_rest(router: Router) -> 
     assert route.total_h < 12.5
 
 
+def test_a_team_changing_drivers_after_a_closure_is_said_so(router: Router) -> None:
+    """A team parked 5 h at Los Tomates then changed drivers: the border line read "then the
+    driver's driver change ends (0.25 h more)"."""
+    plan = router.plan(
+        "Mérida", "Atlanta, GA", depart="2026-12-24T20:00", cargo_type="pharma", cargo_value=1_500_000,
+        team=True, depart_window_h=0, alternatives=0,
+    )  # fmt: skip
+    border = next(line for line in plan.summary().splitlines() if "border: " in line)
+    assert plan.recommended.opens_at is not None and "driver's driver change" not in border
+    assert "then the drivers change (0.25 h) before the line" in border
+
+
 def test_a_rest_completed_at_a_closed_crossing_is_said_with_the_wait(router: Router) -> None:
     """Nogales -> Tucson with produce parks 8.7 h at Mariposa and completes the driver's rest
     there (1.3 h more): it arrived 8.5 h later, after a 10 h rest past the port. The border line

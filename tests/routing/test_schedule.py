@@ -260,6 +260,17 @@ def test_hours_at_the_port_take_the_window_not_the_driving_hours() -> None:
     assert "rest" in [k for k, _ in kinds(best)] and legal(best, legs) == []
 
 
+def test_a_driver_parked_as_long_as_a_rest_has_no_rest_to_complete() -> None:
+    """San Luis Potosí -> Memphis: parked 11 h at a closed crossing (after a rest), the plan
+    showed "rest 0.0 h" when it opened: the time parked was a whole rest already."""
+    start = Schedule()
+    start.drive(3 * HOUR, "MX")
+    wait_at = lambda elapsed: (max(14 * HOUR - elapsed, 0.0), 0.4 * HOUR, None)  # noqa: E731
+    best, _, _ = finish([start], wait_at, ("MX", 0.1 * HOUR, "US"), [(12 * HOUR, "US")])
+    assert min(a.hours for a in best.activities) > 0.01
+    assert legal(best, [(3, "MX"), (0.1, "US"), (12, "US")]) == []
+
+
 def test_half_an_hour_on_duty_not_driving_is_the_us_break() -> None:
     """Since 2020 the US 30-minute interruption may be on duty not driving: a 3.5 h produce
     inspection after 7 h of driving needs no break an hour later (the scheduler took one; the

@@ -405,6 +405,8 @@ class Schedule:
         driver = self.drivers[self.wheel]
         if self.end_s is None or self.team or driver.off_since is None:
             return False
+        if self.elapsed - driver.off_since + EPS >= (US_RESET if country == "US" else MX_REST):
+            return False  # parked as long as a rest already (after one, say): nothing to complete
         room = driver.rest_left(country, self.elapsed, port_s) - line_s
         return self.end_s - self.driven > room + EPS
 

@@ -165,6 +165,16 @@ def hours(value: float) -> str:
     return f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-6 else f"{value:.2f}"
 
 
+def stops_from(route: Route, start_s: float) -> list:
+    """The stops of ``route`` back to back from ``start_s`` (a rest completed under one rule
+    and then another's is one stop to the driver)."""
+    out: list = []
+    for a in route.schedule:
+        if a.kind in STOPS and abs(a.start_s - (out[-1].end_s if out else start_s)) < 1:
+            out.append(a)
+    return out
+
+
 def border_sentence(route: Route) -> str:
     """'border: arrive World Trade Bridge; closed: waits 3.0 h until it opens Mon 06:00 CST
     (parked risk USD 40); expected line 40 min (modelled)' ('join World Trade Bridge after the
@@ -176,9 +186,12 @@ def border_sentence(route: Route) -> str:
         if parked > 0 and route.cargo_value > 0:
             closed += f" (parked risk {usd(parked * route.cargo_value)})"
         opened = route.port_s + route.closed_min * 60
-        then = next((a for a in route.schedule if a.kind in STOPS and abs(a.start_s - opened) < 1), None)
-        if then is not None:  # the driver's stop completed there: not in the wait, in the stops
-            closed += f", then the driver's {then.kind} ends ({hours(then.hours)} h more) before the line"
+        then = stops_from(route, opened)
+        if then and then[0].kind == "driver change":
+            closed += f", then the drivers change ({hours(then[0].hours)} h) before the line"
+        elif then:  # the driver's stop completed there: not in the wait, in the stops
+            more = sum(a.hours for a in then)
+            closed += f", then the driver's {then[0].kind} ends ({hours(more)} h more) before the line"
     before = next(
         (a.kind for a in route.schedule if a.kind in STOPS and abs(a.end_s - route.port_s) < 1), None
     )
