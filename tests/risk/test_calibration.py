@@ -82,6 +82,8 @@ def test_interval_covers_the_held_out_counts_at_about_its_nominal_rate(trained: 
     assert interval["nominal"] == 0.9
     assert 0.8 <= interval["coverage"] <= 0.97, interval
     assert interval["dispersion_k"] > 0
+    # an audit read "3,200 held-out state-years": they are forecasts, each state-year in every draw
+    assert " forecasts: " in interval["held_out"] and " state-years x 20 draws " in interval["held_out"]
 
 
 def test_dispersion_and_coverage_on_simulated_counts() -> None:

@@ -192,12 +192,13 @@ def forecast_interval(predictions: pd.DataFrame, predictor: str) -> dict[str, ob
         rest = held_out[held_out["year"] != year]
         k_rest = dispersion(rest["observed"], rest["predicted"])
         covered.append(coverage(test["observed"], test["predicted"], k_rest) * len(test))
+    state_years, draws = held_out.groupby(["year", "cve_ent"]).ngroups, held_out["draw"].nunique()
     return {
         "dispersion_k": round(dispersion(held_out["observed"], held_out["predicted"]), 4),
         "nominal": 0.9,
         "coverage": round(sum(covered) / len(held_out), 4),
-        "held_out": f"{len(held_out)} state-years ({predictor}, {PARTIAL_YEAR}, every draw; "
-        "coverage of each year with k fitted on the others)",
+        "held_out": f"{len(held_out)} forecasts: {state_years} state-years x {draws} draws ({predictor}, "
+        f"{PARTIAL_YEAR}; coverage of each year with k fitted on the others)",
     }
 
 
