@@ -11,7 +11,10 @@ import pytest
 from cargorisk.border.hours import (
     PortHours,
     Span,
+    authority_side,
     build_port_hours,
+    clause_rules,
+    holiday_clauses,
     holidays_of,
     parse_hours,
     weekend_defaults,
@@ -201,9 +204,13 @@ def test_round_trip_and_live_feed_hours(table: PortHours) -> None:
     assert table.is_open("Colombia Solidarity Bridge", late) and not fed.is_open(
         "Colombia Solidarity Bridge", late
     )
-    early = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))  # Colombia's export hours
-    assert fed.is_open("Colombia Solidarity Bridge", early)  # come from a joint CBP/SAT row: no cut
+    # a joint CBP/SAT row states the Mexican side's hours too (08:00-24:00): a northbound truck
+    # clears the export customs, so the feed's 07:00 opening for CBP's side is cut to 08:00
+    early = datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
+    assert not fed.is_open("Colombia Solidarity Bridge", early)
     assert not table.is_open("Colombia Solidarity Bridge", early)
+    cut = fed.span("Colombia Solidarity Bridge", early.date())
+    assert cut.label() == "08:00-23:00" and "within Mexican export customs: CBP/SAT" in cut.source
     # the days that follow the weekdays follow the feed's: San Luis' assumed Saturday is cut to them
     assert table.spans("San Luis")["saturday"].label() == "09:00-16:00"
     cut = table.with_feed({"San Luis": "10 am-2 pm"}).spans("San Luis")
@@ -223,12 +230,13 @@ def test_a_truck_going_north_clears_both_customs(table: PortHours) -> None:
     assert table.spans("World Trade Bridge")["weekday"].label() == "07:00-24:00"  # CBP's own
     assert table.span("Camino Real International Bridge", tuesday).label() == "07:00-23:00"  # Piedras Negras
     assert table.span("Mariposa", tuesday).label() == "08:00-22:00"
-    # Santa Teresa's 06:00-20:00 is a statement of both countries (NM Border Authority), which
-    # CBP's newer feed (06:00-22:00) replaces for CBP's side: not an export customs' limit
-    assert table.span("Santa Teresa", tuesday).label() == "06:00-22:00"
+    # Santa Teresa's 06:00-20:00 is a statement of both countries (NM Border Authority): CBP's
+    # newer feed (06:00-22:00) wins for CBP's side, San Jeronimo's export customs still close at 20:00
+    assert table.spans("Santa Teresa")["weekday"].label() == "06:00-22:00"  # CBP's own
+    assert table.span("Santa Teresa", tuesday).label() == "06:00-20:00"
     naco = table.span("Naco", tuesday)  # no source for its Mexican side: CBP's hours stand
     assert naco.label() == "06:00-22:00" and "export" not in naco.source
-    assert table.span("World Trade Bridge", tuesday, "southbound").label() == "07:00-24:00"
+    assert table.span("World Trade Bridge", tuesday, "southbound").label() == "08:00-24:00"  # import
 
 
 def test_without_the_facts_table_hours_are_defaults_flagged_assumed(
@@ -241,3 +249,84 @@ def test_without_the_facts_table_hours_are_defaults_flagged_assumed(
     spans = hours.spans("World Trade Bridge")
     assert spans["weekday"].label() == "06:00-22:00" and all(s.assumed for s in spans.values())
     assert isinstance(crossings, pd.DataFrame)
+
+
+def within(inner: Span, outer: Span) -> bool:
+    """Whether every open minute of ``inner`` is open in ``outer``."""
+    return all(outer.is_open(m) for a, b in inner.intervals for m in range(a, b))
+
+
+def test_northbound_hours_lie_within_the_mexican_export_customs_wherever_both_are_stated(
+    table: PortHours,
+) -> None:
+    """A truck going north clears San Jeronimo's export customs before CBP's Santa Teresa lot: the
+    NM Border Authority's 06:00-20:00 (both countries' ports) cuts CBP's feed 06:00-22:00, and
+    at every crossing the Mexican side's stated hours (Mexican or joint rows) bound the truck's."""
+    tuesday = date(2027, 3, 3)
+    santa_teresa = table.span("Santa Teresa", tuesday)
+    assert santa_teresa.label() == "06:00-20:00" and "(per NMBA)" in santa_teresa.source
+    assert not table.is_open("Santa Teresa", datetime(2027, 3, 3, 21, tzinfo=ZoneInfo("America/Denver")))
+    checked = 0
+    for crossing in table.table:
+        for kind in ("weekday", "saturday", "sunday"):
+            export = table.spans(crossing, "mx_export")[kind]
+            if not export.assumed:
+                checked += 1
+                assert within(table.regular(crossing, kind), export), (crossing, kind)
+    assert checked >= 10
+
+
+def test_a_holiday_rule_of_one_side_limits_the_other_sides_hours(table: PortHours) -> None:
+    """'Juarez aduanas: Holy Thu & Sat 08:00-16:00' is the Mexican customs' day: CBP's Bridge of
+    the Americas lot keeps its own hours (weekdays 06:00-14:00, closed on Saturdays), so a
+    northbound truck crosses 08:00-14:00 on Holy Thursday and not at all on Holy Saturday."""
+    thursday, saturday = date(2027, 3, 25), date(2027, 3, 27)  # Easter 2027: 28 March
+    assert table.span("Bridge of the Americas", thursday).label() == "08:00-14:00"
+    assert table.span("Bridge of the Americas", saturday).label() == "closed"
+    assert table.span("Ysleta Bridge", saturday).label() == "08:00-14:00"  # CBP Saturdays 06:00-14:00
+    assert table.span("Ysleta Bridge", thursday).label() == "08:00-16:00"  # CBP 06:00-24:00
+    assert table.span("Ysleta Bridge", saturday, "southbound").label() == "08:00-16:00"  # the aduana's
+    assert table.span("Ysleta Bridge", date(2027, 3, 26)).label() == "closed"  # Good Friday
+    # no rule of the Mexican customs alone stands for CBP's side of any crossing
+    for crossing, directions in table.table.items():
+        for kind, span in directions["northbound"].items():
+            assert authority_side(span.source.split(", ")[0]) != "MX", (crossing, kind)
+
+
+def test_southbound_hours_are_the_mexican_import_customs(table: PortHours) -> None:
+    """Southbound, the Mexican import customs' hours where a Mexican (or joint) row states them:
+    Nuevo Laredo's Puente III imports 08:00-24:00 and 08:00-16:00 at weekends, not CBP's 2017
+    storm-period hours; a US row only where no Mexican-side row speaks (Pharr's bridge)."""
+    wtb = table.spans("World Trade Bridge", "southbound")
+    assert labels(table, "World Trade Bridge", "southbound") == ["08:00-24:00", "08:00-16:00", "08:00-16:00"]
+    assert all(wtb[k].source.startswith("SAT/ANAM") and not wtb[k].assumed for k in ("weekday", "sunday"))
+    wednesday = datetime(2027, 3, 3, 7, 30, tzinfo=ZoneInfo("America/Chicago"))
+    assert not table.is_open("World Trade Bridge", wednesday, "southbound")
+    camino_real = table.spans("Camino Real International Bridge", "southbound")["weekday"]
+    assert camino_real.label() == "07:00-23:00" and camino_real.source.startswith("SAT/ANAM")
+    assert table.spans("Santa Teresa", "southbound")["weekday"].label() == "06:00-20:00"
+    pharr = table.spans("Pharr International Bridge", "southbound")["weekday"]
+    assert pharr.label() == "07:00-23:00" and pharr.source.startswith("City of Pharr")
+
+
+def test_mexican_holidays_read_export_hours_northbound_and_import_hours_southbound(table: PortHours) -> None:
+    """SAT's Constitution Day hours (2020-02-03) give import and export hours: a northbound truck
+    clears the export customs (Otay Mesa 08:00-14:00, Calexico East 06:00-15:00, Mariposa
+    08:00-16:00), a southbound one the import customs (09:00-14:00, 08:00-14:00, 10:00-14:00)."""
+    day = date(2027, 2, 1)  # first Monday of February
+    expected = {
+        "Otay Mesa Commercial": ("08:00-14:00", "09:00-14:00"),
+        "Calexico East": ("06:00-15:00", "08:00-14:00"),
+        "Mariposa": ("08:00-16:00", "10:00-14:00"),
+    }
+    for crossing, (north, south) in expected.items():
+        northbound, southbound = table.span(crossing, day), table.span(crossing, day, "southbound")
+        assert northbound.label() == north and "within Mexican export customs: SAT" in northbound.source
+        assert southbound.label() == south and southbound.source.startswith("SAT"), crossing
+    (joined,) = holiday_clauses(
+        "Holiday 2020-02-03 only: import laden 09:00-14:00; export laden 08:00-14:00; empties 07:00-15:00"
+    )
+    assert clause_rules(joined) == [("mx_holiday", {"import": ((540, 840),), "export": ((480, 840),)})]
+    assert clause_rules("Juarez aduanas close Dec 25, Jan 1 and Good Friday") == [
+        (day, {"import": (), "export": ()}) for day in ("dec25", "jan1", "good_friday")
+    ]

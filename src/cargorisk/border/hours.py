@@ -23,13 +23,19 @@ Sources, in this order of precedence for a crossing, direction and day type:
 
 Directions: ``northbound`` (CBP import), ``southbound`` (Mexican customs import) and
 ``mx_export`` (Mexican customs clearing northbound exports); a direction without a source takes
-the northbound hours, flagged ``assumed``. A truck going north clears both customs: a day's
-``northbound`` span (:meth:`PortHours.span`) is CBP's within the Mexican export customs' where a
-Mexican source states those (:func:`both_open`, :func:`mexican_source`). Holidays: Dec 24/31,
-Dec 25, Jan 1, Holy Thursday, Good Friday, Holy Saturday, Mexican official rest days (Ley
-Federal del Trabajo art. 74) and US federal holidays, with the rules the sources state per
-crossing; a rule from Mexican customs (e.g. Juárez closes on Good Friday) governs both
-directions, since freight needs both customs.
+the northbound hours, flagged ``assumed``. The Mexican directions read the rows of the Mexican
+side (SAT, ANAM, an aduana, or Mexican customs with CBP): a statement of import and export hours
+gives ``southbound`` the import hours and ``mx_export`` the export hours; southbound, a US row
+(a bridge's, CBP's) counts only for a day no Mexican-side row states. A truck going north clears
+both customs: a day's ``northbound`` span (:meth:`PortHours.span`) is CBP's within the Mexican
+export customs' wherever a source states those, on regular days and holidays alike
+(:func:`both_open`, :func:`mexican_source`). Holidays: Dec 24/31, Dec 25, Jan 1, Holy Thursday,
+Good Friday, Holy Saturday, Mexican official rest days (Ley Federal del Trabajo art. 74) and US
+federal holidays, with the rules the sources state per crossing, each in the directions of the
+side that states it (:func:`holiday_rules`): a rule from Mexican customs (e.g. Juárez closes on
+Good Friday, opens 08:00-16:00 on Holy Thursday) limits the Mexican side, so a northbound truck
+crosses when CBP's lot and the export customs are both open, never in hours only one of them
+keeps.
 Without a rule, crossings close on Dec 25 and Jan 1 (every crossing with a source does: Laredo,
 Pharr, Eagle Pass, Juárez) and keep Sunday hours on US federal holidays (CBP Otay Mesa, 2008),
 both flagged ``assumed``.
@@ -231,20 +237,23 @@ def build_port_hours(
     weekend = weekend_defaults(stated_weekends(table))
     for spans in table.values():
         fill_defaults(spans, weekend)
-    for crossing, day, span in holiday_rules(facts, about, crossings):
-        for direction in DIRECTIONS:
-            table[crossing][direction].setdefault(day, span)
+    for crossing, day, direction, span in holiday_rules(facts, about, crossings):
+        table[crossing][direction].setdefault(day, span)
     return table
 
 
 def regular_spans(rows: pd.DataFrame) -> dict[str, dict[str, Span]]:
     """Weekday, Saturday and Sunday spans of one crossing per direction that its facts rows
-    state (no defaults yet: :func:`fill_defaults`)."""
+    state (no defaults yet: :func:`fill_defaults`). Southbound, the Mexican import customs'
+    hours: a row of the Mexican side (its authorities alone or with CBP's) first, then, where
+    none states the day, a US row about southbound trucks (a bridge's, CBP's)."""
     newest = newest_first(rows[rows.apply(is_regular, axis=1)] if len(rows) else rows)
+    mexican = newest[newest.apply(side_of, axis=1) != "US"] if len(newest) else newest
     out: dict[str, dict[str, Span]] = {d: {} for d in DIRECTIONS}
     for direction in DIRECTIONS:
         for day_type in DAY_TYPES:
-            found = first_stated(newest, direction, day_type)
+            found = first_stated(mexican, direction, day_type) if direction == "southbound" else None
+            found = found or first_stated(newest, direction, day_type)
             if found is not None:
                 out[direction][day_type] = found
     return out
@@ -342,18 +351,22 @@ def within_weekdays(weekend: Span, weekday: Span) -> Span:
 
 
 def mexican_source(span: Span) -> bool:
-    """Whether a span comes from a source of the Mexican authorities alone (SAT, ANAM, an
-    aduana), not a default nor a statement of both countries (:func:`authority_side`)."""
-    return not span.assumed and authority_side(span.source.split(", ")[0]) == "MX"
+    """Whether a span of the ``mx_export`` direction is stated by a source, not a default nor
+    the northbound hours taken for it: that direction holds only statements of the Mexican side
+    (SAT, ANAM, an aduana, or Mexican customs with CBP: :func:`directions_of`, :func:`rule_directions`)."""
+    return not span.assumed
 
 
 def both_open(cbp: Span, export: Span) -> Span:
     """The hours a northbound truck crosses: CBP's within the Mexican export customs' (it clears
-    both; the source names both when the export customs cut CBP's hours)."""
+    both; the source names both when the export customs cut CBP's hours, or close the day where
+    CBP's hours are a default)."""
     cut = overlap(cbp.intervals, export.intervals)
-    if cut == cbp.intervals:
+    closed = not export.intervals  # closed whatever CBP's hours: not assumed
+    if cut == cbp.intervals and not (cbp.assumed and closed):
         return cbp
-    return Span(cut, f"{cbp.source}; within Mexican export customs: {export.source}", cbp.assumed, cbp.url)
+    source = f"{cbp.source}; within Mexican export customs: {export.source}"
+    return Span(cut, source, cbp.assumed and not closed, cbp.url or export.url)
 
 
 def overlap(
@@ -444,40 +457,115 @@ RULES: tuple[tuple[str, str], ...] = (
 
 def holiday_rules(
     facts: pd.DataFrame, about: list[frozenset[str]], crossings: pd.DataFrame
-) -> list[tuple[str, str, Span]]:
-    """(crossing, holiday, span) from the holiday statements of the facts rows, newest first."""
+) -> list[tuple[str, str, str, Span]]:
+    """(crossing, holiday, direction, span) from the holiday statements of the facts rows, newest
+    first, in the directions of the side that states them (:func:`rule_directions`): a rule of
+    the Mexican customs limits the Mexican side, and a northbound truck through CBP's hours cut
+    to the export customs' (:meth:`PortHours.truck`), never opens CBP's. Southbound, the rules of
+    the Mexican side come before a US row's (the Mexican import customs' hours)."""
     index = name_index(crossings)
-    out = []
+    first, later = [], []
     for i in newest_order(facts):
         row = facts.iloc[i]
         for field in ("weekday_hours", "holiday_or_special", "notes"):
-            named = about[i]
-            for clause in str(row[field]).split(";"):
-                named = (
-                    contained(name_key(clause), index) or named
-                )  # 'Juarez aduanas close ...; Holy Thu ...'
+            named, side = about[i], side_of(row)
+            for clause in holiday_clauses(str(row[field])):
+                named = contained(name_key(clause), index) or named  # 'Juarez aduanas close ...'
+                side = clause_side(clause) or side  # 'Mexican aduana Matamoros ...' in a CBP row
                 for holiday, hours in clause_rules(clause):
-                    out += [(c, holiday, Span(hours, **cite(row))) for c in named]
+                    for direction in rule_directions(side, row):
+                        if READING[direction] not in hours:
+                            continue
+                        span = Span(hours[READING[direction]], **cite(row))
+                        found = [(c, holiday, direction, span) for c in named]
+                        (later if side == "US" and direction == "southbound" else first).extend(found)
+    return first + later
+
+
+# which customs' hours a direction reads in a statement giving import and export hours: a
+# northbound truck clears the Mexican export customs, a southbound one the import customs
+READING = {"northbound": "export", "southbound": "import", "mx_export": "export"}
+MEXICAN_SIDE = re.compile(r"\b(?:aduanas?|mexican (?:side|customs|aduana))\b", re.IGNORECASE)
+MEXICAN_AUTHORITY = re.compile(r"\b(?:SAT|ANAM)\b")  # case matters: 'Holy Thu & Sat'
+CONTINUED = re.compile(r"\s*(?:import|export|empties)\b", re.IGNORECASE)
+
+
+def clause_side(clause: str) -> str | None:
+    """'MX' when a clause names the Mexican customs ('Juarez aduanas close ...', 'Mexican side
+    closed ...', 'Mexican aduana Matamoros ...'), else None (the row's side)."""
+    text = re.sub(r"https?://\S+", " ", clause)
+    return "MX" if MEXICAN_SIDE.search(text) or MEXICAN_AUTHORITY.search(text) else None
+
+
+def rule_directions(side: str, row: pd.Series) -> tuple[str, ...]:
+    """The directions a holiday rule of a side governs: the Mexican customs' southbound (import)
+    and export hours; a joint statement every direction; a US one the directions of its row."""
+    if side == "MX":
+        return ("southbound", "mx_export")
+    if side == "both":
+        return DIRECTIONS
+    return tuple(d for d in directions_of(row) if d != "mx_export")
+
+
+def holiday_clauses(text: str) -> list[str]:
+    """The clauses of a statement (split at ';'), a clause that goes on with other hours of the
+    same day joined to it ('Holiday 2020-02-03 only: import laden 09:00-14:00; export laden
+    08:00-14:00; empties 07:00-15:00' is one clause)."""
+    out: list[str] = []
+    for clause in text.split(";"):
+        if out and CONTINUED.match(clause) and not holiday_days(clause):
+            out[-1] += "," + clause
+        else:
+            out.append(clause)
     return out
 
 
-def clause_rules(clause: str) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
-    """The holidays one clause speaks of and its hours on them ('Closed Dec 25 & Jan 1', 'Dec 24
-    & Dec 31 2024: 10:00-14:00', '2025-11-17 (Revolution Day): overtime only 08:00-16:00')."""
+def holiday_days(clause: str) -> list[str]:
+    """The holidays one clause speaks of (:data:`RULES`, or a date that is a Mexican holiday)."""
     text = clause.lower()
     days = [day for pattern, day in RULES if re.search(pattern, text)]
     dated = [date(int(y), int(m), int(d)) for y, m, d in DATE.findall(clause) if d]
     if not days and any(is_mexican_holiday(d) for d in dated):
         days = ["mx_holiday"]
+    return days
+
+
+def clause_rules(clause: str) -> list[tuple[str, dict[str, tuple[tuple[int, int], ...]]]]:
+    """The holidays one clause speaks of and its hours on them, for the Mexican import and export
+    customs ('Closed Dec 25 & Jan 1', 'Dec 24 & Dec 31 2024: 10:00-14:00', '2025-11-17 (Revolution
+    Day): overtime only 08:00-16:00', 'Holiday 2020-02-03 only: import 09:00-14:00, export
+    08:00-14:00'); a clause naming neither gives both the same hours, a side it does not name none."""
+    days = holiday_days(clause)
     if not days:
         return []
-    until = UNTIL.search(clause)
-    clause = part(clause, "export")  # import, export and empties hours: northbound freight needs export
-    hours = ((DEFAULT_WEEKDAY[0][0], minute_of(until[1], end=True)),) if until else parse_hours(clause)
-    closed = re.search(r"\bclose", text)
-    if closed and (hours is None or not hours):
-        return [(d, ()) for d in days if d not in ("dec24", "dec31")]
-    return [(d, hours) for d in days if hours]
+    sides = {word: side_text(clause, word) for word in ("import", "export")}
+    out = []
+    for day in days:
+        hours = {}
+        for word, text in sides.items():
+            found = side_hours(text)
+            closed = re.search(r"\bclose", text, re.IGNORECASE) and not found
+            if closed and day not in ("dec24", "dec31"):
+                hours[word] = ()
+            elif found:
+                hours[word] = found
+        if hours:
+            out.append((day, hours))
+    return out
+
+
+def side_text(clause: str, word: str) -> str:
+    """What a clause says of the Mexican import or export customs (``word``): its part for that
+    customs, all of it when it names neither, nothing when it names only the other."""
+    if not re.search(r"import|export", clause, re.IGNORECASE):
+        return clause
+    return part(clause, word) if re.search(word, clause, re.IGNORECASE) else ""
+
+
+def side_hours(text: str) -> tuple[tuple[int, int], ...] | None:
+    """Hours of a holiday statement: 'open until 14:00' from the usual 06:00, else as written."""
+    until = UNTIL.search(text)
+    return ((DEFAULT_WEEKDAY[0][0], minute_of(until[1], end=True)),) if until else parse_hours(text)
 
 
 # ---- calendars ----
@@ -543,7 +631,7 @@ class PortHours:
     def span(self, crossing: str, day: date, direction: str = "northbound") -> Span:
         """The span of ``crossing`` on a local date (a sourced holiday rule first, then the
         defaults for Dec 25, Jan 1 and US federal holidays, then the day type); northbound,
-        CBP's within the Mexican export customs' (:meth:`truck`)."""
+        CBP's within the Mexican export customs' of that day, holidays included (:meth:`truck`)."""
         key = (crossing, day, direction)
         if key not in self.memo:
             if len(self.memo) >= 100_000:  # keyed by date: keep the memory bounded
@@ -561,10 +649,11 @@ class PortHours:
     @staticmethod
     def truck(own: Span, export: Callable[[], Span], direction: str) -> Span:
         """The hours a truck crosses in ``direction``: a northbound truck clears the Mexican
-        export customs too, so CBP's ``own`` hours are cut to ``export()``'s where a Mexican
-        source states those (:func:`both_open`; a row of both countries' authorities states the
-        crossing's hours, not the export customs', and holds for CBP's side as well). Each
-        authority's own stay in :meth:`spans` (`border ports --direction mx_export`)."""
+        export customs too, so CBP's ``own`` hours are cut to ``export()``'s where a source of
+        the Mexican side states those (:func:`both_open`; a row of both countries' authorities
+        states the export customs' hours as well as CBP's). Southbound, the Mexican import
+        customs' hours. Each authority's own stay in :meth:`spans` (`border ports --direction
+        mx_export`)."""
         if direction != "northbound":
             return own
         found = export()
