@@ -68,6 +68,9 @@ def test_transfer_against_through_on_the_same_lane(plans: dict[str, object]) -> 
     )  # fmt: skip
     # fees in the cost; the yards' theft probability in the route's
     assert through.costs.fees_usd == 0 and transfer.costs.fees_usd == pytest.approx(f.fee_total_usd)
+    # the customs brokers are paid crossing through too: in neither cost (a dispatcher's audit
+    # found USD 452 of brokers in the transfer's cost against the through truck's 0)
+    assert f.brokers_usd and not set(f.brokers_usd) & set(transfer.fees) and f.fee_total_usd == 150
     # every cost but the expected loss rises by the fees at least (the loss can fall: the through
     # driver's 10 h rest in an unsecured US truck stop carries parked risk the yards do not)
     # (less the through driver's break, at the time rate)

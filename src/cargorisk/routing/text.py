@@ -11,7 +11,7 @@ from cargorisk.risk.calibration import one_in
 from cargorisk.risk.cargo import multiplier
 from cargorisk.routing.costs import CostBreakdown
 from cargorisk.routing.schedule import HOUR, STOPS
-from cargorisk.routing.transfer import legs
+from cargorisk.routing.transfer import figures, legs
 
 if TYPE_CHECKING:
     from cargorisk.routing.plan import Route, RoutePlan
@@ -84,8 +84,10 @@ def leg_lines(route: Route) -> list[str]:
     if route.crossing_mode != "transfer" or route.crossing is None:
         return []
     items = ", ".join(f"{name.removesuffix('_usd')} {usd:,.0f}" for name, usd in route.fees.items())
+    brokers = figures().brokers_usd
     lines = [
-        f"crossing by transfer: fees USD {sum(route.fees.values()):,.0f} ({items}); theft risk in "
+        f"crossing by transfer: fees USD {sum(route.fees.values()):,.0f} ({items}; the customs brokers' "
+        f"USD {sum(brokers.values()):,.0f} are paid crossing through too, in neither cost); theft risk in "
         f"the yards about {one_in(route.yard_theft_prob)} trips (included in the route's)"
     ]
     for leg in legs(route.schedule, route.direction, route.crossing_mode):

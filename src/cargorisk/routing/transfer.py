@@ -13,7 +13,8 @@ A transfer plan therefore has three legs, each with its own driver (so its own h
 service, :mod:`~cargorisk.routing.hos`): the first carrier to the yard; the yard dwell, the
 drayage leg (the wait at the crossing, the line, the bridge, customs and the inspection the
 cargo type needs); the yard dwell on the far side and the second carrier on. The figures (dwell,
-customs and inspection time, transfer and customs-broker fees) are in
+customs and inspection time, transfer and customs-broker fees: the brokers are paid crossing
+through too, so only the transfer fee is in a transfer's cost) are in
 ``cargorisk/data/transfer_crossing.csv``, one row each with its source, address and date; rows
 no public figure supports are marked as assumptions there.
 
@@ -66,7 +67,8 @@ class TransferFigures:
     yard_origin_h: float
     yard_destination_h: float
     customs_h: float
-    fees_usd: dict[str, float]
+    fees_usd: dict[str, float]  # what the transfer adds: in its cost
+    brokers_usd: dict[str, float]  # both customs brokers: paid crossing through too, in neither cost
     inspection_h: dict[str, float]
 
     def inspection(self, cargo_type: str) -> float:
@@ -75,7 +77,7 @@ class TransferFigures:
 
     @property
     def fee_total_usd(self) -> float:
-        """Transfer fee and both customs brokers' fees."""
+        """The fees the transfer adds (the transfer fee; the brokers are paid either way)."""
         return sum(self.fees_usd.values())
 
 
@@ -91,15 +93,15 @@ def figures() -> TransferFigures:
     """The figures of :func:`table`, read once."""
     rows = table()
     value = rows.set_index("item")["value"]
-    fees = {
-        item: float(value[item]) for item in ("transfer_fee_usd", "broker_fee_mx_usd", "broker_fee_us_usd")
-    }
+    fees = {"transfer_fee_usd": float(value["transfer_fee_usd"])}
+    brokers = {item: float(value[item]) for item in ("broker_fee_mx_usd", "broker_fee_us_usd")}
     inspections = rows[rows["item"] == "inspection_h"]
     return TransferFigures(
         yard_origin_h=float(value["yard_dwell_origin_h"]),
         yard_destination_h=float(value["yard_dwell_destination_h"]),
         customs_h=float(value["customs_h"]),
         fees_usd=fees,
+        brokers_usd=brokers,
         inspection_h=dict(zip(inspections["cargo_type"], inspections["value"].astype(float), strict=True)),
     )
 
