@@ -250,3 +250,12 @@ def test_the_theft_interval_spreads_the_route_probability_not_the_roads(router: 
     assert ratios[0] == pytest.approx(ratios[1], rel=0.02)
     texas = router.plan("Houston TX", "Dallas, TX", depart="2026-12-15T10:00-06:00").recommended
     assert texas.theft_interval[0] > texas.theft_prob / 10
+
+
+def test_a_us_road_rate_is_per_truck_km_not_loaded(router: Router) -> None:
+    """An underwriter read "Texas rate 0.01 thefts per million loaded truck-km": the US rate is
+    CargoNet's thefts over all combination-truck km (FHWA VM-1), with no loaded share, and the
+    figure is the road's, not the state's."""
+    plan = router.plan("Laredo, TX", "Dallas, TX", depart="2026-03-02T06:00-06:00", alternatives=0)
+    said = plan.recommended.riskiest[0]["drivers"][0]
+    assert said.startswith("road rate 0.012 thefts per million truck-km (Texas)"), said

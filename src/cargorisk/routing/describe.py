@@ -120,9 +120,11 @@ def riskiest(
         p, km, state = float(runs["theft_prob"][r]), float(runs["km"][r]), runs["state"][r]
         hazard = -np.log1p(-p)
         # the road's own rate, whatever the hours the route drives it and where it stops
-        rate = float(router.risk[run_ids].sum()) / max(km, 1e-9) * 1e6  # thefts per million loaded truck-km
+        rate = float(router.risk[run_ids].sum()) / max(km, 1e-9) * 1e6  # thefts per million truck-km
+        # Mexico's rates are of loaded trucks (the calibration chain); the US one of all trucks
+        trucks = "loaded truck-km" if router.tail_country[main] == "MX" else "truck-km"
         drivers = [
-            f"{state or '?'} rate {rate:.2f} thefts per million loaded truck-km",
+            f"road rate {rate:.2g} thefts per million {trucks} ({state or '?'})",
             road_kind(router, main),
             f"{km:.0f} km",
         ]
