@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cargorisk._text import normalise
+from cargorisk.config import Settings, network_dir
 from cargorisk.errors import AmbiguousPlace, CargoRiskError, InputError, OffNetworkError, PlaceNotFound
 from cargorisk.network import Gazetteer
+from cargorisk.network.corridor import read_table
+from cargorisk.network.load import in_municipalities
+from cargorisk.network.places import Candidate, by_people, corridor_places, municipality_gazetteer
+from cargorisk.sources import load_table
 
 
 @pytest.mark.parametrize(
@@ -49,12 +57,21 @@ def test_typo_suggests_the_right_city(gazetteer: Gazetteer) -> None:
 
 def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
     """A real tie (four municipalities called Guadalupe, none a city on the network) stays
-    ambiguous; a network city wins over municipalities of the same name."""
+    ambiguous; so does 'Juárez': Ciudad Juárez has 77% of the people of the places called so,
+    short of the 80% that would make it what the name means (Juárez, Nuevo León has about
+    400,000). Its full name, alias or state resolve it. (It resolved silently to Ciudad Juárez
+    before, when any network city won over municipalities of its name.)"""
     with pytest.raises(AmbiguousPlace) as info:
         gazetteer.resolve("Guadalupe")
     text = str(info.value)
     assert "Guadalupe, Nuevo León" in text and "Guadalupe, Zacatecas" in text and "add the state" in text
-    assert gazetteer.resolve("Juárez").name == "Ciudad Juárez, Chihuahua"
+    with pytest.raises(
+        AmbiguousPlace, match="'Juárez' matches 5 places: Ciudad Juárez, Chihuahua; Juárez, N"
+    ):
+        gazetteer.resolve("Juárez")
+    for typed in ("Ciudad Juárez", "Cd. Juárez", "Juárez, Chih", "Juárez, Chihuahua"):
+        assert gazetteer.resolve(typed).name == "Ciudad Juárez, Chihuahua", typed
+    assert gazetteer.resolve("Juárez, NL").name == "Juárez, Nuevo León"
 
 
 @pytest.mark.parametrize(
@@ -84,7 +101,6 @@ def test_ambiguous_name_lists_candidates(gazetteer: Gazetteer) -> None:
         ("Saltillo, Coah., México", "Saltillo, Coahuila"),
         ("Mexico City, Mexico", "Ciudad de México, Ciudad de México"),
         ("Toluca, México", "Toluca, Estado de México"),  # the state and the country agree
-        ("La Paz, Mexico", "La Paz, Baja California Sur"),  # the city on the network, as 'La Paz' alone
         ("El Paso TX 79901", "El Paso, Texas"),
         ("Laredo, TX 78045-1234", "Laredo, Texas"),
         ("Monterrey, NL C.P. 64000, México", "Monterrey, Nuevo León"),
@@ -104,6 +120,12 @@ def test_mexico_after_a_name_is_the_country_or_the_state(national_gazetteer: Gaz
         national_gazetteer.resolve("Morelos, Mexico")
     with pytest.raises(AmbiguousPlace, match="Metepec, Estado de México; Metepec, Hidalgo"):
         national_gazetteer.resolve("Metepec, MEX")
+    # La Paz, Estado de México has as many people as La Paz, Baja California Sur (the city on
+    # the network, which both 'La Paz' and 'La Paz, Mexico' meant silently before)
+    for typed in ("La Paz", "La Paz, Mexico"):
+        with pytest.raises(AmbiguousPlace, match="La Paz, Estado de México; La Paz, Baja California Sur"):
+            national_gazetteer.resolve(typed)
+    assert national_gazetteer.resolve("La Paz, BCS").name == "La Paz, Baja California Sur"
     assert national_gazetteer.resolve("Metepec, Edomex").name == "Metepec, Estado de México"
 
 
@@ -118,7 +140,6 @@ def test_mexico_after_a_name_is_the_country_or_the_state(national_gazetteer: Gaz
         ("Tlalnepantla, Edomex", "Tlalnepantla de Baz, Estado de México"),
         ("Coacalco", "Coacalco de Berriozábal, Estado de México"),
         ("Ocotlán", "Ocotlán, Jalisco"),  # called so, and more populous than Ocotlán de Morelos
-        ("Juárez", "Ciudad Juárez, Chihuahua"),  # the network city, as before
     ],
 )
 def test_short_names_as_people_say_them(national_gazetteer: Gazetteer, typed: str, expected: str) -> None:
@@ -157,6 +178,117 @@ def test_a_word_after_de_is_not_a_place_name(national_gazetteer: Gazetteer) -> N
     assert "Ecatepec" not in str(info.value)
     with pytest.raises(PlaceNotFound):  # nor Xochitlán de Vicente Suárez, Puebla
         national_gazetteer.resolve("Suárez")
+
+
+@pytest.mark.parametrize(
+    ("typed", "listed"),
+    [
+        # an audit found each resolving silently to the network's place (Allende and Zaragoza in
+        # Coahuila, San Juan del Río, Cuautitlán Izcalli); the most populous is listed first
+        ("Allende", "Allende, Nuevo León; Allende, Coahuila; Allende, Chihuahua"),
+        ("Zaragoza", "Zaragoza, San Luis Potosí; Zaragoza, Puebla; Zaragoza, Coahuila; Zaragoza, Veracruz"),
+        ("San Juan", "San Juan del Río, Querétaro; San Juan Bautista Tuxtepec, Oaxaca; "),
+        ("Cuautitlán", "Cuautitlán Izcalli, Estado de México; Cuautitlán, Estado de México"),
+        ("Cuautitlán, Mex", "Cuautitlán Izcalli, Estado de México; Cuautitlán, Estado de México"),
+        # found by resolving every indexed name before and after
+        ("Cuauhtémoc", "Cuauhtémoc, Ciudad de México; Cuauhtémoc, Chihuahua; "),  # 545,000 and 180,000
+        ("El Salto", "El Salto, Jalisco; El Salto, Durango"),
+        ("Tula", "Tula de Allende, Hidalgo; Tula, Tamaulipas"),
+        ("Cadereyta", "Cadereyta Jiménez, Nuevo León; Cadereyta de Montes, Querétaro"),
+        ("Victoria", "Ciudad Victoria, Tamaulipas; Victoria, Guanajuato; Victoria, Texas"),  # Texas: unknown
+    ],
+)
+def test_a_network_place_does_not_silently_win_over_others_of_its_name(
+    national_gazetteer: Gazetteer, typed: str, listed: str
+) -> None:
+    """A city or place of the road network is what a bare name means only when it holds at
+    least 80% of the people of all the places called so (:func:`by_people`); a name that is
+    only part of its name follows the short-name rules. Else the name is ambiguous."""
+    with pytest.raises(AmbiguousPlace, match=re.escape(listed)):
+        national_gazetteer.resolve(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Jalapa", "Xalapa, Veracruz"),  # its alias; 93% of the people, with Jalapa, Tabasco
+        ("Jalapa, Veracruz", "Xalapa, Veracruz"),
+        ("Jalapa, Tabasco", "Jalapa, Tabasco"),
+        ("Cuautitlán, Estado de México", "Cuautitlán, Estado de México"),  # not Cuautitlán Izcalli
+        ("Cuautitlán Izcalli", "Cuautitlán Izcalli, Estado de México"),
+        ("Izcalli", "Cuautitlán Izcalli, Estado de México"),
+        ("Allende, NL", "Allende, Nuevo León"),
+        ("Allende, Coah", "Allende, Coahuila"),
+        ("Zaragoza, Coahuila", "Zaragoza, Coahuila"),
+        ("San Juan del Río", "San Juan del Río, Querétaro"),
+        ("Lázaro Cárdenas", "Lázaro Cárdenas, Michoacán"),  # 85% of the people of the three
+        ("Matamoros", "Matamoros, Tamaulipas"),  # 81%, with Matamoros, Coahuila and Chihuahua
+        ("Santa Catarina", "Santa Catarina, Nuevo León"),  # 95%
+        ("San Antonio", "San Antonio, Texas"),  # a metro of 2.56 million; San Antonio, SLP 10,000
+    ],
+)
+def test_a_network_place_holding_most_people_of_its_name_is_that_name(
+    national_gazetteer: Gazetteer, typed: str, expected: str
+) -> None:
+    assert national_gazetteer.resolve(typed).name == expected
+
+
+def candidate(state: str, source: str, people: float) -> Candidate:
+    return Candidate("Villa", state, source, None, -100.0, 25.0, "", "MX", people)
+
+
+def test_by_people_takes_a_network_place_with_four_fifths_of_the_people() -> None:
+    city, town = candidate("Nuevo León", "place", 800.0), candidate("Puebla", "municipality", 200.0)
+    assert by_people([town, city]) == [city]  # exactly 80%
+    bigger = candidate("Puebla", "municipality", 201.0)
+    assert by_people([bigger, city]) == [bigger, city]  # ambiguous
+    assert by_people([city, candidate("Texas", "place", 0.0)]) == [city, candidate("Texas", "place", 0.0)]
+    # a municipality is not chosen over a network place of its name, however populous: both listed
+    big = candidate("Puebla", "municipality", 10_000.0)
+    assert by_people([city, big]) == [city, big]
+
+
+def test_an_alias_never_makes_a_place_another_municipality(
+    built: Settings, corridor: nx.MultiDiGraph
+) -> None:
+    """Even with the alias 'Cuautitlán' on Cuautitlán Izcalli (the data had it until an audit),
+    'Cuautitlán, Estado de México' is the municipality called so, and 'Cuautitlán' ambiguous."""
+    municipalities = municipality_gazetteer(
+        load_table("mx_municipality_names", built.processed_dir),
+        load_table("mx_municipalities", built.processed_dir),
+        load_table("sesnsp_municipal_year", built.processed_dir),
+    )
+    izcalli = {"name": "Cuautitlán Izcalli", "state": "Estado de México", "country": "MX"}
+    for cvegeo in ("15121", None):  # where it lies known, or not
+        row = izcalli | {"lon": -99.2094, "lat": 19.647, "aliases": "Cuautitlán"}
+        places = pd.DataFrame([row if cvegeo is None else row | {"cvegeo": cvegeo}])
+        g = Gazetteer(corridor, municipalities, places=places)
+        assert g.resolve("Cuautitlán, Estado de México").name == "Cuautitlán, Estado de México"
+        with pytest.raises(AmbiguousPlace, match="'Cuautitlán' matches 2 places") as info:
+            g.resolve("Cuautitlán")
+        assert "Cuautitlán Izcalli, Estado de México" in str(info.value)
+        assert "Cuautitlán, Estado de México" in str(info.value)
+
+
+def test_no_alias_is_the_name_of_another_municipality_of_its_state(built: Settings) -> None:
+    """An alias in ``nodes.csv`` that is the name of a municipality of the place's state names
+    the municipality the place lies in ('Juárez' for Ciudad Juárez, 'El Mante' for Ciudad
+    Mante; not 'Cuautitlán' for Cuautitlán Izcalli). One naming a municipality of another state
+    ('Jalapa' for Xalapa; Jalapa, Tabasco) is weighed by population like any shared name."""
+    folder = network_dir(built)
+    polygons = load_table("mx_municipalities", built.processed_dir)
+    places = in_municipalities(corridor_places(read_table(folder, "nodes.csv")), polygons)
+    names = load_table("mx_municipality_names", built.processed_dir)
+    triples = zip(names["cvegeo"], names["municipality"], names["state"], strict=True)
+    named = {(normalise(m), st): c for c, m, st in triples}
+    wrong = [
+        (row.name, alias, named[(normalise(alias), row.state)], row.cvegeo)
+        for row in places.itertuples(index=False)
+        for alias in str(row.aliases).split("|")
+        if alias and named.get((normalise(alias), row.state), row.cvegeo) != row.cvegeo
+    ]
+    assert not wrong
+    assert places.set_index("name").loc["Ciudad Juárez", "cvegeo"] == named[("juarez", "Chihuahua")]
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from cargorisk._io import sha256_file
 from cargorisk._log import stage
 from cargorisk.config import Settings, network_dir
 from cargorisk.errors import DataSourceError, InputError
-from cargorisk.network.admin import AdminAreas, tag_admin
+from cargorisk.network.admin import AdminAreas, polygon_of, tag_admin
 from cargorisk.network.corridor import CORRIDOR_NAME, build_corridor, read_table
 from cargorisk.network.io import load_graph, read_cached_graph, table_signature, write_cached_graph
 from cargorisk.network.lines import from_lines
@@ -183,10 +184,32 @@ def national_places(folder: Path) -> pd.DataFrame:
     return pd.concat([places, extra[places.columns]], ignore_index=True)
 
 
+def metro_people(folder: Path) -> dict[str, float]:
+    """The 2020 population of each of the 50 largest US metros (``us_metros.csv``), by label
+    (``"San Antonio, Texas"``): how many people a US place of that name counts when a name is
+    shared (:func:`cargorisk.network.places.by_people`)."""
+    metros = read_table(folder, "us_metros.csv")
+    labels = metros["name"] + ", " + metros["state"]
+    return dict(zip(labels, metros["metro_pop_2020_m"].astype(float) * 1e6, strict=True))
+
+
+def in_municipalities(places: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``places`` with the ``cvegeo`` of the municipality each Mexican one lies in (the nearest
+    polygon for a point on a coast the polygons simplify away); '' for the others."""
+    mexican = (places["country"] == "MX").to_numpy()
+    out = places.assign(cvegeo="")
+    if mexican.any():
+        points = gpd.points_from_xy(places.loc[mexican, "lon"], places.loc[mexican, "lat"])
+        found = polygon_of(np.asarray(points), polygons.geometry.to_numpy(), polygons.sindex)
+        out.loc[mexican, "cvegeo"] = polygons["cvegeo"].to_numpy()[found]
+    return out
+
+
 def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> Gazetteer:
     """A gazetteer over ``graph``, every Mexican municipality and (on graphs other than the
     corridor, whose nodes are those places) the corridor's named places and the 50 largest US
-    metros (needs the built data)."""
+    metros (needs the built data). Places count the people of the municipality they lie in, or
+    of their US metro, to weigh names several places share."""
     settings = settings or Settings.from_env()
     names = load_table("mx_municipality_names", settings.processed_dir)
     polygons = load_table("mx_municipalities", settings.processed_dir)
@@ -195,6 +218,8 @@ def load_gazetteer(graph: nx.MultiDiGraph, settings: Settings | None = None) -> 
     except DataSourceError:
         municipal = None
     own = graph.graph.get("name") == CORRIDOR_NAME
-    places = None if own else national_places(network_dir(settings))
+    folder = network_dir(settings)
+    places = None if own else in_municipalities(national_places(folder), polygons)
     table = municipality_gazetteer(names, polygons, municipal)
-    return Gazetteer(graph, table, places=places, max_snap_km=settings.max_snap_km)
+    people = metro_people(folder)
+    return Gazetteer(graph, table, places=places, max_snap_km=settings.max_snap_km, people=people)

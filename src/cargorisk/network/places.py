@@ -12,7 +12,7 @@ import difflib
 import math
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -212,11 +212,16 @@ class Gazetteer:
         optionally ``population`` (ranks municipalities a short name may mean).
     places
         Optional named places with ``name``, ``state``, ``lon``, ``lat``, ``aliases`` (``|``-separated),
-        snapped to the nearest node like municipalities (e.g. :func:`corridor_places` on the
-        national graph). A place wins over a node of the same name, so the reported snap
-        distance is from the place itself.
+        and optionally ``country`` and ``cvegeo`` (the municipality a Mexican place lies in), snapped
+        to the nearest node like municipalities (e.g. :func:`corridor_places` on the national
+        graph). A place wins over a node of the same name, so the reported snap distance is from
+        the place itself.
     max_snap_km
         Largest distance from a coordinate, place or municipality centre to the nearest node.
+    people
+        Optional population by label (``"San Antonio, Texas"``) of places and nodes no
+        municipality gives one to: the US metros (:func:`metro_people`). A Mexican node or place
+        counts the people of the municipality it lies in (its ``cvegeo``).
     """
 
     def __init__(
@@ -226,6 +231,7 @@ class Gazetteer:
         *,
         places: pd.DataFrame | None = None,
         max_snap_km: float = 25.0,
+        people: dict[str, float] | None = None,
     ) -> None:
         # the node attributes and roads it reads, not the graph: a router snapshot loads it fast
         self.nodes: dict[Hashable, dict] = {n: dict(d) for n, d in graph.nodes(data=True)}
@@ -237,24 +243,33 @@ class Gazetteer:
         self.words: dict[str, set[str]] = {}  # each word of a name: the names it is in
         self.municipality_names: dict[str, str] = {}
         self.plannable_labels: dict[str, Candidate | None] = {}  # what autocomplete offers (cached)
-        for node in self.ids:
-            self.add_node(node)
-        if municipalities is not None:
+        self.people = dict(people or {})  # by label: the US metros
+        self.municipal_people: dict[str, float] = {}  # by municipality code
+        municipalities = municipalities if municipalities is not None else pd.DataFrame()
+        if not municipalities.empty:
             self.municipality_names = dict(
                 zip(municipalities["cvegeo"], municipalities["municipality"], strict=True)
             )
-            for row in municipalities.itertuples(index=False):
-                people = float(getattr(row, "population", 0.0) or 0.0)
-                cand = Candidate(
-                    row.municipality, row.state, "municipality", None, float(row.lon), float(row.lat),
-                    row.cvegeo, "MX", people if math.isfinite(people) else 0.0,
-                )  # fmt: skip
-                self.add(cand)
+        for row in municipalities.itertuples(index=False):
+            count = float(getattr(row, "population", 0.0) or 0.0)
+            count = count if math.isfinite(count) else 0.0
+            self.municipal_people[str(row.cvegeo)] = count
+            cand = Candidate(
+                row.municipality, row.state, "municipality", None, float(row.lon), float(row.lat),
+                row.cvegeo, "MX", count,
+            )  # fmt: skip
+            self.add(cand)
+        for node in self.ids:
+            self.add_node(node)
         places = places if places is not None else pd.DataFrame()
         for row in places.itertuples(index=False):
             country = str(getattr(row, "country", "") or "")
-            cand = Candidate(row.name, row.state, "place", None, float(row.lon), float(row.lat), "", country)
-            self.add(cand, [a for a in str(row.aliases or "").split("|") if a and a != "nan"])
+            cvegeo = str(getattr(row, "cvegeo", "") or "")
+            cvegeo = "" if cvegeo == "nan" else cvegeo
+            lon, lat = float(row.lon), float(row.lat)
+            cand = Candidate(row.name, row.state, "place", None, lon, lat, cvegeo, country)
+            aliases = [a for a in str(row.aliases or "").split("|") if a and a != "nan"]
+            self.add(self.counted(cand), aliases)
         # named nodes (not ports) by country: an unnamed node is 'near' a place of its own country
         named: dict[str, list] = {}
         for n in self.ids:
@@ -289,7 +304,13 @@ class Gazetteer:
             data["name"], data.get("state", ""), "node", node, data["x"], data["y"], data.get("cvegeo", "")
         )
         aliases = [a for a in str(data.get("aliases") or "").split("|") if a]
-        self.add(cand, aliases)
+        self.add(self.counted(cand), aliases)
+
+    def counted(self, cand: Candidate) -> Candidate:
+        """``cand`` with its population: that of the municipality it lies in, else of its label
+        in ``people`` (a US metro), else 0 (not known)."""
+        count = self.municipal_people.get(cand.cvegeo, 0.0) if cand.cvegeo else 0.0
+        return replace(cand, population=count or self.people.get(cand.label, 0.0))
 
     def add(self, cand: Candidate, aliases: list[str] | None = None) -> None:
         key = normalise(cand.name)
@@ -317,12 +338,14 @@ class Gazetteer:
 
     def by_name(self, text: str) -> Place:
         """A name, optionally with its state (after a comma or as trailing words), abbreviated
-        words allowed; a network city or place wins over municipalities of the same name (a
-        freight user means the city on the network), real ties raise :class:`AmbiguousPlace`."""
+        words allowed; of several places called so, a city or place of the road network is
+        chosen only when it holds most of their people (:func:`by_people`), else the name raises
+        :class:`AmbiguousPlace` listing them."""
         found = self.lookup(text)
         if not found:
             raise PlaceNotFound(self.not_found_message(text))
         if len(found) > 1:
+            found = sorted(found, key=lambda c: -c.population)  # the most populous first; unknown last
             # a label that is this very text cannot be entered to mean it: its coordinates can
             listed = "; ".join(
                 f"{c.label} ({c.lat:.4f},{c.lon:.4f})" if normalise(c.label) == normalise(text) else c.label
@@ -337,27 +360,28 @@ class Gazetteer:
         is one: the whole text as a name first, then with trailing state words. A trailing
         postal code is left out; a trailing country keeps that country's places ('Monterrey,
         Mexico'); 'México' or 'Mex' may also be the Estado de México, so then the places of
-        both readings are weighed together ('Toluca, México' is in the Estado de México, 'La
-        Paz, Mexico' the city on the network in Baja California Sur, not the town of that name
-        in the Estado de México, and 'Morelos, Mexico' is ambiguous)."""
+        both readings are weighed together ('Toluca, México' is in the Estado de México; 'La
+        Paz, Mexico' is La Paz, Baja California Sur or La Paz, Estado de México, about as
+        populous, so ambiguous, as is 'Morelos, Mexico')."""
         text = POSTAL_CODE.sub("", text)
         found = self.candidates(text)
         name, country = split_country(text)
         name = POSTAL_CODE.sub("", name)  # 'Monterrey, NL 64000, México'
         if country and name.strip(" ,") and (not found or all(c.state == COUNTRY_STATE for c in found)):
             found = dedupe(found + self.candidates(name, country))
-        on_network = [c for c in found if c.source in ("node", "place")]
-        return labelled(on_network if len(on_network) == 1 else found, text)
+        return labelled(found, text)
 
     def candidates(self, text: str, country: str = "") -> list[Candidate]:
         """The places a name may be, that may carry its state, in ``country`` when given: the
-        whole text as a name first, then with trailing state words."""
+        whole text as a name first, then with trailing state words. Places called so (by name
+        or alias) with one of the road network among them are weighed by :func:`by_people`;
+        else municipalities, also by part of their names (:func:`short_name_matches`)."""
         for name, qualifier in dict.fromkeys([(text, ""), split_state(text)]):
             key = normalise(name)
             exact = self.index.get(key) or self.index.get(expand(key), [])
             exact = dedupe(self.within(exact, qualifier, country))
             if any(c.source != "municipality" for c in exact):
-                return exact
+                return by_people(exact)
             longer = {c: starts for c, starts in self.in_names(key) + self.in_names(expand(key))}
             kept = dedupe(self.within(list(longer), qualifier, country))
             found = short_name_matches(exact, [(c, longer[c]) for c in kept])
@@ -366,14 +390,14 @@ class Gazetteer:
         return []
 
     def on_network(self, found: list[Candidate]) -> list[Candidate]:
-        """Municipalities as the network city or place of the same name within
-        :data:`SAME_PLACE_KM`, where there is one (its node rather than the nearest to the
-        centroid)."""
+        """Municipalities as the network city or place that is that municipality
+        (:func:`same_place`), where there is one (its node rather than the nearest to the
+        centroid); never one that only has its name as an alias."""
         twins = [
             x
             for c in found
             for x in self.index.get(normalise(c.name), [])
-            if x.source != "municipality" and km_between(x, c) <= SAME_PLACE_KM
+            if x.source != "municipality" and same_place(x, c)
         ]
         return dedupe(twins + found) if twins else found
 
@@ -507,7 +531,7 @@ class Gazetteer:
         return ids[int(i)], chord_km(chord)
 
 
-SAME_PLACE_KM = 30.0  # a municipality this close to a named place of its state is that place
+SAME_PLACE_KM = 30.0  # a municipality this close to a named place of its state and name is that place
 NEAR_KM = 40.0  # an unnamed node is shown as 'near X' when a named place is this close
 
 
@@ -557,8 +581,9 @@ def node_trees(graph: nx.MultiDiGraph) -> dict[str, tuple[list, SphereIndex]]:
 
 def dedupe(candidates: list[Candidate]) -> list[Candidate]:
     """One candidate per place: a named place wins over a node of the same name within 30 km
-    (whatever the node's state is called), and both win over the municipality they lie in
-    (same municipality code, or same state within 30 km)."""
+    (whatever the node's state is called), and both win over the municipality they are
+    (:func:`same_place`); a municipality near a network city of another name stays a place of
+    its own (Cuautitlán is not Cuautitlán Izcalli)."""
     places = [c for c in candidates if c.source == "place"]
 
     def is_a_place(node: Candidate) -> bool:
@@ -566,14 +591,7 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
         return any(normalise(p.name) == name and km_between(p, node) <= SAME_PLACE_KM for p in places)
 
     named = places + [c for c in candidates if c.source == "node" and not is_a_place(c)]
-    covered = {c.cvegeo for c in named if c.cvegeo}
-    rest = [
-        c
-        for c in candidates
-        if c.source == "municipality"
-        and c.cvegeo not in covered
-        and not any(n.state == c.state and km_between(n, c) <= SAME_PLACE_KM for n in named)
-    ]
+    rest = [c for c in candidates if c.source == "municipality" and not any(same_place(n, c) for n in named)]
     seen, out = set(), []
     for c in named + rest:
         key = (c.source, c.node if c.node is not None else (c.cvegeo or c.label))
@@ -581,6 +599,46 @@ def dedupe(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def same_place(named: Candidate, municipality: Candidate) -> bool:
+    """Whether a network city or named place is ``municipality``: it lies in it (the same
+    municipality code), or it is called by its name, with or without 'Ciudad' or 'Heroica'
+    (Ciudad Acuña is Acuña), in the same state within :data:`SAME_PLACE_KM`. An alias never
+    makes a place another municipality: Cuautitlán Izcalli is not Cuautitlán, its neighbour."""
+    if named.cvegeo and named.cvegeo == municipality.cvegeo:
+        return True
+    key = normalise(named.name)
+    names = {key, key.removeprefix("ciudad ").removeprefix("heroica ")}
+    return (
+        normalise(municipality.name) in names
+        and named.state == municipality.state
+        and km_between(named, municipality) <= SAME_PLACE_KM
+    )
+
+
+# a place of the road network is what a bare name means when it holds this share of the people of
+# all the places called so: at least four times as many as all the others together
+NETWORK_SHARE = 0.8
+
+
+def by_people(found: list[Candidate]) -> list[Candidate]:
+    """Of several places called exactly the same (by name or alias), with one of the road
+    network among them, the most populous alone when it is of the road network and holds at
+    least :data:`NETWORK_SHARE` of their people, all of them known; else all of them, listed
+    by :class:`AmbiguousPlace`. 'Lázaro Cárdenas' is the port in Michoacán (85% of the people
+    of the three), 'Jalapa' Xalapa, Veracruz (an alias; 93%, with Jalapa, Tabasco); 'Juárez'
+    lists Ciudad Juárez (77%) and Juárez, Nuevo León (400,000 people), and 'Allende' the three
+    Allendes (the network's, in Coahuila, is not the largest). A place whose population the
+    data lacks (a US town outside the 50 largest metros) is never outweighed: 'Victoria' lists
+    Victoria, Texas with Ciudad Victoria."""
+    if len(found) < 2 or any(c.population <= 0 for c in found):
+        return found
+    top = max(found, key=lambda c: c.population)
+    total = sum(c.population for c in found)
+    if top.source != "municipality" and top.population >= NETWORK_SHARE * total:
+        return [top]
+    return found
 
 
 def labelled(found: list[Candidate], text: str) -> list[Candidate]:
