@@ -473,18 +473,16 @@ def test_matrix_equals_router_matrix_and_single_plans(client: TestClient, traine
     assert got.status_code == 200, got.text
     cells = got.json()
     router = Router.from_settings(trained, 2025)
-    narrowed = copy.copy(router)
-    narrowed.finder = router.finder.narrowed(("balanced", None), top=CROSSINGS)
+    narrowed = {}
+    for top in (1, CROSSINGS):  # one crossing, or three where the first is closed on arrival
+        narrowed[top] = copy.copy(router)
+        narrowed[top].finder = router.finder.narrowed(("balanced", None), top=top)
+    lane = {"depart": DEPART, "cargo_value": 400_000, "cargo_type": "electronics", "alternatives": 0}
     for i, origin in enumerate(origins):
         for j, destination in enumerate(destinations):
-            plan = narrowed.plan(
-                origin,
-                destination,
-                depart=DEPART,
-                cargo_value=400_000,
-                cargo_type="electronics",
-                alternatives=0,
-            ).to_dict()["recommended"]
+            first = narrowed[1].plan(origin, destination, **lane).recommended
+            top = CROSSINGS if first.closed_min > 0 else 1
+            plan = narrowed[top].plan(origin, destination, **lane).to_dict()["recommended"]
             for name in ("km", "total_h", "crossing", "cost_usd"):
                 assert cells[name][i][j] == pytest.approx(plan[name], abs=0.01), (origin, destination, name)
     assert cells["crossing"][0][0] is not None and cells["crossing"][1][2] is None  # Saltillo-Querétaro

@@ -5,19 +5,21 @@ Valhalla's matrix.
 Which route a cell reports, exactly: the route :meth:`Router.plan
 <cargorisk.routing.Router.plan>` recommends when its route pool holds only the objective's own
 search profile (fastest: driving time; safest: theft risk; balanced: the generalized cost at the
-cargo value) through the :data:`CROSSINGS` best-ranked crossings (search cost plus the wait
-expected when the truck gets there, as the pool ranks crossings), priced exactly as plans are
-(driver's schedule, wait, costs, risk). A full plan also weighs the other profiles and two more
-crossings, so it may recommend a better route for a pair; the matrix is the quick screen of a
-whole network (``PathFinder.narrowed`` gives the plan it equals, which the tests check pair by
-pair).
+cargo value) through its best-ranked crossing (search cost plus the wait expected when the
+truck gets there, as the pool ranks crossings), priced exactly as plans are (driver's schedule,
+wait, costs, risk); when the truck gets there while it is closed, through the :data:`CROSSINGS`
+best-ranked. A full plan also weighs the other profiles and more crossings, so it may recommend
+a better route for a pair; the matrix is the quick screen of a whole network
+(``PathFinder.narrowed`` gives the plan it equals, with one crossing or :data:`CROSSINGS`,
+which the tests check pair by pair).
 
 The crossings of every pair are ranked at once per origin: the forward costs to each crossing
 plus its wait (both depend on the origin only) plus the backward costs from it (the
-destination's) form a (crossings x destinations) array whose least entries per column are
-priced. More than one: the ranking estimates the hour the truck gets there from the driving
-alone, and a rest on the way can bring it to a closed crossing (a weekend's Monterrey -> Dallas
-ranked Colombia first, priced with 17 h parked: 37.7 h against the plan's 23.0 h by Roma).
+destination's) form a (crossings x destinations) array whose least entry per column is priced.
+The ranking estimates the hour the truck gets there from the driving alone, and a rest on the
+way can bring it to a closed crossing (a weekend's Monterrey -> Dallas ranked Colombia first,
+priced with 17 h parked: 37.7 h against the plan's 23.0 h by Roma): then the next ranked are
+priced too and chosen among as a plan chooses.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.pool import Tree, mask_key
 
 MAX_PLACES = 500  # origins (or destinations) in one matrix; larger networks: several calls
-CROSSINGS = 3  # best-ranked crossings priced per pair across the border (a plan prices five)
+CROSSINGS = 3  # crossings priced for a pair whose first-ranked is closed on arrival (a plan: five)
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,19 @@ class Searches:
             if not missing:
                 break
             for j, paths in self.paths(a.node, [targets[j] for j in missing], keep, depart, team).items():
-                routes = [self.r.price(self.r.finder.summary(p), depart, self.cargo, team) for p in paths]
-                out[missing[j]] = choice.choose(routes, self.objective, self.ratio).recommended
+                out[missing[j]] = self.chosen(paths, depart, team)
         return out
+
+    def chosen(self, paths: list[np.ndarray], depart: datetime | None, team: bool) -> Route:
+        """The route through the best-ranked crossing (``paths[0]``), or, when the truck gets
+        there while it is closed, the route a plan recommends among all of ``paths`` (the
+        ranking guessed the hour from the driving alone)."""
+        price = lambda edges: self.r.price(self.r.finder.summary(edges), depart, self.cargo, team)  # noqa: E731
+        first = price(paths[0])
+        if first.closed_min <= 0 or len(paths) == 1:
+            return first
+        routes = [first, *(price(edges) for edges in paths[1:])]
+        return choice.choose(routes, self.objective, self.ratio).recommended
 
     def paths(
         self, a: object, targets: list, keep: np.ndarray, depart: datetime | None, team: bool
