@@ -4,22 +4,25 @@ Input columns: ``lane_id``, ``origin``, ``destination`` (names or ``"lat,lon"``)
 ``depart`` (ISO 8601; without an offset, the origin's local time), ``cargo_value`` (USD),
 ``cargo_type`` (see :mod:`cargorisk.risk.cargo`; empty is general), ``objective`` (balanced,
 fastest, safest), ``crossing_mode`` (through, transfer; empty is through, see
-:mod:`cargorisk.routing.transfer`); their names in any case, spaces and hyphens for underscores.
-A column named like one of them but not one (``cargo_vaule``) fails the whole book before any
-work; other columns are the user's own and come through to the output (:func:`check_header`).
+:mod:`cargorisk.routing.transfer`); their names matched as :mod:`cargorisk.lane_header` says
+(case, accents, spaces, a unit in brackets aside; aliases such as ``Cargo Value (USD)``,
+``Departure Date``, ``Commodity``); a column named like one but not read (``cargo_vaule``,
+``Total Value`` with no cargo_value, ``cargo_value_mxn``) fails the whole book before any work;
+other columns are the user's own and come through to the output (:func:`check_header`).
 CSV books are comma- or semicolon-separated, with or without Excel's ``sep=`` first line.
 Every row gets ``status`` ("ok" or "error") and, on error, ``error``; a bad row never stops
-the others. With a departure, ``port_arrival_local`` and ``eta_local`` are the times at the
-crossing and at the destination (ISO 8601 with the offset of their zone, named in ``port_zone``
-and ``eta_zone``). Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin
-(and per crossing exit) serves every destination; identical lanes are scored once.
+the others; ``notes`` says what an underwriter should know of a row (its value is the
+default, its lane_id repeats an earlier row's). A CSV's blank lines are skipped. With a
+departure, ``port_arrival_local`` and ``eta_local`` are the times at the crossing and at the
+destination (ISO 8601 with the offset of their zone, named in ``port_zone`` and ``eta_zone``).
+Lanes are grouped by (objective, cargo value, type) so one Dijkstra run per origin (and per
+crossing exit) serves every destination; identical lanes are scored once.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import difflib
 import itertools
 import logging
 import math
@@ -38,6 +41,17 @@ import shapely
 
 from cargorisk._heap import long_running, relaxed
 from cargorisk.errors import CargoRiskError, InputError
+from cargorisk.lane_header import (
+    LANE_COLUMNS,
+    PREVIOUS,
+    READ_ERROR,
+    READ_NOTE,
+    REQUEST,
+    check_header,
+    column_key,
+    lane_names,
+    rescored,
+)
 from cargorisk.risk.cargo import GENERAL
 from cargorisk.routing.plan import Route, iso
 from cargorisk.routing.pool import BATCH_POLICY
@@ -45,13 +59,12 @@ from cargorisk.routing.router import Router
 from cargorisk.routing.transfer import DEFAULT_MODE, check_crossing_mode
 
 log = logging.getLogger(__name__)
-REQUIRED = ("lane_id", "origin", "destination")
-REQUEST = ("origin", "destination", "depart", "cargo_value", "cargo_type", "objective", "crossing_mode")
 # output columns, in order, with their types (text as string, the rest float)
 OUTPUT_TYPES = {
     "lane_id": "string",
     "status": "string",
     "error": "string",
+    "notes": "string",
     "origin_name": "string",
     "destination_name": "string",
     "objective": "string",
@@ -91,95 +104,6 @@ OUTPUT_TYPES = {
     "top_risk_driver": "string",
 }
 OUTPUT = list(OUTPUT_TYPES)
-
-
-def check_header(columns: list, source: str = "input") -> list:
-    """The name each column is read by (see :func:`lane_names`), or a one-line error before any
-    work: a column given twice, one named like a lane column it is not (scored at the defaults it
-    would mis-price every lane), a required one missing."""
-    names = lane_names(columns)
-    repeated = sorted({str(c) for c, n in zip(columns, names, strict=True) if names.count(n) > 1})
-    if repeated:
-        msg = f"{source} has the column(s) {repeated} more than once; keep one of each"
-        raise InputError(msg)
-    check_misspelt(columns, names, source)
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        msg = (
-            f"{source} lacks columns {missing}; its header reads {shown_header(columns)}; a lane book "
-            f"needs {list(REQUIRED)} (optional: {', '.join(LANE_COLUMNS[len(REQUIRED) :])})"
-        )
-        raise InputError(msg)
-    return names
-
-
-# how alike a column's name and a lane column's must be to be taken for a typo of it (difflib's
-# ratio): 'cargo_vaule' 0.91, 'departur' 0.86 are; a TMS's own 'cargo_weight', 'crossing', 'dept'
-# or 'departure_date' (0.6 to 0.8) are not
-TYPO = 0.85
-LANE_COLUMNS = tuple(dict.fromkeys((*REQUIRED, *REQUEST)))  # the columns a lane book is read by
-# other names of lane columns (the output's cargo_value_usd: a scored book scores again with the
-# value it was scored at; a TMS's departure), read as that column when the book lacks it
-ALIASES = {"cargo_value_usd": "cargo_value", "departure": "depart", "departure_time": "depart"}
-
-
-def column_key(name: object) -> str:
-    """A column name as it is matched: case, surrounding spaces, inner spaces and hyphens aside
-    ('Cargo Value ' -> 'cargo_value', 'Lane-ID' -> 'lane_id')."""
-    return re.sub(r"[\s-]+", "_", str(name).strip().lower())
-
-
-def lane_names(columns: list) -> list:
-    """The name each column is read by (see :func:`read_as`)."""
-    keys = [column_key(c) for c in columns]
-    present = set(keys) & set(LANE_COLUMNS)
-    return [read_as(c, k, present) for c, k in zip(columns, keys, strict=True)]
-
-
-def read_as(column: object, key: str, present: set[str]) -> object:
-    """The lane column ``column`` is (its ``key`` is one), or the one it is an alias of when the
-    book lacks that; else its own name (a column of the user's, passed through)."""
-    if key in LANE_COLUMNS:
-        return key
-    alias = ALIASES.get(key)
-    return alias if alias is not None and alias not in present else column
-
-
-def check_misspelt(columns: list, names: list, source: str) -> None:
-    """A one-line error naming each column that is not a lane column but is spelt like one the
-    book lacks (as the HTTP API's unknown fields); other columns are the user's own."""
-    absent = [c for c in LANE_COLUMNS if c not in names]
-    near = {
-        c: close[0]
-        for c, n in zip(columns, names, strict=True)
-        if n not in LANE_COLUMNS and c not in (READ_ERROR, "geometry")
-        and (close := difflib.get_close_matches(column_key(c), absent, n=1, cutoff=TYPO))
-    }  # fmt: skip
-    if not near:
-        return
-    if len(near) == 1:
-        [(column, lane)] = near.items()
-        named = f"column {str(column)!r} is not a lane column; did you mean {lane!r}?"
-    else:
-        listed = ", ".join(f"{str(c)!r} (did you mean {n!r}?)" for c, n in near.items())
-        named = f"columns {listed} are not lane columns."
-    msg = (
-        f"{source}: {named} Correct the name, or give a column of your own a name unlike the lane "
-        f"columns ({', '.join(LANE_COLUMNS)}; case, spaces and hyphens aside)"
-    )
-    raise InputError(msg)
-
-
-def shown_header(columns: list, limit: int = 100) -> str:
-    """The header as read, quoted and cut to ``limit`` characters, with what to do when it is
-    Excel's ``sep=`` line or one column holding ';', a tab or '|' (not comma-separated)."""
-    text = ",".join(map(str, columns))
-    quoted = repr(text if len(text) <= limit else text[:limit] + "...")
-    if text.lower().startswith("sep="):
-        return f"{quoted} (Excel's 'sep=' line: the header is the line after it)"
-    if len(columns) == 1 and any(mark in text for mark in ";\t|"):
-        return f"{quoted} (read as one column: separate the columns with commas or semicolons)"
-    return quoted
 
 
 class LaneScorer:
@@ -243,7 +167,7 @@ class LaneScorer:
 
     def score_row(self, row: dict) -> dict:
         """One output row (never raises for bad input: the error goes in the row)."""
-        out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": ""}
+        out: dict = {"lane_id": row.get("lane_id"), "status": "error", "error": "", "notes": ""}
         if row.get(READ_ERROR):
             out["error"] = f"InputError: {row[READ_ERROR]}"
             return out
@@ -255,6 +179,13 @@ class LaneScorer:
             out.update(self.memo[key], status="ok")
         except CargoRiskError as exc:
             out["error"] = f"{type(exc).__name__}: {exc}"
+            return out
+        # the row's own: its places as it wrote them (a lane's score is shared by every row that
+        # reaches the same nodes, 'Monterrey, NL' and '25.6866,-100.3161' among them), and
+        # whether its value is the default
+        out["origin_name"], out["destination_name"] = self.router.place_name(a), self.router.place_name(b)
+        if blank_to_none(row.get("cargo_value")) is None:
+            out["notes"] = f"{DEFAULT_VALUE_NOTE} USD {cargo:,.0f}"
         return out
 
     def score_lane(
@@ -319,7 +250,7 @@ class LaneScorer:
         """Score a DataFrame of lanes (columns named as :func:`check_header` reads them); output
         rows in input order, the input's own columns under the names they came with."""
         names = check_header(list(lanes.columns))
-        read = lanes.set_axis(names, axis=1)
+        read = unpriced_again(lanes, names, lanes.set_axis(names, axis=1))
         request = [c for c in (*REQUEST, READ_ERROR) if c in names]
         codes, uniques = pd.factorize(request_keys(read, request))  # same request, one score
         first = read.iloc[pd.Series(np.arange(len(read))).groupby(codes).first().to_numpy()]
@@ -336,18 +267,99 @@ class LaneScorer:
                 table[col] = None
         frame = table[[*OUTPUT, "geometry"]].take(codes).reset_index(drop=True)
         frame["lane_id"] = read["lane_id"].to_numpy()
-        own = passthrough(lanes, names)
-        frame = pd.concat([frame[["lane_id"]], own, frame.drop(columns="lane_id")], axis=1)
+        keep = carried(list(lanes.columns), names)
+        notes = read[READ_NOTE] if READ_NOTE in names else repeated_ids(read["lane_id"], "row", 1)
+        frame["notes"] = join_notes(frame["notes"], notes)
+        blank = blank_rows(
+            lanes.iloc[:, sorted({*keep, *(i for i, n in enumerate(names) if n in LANE_COLUMNS)})]
+        )
+        if blank.any():  # every cell empty (a CSV book's blank lines are skipped by the reader)
+            frame.loc[blank, ["error", "notes"]] = [BLANK_ROW, ""]
+        frame = pd.concat(
+            [frame[["lane_id"]], passthrough(lanes, keep), frame.drop(columns="lane_id")], axis=1
+        )
         return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def passthrough(lanes: pd.DataFrame, names: list) -> pd.DataFrame:
-    """The input's own columns, to carry into the output (so it joins back and can be fed in
-    again): all but ``lane_id`` and geometry, under the names they came with, renamed
+DEFAULT_VALUE_NOTE = "cargo value not given: priced at the default"  # then the amount
+REPEATED_NOTE = "repeated lane_id"  # then where it came first
+BLANK_ROW = "InputError: blank row (every cell empty): not a lane; delete it"
+
+
+def unpriced_again(lanes: pd.DataFrame, names: list, read: pd.DataFrame) -> pd.DataFrame:
+    """``read`` with, in a scored book scored again by its ``cargo_value_usd``, the value of each
+    row its notes say was the default blank again: the default again (today's), noted again."""
+    columns = [str(c) for c in lanes.columns]
+    if not (rescored(columns) and "notes" in columns and "cargo_value" in names):
+        return read
+    if columns[names.index("cargo_value")] != "cargo_value_usd":
+        return read
+    notes = lanes.iloc[:, columns.index("notes")].map(
+        lambda v: isinstance(v, str) and DEFAULT_VALUE_NOTE in v
+    )
+    if not notes.any():
+        return read
+    read = read.copy()
+    read.isetitem(names.index("cargo_value"), read["cargo_value"].where(~notes.to_numpy(dtype=bool), None))
+    return read
+
+
+def carried(columns: list, names: list) -> list[int]:
+    """The positions of the input's columns to carry into the output: all but ``lane_id``, the
+    reader's own and geometry, and, in a scored book scored again, its previous scores (its
+    columns named as output columns: the new output has the new ones, so a book scores again
+    to the columns it had). ``names``: the names its columns are read by (:func:`lane_names`)."""
+    again = rescored(columns)
+    return [
+        i
+        for i, (column, name) in enumerate(zip(columns, names, strict=True))
+        if name not in ("lane_id", "geometry", READ_ERROR, READ_NOTE)
+        and not str(name).startswith(PREVIOUS)
+        and not (again and str(column) in OUTPUT_TYPES)
+    ]
+
+
+def repeated_ids(ids: pd.Series, where: str, first_number: int, seen: dict | None = None) -> list[str]:
+    """A note for each lane_id seen on an earlier row (in ``seen``, its text -> where it came
+    first, kept across a file's chunks), '' for the rest; blank ids are never repeats. Rows are
+    numbered from ``first_number`` and shown as ``where`` ('line 12' in a CSV, 'row 3' in a
+    Parquet book or a DataFrame, the first lane row 1)."""
+    seen = {} if seen is None else seen
+    notes = []
+    for number, value in enumerate(ids, first_number):
+        text = None if blank_to_none(value) is None else str(value).strip()
+        if text is None:
+            notes.append("")
+        elif text in seen:
+            notes.append(f"{REPEATED_NOTE}: also on {seen[text]}")
+        else:
+            seen[text] = f"{where} {number}"
+            notes.append("")
+    return notes
+
+
+def join_notes(*columns: object) -> list[str]:
+    """Each row's notes, joined with '; ' (empty ones left out)."""
+    return ["; ".join(n for n in row if isinstance(n, str) and n) for row in zip(*columns, strict=True)]
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each row has every cell empty (None, NaN, NaT, NA, or only spaces)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for i in range(frame.shape[1]):
+        rows = np.flatnonzero(blank)  # only the rows blank so far (most rows: one column)
+        if not len(rows):
+            break
+        cells = frame.iloc[:, i].to_numpy(dtype=object)[rows]
+        blank[rows] = [blank_to_none(v) is None for v in cells]
+    return blank
+
+
+def passthrough(lanes: pd.DataFrame, keep: list[int]) -> pd.DataFrame:
+    """The input's own columns at the positions ``keep`` (:func:`carried`), to carry into the
+    output (so it joins back and can be fed in again), under the names they came with, renamed
     ``input_<name>`` where an output column has the name (case, spaces and hyphens aside); text
-    columns as strings (one Parquet schema for every chunk). ``names``: the names its columns
-    are read by (:func:`lane_names`)."""
-    keep = [i for i, name in enumerate(names) if name not in ("lane_id", "geometry", READ_ERROR)]
+    columns as strings (one Parquet schema for every chunk)."""
     out = lanes.iloc[:, keep].reset_index(drop=True)
     out.columns = [f"input_{c}" if column_key(c) in OUTPUT_TYPES else c for c in out.columns]
     for i, dtype in enumerate(out.dtypes):
@@ -445,20 +457,22 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
 
         try:
             handle = pq.ParquetFile(path)
-            check_header(handle.schema_arrow.names, str(path))
+            names = check_header(handle.schema_arrow.names, str(path))
             batches = (b.to_pandas() for b in handle.iter_batches(batch_size=chunk_size))
             if handle.metadata.num_rows == 0:  # no rows: one empty chunk with the columns
                 batches = iter([handle.schema_arrow.empty_table().to_pandas()])
+            seen: dict[str, str] = {}  # lane_id -> its first row, across chunks
+            done = 0
             for frame in batches:
-                yield frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+                notes = repeated_ids(frame.iloc[:, names.index("lane_id")], "row", done + 1, seen)
+                done += len(frame)
+                lanes = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+                yield lanes.assign(**{READ_NOTE: notes})
         except (pa.ArrowException, OSError) as exc:  # corrupt or truncated
             msg = f"lane file {path} is not a readable Parquet file ({str(exc).splitlines()[0][:120]})"
             raise InputError(msg) from None
         return
     yield from read_csv_chunks(path, chunk_size)
-
-
-READ_ERROR = "_read_error"  # a row the reader could not take apart: its message (not an output)
 
 
 def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -487,26 +501,37 @@ def read_csv_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             msg = f"lane file {path} is empty"
             raise InputError(msg)
         header = [decoded(name) for name in header]  # an accented extra column of a Windows-1252 book
-        check_header(header, str(path))
+        lane_id = check_header(header, str(path)).index("lane_id")
         rows: list[list[str]] = []
         errors: list[str] = []
-        empty = True  # a header and no rows: one empty chunk, so the output has the header too
+        notes: list[str] = []
+        seen: dict[str, str] = {}  # lane_id -> the line it came first on, across chunks
+        empty, blank = True, 0  # a header and no rows: one empty chunk, so the output has the header too
         try:
             for read in reader:
+                if not any(field.strip() for field in read):  # a blank line, or a spreadsheet's ',,,'
+                    blank += 1
+                    continue
                 empty = False
                 undecoded = not_utf8(read, reader.line_num)
                 # echoed with the replacement character, the row kept as an error
                 row = [decoded(f) for f in read] if undecoded else read
                 errors.append(ragged(row, len(header), reader.line_num) or undecoded)
                 rows.append((row + [""] * len(header))[: len(header)])
+                notes += repeated_ids([rows[-1][lane_id]], "line", reader.line_num, seen)
                 if len(rows) == chunk_size:
-                    yield text_frame(rows, header, errors)
-                    rows, errors = [], []
+                    yield text_frame(rows, header, errors, notes)
+                    rows, errors, notes = [], [], []
         except csv.Error as exc:
             msg = f"lane file {path} is not a readable CSV at line {reader.line_num} ({exc}); fix that line"
             raise InputError(msg) from None
         if rows or empty:
-            yield text_frame(rows, header, errors)
+            yield text_frame(rows, header, errors, notes)
+        if blank:
+            log.warning(
+                "%s: %d blank %s (every field empty) skipped: not lanes, not in the output",
+                path.name, blank, "line" if blank == 1 else "lines",
+            )  # fmt: skip
 
 
 SEP_LINE = re.compile(r"sep=([,;\t|])", re.IGNORECASE)  # Excel's first line naming the separator
@@ -553,11 +578,13 @@ def ragged(row: list[str], fields: int, line: int) -> str:
     return f"line {line} has {len(row)} fields, the header {fields}; check its quotes and commas"
 
 
-def text_frame(rows: list[list[str]], header: list[str], errors: list[str]) -> pd.DataFrame:
-    """A chunk of CSV rows as text, with the read errors (when any) in :data:`READ_ERROR`."""
+def text_frame(rows: list[list[str]], header: list[str], errors: list[str], notes: list[str]) -> pd.DataFrame:
+    """A chunk of CSV rows as text, with the read errors (when any) in :data:`READ_ERROR` and
+    the reader's notes (repeated lane ids) in :data:`READ_NOTE`."""
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     if any(errors):
         frame[READ_ERROR] = errors
+    frame[READ_NOTE] = pd.Series(notes, dtype=object)
     return frame
 
 
@@ -688,7 +715,10 @@ def geoparquet_table(scored: gpd.GeoDataFrame) -> object:
 
 
 def score_chunk_in_worker(chunk: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Worker entry point: score with the process's router (built once by the initializer)."""
+    """Worker entry point: score with the process's router (built once by the initializer), or
+    raise the error that stopped the initializer from building it (to the scoring process)."""
+    if "error" in WORKER:
+        raise WORKER["error"]  # type: ignore[misc]
     return LaneScorer(WORKER["router"]).score_frame(chunk)
 
 
@@ -723,7 +753,7 @@ def dask_client(scheduler: str | None, jobs: int) -> object:
     return Client(cluster)
 
 
-WORKER: dict[str, Router] = {}
+WORKER: dict[str, Router] = {}  # "router", or "error": what stopped it being built
 # partitions of a chunk per worker: handed out as workers come free, so one that draws the
 # slower lanes does not hold the others up (a worker keeps its searches from one to the next)
 PARTS_PER_JOB = 4
@@ -739,12 +769,20 @@ def book_router(settings: object, year: int) -> Router:
 def init_worker(settings: object, year: int, parent: int | None = None) -> None:
     """Build one Router per worker process; the worker exits when ``parent`` (the scoring
     process) dies, even by ``kill -9``, instead of lingering with its few hundred MB."""
-    if parent is not None:  # a process --jobs spawned: ours, and it only scores (cargorisk._heap)
-        exit_with_parent(parent)
-        long_running()
-    WORKER["router"] = book_router(settings, year)
-    if parent is not None:
-        atexit.register(leave_without_teardown)
+    if parent is None:  # a Dask worker's first task: an error goes back with the task
+        WORKER["router"] = book_router(settings, year)
+        return
+    exit_with_parent(parent)  # a process --jobs spawned: ours, and it only scores (cargorisk._heap)
+    long_running()
+    try:
+        WORKER["router"] = book_router(settings, year)
+    except CargoRiskError as exc:
+        # kept for the tasks to raise: raised here, the pool would print each process's traceback
+        # and stop, and the scoring process report a worker killed or out of memory (an audit:
+        # 75 lines for a missing data table, where --jobs 1 says it in one)
+        WORKER["error"] = exc  # type: ignore[assignment]
+        return
+    atexit.register(leave_without_teardown)
 
 
 def leave_without_teardown() -> None:
@@ -823,6 +861,7 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
     first = next(chunks, None)
     writer = OutputWriter(output)
     counts = {"rows": 0, "ok": 0, "failed": 0}
+    flagged = dict.fromkeys(FLAGGED, 0)
     pool = client = None
     try:
         if engine == "dask":
@@ -850,6 +889,8 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
             writer.write(scored)
             counts["rows"] += len(scored)
             counts["ok"] += int((scored["status"] == "ok").sum())
+            for kind, found in noted(scored).items():
+                flagged[kind] += found
             log.info("chunk %d scored: %d rows so far, %d ok", number, counts["rows"], counts["ok"])
         counts["failed"] = counts["rows"] - counts["ok"]
     except BrokenProcessPool:
@@ -868,7 +909,33 @@ def score_file(  # noqa: PLR0913  (the CLI's options, keyword-only)
         if client:
             client.close()
     writer.close()
+    report_notes(Path(source), flagged)
     return counts
+
+
+# what a book's summary says of its rows' notes (the CLI shows these warnings under its line)
+FLAGGED = {
+    "default": "{n:,} lane{s} priced at the default cargo value (no cargo_value given; see the notes column)",
+    "repeated": "{n:,} row{s} with a lane_id already on an earlier row (each scored; see the notes column)",
+    "blank": "{n:,} blank row{s} (every cell empty) among the failed: not lanes",
+}
+
+
+def report_notes(source: Path, flagged: dict[str, int]) -> None:
+    """Warn of the rows with each kind of :data:`FLAGGED` note (``flagged``: how many)."""
+    for kind, found in flagged.items():
+        if found:
+            log.warning("%s: %s", source.name, FLAGGED[kind].format(n=found, s="" if found == 1 else "s"))
+
+
+def noted(scored: pd.DataFrame) -> dict[str, int]:
+    """How many rows of a scored chunk have each kind of :data:`FLAGGED` note."""
+    notes = scored["notes"].fillna("").astype(str)
+    return {
+        "default": int(notes.str.contains(DEFAULT_VALUE_NOTE, regex=False).sum()),
+        "repeated": int(notes.str.contains(REPEATED_NOTE, regex=False).sum()),
+        "blank": int((scored["error"] == BLANK_ROW).sum()),
+    }
 
 
 def score_chunk(

@@ -24,6 +24,7 @@ BOOK = (
     'bad-date,"Saltillo","Laredo, TX",next monday,,\n'
     'negative,"Saltillo","Laredo, TX",,-10,\n'
     ",,,,,\n"
+    'no-origin,,"Dallas, TX",,,\n'
     'ok-2,"Ciudad de México","Veracruz, Ver.",2026-03-02T06:00-06:00,,fastest\n'
     'bad-objective,"Saltillo","Laredo, TX",,,cheapest\n'
 ).encode() + b'latin1,Quer\xe9taro,"Dallas, TX",,,\n'
@@ -46,7 +47,10 @@ def test_score_lanes_api_scores_good_rows_and_reports_bad_ones(router: Router, b
     assert "did you mean 'Monterrey, Nuevo León'" in errors["typo"]
     assert "cannot read time 'next monday'" in errors["bad-date"]
     assert "cargo value '-10' must be an amount of USD from 0 to" in errors["negative"]
-    assert "place is empty" in errors[""]
+    assert "place is empty" in errors["no-origin"]
+    # a DataFrame keeps a row for each of its rows: a blank one says what it is (a CSV book's
+    # reader skips its blank lines, see test_files_jobs_and_cli)
+    assert errors[""] == "InputError: blank row (every cell empty): not a lane; delete it"
     assert "objective 'cheapest'" in errors["bad-objective"]
     assert errors["latin1"].startswith("PlaceNotFound")  # undecodable byte: that row only
     first = out.set_index("lane_id").loc["ok-1"]
@@ -96,12 +100,15 @@ def test_files_jobs_and_cli(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("CARGORISK_MODELS_DIR", str(trained.models_dir))
     settings = Settings.from_env(data_dir=trained.data_dir)
     one = score_file(book, tmp_path / "one.parquet", settings=settings, chunk_size=3)
     two = score_file(book, tmp_path / "two.parquet", settings=settings, jobs=2, chunk_size=3)
+    # 9 rows, the blank one skipped (an audit: blank spreadsheet rows were counted as failed lanes)
     assert one == two == {"rows": 8, "ok": 2, "failed": 6}
+    assert "lanes.csv: 1 blank line (every field empty) skipped: not lanes, not in the output" in caplog.text
     a, b = gpd.read_parquet(tmp_path / "one.parquet"), gpd.read_parquet(tmp_path / "two.parquet")
     assert a.crs == "EPSG:4326" and a.geometry.notna().sum() == 2
     pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
@@ -111,7 +118,7 @@ def test_files_jobs_and_cli(
     assert code == 3  # some rows failed
     assert "scored 8 lanes: 2 ok, 6 failed" in capsys.readouterr().out
     csv = pd.read_csv(tmp_path / "out.csv")
-    assert len(csv) == 8 and set(csv["status"]) == {"ok", "error"}
+    assert len(csv) == 8 and set(csv["status"]) == {"ok", "error"} and csv["lane_id"].notna().all()
 
 
 def peak_rss_of_cli(args: list[str], env: dict) -> int:

@@ -89,14 +89,17 @@ def test_own_columns_pass_and_a_scored_book_scores_again(router: Router) -> None
     assert out.loc[0, "status"] == "ok" and out.loc[0, "cargo_value_usd"] == 5_000_000
     assert {"origin_state", "load_id", "input_cargo_value_usd"} <= set(out.columns)
     # a TMS export's own columns, not typos of the lane columns it lacks (a review found these
-    # failed whole books at difflib's default closeness)
+    # failed whole books at difflib's default closeness); its departure_date is the departure
+    # (an alias, read when the book has no depart column), and passes as its own beside one
     own = ["cargo_weight", "carrier_type", "trailer_type", "load_type", "cargo_class", "cargo_desc",
-           "crossing", "crossing_port", "dept", "depot", "departure_date"]  # fmt: skip
-    assert check_header(["lane_id", "origin", "destination", *own]) == [
-        "lane_id",
-        "origin",
-        "destination",
+           "crossing", "crossing_port", "dept", "depot"]  # fmt: skip
+    lane = ["lane_id", "origin", "destination"]
+    assert check_header([*lane, *own, "departure_date"]) == [*lane, *own, "depart"]
+    assert check_header([*lane, "depart", *own, "departure_date"]) == [
+        *lane,
+        "depart",
         *own,
+        "departure_date",
     ]
 
 
@@ -181,3 +184,114 @@ def test_minus_zero_cargo_value_is_zero(router: Router) -> None:
         assert not np.signbit(out[col].astype(float)).any(), (col, list(out[col]))
     written = pd.read_csv(io.StringIO(to_safe_csv(rounded(out.drop(columns="geometry")))), dtype=str)
     assert set(written["cargo_value_usd"]) == set(written["expected_loss_low_usd"]) == {"0.00"}
+
+
+NATURAL = "Lane ID,Origin,Destination,Departure Date,Cargo Value (USD),Commodity\n"
+
+
+def test_natural_headers_price_the_lane_as_the_plain_book(router: Router, tmp_path: Path) -> None:
+    """An underwriter's audit: 'Cargo Value (USD)', 'Departure Date' and 'Commodity' were
+    ignored, so a USD 5,000,000 pharma lane was priced as USD 100,000 of general freight with
+    no departure (expected loss 69 times too low) and the book exited 0."""
+    natural = tmp_path / "natural.csv"
+    natural.write_text(
+        NATURAL + 'H2,CDMX,"Nuevo Laredo, Tamps.",2026-03-02T06:00,"5,000,000",Pharmaceuticals\n'
+    )
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "lane_id,origin,destination,depart,cargo_value,cargo_type\n"
+        'H2,CDMX,"Nuevo Laredo, Tamps.",2026-03-02T06:00,5000000,pharma\n'
+    )
+    got, want = scored_book(router, natural), scored_book(router, plain)
+    assert got.loc[0, "status"] == "ok", got.loc[0, "error"]
+    assert got.loc[0, "cargo_value_usd"] == 5_000_000 and got.loc[0, "cargo_type"] == "pharma"
+    scores = ["eta_local", "expected_loss_usd", "cost_usd", "crossing", "notes"]
+    assert got.loc[0, scores].tolist() == want.loc[0, scores].tolist()
+    assert pd.notna(got.loc[0, "eta_local"]) and got.loc[0, "expected_loss_usd"] > 5_000
+    # the user's columns come through under their own names
+    assert list(got.columns[:6]) == ["lane_id", *NATURAL.strip().split(",")[1:]]
+    # a date-only departure is midnight at the origin, as a depart column's
+    natural.write_text(NATURAL + "D,Saltillo,Laredo TX,2026-03-02,250000,\n")
+    plain.write_text("lane_id,origin,destination,depart\nD,Saltillo,Laredo TX,2026-03-02T00:00\n")
+    assert scored_book(router, natural).loc[0, "eta_local"] == scored_book(router, plain).loc[0, "eta_local"]
+
+
+@pytest.mark.parametrize(
+    ("column", "lane"),
+    [
+        ("Value USD", "cargo_value"),
+        ("value", "cargo_value"),
+        ("declared_value", "cargo_value"),
+        ("Valor de la carga", "cargo_value"),
+        ("Cargo Value (US$)", "cargo_value"),
+        ("cargo_value_usd", "cargo_value"),  # a scored book's
+        ("Departure Date", "depart"),
+        ("Depart Time", "depart"),
+        ("departure", "depart"),
+        ("Fecha de salida", "depart"),
+        ("Departure (local time)", "depart"),
+        ("Commodity", "cargo_type"),
+        ("Mercancía", "cargo_type"),
+        ("Tipo de carga", "cargo_type"),
+        ("Objetivo", "objective"),
+        ("Modo de cruce", "crossing_mode"),
+    ],
+)
+def test_lane_columns_by_their_aliases(column: str, lane: str) -> None:
+    assert check_header(["lane_id", "origin", "destination", column]) == [
+        "lane_id",
+        "origin",
+        "destination",
+        lane,
+    ]
+
+
+def test_spanish_and_short_names_of_the_required_columns() -> None:
+    assert check_header(["Lane", "Origen", "Destino"]) == ["lane_id", "origin", "destination"]
+    assert check_header(["ID", "From", "To"]) == ["lane_id", "origin", "destination"]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        # another currency: one line saying the value must be in US dollars
+        ("cargo_value_mxn", r"'cargo_value_mxn' gives the cargo value in MXN; cargo_value must be in US"),
+        ("Valor (MXN)", r"'Valor \(MXN\)' gives the cargo value in MXN; cargo_value must be in US dollars"),
+        ("valor en pesos", r"column 'valor en pesos' gives the cargo value in MXN"),
+        ("Valor (M.N.)", r"column 'Valor \(M.N.\)' gives the cargo value in MXN"),
+        ("Value (EUR)", r"column 'Value \(EUR\)' gives the cargo value in EUR"),
+        ("Value (USD 000s)", r"column 'Value \(USD 000s\)' gives the cargo value in thousands or millions"),
+        # a column read as none, but named like a lane column the book lacks
+        ("Total Value", r"column 'Total Value' is not read as a lane column but looks like cargo_value, "
+                        r"which the book lacks: if it holds each load's value in US dollars, name it"),
+        ("Fecha salida estimada", r"'Fecha salida estimada' .* looks like depart, .* name it 'depart'"),
+        ("Commodity Code", r"column 'Commodity Code' .* looks like cargo_type"),
+        ("Total Value,ETD local", r"columns 'Total Value' \(like cargo_value\), 'ETD local' \(like dep"),
+        ("Comodity", r"column 'Comodity' is not a lane column; did you mean 'cargo_type'\?"),
+        # two columns for one lane column: both named
+        ("Value USD,declared_value", r"\['Value USD', 'declared_value'\] would each be read as cargo_value"),
+        ("Departure Date,Depart Time", r"\['Depart Time', 'Departure Date'\] would each be read as depart"),
+    ],
+)  # fmt: skip
+def test_value_in_another_currency_or_an_unread_lane_column_fails_the_book(
+    trained: Settings, tmp_path: Path, header: str, message: str
+) -> None:
+    """Each of these headers was silently ignored: every lane priced at USD 100,000, as general
+    freight or without a departure."""
+    book = tmp_path / "lanes.csv"
+    cells = ",".join(["5000000"] * len(header.split(",")))
+    book.write_text(f"lane_id,origin,destination,{header}\nA,Saltillo,Laredo TX,{cells}\n")
+    with pytest.raises(InputError, match=message) as info:
+        score_file(book, tmp_path / "out.csv", settings=trained)
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_columns_like_a_lane_column_in_the_book_pass_through(router: Router) -> None:
+    """A TMS's own value, date or currency columns pass untouched beside the lane column."""
+    cells = {**LANE, "cargo_value": "250000", "depart": "2026-03-02T06:00"}
+    own = {"Total Value": "9", "cargo_value_mxn": "4500000", "Departure Date": "x", "declared_value": "7"}
+    out = cargorisk.score_lanes(pd.DataFrame([{"lane_id": "A", **cells, **own}]), router)
+    assert out.loc[0, "status"] == "ok", out.loc[0, "error"]
+    assert out.loc[0, "cargo_value_usd"] == 250_000
+    assert out.loc[0, list(own)].tolist() == list(own.values())
