@@ -341,3 +341,64 @@ def test_the_page_works_with_an_api_key(
         assert (
             driver.find_element(By.ID, "api_key").get_attribute("value") == "s3cret"
         )  # kept for the session
+
+
+ROUTE_BOUNDS = """const b = map.getBounds();
+return [map.getZoom(), b.getSouth(), b.getWest(), b.getNorth(), b.getEast()];"""
+
+
+def not_found(base: str) -> float:
+    """Requests the server answered 404 (its metrics)."""
+    text = httpx.get(f"{base}/metrics").text
+    return sum(
+        float(row.split()[-1])
+        for row in text.splitlines()
+        if row.startswith("cargorisk_requests_total") and 'status="404"' in row
+    )
+
+
+def test_a_long_lane_on_a_phone_opens_on_the_route_and_asks_for_no_missing_file(
+    live: str, chromium: object
+) -> None:
+    """An audit's phone (390 x 844) showed the whole world for Dallas -> Querétaro: the map was
+    fitted with an animated zoom while its frame was below the screen, where the browser does
+    not paint it, so the zoom never happened. The map is fitted at once, and again when its frame
+    changes size; and the page asks for no file the server does not have (the frame asked for
+    Leaflet's /marker-icon.png and /marker-shadow.png, the page for /favicon.ico: 404s)."""
+    driver = chromium
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    before = not_found(live)
+    driver.get(f"{live}/?lang=en")
+    plan_in_page(driver, "Dallas, TX", "Querétaro")
+    frame = driver.execute_script("return document.getElementById('map').getBoundingClientRect().top")
+    assert frame > 844  # below the screen, as on the audit's phone
+    dallas, queretaro = (32.78, -96.80), (20.59, -100.39)
+
+    def shows_the_route() -> bool:
+        zoom, south, west, north, east = in_map(driver, ROUTE_BOUNDS)
+        ends = all(south < lat < north and west < lon < east for lat, lon in (dallas, queretaro))
+        return zoom >= 3 and ends and north - south < 30  # not the world (zoom 1: -81 to 81)
+
+    assert shows_the_route(), in_map(driver, ROUTE_BOUNDS)
+    driver.execute_script("document.getElementById('map').style.height = '260px'")  # smaller: fitted again
+    wait_for(driver, lambda _: shows_the_route(), 10)
+    time.sleep(1)  # the last requests are counted
+    assert not_found(live) == before
+
+
+def test_any_cargo_value_in_dollars_can_be_planned(live: str, chromium: object) -> None:
+    """The value box took multiples of USD 1,000 only (step=1000): 123456, a real invoice, was
+    refused by the browser and nothing was sent."""
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    driver = chromium
+    driver.get(f"{live}/?lang=en")
+    box = driver.find_element(By.ID, "cargo_value")
+    for value in ("123456", "250500", "99999.5"):
+        box.clear()
+        box.send_keys(value)
+        assert driver.execute_script("return arguments[0].checkValidity()", box), value
+    plan_in_page(driver, "Monterrey, NL", "Laredo, TX", "123456")
+    facts = driver.find_element(By.ID, "sheet-facts").get_attribute("textContent")
+    assert "USD 123,456" in facts

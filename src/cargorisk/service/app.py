@@ -8,6 +8,7 @@ types, docs, metrics) is cheap and answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import multiprocessing
@@ -15,10 +16,11 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 import cachetools
 import orjson
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -27,9 +29,13 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.middleware.gzip import IdentityResponder
+from starlette.types import Receive, Scope, Send
 
 from cargorisk import __version__
 from cargorisk._heap import long_running
+from cargorisk._io import sha256_file
 from cargorisk.api_models import (
     ERRORS,
     AliveOut,
@@ -53,8 +59,8 @@ from cargorisk.routing.router import Router, input_stamp
 from cargorisk.service.access import Access
 from cargorisk.service.balance import Depths
 from cargorisk.service.errors import add_error_handlers, error
-from cargorisk.service.guard import API_KEY_ENV, Guard, document_key
-from cargorisk.service.jobs import Jobs
+from cargorisk.service.guard import API_KEY_ENV, MIN_KEY, Guard, check_key, document_key
+from cargorisk.service.jobs import JOBS_DIR_ENV, Jobs, check_folder
 from cargorisk.service.lanes import lanes_api, score_book
 from cargorisk.service.limits import BodyLimit, Gate, ServiceOptions, check
 from cargorisk.service.metrics import Metrics, metrics_api
@@ -64,7 +70,6 @@ from cargorisk.web import add_page
 
 log = logging.getLogger("cargorisk.service")
 GEOJSON = "application/geo+json"
-JOBS_DIR_ENV = "CARGORISK_JOBS_DIR"
 RECENT_PLANS = 32  # plans kept per worker for their maps and downloads
 # gzip level 1: a plan's JSON (about 110 kB) in 0.7 ms to 24% of its size; level 6 takes 1.9 ms
 # for 19%, which on a LAN saves less time than it costs
@@ -79,23 +84,46 @@ def create_app(
 ) -> FastAPI:
     """The app, with the router loaded now (raises the ``doctor`` errors, as one line, when it
     cannot be). ``uvicorn cargorisk.service:create_app --factory`` calls it with the settings
-    and limits of the environment (``CARGORISK_*``)."""
+    and limits of the environment (``CARGORISK_*``); in a worker of ``uvicorn --workers N`` a
+    failure is one line on stderr and the exit status that stops uvicorn's supervisor (it would
+    respawn the worker, failing the same way, forever)."""
+    try:
+        return build_app(settings, year, options)
+    except CargoRiskError as exc:
+        if not multiprocessing.current_process().name.startswith("SpawnProcess"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        sys.exit(STARTUP_FAILURE)
+
+
+def build_app(settings: Settings | None, year: int, options: ServiceOptions | None) -> FastAPI:
+    """:func:`create_app`: the settings, limits, key and jobs folder checked first (a second),
+    then the models loaded (half a minute)."""
     settings = settings or Settings.from_env()
     options = options or ServiceOptions.from_env()
-    app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None)
+    key = os.environ.get(API_KEY_ENV)
+    check_key(key)
+    if key and len(key) < MIN_KEY:  # `cargorisk serve --host` beyond loopback refuses it; uvicorn cannot tell
+        log.warning(
+            "%s has %d characters: use at least %d random ones before serving beyond this machine",
+            API_KEY_ENV, len(key), MIN_KEY,
+        )  # fmt: skip
+    folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
+    check_folder(folder)
+    app = FastAPI(title="cargorisk", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan)
     state = app.state
     state.settings, state.options = settings, options
-    state.router = load_router_or_stop(settings, year)
+    state.router = load_router(settings, year)
     long_running()  # a worker plans for hours: young collections far apart (see cargorisk._heap)
-    state.stamp = input_stamp(settings)  # the files loaded (readyz says when they change)
+    state.stamp = ModelStamp(settings)  # the files loaded (readyz says when they change)
     state.states = load_table("mx_states", settings.processed_dir)
     state.ready = ready_record(settings, state.router)
     state.gate = Gate(options, Depths.from_env())  # depths shared with sibling workers
-    folder = Path(os.environ.get(JOBS_DIR_ENV) or settings.data_dir / "jobs")
     state.jobs = Jobs(
         folder, lambda book: score_book(state.router, book), state.gate,
         max_jobs=options.max_jobs, ttl_s=options.job_ttl_s,
     )  # fmt: skip
+    state.jobs_problem = None  # what /readyz last found wrong with the jobs folder (logged once)
     state.metrics = Metrics()
     state.plans = RecentPlans(state.metrics.plans.inc)
     swagger = asset_dir() / "swagger-ui-dist"  # served by the app: the docs work offline
@@ -105,15 +133,22 @@ def create_app(
     for router in (api, lanes_api, metrics_api):
         app.include_router(router)
     add_page(app)
-    key = os.environ.get(API_KEY_ENV)
     add_middleware(app, options, key)
     document_key(app, required=bool(key))
     return app
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At the end (SIGTERM or Ctrl-C, once the requests under way have finished): this worker's
+    queued and running lane jobs are marked failed (:meth:`Jobs.close`)."""
+    yield
+    app.state.jobs.close()
+
+
 def add_middleware(app: FastAPI, options: ServiceOptions, api_key: str | None) -> None:
     """Outermost first: access log and headers, CORS, the guard, body limits, gzip."""
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
+    app.add_middleware(Gzip, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, options=options)
     app.add_middleware(Guard, api_key=api_key, origins=tuple(options.cors_origins))
     origins = list(options.cors_origins)  # none: every preflight is refused, in the API's format
@@ -148,17 +183,41 @@ class JsonCORS(CORSMiddleware):
         return reason + (": allowed origins are CARGORISK_CORS_ORIGINS" if "origin" in reason else "")
 
 
-def load_router_or_stop(settings: Settings, year: int) -> object:
-    """:func:`load_router`; in a worker of ``uvicorn --workers N`` a failure is one line on
-    stderr and the exit status that stops uvicorn's supervisor (it would respawn the worker,
-    failing the same way, forever)."""
-    try:
-        return load_router(settings, year)
-    except CargoRiskError as exc:
-        if not multiprocessing.current_process().name.startswith("SpawnProcess"):
-            raise
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-        sys.exit(STARTUP_FAILURE)
+class Gzip(GZipMiddleware):
+    """Starlette's gzip, which compressed whenever "gzip" appeared in ``Accept-Encoding``, also
+    for ``gzip;q=0``, which says gzip is *not* acceptable (RFC 9110, 12.5.3): such a request is
+    answered as it is (:func:`accepts_gzip`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+            plain = IdentityResponder(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+            await plain(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value takes gzip: its own weight, else that of ``*``, is
+    above 0 (no header, or neither named: no)."""
+    weights = {}
+    for item in header.lower().split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if name:
+            weights[name] = weight
+    for name in ("gzip", "x-gzip", "*"):
+        if name in weights:
+            return weights[name] > 0
+    return False
 
 
 def load_router(settings: Settings, year: int) -> object:
@@ -304,15 +363,67 @@ async def healthz_head() -> Response:
     return Response(media_type="application/json")
 
 
+class ModelStamp:
+    """The files a router is built from (:func:`input_stamp`), as this worker loaded them: their
+    size and modification time, looked at on every ``/readyz``, and their SHA-256, read again
+    only for the files whose size or time moved. A file whose contents are the same (``touch``,
+    an rsync or a restored backup of the same models) does not make the worker stale; the
+    hash of a file that moved and was found unchanged is not read again until it moves again."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.seen = input_stamp(settings)
+        self.digests = {name: digest(name) for name, *_ in self.seen}
+
+    def changed(self) -> bool:
+        """Whether the files differ from those loaded: one added or removed, or other contents
+        (or contents that cannot be read, then or now)."""
+        try:
+            now = input_stamp(self.settings)
+        except OSError:  # a file went between listing and looking: being replaced
+            return True
+        if now == self.seen:
+            return False
+        if {name for name, *_ in now} != set(self.digests):
+            return True
+        moved = [name for name, *stat in now if (name, *stat) not in set(self.seen)]
+        if any(self.digests[name] is None or digest(name) != self.digests[name] for name in moved):
+            return True
+        self.seen = now  # the same contents under new times: not read again until they move
+        return False
+
+
+def digest(name: str) -> str | None:
+    """A file's SHA-256 (None when it cannot be read: a file that moves afterwards is stale)."""
+    try:
+        return sha256_file(Path(name))
+    except OSError:
+        return None
+
+
+def readiness(state: object) -> JSONResponse:
+    """``/readyz``'s answer (in a thread: it may hash a file and writes one in the jobs folder)."""
+    if state.stamp.changed():  # type: ignore[attr-defined]
+        msg = "ModelFileError: the model or data files changed since this worker loaded them; restart it"
+        return error(503, msg, "stale_models")
+    problem = state.jobs.problem()  # type: ignore[attr-defined]
+    if problem != state.jobs_problem:  # type: ignore[attr-defined]  # logged when it starts and ends
+        state.jobs_problem = problem  # type: ignore[attr-defined]
+        if problem:
+            log.error("not ready: the lane jobs folder %s cannot be written; set %s", problem, JOBS_DIR_ENV)
+        else:
+            log.warning("ready again: the lane jobs folder can be written")
+    if problem:
+        msg = "JobStoreError: this worker cannot save lane jobs now (its jobs folder is not writable)"
+        return error(503, msg, "job_store_error")
+    return JSONResponse(state.ready)
+
+
 @api.get("/readyz", response_model=HealthOut, responses={503: ERRORS[503]})
 async def readyz(request: Request) -> Response:
     """Ready: the models this worker loaded (and a 503 once the files on disk changed under it,
-    so a rolling restart picks the new ones up)."""
-    state = request.app.state
-    if state.stamp != input_stamp(state.settings):
-        msg = "ModelFileError: the model or data files changed since this worker loaded them; restart it"
-        return error(503, msg, "stale_models")
-    return JSONResponse(state.ready)
+    so a rolling restart picks the new ones up, or while its jobs folder cannot be written)."""
+    return await anyio.to_thread.run_sync(readiness, request.app.state)
 
 
 # ---- planning ----

@@ -63,6 +63,14 @@ class ClientGone(CargoRiskError):
     """The client hung up before its answer was ready (the work is abandoned, nothing is sent)."""
 
 
+class JobStoreError(CargoRiskError):
+    """The server cannot keep lane jobs: its jobs folder cannot be created or written. At
+    start-up the message names the folder (for the operator); an answer never does (503
+    ``job_store_error``, the folder in the server's log)."""
+
+    http_status = 503
+
+
 def code_of(exc: CargoRiskError) -> str:
     """The machine code of a cargorisk error: its class name in snake case."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()

@@ -5,7 +5,10 @@
   address gets a 403, and so does a request whose ``Host`` is not a loopback name (a web page
   elsewhere cannot reach it through DNS rebinding).
 - With a key, ``/v1/...`` and ``/metrics`` need it in the ``X-API-Key`` header (compared in
-  constant time); ``/healthz``, ``/readyz``, the page and the docs do not.
+  constant time); ``/healthz``, ``/readyz``, the page and the docs do not. A key no client can
+  send (spaces or a line break at either end, as a secret file's last newline; a control
+  character) is refused at start-up, and so is one shorter than :data:`MIN_KEY` characters
+  when ``cargorisk serve`` listens beyond this machine (:func:`check_key`, :func:`check_host`).
 - A request that changes something (POST, DELETE) sent by a web page of another site (its
   ``Origin`` neither this machine nor one of ``CARGORISK_CORS_ORIGINS``; an opaque ``Origin``,
   ``null`` from a local file or a sandboxed frame, is another site's too) gets a 403: a page
@@ -37,6 +40,8 @@ API_KEY_ENV = "CARGORISK_API_KEY"
 LOOPBACK_NAMES = ("localhost",)
 KEYED = ("/v1/", "/metrics")
 KEY_SCHEME = "APIKey"  # the security scheme's name in the OpenAPI document
+MIN_KEY = 16  # characters of a key that guards a server reachable beyond this machine
+NEW_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(24))'"
 
 
 def is_loopback(host: str) -> bool:
@@ -58,10 +63,37 @@ def host_of(header: str) -> str:
 
 
 def check_host(host: str, api_key: str | None) -> None:
-    """Listening beyond the loopback address needs ``CARGORISK_API_KEY`` (the CLI's early check;
-    :class:`Guard` enforces it per request)."""
-    if not is_loopback(host) and not api_key:
+    """Listening beyond the loopback address needs ``CARGORISK_API_KEY`` of at least
+    :data:`MIN_KEY` characters that a client can send (the CLI's early check; :class:`Guard`
+    enforces the key per request)."""
+    check_key(api_key)
+    if is_loopback(host):
+        return
+    if not api_key:
         msg = f"--host {host} listens beyond this machine; set {API_KEY_ENV} first (sent as X-API-Key)"
+        raise InputError(msg)
+    if len(api_key) < MIN_KEY:
+        msg = (
+            f"--host {host} listens beyond this machine and {API_KEY_ENV} has {len(api_key)} characters; "
+            f"use a key of at least {MIN_KEY} random ones, e.g. from {NEW_KEY}"
+        )
+        raise InputError(msg)
+
+
+def check_key(api_key: str | None) -> None:
+    """A key no client can send in the ``X-API-Key`` header is an InputError (every keyed request
+    would be a 401): spaces or a line break at either end (HTTP drops them from a header's
+    value: a secret file's last newline), or a control character. None or '' is no key."""
+    if not api_key:
+        return
+    if api_key != api_key.strip():
+        msg = (
+            f"{API_KEY_ENV} starts or ends with a space or a line break (a secret file's last "
+            "newline?), which no client can send in X-API-Key; remove it"
+        )
+        raise InputError(msg)
+    if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in api_key):
+        msg = f"{API_KEY_ENV} holds a control character, which no client can send in X-API-Key; remove it"
         raise InputError(msg)
 
 

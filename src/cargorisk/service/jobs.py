@@ -10,8 +10,15 @@ by sharing the interpreter lock), or after :data:`YIELD_S` at most, so a stream 
 cannot starve it. Jobs queued or running per worker are bounded (503 beyond); a cancelled job
 stops counting at once. A job's record names the process scoring it (host, process id and
 start time), so a job whose server stopped before it finished is ``failed`` (the books queued
-or running in a process end with it) while one scored by a live sibling worker is not. Every
-record expires :attr:`Jobs.ttl_s` after its last change (a running job's changes at every slice).
+or running in a process end with it) while one scored by a live sibling worker is not; a worker
+that stops gracefully (SIGTERM, Ctrl-C: the app's lifespan ends) marks its own queued and
+running jobs failed itself (:meth:`Jobs.close`), since a server started again in another
+container or pod cannot check a process of the old one. Every record expires
+:attr:`Jobs.ttl_s` after its last change (a running job's changes at every slice).
+
+A jobs folder that cannot be created or written is the server's fault, not the client's: at
+start-up one line naming the folder, afterwards a 503 ``job_store_error`` that names no path
+(the path goes to the server's log) and a ``/readyz`` that is not ready.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import queue
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,15 +41,18 @@ import pandas as pd
 
 from cargorisk._io import process_alive, write_bytes_atomic
 from cargorisk.errors import InputError
-from cargorisk.service.errors import Overloaded
+from cargorisk.service.errors import JobStoreError, Overloaded
 
 log = logging.getLogger("cargorisk.service")
 SLICE = 8  # lanes scored between two looks at the foreground
 YIELD_S = 1.0  # longest a slice waits for the foreground
 QUIET_S = 0.05  # a slice starts once the worker has computed no request for this long
 JOB_ID = 24  # hex characters of a job id (96 random bits)
+JOBS_DIR_ENV = "CARGORISK_JOBS_DIR"
 ACTIVE = ("queued", "running")
 RUNNER_GONE = "the server stopped before it finished; post the book again"
+# what a client is told when the jobs folder refuses a write (the folder is in the server's log)
+UNWRITABLE = "this server cannot save lane jobs now (its jobs folder is not writable); retry later"
 
 
 class Jobs:
@@ -70,7 +81,7 @@ class Jobs:
         ttl_s: float,
     ) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        check_folder(self.folder)
         self.score, self.foreground = score, foreground
         self.ttl_s, self.max_jobs = ttl_s, max_jobs
         self.pending: queue.Queue[str] = queue.Queue()  # job ids, in order (cancelled ones too)
@@ -78,6 +89,8 @@ class Jobs:
         self.current: str | None = None  # the job being scored here
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.closing = threading.Event()  # set by close(): the runner writes no more records
+        self.writing = threading.Lock()  # the runner's writes against close()'s
 
     @property
     def depth(self) -> int:
@@ -95,10 +108,17 @@ class Jobs:
         """Whether a job was cancelled (its marker file, written by whichever worker was asked)."""
         return self.path(job, "cancel").exists()
 
+    def problem(self) -> str | None:
+        """Why the jobs folder cannot take jobs now (:func:`folder_problem`; ``/readyz`` asks)."""
+        return folder_problem(self.folder)
+
     # ---- the API's side ----
 
     def submit(self, book: pd.DataFrame) -> dict:
-        """Queue a book; its status record (raises Overloaded when the queue is full)."""
+        """Queue a book; its status record (raises Overloaded when the queue is full or the
+        server is stopping, JobStoreError when the record cannot be written)."""
+        if self.closing.is_set():
+            raise Overloaded("this server is stopping; post the book again", retry_after=5)
         self.expire()
         job = secrets.token_hex(JOB_ID // 2)
         now = datetime.now(UTC)
@@ -114,7 +134,7 @@ class Jobs:
             self.books[job] = book
         try:
             self.write(status)  # before the runner can take the job: it reads this record first
-        except OSError:
+        except JobStoreError:
             with self.lock:  # a disk that refuses the record: the book does not hold a place
                 self.books.pop(job, None)
             raise
@@ -141,7 +161,8 @@ class Jobs:
             status["status"] = "cancelled"
         elif status["status"] in ACTIVE and runner_gone(status.get("runner")):
             status.update(status="failed", error=RUNNER_GONE)
-            self.write(status)
+            with contextlib.suppress(JobStoreError):  # said now, written when the folder lets it
+                self.write(status)
         return status
 
     def result(self, job: str) -> Path:
@@ -163,7 +184,7 @@ class Jobs:
         next slice; either stops counting against the limit at once)."""
         status = self.status(job)
         if status["status"] in ACTIVE:
-            write_bytes_atomic(self.path(job, "cancel"), b"")  # a marker: the status is the runner's
+            self.store(self.path(job, "cancel"), b"")  # a marker: the status is the runner's
             with self.lock:
                 self.books.pop(job, None)  # queued here (another worker's goes at its next count)
             status = self.status(job)  # read again: one that finished meanwhile stays done
@@ -180,7 +201,39 @@ class Jobs:
         """Write a status record atomically, kept :attr:`ttl_s` from now (its ``expires`` set)."""
         expires = datetime.now(UTC) + timedelta(seconds=self.ttl_s)
         status["expires"] = expires.isoformat(timespec="seconds")
-        write_bytes_atomic(self.path(status["job"], "json"), json.dumps(status).encode())
+        self.store(self.path(status["job"], "json"), json.dumps(status).encode())
+
+    def store(self, path: Path, data: bytes) -> None:
+        """Write a job's file atomically; a folder that refuses it is logged with its path and
+        raised as JobStoreError, whose message names no path (the client did nothing wrong)."""
+        try:
+            write_bytes_atomic(path, data)
+        except (OSError, InputError) as exc:  # write_bytes_atomic words the OSErrors as InputError
+            log.error("lane jobs: %s", exc)
+            raise JobStoreError(UNWRITABLE) from None
+
+    def close(self) -> None:
+        """The worker stops (the app's lifespan ends: SIGTERM, Ctrl-C): the books queued or
+        being scored here will never be finished, so their records say ``failed`` now (a server
+        started again elsewhere, another container or pod, cannot see that this process has
+        gone and would show them running until they expire). The runner writes nothing after
+        this; books posted from now on are refused."""
+        self.closing.set()
+        with self.writing:  # after the runner's write under way, before its next one
+            with self.lock:
+                mine = [*self.books, *([self.current] if self.current else [])]
+                self.books.clear()
+            marked = 0
+            for job in mine:
+                status = self.saved(job)
+                if status is None or status["status"] not in ACTIVE or self.cancelled(job):
+                    continue
+                status.update(status="failed", error=RUNNER_GONE)
+                with contextlib.suppress(JobStoreError):  # logged; such a record expires
+                    self.write(status)
+                    marked += 1
+        if marked:
+            log.warning("lane jobs: %d queued or running here marked failed as the server stops", marked)
 
     def expire(self) -> None:
         """Delete job files older than the time results are kept."""
@@ -214,10 +267,11 @@ class Jobs:
                 self.run_one(job, book)
             except JobNotFound:
                 log.warning("lane job %s expired before it was scored", job)
+            except JobStoreError:  # logged with the folder; the record says so if it can
+                self.fail(job, f"JobStoreError: {UNWRITABLE}")
             except Exception as exc:  # a bug: the job says so, the thread goes on
                 log.exception("lane job %s failed", job)
-                with contextlib.suppress(JobNotFound):
-                    self.finish(job, "failed", f"InternalError: {type(exc).__name__}")
+                self.fail(job, f"InternalError: {type(exc).__name__}")
             finally:
                 with self.lock:
                     self.current = None
@@ -228,20 +282,41 @@ class Jobs:
         if status["status"] == "cancelled":
             return
         status["status"] = "running"
-        self.write(status)
+        if not self.save(status):
+            return
         parts = []
         for start in range(0, len(book), SLICE):
             self.wait_for_quiet()  # requests first
-            if self.cancelled(job):
+            if self.cancelled(job) or self.closing.is_set():
                 return
             parts.append(self.score(book.iloc[start : start + SLICE]))
             status["scored"] = min(start + SLICE, len(book))
             status["failed"] = status.get("failed", 0) + int((parts[-1].get("status") == "error").sum())
-            self.write(status)
+            if not self.save(status):
+                return
             self.keep_queued()
         csv = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        write_bytes_atomic(self.path(job, "csv"), to_csv(csv).encode())
-        self.finish(job, "done")
+        with self.writing:
+            if self.closing.is_set():
+                return
+            self.store(self.path(job, "csv"), to_csv(csv).encode())
+            self.finish(job, "done")
+
+    def fail(self, job: str, message: str) -> None:
+        """Mark a job the runner could not finish failed, if its record can still be written
+        (and the worker is not stopping: :meth:`close` has said why already)."""
+        with self.writing, contextlib.suppress(JobNotFound, JobStoreError):
+            if not self.closing.is_set():
+                self.finish(job, "failed", message)
+
+    def save(self, status: dict) -> bool:
+        """Write a record from the runner, unless the worker is stopping (:meth:`close` has
+        marked its jobs failed): False then, and the runner stops."""
+        with self.writing:
+            if self.closing.is_set():
+                return False
+            self.write(status)
+            return True
 
     def keep_queued(self) -> None:
         """Move on the expiry of the books queued behind the running one (a queued record is
@@ -250,8 +325,8 @@ class Jobs:
             queued = list(self.books)
         for job in queued:
             status = self.saved(job)
-            if status is not None and status["status"] == "queued":
-                self.write(status)
+            if status is not None and status["status"] == "queued" and not self.save(status):
+                return
 
     def saved(self, job: str) -> dict | None:
         """A job's record as written, None when there is none (unknown, expired, unreadable)."""
@@ -277,6 +352,27 @@ class Jobs:
         if state == "done":
             status["result"] = f"/v1/lanes/{job}/result"
         self.write(status)
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why a jobs folder cannot take jobs ('/srv/jobs (Permission denied)'), None when it can:
+    it is created if need be, and a file is made in it and removed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".writable.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        Path(name).unlink()
+    except OSError as exc:
+        return f"{folder} ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def check_folder(folder: Path) -> None:
+    """At start-up: a jobs folder that cannot be created or written is one line naming it
+    (JobStoreError), as a models folder that cannot be read is."""
+    if (why := folder_problem(folder)) is not None:
+        msg = f"cannot use the lane jobs folder {why}; set {JOBS_DIR_ENV} to a writable folder"
+        raise JobStoreError(msg)
 
 
 def past(when: str) -> bool:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import Request
@@ -57,7 +58,9 @@ class ServiceOptions:
     job_ttl_s
         How long a job is kept after its last change (a queued or running one's moves on).
     cors_origins
-        Origins allowed to call the API from a browser (``CARGORISK_CORS_ORIGINS``, comma-separated).
+        Origins allowed to call the API from a browser (``CARGORISK_CORS_ORIGINS``, comma-separated),
+        written as browsers send them (:func:`cors_origin`: ``https://tms.example.com/`` is
+        ``https://tms.example.com``; a value that is not an origin is a one-line InputError).
     """
 
     slots: int = 1
@@ -70,6 +73,9 @@ class ServiceOptions:
     max_jobs: int = 4
     job_ttl_s: float = 3600.0
     cors_origins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cors_origins", tuple(cors_origin(o) for o in self.cors_origins))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ServiceOptions:
@@ -93,6 +99,44 @@ class ServiceOptions:
     def max_multipart_bytes(self) -> int:
         """A multipart body: the upload and room for its form framing."""
         return self.max_upload_bytes + 64 * 2**10
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def cors_origin(text: str) -> str:
+    """An allowed origin as a browser's ``Origin`` header writes it, which the CORS middleware
+    compares character for character: scheme and host in lower case, no trailing slash, no
+    default port (``HTTPS://TMS.example.com:443/`` is ``https://tms.example.com``); ``*`` and
+    ``null`` as they are. Anything else (no scheme, a path, a query) is an InputError naming the
+    value: it would never match, and every preflight of that page would be refused."""
+    text = text.strip()
+    if text in ("*", "null"):  # any origin; the opaque one of local files and sandboxed frames
+        return text
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        port = -1
+    if (
+        parts.scheme.lower() not in DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or port == -1
+    ):
+        msg = (
+            f"CARGORISK_CORS_ORIGINS: {text[:80]!r} is not an origin; write each as the scheme and host "
+            "(and port) of the page that calls this server, e.g. https://tms.example.com or "
+            "http://localhost:3000, without a path"
+        )
+        raise InputError(msg)
+    scheme, host = parts.scheme.lower(), parts.hostname  # hostname: lower case, IPv6 without brackets
+    host = f"[{host}]" if ":" in host else host
+    shown_port = "" if port is None or port == DEFAULT_PORTS[scheme] else f":{port}"
+    return f"{scheme}://{host}{shown_port}"
 
 
 def read_number(name: str, text: str, kind: type) -> float:

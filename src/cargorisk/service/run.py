@@ -1,9 +1,11 @@
 """``cargorisk serve``: the app under uvicorn, one worker or several.
 
-Start-up loads the models before anything listens: with one worker in this process, with
-several first in one child process (the check, which also leaves the router's snapshot for the
-workers to read quickly) and then in each worker. A folder that cannot be loaded is one line
-and exit status 1, never a loop of dying workers; the start-up line comes once loading worked.
+Start-up checks the key, the settings and the jobs folder, then loads the models before anything
+listens: with one worker in this process, with several first in one child process (the check,
+which also leaves the router's snapshot for the workers to read quickly) and then in each
+worker. A folder that cannot be loaded (models, or a jobs folder that cannot be written) is one
+line and exit status 1, never a loop of dying workers, and so is an address that cannot be
+bound (a port in use); the start-up line comes once loading worked and the port was bound.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import copy
 import logging
 import multiprocessing
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 
 from cargorisk import __version__
 from cargorisk import errors as cargorisk_errors
 from cargorisk.config import Settings
-from cargorisk.errors import CargoRiskError
+from cargorisk.errors import CargoRiskError, InputError
+from cargorisk.service import errors as service_errors
 from cargorisk.service.balance import WORKER_DIR_ENV
 from cargorisk.service.guard import API_KEY_ENV, check_host
 
@@ -47,13 +51,15 @@ def serve(settings: Settings, host: str, port: int, workers: int, *, quiet: bool
     if workers <= 1:
         os.environ.pop(WORKER_DIR_ENV, None)  # alone: no siblings to share its load with
         app = create_app(settings)
-        announce(host, port, key, workers)
+        with claim(host, port):
+            announce(host, port, key, workers)
         uvicorn.run(app, **common)
         return
     os.environ["CARGORISK_DATA_DIR"] = str(settings.data_dir)
     os.environ["CARGORISK_MODELS_DIR"] = str(settings.models_dir)
     preflight(settings)
-    announce(host, port, key, workers)
+    with claim(host, port):
+        announce(host, port, key, workers)
     with (
         tempfile.TemporaryDirectory(prefix="cargorisk-metrics-") as folder,
         tempfile.TemporaryDirectory(prefix="cargorisk-workers-") as depths,
@@ -79,6 +85,25 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def claim(host: str, port: int) -> Iterator[None]:
+    """Bind ``host:port`` for the start-up line, and let go of it just before uvicorn binds it:
+    a port in use (or an address this machine does not have) is one line and exit status 1,
+    and the start-up line is not written for a server that cannot listen. Bound as uvicorn
+    binds (``SO_REUSEADDR``: connections of a server just stopped do not count), never
+    listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            msg = f"cannot listen on {host}:{port} ({why}); stop what uses it or choose another --port"
+            raise InputError(msg) from None
+        yield
+
+
 def announce(host: str, port: int, key: str | None, workers: int) -> None:
     """The start-up line (once the models are loaded)."""
     log.warning(
@@ -95,21 +120,34 @@ def preflight(settings: Settings) -> None:
     child = context.Process(target=check_loads, args=(settings, send), name="cargorisk-preflight")
     child.start()
     send.close()
-    found = receive.recv() if receive.poll(600) else ("ModelFileError", "loading the models took over 600 s")
+    found: tuple[str, str] | None = ("ModelFileError", "loading the models took over 600 s")
+    try:
+        if receive.poll(600):
+            found = receive.recv()
+    except EOFError:  # the child died without a word (killed, out of memory)
+        found = ("CargoRiskError", "the check of the models in a child process stopped without an answer")
     child.join(30)
     if found is not None:
         kind, message = found
-        raise getattr(cargorisk_errors, kind, CargoRiskError)(message)
+        known = getattr(cargorisk_errors, kind, None) or getattr(service_errors, kind, None)
+        if not (isinstance(known, type) and issubclass(known, CargoRiskError)):
+            known = CargoRiskError
+        raise known(message)
 
 
 def check_loads(settings: Settings, send: object) -> None:
-    """In the preflight child: build the app, send None or (error class, message)."""
+    """In the preflight child: build the app, send None or (error class, message); an
+    unexpected error is sent too, in one line (its traceback would be the child's only word)."""
     from cargorisk.service.app import create_app  # noqa: PLC0415
 
     try:
         create_app(settings)
     except CargoRiskError as exc:
         send.send((type(exc).__name__, str(exc)))  # type: ignore[attr-defined]
+        return
+    except Exception as exc:  # a bug or an unforeseen fault: the parent says it in one line
+        why = f"the app failed to start ({type(exc).__name__}: {str(exc)[:300]})"
+        send.send(("CargoRiskError", why))  # type: ignore[attr-defined]
         return
     send.send(None)  # type: ignore[attr-defined]
 

@@ -285,13 +285,49 @@ function showError(error) {
   $("error").hidden = false;
 }
 
+// Run in the map's frame after Leaflet is defined and before folium's own script. The map's one
+// fitBounds (to the routes) is made without animation and made again, after invalidateSize, the
+// first time the frame comes into view and whenever its size changes: an animated zoom waits for
+// the frame to be painted, which a browser puts off while the frame is off-screen (on a phone a
+// long lane's map stayed on the whole world). Leaflet's default marker images, which folium
+// shows for an instant before its own icons, are a blank image, not files this server lacks.
+const MAP_FIT = `<script>(function () {
+  var blank = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+  L.Icon.Default.mergeOptions({ iconUrl: blank, iconRetinaUrl: blank, shadowUrl: blank });
+  var fit = L.Map.prototype.fitBounds;
+  L.Map.prototype.fitBounds = function (bounds, options) {
+    var map = this;
+    if (map._routeFit) return fit.call(map, bounds, options);
+    map._routeFit = [L.latLngBounds(bounds), L.extend({}, options, { animate: false })];
+    var box = map.getContainer();
+    var size = function () { return box.clientWidth + "x" + box.clientHeight; };
+    var fitted = size();
+    var refit = function () {
+      fitted = size();
+      map.invalidateSize({ animate: false });
+      fit.apply(map, map._routeFit);
+    };
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { if (size() !== fitted) refit(); }).observe(box);
+    }
+    if (window.IntersectionObserver) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); refit(); }
+      });
+      seen.observe(box);
+    }
+    return fit.apply(map, map._routeFit);
+  };
+})();</script>`;
+
 // the map of the plan just shown: the server keeps the plans it answered for a while, so this
 // draws it without planning again
 async function loadMap(body) {
   $("map").srcdoc = "";
   // the table is beside it: the map leaves its own summary out and gives the routes the room
   const map = await (await api(`/v1/route/map.html?${query({ ...body, lang, summary: false })}`)).text();
-  $("map").srcdoc = map;
+  const head = map.indexOf("</head>");  // Leaflet is inlined in the head, folium's script after it
+  $("map").srcdoc = head < 0 ? map : map.slice(0, head) + MAP_FIT + map.slice(head);
 }
 
 // ---- the answer ----
