@@ -24,6 +24,7 @@ priced too and chosen among as a plan chooses.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -175,33 +176,34 @@ class Searches:
                 out[missing[j]] = self.chosen(paths, depart, team)
         return out
 
-    def chosen(self, paths: list[np.ndarray], depart: datetime | None, team: bool) -> Route:
+    def chosen(self, paths: list[Callable[[], np.ndarray]], depart: datetime | None, team: bool) -> Route:
         """The route through the best-ranked crossing (``paths[0]``), or, when the truck gets
         there while it is closed, the route a plan recommends among all of ``paths`` (the
-        ranking guessed the hour from the driving alone)."""
-        price = lambda edges: self.r.price(self.r.finder.summary(edges), depart, self.cargo, team)  # noqa: E731
+        ranking guessed the hour from the driving alone); a path's edges are joined only when
+        it is priced."""
+        price = lambda path: self.r.price(self.r.finder.summary(path()), depart, self.cargo, team)  # noqa: E731
         first = price(paths[0])
         if first.closed_min <= 0 or len(paths) == 1:
             return first
-        routes = [first, *(price(edges) for edges in paths[1:])]
+        routes = [first, *(price(path) for path in paths[1:])]
         return choice.choose(routes, self.objective, self.ratio).recommended
 
     def paths(
         self, a: object, targets: list, keep: np.ndarray, depart: datetime | None, team: bool
-    ) -> dict[int, list[np.ndarray]]:
-        """Edge ids of the paths to each target (by position) that has one under ``keep``: one
-        within the country, one through each of the :data:`CROSSINGS` best-ranked crossings
-        across the border."""
+    ) -> dict[int, list[Callable[[], np.ndarray]]]:
+        """The paths (each a call giving its edge ids) to each target (by position) that has one
+        under ``keep``: one within the country, one through each of the :data:`CROSSINGS`
+        best-ranked crossings across the border."""
         r = self.r
         forward = self.tree(a, reverse=False)
         country = r.country(a)
-        found: dict[int, list[np.ndarray]] = {}
+        found: dict[int, list[Callable[[], np.ndarray]]] = {}
         abroad = [j for j, b in enumerate(targets) if r.country(b) != country]
         for j, b in enumerate(targets):
             if j not in abroad:
                 edges = forward.edges(r.engine.index[b])
                 if len(edges):
-                    found[j] = [edges]
+                    found[j] = [functools.partial(np.asarray, edges)]
         if abroad:
             far = [targets[j] for j in abroad]
             found.update(self.crossing_paths(forward, a, far, abroad, keep, depart, team))
@@ -216,9 +218,9 @@ class Searches:
         keep: np.ndarray,
         depart: datetime | None,
         team: bool,
-    ) -> dict[int, list[np.ndarray]]:
+    ) -> dict[int, list[Callable[[], np.ndarray]]]:
         """Paths across the border: through each target's :data:`CROSSINGS` best-ranked
-        crossings, ranked at once."""
+        crossings, ranked at once (:func:`through`)."""
         r, finder = self.r, self.r.finder
         ids = r.crossing_ids
         w, _ = finder.weights(self.objective, self.value, self.roads, self.key)
@@ -238,12 +240,19 @@ class Searches:
         total = (to_crossing[:, None] + backward) + waits[:, None]  # as the pool ranks them
         total[~np.isfinite(backward)] = np.inf
         ranked = np.argsort(total, axis=0, kind="stable")[:CROSSINGS]
-        found: dict[int, list[np.ndarray]] = {}
+        found: dict[int, list[Callable[[], np.ndarray]]] = {}
         for col, tree in enumerate(trees):
             for row in ranked[:, col]:
                 if not np.isfinite(total[row, col]):
                     break
-                k = int(usable[row])
-                before, after = forward.edges(forward.ends[k], keep=True), tree.edges(tree.ends[k], keep=True)
-                found.setdefault(positions[col], []).append(np.concatenate((before, ids[k : k + 1], after)))
+                found.setdefault(positions[col], []).append(
+                    functools.partial(through, forward, tree, ids, int(usable[row]))
+                )
         return found
+
+
+def through(forward: Tree, backward: Tree, ids: np.ndarray, k: int) -> np.ndarray:
+    """Edge ids of the path through crossing ``k`` (of ``ids``): ``forward`` to it, ``backward``
+    from it."""
+    before, after = forward.edges(forward.ends[k], keep=True), backward.edges(backward.ends[k], keep=True)
+    return np.concatenate((before, ids[k : k + 1], after))
