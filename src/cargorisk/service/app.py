@@ -386,7 +386,8 @@ class ModelStamp:
             return False
         if {name for name, *_ in now} != set(self.digests):
             return True
-        moved = [name for name, *stat in now if (name, *stat) not in set(self.seen)]
+        before = set(self.seen)
+        moved = [name for name, *stat in now if (name, *stat) not in before]
         if any(self.digests[name] is None or digest(name) != self.digests[name] for name in moved):
             return True
         self.seen = now  # the same contents under new times: not read again until they move
