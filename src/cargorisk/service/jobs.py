@@ -219,14 +219,16 @@ class Jobs:
         gone and would show them running until they expire). The runner writes nothing after
         this; books posted from now on are refused."""
         self.closing.set()
+        me = runner()
         with self.writing:  # after the runner's write under way, before its next one
             with self.lock:
-                mine = [*self.books, *([self.current] if self.current else [])]
                 self.books.clear()
             marked = 0
-            for job in mine:
-                status = self.saved(job)
-                if status is None or status["status"] not in ACTIVE or self.cancelled(job):
+            for path in self.folder.glob("*.json"):  # the records say whose they are
+                status = self.saved(path.stem)
+                if status is None or status["status"] not in ACTIVE or status.get("runner") != me:
+                    continue
+                if self.cancelled(path.stem):
                     continue
                 status.update(status="failed", error=RUNNER_GONE)
                 with contextlib.suppress(JobStoreError):  # logged; such a record expires
