@@ -72,6 +72,17 @@ WGS84 = "EPSG:4326"
 METRIC_CRS = {"MX": "EPSG:6372", "US": "EPSG:5070"}
 NATIONAL_NAME = "cargorisk national (Travel Mapping)"
 MERGE_TOLERANCE_M = 10.0
+# A route that ends on no other route ("dangling") within GAP_M of another route's point is
+# extended to that point: Travel Mapping ends an urban route where its number or name ends,
+# and the streets that carry on to the next mapped road are not in the data. Measured on this
+# data: of 3,862 route ends, 704 dangle; 154 Mexican and 125 US ones lie within 2 km of another
+# route (the next 2-3 km: 44 and 29 more). The case that set the question: Tijuana's Via Rapida
+# (Oriente) ends 1.6 km from MEX-2's first waypoint at La Presa (Blvd Insurgentes joins them),
+# so Tijuana -> Tecate ran 98.7 km by Rosarito instead of about 50; Cotulla -> Pearsall (I-35)
+# ran 167 km and Benson -> Willcox (I-10) 150 km for the same reason. 2 km is the spacing of
+# waypoints (median about 2 km, see LENGTH_FACTOR), so a closed gap is measured as any other
+# piece between two waypoints: a straight line times the country's factor.
+GAP_M = 2000.0
 NAME_KM = 8.0  # a place names its nearest node when that node is this close
 BRIDGE_SYSTEM = "nasib"
 BORDER_LABEL = "MEX/USA"
@@ -176,7 +187,7 @@ def build_national(
         msg = "no Travel Mapping waypoints to build from; run `cargorisk data build travelmapping_highways`"
         raise NetworkBuildError(msg)
     points["point"] = merge_points(points, tolerance_m)
-    points = drop_repeats(points)
+    points = close_gaps(drop_repeats(points))
     points["is_node"] = node_flags(points)
     bridges = points[points["system"] == BRIDGE_SYSTEM]
     roads = points[points["system"] != BRIDGE_SYSTEM]
@@ -277,6 +288,49 @@ def merge_points(points: pd.DataFrame, tolerance_m: float) -> np.ndarray:
     _, label = connected_components(coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n)))
     log.info("merged %d point pairs within %.0f m", len(pairs), tolerance_m)
     return label[exact]
+
+
+def close_gaps(points: pd.DataFrame, gap_m: float = GAP_M) -> pd.DataFrame:
+    """``points`` with each dangling route end (:data:`GAP_M`) extended to the nearest point of
+    another route of its country within ``gap_m``, as one more waypoint of the dangling route
+    (that point's id, coordinates and label). Two ends that are each other's nearest are joined
+    once; international bridges neither dangle nor are joined to."""
+    root = points["root"].to_numpy()
+    first = np.r_[True, root[1:] != root[:-1]]
+    last = np.r_[root[:-1] != root[1:], True]
+    roads = points["system"].to_numpy() != BRIDGE_SYSTEM
+    routes_at = points.groupby("point")["root"].transform("nunique").to_numpy()
+    dangling = (first | last) & (routes_at == 1) & roads
+    added, joined = [], set()
+    for country, crs in METRIC_CRS.items():
+        pool = np.flatnonzero(roads & (points["country"].to_numpy() == country))
+        if not dangling[pool].any():
+            continue
+        xy = np.column_stack(
+            Transformer.from_crs(WGS84, crs, always_xy=True).transform(
+                points["lon"].to_numpy()[pool], points["lat"].to_numpy()[pool]
+            )
+        )
+        tree = cKDTree(xy)
+        for at in np.flatnonzero(dangling[pool]):
+            end = pool[at]
+            near = [pool[j] for j in tree.query_ball_point(xy[at], gap_m) if root[pool[j]] != root[end]]
+            if not near:
+                continue
+            target = min(near, key=lambda i: np.hypot(*(xy[np.searchsorted(pool, i)] - xy[at])))
+            pair = frozenset(points["point"].to_numpy()[[end, target]].tolist())
+            if pair in joined:
+                continue
+            joined.add(pair)
+            row = points.iloc[[end]].assign(hidden=False, _order=end + (0.5 if last[end] else -0.5))
+            for column in ("lon", "lat", "point", "label"):
+                row[column] = points[column].to_numpy()[target]
+            added.append(row)
+    log.info("closed %d gaps of up to %.0f m between route ends and other routes", len(added), gap_m)
+    if not added:
+        return points
+    ordered = pd.concat([points.assign(_order=np.arange(len(points), dtype=float)), *added])
+    return ordered.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def drop_repeats(points: pd.DataFrame) -> pd.DataFrame:
