@@ -17,7 +17,7 @@ from cargorisk.cli import main
 from cargorisk.config import Settings
 from cargorisk.errors import InputError
 from cargorisk.network.timezones import clock, local_time
-from cargorisk.routing import Route, RoutePlan, Router
+from cargorisk.routing import RoutePlan, Router, choice
 from cargorisk.routing.compose import FALLBACK
 
 CLOCK = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d [A-Z]{3}"
@@ -143,14 +143,6 @@ def test_the_table_shows_local_etas_with_zone_names(router: Router) -> None:
     assert re.fullmatch(CLOCK, stop["clock"]) and stop["start"].endswith("+00:00")
 
 
-def worse_on_every_count(route: Route, than: Route) -> bool:
-    return (
-        route.total_h >= than.total_h
-        and route.theft_prob >= than.theft_prob
-        and route.cost_usd >= than.cost_usd
-    )
-
-
 @pytest.mark.parametrize(
     ("origin", "destination", "depart"),
     [
@@ -163,7 +155,8 @@ def worse_on_every_count(route: Route, than: Route) -> bool:
 def test_plans_worth_reading(router: Router, origin: str, destination: str, depart: str) -> None:
     """The front is printed and holds the recommended route unless a route on it is at least as
     fast and as safe; an alternative worse on time, risk and cost together than the recommended,
-    fastest or safest route is shown only as the plan's one route through its crossing
+    fastest or safest route, or better only by less than a dispatcher acts on
+    (:func:`choice.dominated`), is shown only as the plan's one route through its crossing
     ("fallback crossing")."""
     plan = router.plan(origin, destination, depart=depart, pareto=True)
     rec, front = plan.recommended, plan.pareto
@@ -178,7 +171,7 @@ def test_plans_worth_reading(router: Router, origin: str, destination: str, depa
     assert re.search(r"\n\s+[\d.]+\s+[\d.e+-]+ .* recommended\n", text) or dominated
     main = [rec, plan.fastest, plan.safest]
     for alt in plan.alternatives:
-        if any(worse_on_every_count(alt, m) for m in main):
+        if choice.dominated(alt, main):
             assert alt.label == FALLBACK and alt.crossing not in {m.crossing for m in main}
             assert [r.crossing for r in plan.routes()].count(alt.crossing) == 1
         else:

@@ -13,11 +13,14 @@ their searches; a search leaves its cache with the weights it shares.
 
 Every cargo type's router shares its general router's caches: one bound for all of them. A
 type's theft risk is general freight's times the type's multiplier ``m``, so its searches are
-general freight's (:meth:`PathFinder.profile`): least cost at cargo value (or risk price) ``v``
-is general freight's at ``v * m``, and the fastest and least-risk searches are general
-freight's (the same order of paths up to ties far below a second or a route's risk; 300 varied
-plans gave the same routes as searches per type). Only the path summaries, which carry the
-type's risk, are kept per type.
+general freight's (:meth:`PathFinder.profile`): least cost at cargo value ``v`` is general
+freight's at ``v * m``, and the fastest and least-risk searches are general freight's (the same
+order of paths up to ties far below a second or a route's risk; 300 varied plans gave the same
+routes as searches per type). The fixed risk prices are prices of general freight's risk, so
+every type runs the same searches at them: each type's pool holds the paths general freight's
+pool finds there (a type that thieves prefer is offered every route general freight is, and
+picks by its own price), and a varied load shares them. Only the path summaries, which carry
+the type's risk, are kept per type.
 """
 
 from __future__ import annotations
@@ -37,13 +40,13 @@ from cargorisk.routing.contract import ChainTree, Prepared
 from cargorisk.routing.pricing import CrossingPath, Leg, PathSummary
 from cargorisk.routing.schedule import time_to_drive
 
-# the least-cost search runs at the request's cargo value and at these fixed prices of theft
-# risk (USD per unit of -log(1 - p)): together with the fastest and the least-risk searches they
-# trace the time-risk trade-off at every scale (a route's risk is 1e-5 to 1e-2), so a plan for a
-# dear load still finds the safer routes within the time bound, and the searches at fixed
-# prices are shared by every lane whatever its cargo value
+# the least-cost search runs at the request's cargo value and at these fixed prices of general
+# freight's theft risk (USD per unit of -log(1 - p); profile "price"): together with the fastest
+# and the least-risk searches they trace the time-risk trade-off at every scale (a route's risk is
+# 1e-5 to 1e-2), so a plan for a dear load still finds the safer routes within the time bound, and
+# the searches at fixed prices are shared by every lane whatever its cargo value and type
 RISK_PRICES = (1e4, 1e5, 1e6, 1e7)
-PROFILES = (("fastest", None), ("safest", None), ("balanced", None), *(("balanced", p) for p in RISK_PRICES))
+PROFILES = (("fastest", None), ("safest", None), ("balanced", None), *(("price", p) for p in RISK_PRICES))
 DETOUR_PENALTY = 1.4  # alternatives: roads already shown cost this much more in the search
 TOP_CROSSINGS = 5  # crossings priced exactly per profile (ranked by search cost plus wait)
 TREE_CACHE_MB = 300  # searches kept for reuse (a search is about 0.07 MB on the national graph)
@@ -226,7 +229,7 @@ class PathFinder:
         self.trees, self.prepared, self.summaries = self.caches[:3]
         # the search values every request of this type shares (the fixed risk prices; 0: the
         # fastest and least-risk searches): their searches go in the shared caches
-        self.shared_values = {0.0, *(price * scale for price in RISK_PRICES)}
+        self.shared_values = {0.0, *RISK_PRICES}
         self.profiles: tuple = PROFILES  # the searches a pool runs
         self.top = TOP_CROSSINGS  # crossings priced per profile
 
@@ -244,7 +247,10 @@ class PathFinder:
 
     def profile(self, objective: str, cargo: float) -> tuple[str, float]:
         """The general-freight search profile of this type's ``objective`` at cargo value
-        ``cargo`` (see the module docstring): the weights' objective and cargo value."""
+        ``cargo`` (see the module docstring): the weights' objective and cargo value; objective
+        ``"price"``: least cost at ``cargo``, a fixed price of general freight's risk."""
+        if objective == "price":
+            return "balanced", cargo
         return objective, (cargo * self.scale if objective == "balanced" else 0.0)
 
     @property
@@ -287,10 +293,10 @@ class PathFinder:
         found: dict[bytes, PathSummary | CrossingPath] = {}
         searched = set()
         for objective, price in self.profiles:
-            value = (cargo if price is None else price) if objective == "balanced" else 0.0
-            if (objective, value) in searched:  # a cargo value equal to a fixed risk price
+            value = cargo if price is None else price
+            if self.profile(objective, value) in searched:  # a cargo value at a fixed risk price
                 continue
-            searched.add((objective, value))
+            searched.add(self.profile(objective, value))
             for parts in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
                 path_key = b"".join(part.tobytes() for part in parts)  # the whole path's edges
                 if path_key not in found:
