@@ -237,6 +237,31 @@ def test_a_rest_due_before_the_end_is_completed_while_parked_at_a_closed_crossin
     assert not [a for a in best.activities if a.kind == "rest"]
 
 
+def test_the_rest_is_not_completed_at_the_crossing_when_it_closes_before_the_rest_ends() -> None:
+    """Monterrey -> Dallas on a Sunday: 3.5 h of driving to World Trade Bridge at 07:01, open
+    10:00-14:00, 8 h of driving after it. The rest due before Dallas was completed at the bridge
+    (3 h parked + 7 h): it ended at 17:00, after the closing, and the truck crossed on Monday at
+    07:00 (37 h door to door). The truck crosses when it opens and rests on the US side."""
+    opens, closes, reopens = 3.0 * HOUR, 7.0 * HOUR, 24.0 * HOUR  # after arriving at the bridge
+
+    def wait_at(elapsed: float) -> tuple[float, float, None]:
+        now = elapsed - 3.5 * HOUR
+        opening = opens if now < opens else (0.0 if now < closes else reopens)
+        return max(opening - now, 0.0) if opening else 0.0, 1.4 * HOUR, None
+
+    start = Schedule()
+    start.drive(3.5 * HOUR, "MX")
+    legs = [(3.5, "MX"), (0.1, "US"), (8.0, "US")]
+    best, _, _ = finish([start], wait_at, ("MX", 0.1 * HOUR, "US"), [(8.0 * HOUR, "US")], [])
+    assert legal(best, legs) == []
+    line = next(a for a in best.activities if a.kind == "line")
+    assert line.start_s / HOUR == pytest.approx(3.5 + 3.0)  # joins the line when it opens
+    rest = next(a for a in best.activities if a.kind == "rest")
+    assert rest.start_s > line.start_s and rest.hours == pytest.approx(10.0)  # on the US side
+    assert best.elapsed / HOUR == pytest.approx(3.5 + 3.0 + 1.4 + 0.1 + 8.0 + 10.0)  # in Dallas
+    # before the bridge reopens: resting there, the truck had crossed then (37 h)
+
+
 def test_hours_at_the_port_take_the_window_not_the_driving_hours() -> None:
     """Hermosillo -> Phoenix with produce: 3.7 h of driving, 19 min parked until Mariposa
     opened, and the driver rested 9.7 h before the line because the 3.9 h of customs and the

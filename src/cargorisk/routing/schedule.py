@@ -700,7 +700,11 @@ def cross_border(
         closed_s, line_s, info = wait_at(schedule.elapsed)
         found.append((closed_s, line_s, info))
         schedule.park(closed_s, line_country)
-        if closed_s > EPS and schedule.rest_ahead(line_s, cross_s, cross_country, port_s):
+        if (
+            closed_s > EPS
+            and schedule.rest_ahead(line_s, cross_s, cross_country, port_s)
+            and open_after_rest(schedule, wait_at, line_country, cross_country)
+        ):
             schedule.stop("rest", line_country, cross_country)
             continue
         if not schedule.prepare(line_s, line_country, cross_s, cross_country, port_s):
@@ -708,6 +712,19 @@ def cross_border(
     schedule.drive(line_s, line_country, "line")
     schedule.drive(cross_s, cross_country)
     return found
+
+
+def open_after_rest(
+    schedule: Schedule, wait_at: Callable[[float], tuple[float, float, object]], line_country: str, rules: str
+) -> bool:
+    """Whether the crossing is open when a rest begun now, parked at it, would end. When it has
+    closed again by then the truck crosses when it opens and rests after: completing the rest
+    there parked it until the next opening (Monterrey -> Dallas on a Sunday: at World Trade
+    Bridge at 07:01, open 10:00-14:00, the rest ended at 17:00 and the truck crossed on Monday
+    at 07:00, 37 h door to door)."""
+    rested = schedule.copy()
+    rested.stop("rest", line_country, rules)
+    return wait_at(rested.elapsed)[0] <= EPS
 
 
 # ---- the transfer crossing (:mod:`~cargorisk.routing.transfer`) ----
