@@ -75,7 +75,7 @@ class WaitEstimate:
     fast_min: float = NAN  # FAST-lane wait, from a live feed reading only
 
     def as_record(self, port_code: str) -> dict:
-        """JSON-ready fields (the CLI's ``--json`` and the HTTP API); NaN as None."""
+        """JSON-ready fields (the CLI's ``--json`` and the HTTP API); minutes to 0.1, NaN as None."""
         values = {
             "port_code": port_code,
             "crossing": self.crossing,
@@ -92,7 +92,12 @@ class WaitEstimate:
             "backlog_min": self.backlog_min,
             "fast_min": self.fast_min,
         }
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in values.items()}
+        return {k: minutes(v) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def minutes(value: float) -> float | None:
+    """A number of minutes for JSON: to 0.1 min, NaN as None."""
+    return None if math.isnan(value) else round(value, 1)
 
 
 def observed_profiles(profile: pd.DataFrame, crossings: pd.DataFrame) -> dict[str, pd.DataFrame]:
