@@ -17,7 +17,9 @@ How it is built (:func:`build_national`):
    places those where a road not in the data joins (state roads, town accesses). With shared
    points and ends alone, the median Mexican municipality centre lay 13.8 km from a node and
    754 of 2,457 lay more than 25 km away; with visible waypoints, 3.8 km and 247. Hidden
-   shaping points stay inside edge geometry. Nothing is shared across the border: a point
+   shaping points stay inside edge geometry. A route end on no other route is joined to the
+   nearest point of another route within :data:`GAP_M` (2 km; :func:`close_gaps`): the streets
+   between them are not in the data. Nothing is shared across the border: a point
    where a Mexican and a US file meet becomes two nodes, so only the crossing edges of
    :mod:`cargorisk.network.ports` join the countries.
 2. **Edges** run node to node along one route, both directions, with a LineString through the
