@@ -102,8 +102,8 @@ def test_a_lane_book_process_keeps_every_search_of_its_book(
 def test_every_cargo_type_searches_as_general_freight(router: Router) -> None:
     """A type's risk is general freight's times its multiplier, so its least-cost search at
     cargo value v is general freight's at v x multiplier (one cache entry, the same weights to
-    rounding), and its fastest and least-risk searches are general freight's: a lane planned
-    for general freight runs no new fastest or least-risk search for another type."""
+    rounding), and its fastest, least-risk and fixed-price searches are general freight's: a
+    lane planned for general freight runs only the other type's own least-cost search again."""
     own = router.with_caches(CachePolicy())
     pharma, m = own.for_cargo("pharma"), multiplier("pharma")
     assert m != 1.0
@@ -118,12 +118,13 @@ def test_every_cargo_type_searches_as_general_freight(router: Router) -> None:
     np.testing.assert_allclose(typed, by_type, rtol=1e-12)
 
     own.plan("Monterrey, NL", "Dallas, TX", alternatives=0)
-    before = set(own.finder.trees.keys())
+    before, own_before = set(own.finder.trees.keys()), set(own.finder.caches.request_trees.keys())
     plan = own.plan("Monterrey, NL", "Dallas, TX", cargo_type="pharma", alternatives=0)
     assert plan.cargo_type == "pharma"
-    new = set(own.finder.trees.keys()) - before
-    assert new and {k[0] for k in new} == {"balanced"}  # the least-cost searches at pharma's values
-    assert {k[0] for k in before} >= {"fastest", "safest"}
+    assert set(own.finder.trees.keys()) == before  # every shared search is general freight's
+    assert {k[0] for k in before} == {"fastest", "safest", "balanced"}  # balanced: the fixed prices
+    new = set(own.finder.caches.request_trees.keys()) - own_before
+    assert new and {(k[0], k[1]) for k in new} == {("balanced", 100_000 * m)}  # its cargo value x m
 
 
 def test_an_alternatives_search_reweights_its_profiles_prepared_search(router: Router, monkeypatch) -> None:

@@ -80,6 +80,7 @@ class Access:
             "/static" if scope["path"].startswith("/static/") else "other"
         )
         self.state.metrics.observe(scope["method"], endpoint, status, seconds)  # type: ignore[attr-defined]
+        self.state.metrics.answered(self.state)  # type: ignore[attr-defined]
         log.info(
             "request_id=%s method=%s path=%s status=%d ms=%.1f",
             request_id, scope["method"], scope["path"], status, seconds * 1000,
