@@ -425,23 +425,30 @@ class Schedule:
         """Stop for a ``kind`` (break, rest, restart) of ``rules``'s country, at ``where``,
         counting the off-duty time the driver already has (e.g. parked at a closed crossing);
         ``placed``: before it falls due, at the safest place within reach."""
-        if kind == "rest" and rules == "US" and self.restart_due():
-            kind = "restart"
-        rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
-        length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
+        kind, seconds, rule = self.stop_length(kind, rules)
         if kind == "rest" and rules == "MX":
             if self.marks is not None:
                 mark = self.copy()
                 mark.rest_now = placed
                 self.marks.append(mark)
-            long = self.long_from is not None and self.mx_rests >= self.long_from
-            length, rule = (US_RESET, LONG_MX_RULE) if long else (MX_REST, rule)
             self.mx_rests += 1
-        off_since = self.drivers[self.wheel].off_since
-        already = 0.0 if off_since is None else self.elapsed - off_since
         if kind != "break" or self.shift_breaks == 0:
             self.shift_breaks = 1 if kind == "break" else 0
-        self.pause(kind, max(length - already, 0.0), where, rule + (PLACED_NOTE if placed else ""))
+        self.pause(kind, seconds, where, rule + (PLACED_NOTE if placed else ""))
+
+    def stop_length(self, kind: str, rules: str) -> tuple[str, float, str]:
+        """The stop :meth:`stop` would make now: its kind (a US rest falling due may be the
+        restart), its seconds (less the off-duty time the driver already has) and its rule."""
+        if kind == "rest" and rules == "US" and self.restart_due():
+            kind = "restart"
+        rule = RULES[(rules, kind)] if (rules, kind) in RULES else RULES[("US", kind)]
+        length = {"break": BREAK, "restart": US_RESTART}.get(kind, US_RESET)
+        if kind == "rest" and rules == "MX":
+            long = self.long_from is not None and self.mx_rests >= self.long_from
+            length, rule = (US_RESET, LONG_MX_RULE) if long else (MX_REST, rule)
+        off_since = self.drivers[self.wheel].off_since
+        already = 0.0 if off_since is None else self.elapsed - off_since
+        return kind, max(length - already, 0.0), rule
 
     def restart_due(self) -> bool:
         """Whether a 10-hour rest falling due should be the 34-hour restart: the 70 hours on
@@ -703,7 +710,7 @@ def cross_border(
         if (
             closed_s > EPS
             and schedule.rest_ahead(line_s, cross_s, cross_country, port_s)
-            and open_after_rest(schedule, wait_at, line_country, cross_country)
+            and open_after_rest(schedule, wait_at, cross_country)
         ):
             schedule.stop("rest", line_country, cross_country)
             continue
@@ -715,16 +722,15 @@ def cross_border(
 
 
 def open_after_rest(
-    schedule: Schedule, wait_at: Callable[[float], tuple[float, float, object]], line_country: str, rules: str
+    schedule: Schedule, wait_at: Callable[[float], tuple[float, float, object]], rules: str
 ) -> bool:
     """Whether the crossing is open when a rest begun now, parked at it, would end. When it has
     closed again by then the truck crosses when it opens and rests after: completing the rest
     there parked it until the next opening (Monterrey -> Dallas on a Sunday: at World Trade
     Bridge at 07:01, open 10:00-14:00, the rest ended at 17:00 and the truck crossed on Monday
     at 07:00, 37 h door to door)."""
-    rested = schedule.copy()
-    rested.stop("rest", line_country, rules)
-    return wait_at(rested.elapsed)[0] <= EPS
+    _, seconds, _ = schedule.stop_length("rest", rules)
+    return wait_at(schedule.elapsed + seconds)[0] <= EPS
 
 
 # ---- the transfer crossing (:mod:`~cargorisk.routing.transfer`) ----
