@@ -93,13 +93,17 @@ def glob_escape(name: str) -> str:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process with this PID exists (on this machine)."""
+    """Whether a process with this PID runs on this machine (a zombie, exited and waiting to
+    be reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError, IndexError):
+        return stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
     return True
 
 

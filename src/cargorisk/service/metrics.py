@@ -28,6 +28,8 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prom_multiprocess
 
+from cargorisk._io import process_alive
+
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 # label values are bounded: these methods or "other" (`curl -X FOOBAR` would add a series a
 # request), and the endpoint is the route's template ("/v1/lanes/{job}"), "/static" or "other"
@@ -107,20 +109,8 @@ def drop_exited_workers(folder: Path) -> list[int]:
     exited = []
     for path in folder.glob("gauge_live*.db"):
         match = LIVE_GAUGE_FILE.fullmatch(path.name)
-        if match and not running(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             exited.append(int(match.group(1)))
     for pid in sorted(set(exited)):
         prom_multiprocess.mark_process_dead(pid, str(folder))
     return sorted(set(exited))
-
-
-def running(pid: int) -> bool:
-    """Whether a process with this id runs (and is not a zombie waiting to be reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.is_file() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
