@@ -42,6 +42,32 @@ def test_ends_farther_than_the_gap_or_on_a_bridge_stay_as_they_are() -> None:
     assert close_gaps(frame).equals(frame)
 
 
+def test_a_controlled_access_road_is_entered_at_a_visible_waypoint() -> None:
+    """A free road ending 1.2 km from a toll road's hidden shaping point and 1.6 km from its
+    interchange (a visible waypoint) is joined at the interchange: a shaping point between
+    interchanges is no access. On a free road the nearest point is entered, hidden or not."""
+    toll = waypoints([("toll", "mexd", f"T{i}", -116.9, 32.40 + 0.018 * i, 200 + i) for i in range(3)])
+    toll = toll.assign(toll=True, hidden=[False, True, False])
+    spur = waypoints([("spur", "mexf", "S0", -116.95, 32.412, 1), ("spur", "mexf", "S1", -116.91, 32.412, 2)])
+    frame = pd.concat([toll, spur], ignore_index=True)
+    assert added_links(frame) == {frozenset((2, 200))}  # S1 - T0 (from T0's side), not S1 - T1
+    free = pd.concat([toll.assign(toll=False), spur], ignore_index=True)
+    assert frozenset((2, 201)) in added_links(free)
+
+
+def added_links(frame: pd.DataFrame) -> set[frozenset]:
+    """The pairs of points that :func:`close_gaps` made consecutive on a route."""
+
+    def links(points: pd.DataFrame) -> set[frozenset]:
+        return {
+            frozenset(pair)
+            for _, route in points.groupby("root", sort=False)
+            for pair in zip(route["point"], route["point"].iloc[1:], strict=False)
+        }
+
+    return links(close_gaps(frame)) - links(frame)
+
+
 def test_two_ends_that_face_each_other_are_joined_once() -> None:
     a = [("a", "mexsf", "A0", -116.80, 32.50, 1), ("a", "mexsf", "A1", -116.85, 32.50, 2)]
     b = [("b", "mexsf", "B0", -116.86, 32.50, 3), ("b", "mexsf", "B1", -116.90, 32.50, 4)]  # ~0.94 km
