@@ -308,7 +308,8 @@ def close_gaps(points: pd.DataFrame, gap_m: float = GAP_M) -> pd.DataFrame:
     dangling = (first | last) & (routes_at == 1) & roads
     controlled = points["toll"].to_numpy(dtype=bool) | (points["tier"].to_numpy() == 1)
     enterable = roads & ~(points["hidden"].to_numpy(dtype=bool) & controlled)
-    country = points["country"].to_numpy()
+    country, ids = points["country"].to_numpy(), points["point"].to_numpy()
+    lon, lat = points["lon"].to_numpy(), points["lat"].to_numpy()
     added, joined = [], set()
     for name, crs in METRIC_CRS.items():
         ends = np.flatnonzero(dangling & (country == name))
@@ -316,7 +317,6 @@ def close_gaps(points: pd.DataFrame, gap_m: float = GAP_M) -> pd.DataFrame:
         if not len(ends) or not len(targets):
             continue
         to_metres = Transformer.from_crs(WGS84, crs, always_xy=True)
-        lon, lat = points["lon"].to_numpy(), points["lat"].to_numpy()
         at = np.column_stack(to_metres.transform(lon[ends], lat[ends]))
         xy = np.column_stack(to_metres.transform(lon[targets], lat[targets]))
         tree = cKDTree(xy)
@@ -325,7 +325,7 @@ def close_gaps(points: pd.DataFrame, gap_m: float = GAP_M) -> pd.DataFrame:
             if not near:
                 continue
             target = targets[min(near, key=lambda j: np.hypot(*(xy[j] - here)))]
-            pair = frozenset(points["point"].to_numpy()[[end, target]].tolist())
+            pair = frozenset((int(ids[end]), int(ids[target])))
             if pair in joined:
                 continue
             joined.add(pair)

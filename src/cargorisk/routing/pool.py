@@ -294,9 +294,10 @@ class PathFinder:
         searched = set()
         for objective, price in self.profiles:
             value = cargo if price is None else price
-            if self.profile(objective, value) in searched:  # a cargo value at a fixed risk price
+            profile = self.profile(objective, value)
+            if profile in searched:  # a cargo value at a fixed risk price
                 continue
-            searched.add(self.profile(objective, value))
+            searched.add(profile)
             for parts in self.profile_paths(objective, value, origin, destination, keep, key, depart, team):
                 path_key = b"".join(part.tobytes() for part in parts)  # the whole path's edges
                 if path_key not in found:

@@ -106,11 +106,8 @@ def metrics(request: Request) -> Response:
 def drop_exited_workers(folder: Path) -> list[int]:
     """Remove the gauge files of worker processes that are no longer running (their counters
     and histograms stay: what they answered was answered); returns their process ids."""
-    exited = []
-    for path in folder.glob("gauge_live*.db"):
-        match = LIVE_GAUGE_FILE.fullmatch(path.name)
-        if match and not process_alive(int(match.group(1))):
-            exited.append(int(match.group(1)))
-    for pid in sorted(set(exited)):
+    found = (LIVE_GAUGE_FILE.fullmatch(path.name) for path in folder.glob("gauge_live*.db"))
+    exited = sorted({int(m.group(1)) for m in found if m and not process_alive(int(m.group(1)))})
+    for pid in exited:
         prom_multiprocess.mark_process_dead(pid, str(folder))
-    return sorted(set(exited))
+    return exited
